@@ -1,0 +1,102 @@
+"""The batches already loaded: listing them, removing one, and exporting its rejected rows."""
+
+from __future__ import annotations
+
+import io
+import json
+import shutil
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.styles import Font, PatternFill
+
+from .sources import SOURCE_NAMES
+
+
+class UnknownBatch(LookupError):
+    """A batch number that is not in the store."""
+
+
+def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every batch, newest first, with who loaded it, when, and its row counts."""
+    return con.cursor().execute("""
+        SELECT batch_id, source, file_name, sheet, layout, loaded_at, loaded_by, rows_new, rows_updated,
+               rows_unchanged, rows_rejected, content_hash, stored_path, notes
+        FROM batches ORDER BY batch_id DESC""").df()
+
+
+def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+    """Remove a batch's rows, bring back the versions it replaced; returns rows removed per table."""
+    cur = con.cursor()
+    found = cur.execute("SELECT source, content_hash, stored_path FROM batches WHERE batch_id = ?",
+                        [batch_id]).fetchone()
+    if found is None:
+        raise UnknownBatch(f"there is no batch {batch_id}; list them with `python -m analytics batches`")
+    table, content_hash, stored_path = found
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        removed = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+        # A version this batch replaced comes back, unless a later batch has replaced it since.
+        cur.execute(f"""
+            UPDATE {table}_superseded s SET superseded_by = t.batch_id FROM {table} t
+            WHERE s.superseded_by = ? AND s.row_key = t.row_key""", [batch_id])
+        cur.execute(f"""
+            INSERT INTO {table} SELECT * EXCLUDE (superseded_by) FROM {table}_superseded
+            WHERE superseded_by = ?""", [batch_id])
+        cur.execute(f"DELETE FROM {table}_superseded WHERE superseded_by = ? OR batch_id = ?",
+                    [batch_id, batch_id])
+        cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
+        cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
+        still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    if not still_used and stored_path:
+        shutil.rmtree(Path(stored_path).parent, ignore_errors=True)
+    return {table: int(removed)}
+
+
+def rejections(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.DataFrame:
+    """Rejected rows with file, sheet, row, column, value and reason; for one batch or all."""
+    query = ("SELECT batch_id, file_name, sheet, row_number, column_name, value, reason, row_values "
+             "FROM rejections WHERE ? IS NULL OR batch_id = ? ORDER BY batch_id, row_number, column_name")
+    return con.cursor().execute(query, [batch_id, batch_id]).df()
+
+
+def rejections_workbook(frame: pd.DataFrame) -> bytes:
+    """An .xlsx of rejected rows to fix and upload again: the original columns, then what to fix."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "Rows to fix"
+    if frame.empty:
+        sheet.append(["No rows were rejected."])
+        return _saved(workbook)
+    by_row = frame.groupby(["file_name", "sheet", "row_number"], sort=False)
+    originals = [json.loads(values) for values in by_row["row_values"].first()]
+    headers = list(dict.fromkeys(h for row in originals for h in row))
+    sheet.append(headers + ["What to fix", "File", "Sheet", "Row in file"])
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    note_fill = PatternFill("solid", fgColor="FFF2CC")
+    for (file_name, sheet_name, row_number), group in by_row:
+        original = json.loads(group["row_values"].iat[0])
+        fix = "; ".join(f"{c}: {r}" for c, r in zip(group["column_name"], group["reason"]))
+        sheet.append([original.get(h) for h in headers] + [fix, file_name, sheet_name, int(row_number)])
+        sheet.cell(sheet.max_row, len(headers) + 1).fill = note_fill
+    sheet.freeze_panes = "A2"
+    return _saved(workbook)
+
+
+def _saved(workbook: Workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """How many current rows each source holds."""
+    cur = con.cursor()
+    return {name: cur.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in SOURCE_NAMES}

@@ -1,0 +1,200 @@
+"""Loading uploaded files: each sheet one batch, in one transaction, nothing lost or half-written."""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import shutil
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .canonical import Prepared, prepare
+from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
+from .readers import FileRefused, RawSheet, read_sheets
+from .settings import load_settings
+from .sources import source_named
+from .store import table_columns, uploads_dir
+
+
+@dataclass
+class SheetUpload:
+    """One sheet of an uploaded file with the plan for loading it (shown on the Upload page)."""
+
+    raw: RawSheet
+    plan: SheetPlan
+
+
+@dataclass
+class BatchResult:
+    """What loading one sheet did."""
+
+    file_name: str
+    sheet: str
+    source: str
+    layout: str
+    batch_id: int | None
+    rows_new: int = 0
+    rows_updated: int = 0
+    rows_unchanged: int = 0
+    rows_rejected: int = 0
+    already_loaded_as: int | None = None
+    notes: list[str] = field(default_factory=list)
+    rejections: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+
+    def summary(self) -> str:
+        """One line a person can read."""
+        where = self.file_name + (f" [{self.sheet}]" if self.sheet else "")
+        if self.already_loaded_as is not None:
+            return (f"{where}: already loaded as batch {self.already_loaded_as}; nothing added "
+                    "(remove that batch first to load it again)")
+        return (f"{where}: {self.source} ({self.layout} layout), batch {self.batch_id}: {self.rows_new} new, "
+                f"{self.rows_updated} updated, {self.rows_unchanged} unchanged, {self.rows_rejected} rejected")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready summary, rejections included."""
+        data = asdict(self)
+        data["rejections"] = self.rejections.drop(columns=["row_values"], errors="ignore").to_dict("records")
+        return data
+
+
+def inspect(data: bytes, file_name: str, *, sheet: str | None = None, source: str | None = None,
+            overrides: dict[str, str] | None = None,
+            con: duckdb.DuckDBPyConnection | None = None) -> list[SheetUpload]:
+    """Read a file and plan each sheet, without storing anything."""
+    uploads = []
+    for raw in read_sheets(data, file_name, sheet):
+        uploads.append(SheetUpload(raw, plan_sheet(raw, source, overrides, con)))
+    return uploads
+
+
+def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, sheet: str | None = None,
+                 source: str | None = None, overrides: dict[str, str] | None = None, service: str | None = None,
+                 loaded_by: str | None = None) -> list[BatchResult]:
+    """Read, plan and load every sheet of a file; raises FileRefused or MappingError before storing anything."""
+    uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con)
+    for upload in uploads:
+        missing = upload.plan.missing_required()
+        if missing:
+            raise MappingError(_missing_message(upload, missing))
+    confirmed = bool(source or overrides)
+    return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed) for u in uploads]
+
+
+def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any) -> list[BatchResult]:
+    """Load a file from disk (see ingest_bytes)."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise FileRefused(f"{path}: cannot be opened ({error.strerror})") from None
+    return ingest_bytes(con, data, path.name, **options)
+
+
+def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
+    source = source_named(upload.plan.source)
+    where = upload.raw.file_name + (f", sheet {upload.raw.sheet!r}" if upload.raw.sheet else "")
+    wanted = "; ".join(f"{source.field(m).title} (e.g. a column headed "
+                       f"{' / '.join(repr(s.title()) for s in source.field(m).synonyms[:3])})" for m in missing)
+    return (f"{where}: read as {source.name}, but no column was found for {wanted}. "
+            f"Columns in the file: {', '.join(upload.raw.headers)}. "
+            f"Map one with --map \"Column in file=field\" (or on the Upload page).")
+
+
+def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload, *, service: str | None = None,
+               loaded_by: str | None = None, remember: bool = False) -> BatchResult:
+    """Load one planned sheet as one batch in one transaction."""
+    raw, plan = upload.raw, upload.plan
+    content_hash = hashlib.sha256(data).hexdigest()
+    cur = con.cursor()
+    earlier = cur.execute("SELECT batch_id FROM batches WHERE content_hash = ? AND sheet = ? AND source = ?",
+                          [content_hash, raw.sheet, plan.source]).fetchone()
+    if earlier:
+        return BatchResult(raw.file_name, raw.sheet, plan.source, plan.layout, None, already_loaded_as=earlier[0])
+    prepared = prepare(raw, plan, load_settings(con), service)
+    stored_path, created = _keep_original(con, data, raw.file_name, content_hash)
+    notes = raw.skipped + plan.notes + prepared.notes
+    try:
+        result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or _who(), notes)
+        if remember:
+            remember_mapping(con, raw.headers, plan)
+    except BaseException:
+        if created:
+            shutil.rmtree(stored_path.parent, ignore_errors=True)
+        raise
+    return result
+
+
+def _who() -> str:
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
+                   content_hash: str) -> tuple[Path, bool]:
+    folder = uploads_dir(con) / content_hash[:16]
+    target = folder / Path(file_name).name
+    if target.exists():
+        return target, False
+    created = not folder.exists()
+    folder.mkdir(parents=True, exist_ok=True)
+    target.write_bytes(data)
+    return target, created
+
+
+def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawSheet, plan: SheetPlan,
+                 content_hash: str, stored_path: Path, loaded_by: str, notes: list[str]) -> BatchResult:
+    table = prepared.source.name
+    columns = table_columns(prepared.source)
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
+        cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?)",
+                    [batch_id, table, raw.file_name, raw.sheet, content_hash, str(stored_path), loaded_by,
+                     plan.layout, plan.to_json(), "\n".join(notes)])
+        staged = prepared.rows.assign(batch_id=batch_id)
+        cur.register("staged_rows", staged)
+        select = ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in columns)
+        cur.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {select} FROM staged_rows")
+        cur.unregister("staged_rows")
+        counts = _upsert(cur, table, batch_id)
+        rejections = prepared.rejections.assign(batch_id=batch_id)
+        if len(rejections):
+            cur.register("staged_rejections", rejections)
+            cur.execute("INSERT INTO rejections SELECT batch_id, file_name, sheet, row_number, column_name, value, "
+                        "reason, row_values FROM staged_rejections")
+            cur.unregister("staged_rejections")
+        rejected_rows = int(rejections["row_number"].nunique()) if len(rejections) else 0
+        cur.execute("UPDATE batches SET rows_new = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ? "
+                    "WHERE batch_id = ?", [*counts, rejected_rows, batch_id])
+        cur.execute("DROP TABLE stage")
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return BatchResult(raw.file_name, raw.sheet, table, plan.layout, batch_id, *counts, rejected_rows,
+                       notes=notes, rejections=rejections)
+
+
+def _upsert(cur: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[int, int, int]:
+    """Insert new rows, replace changed ones (keeping the old version), count the unchanged."""
+    new, updated, unchanged = cur.execute(f"""
+        SELECT count(*) FILTER (WHERE t.row_key IS NULL),
+               count(*) FILTER (WHERE t.row_key IS NOT NULL AND t.row_hash <> s.row_hash),
+               count(*) FILTER (WHERE t.row_hash = s.row_hash)
+        FROM stage s LEFT JOIN {table} t USING (row_key)""").fetchone()
+    if updated:
+        cur.execute(f"""
+            INSERT INTO {table}_superseded
+            SELECT t.*, ? FROM {table} t JOIN stage s USING (row_key) WHERE t.row_hash <> s.row_hash""",
+                    [batch_id])
+        cur.execute(f"""
+            DELETE FROM {table} WHERE row_key IN (
+                SELECT s.row_key FROM stage s JOIN {table} t USING (row_key) WHERE t.row_hash <> s.row_hash)""")
+    cur.execute(f"INSERT INTO {table} SELECT s.* FROM stage s ANTI JOIN {table} t USING (row_key)")
+    return int(new), int(updated), int(unchanged)

@@ -1,0 +1,225 @@
+"""Which source a sheet holds and which of its columns is which canonical field."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+import duckdb
+import pandas as pd
+
+from .readers import RawSheet
+from .sources import SOURCES, Source, normalise_header, source_named
+from .values import Unreadable, detect_rating_scale, distinct_values, parse_answer, parse_rating
+
+IGNORE = "ignore"
+QUESTION = "question"
+WIDE_SHARE = 0.8
+
+
+class MappingError(ValueError):
+    """A mapping the user gave that cannot be applied; the message says what to change."""
+
+
+@dataclass
+class SheetPlan:
+    """How one sheet will be loaded: its source, layout and column mapping."""
+
+    source: str
+    mapping: dict[str, str]  # canonical field -> column in the file
+    question_columns: list[str] = field(default_factory=list)  # wide layout: one column per question
+    remembered: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def layout(self) -> str:
+        return "wide" if self.question_columns else "long"
+
+    def missing_required(self) -> list[str]:
+        """Required fields with no column, allowing for what a wide layout supplies."""
+        source = source_named(self.source)
+        supplied = set(self.mapping)
+        if self.question_columns and source.wide_question_field:
+            supplied |= {source.wide_question_field, source.wide_value_field}
+        return [f for f in source.required if f not in supplied]
+
+    def to_json(self) -> str:
+        return json.dumps({"source": self.source, "mapping": self.mapping, "questions": self.question_columns})
+
+
+def _match_score(header: str, synonym: str) -> int:
+    if header == synonym:
+        return 3 * 100 + len(synonym)
+    padded = f" {header} "
+    if f" {synonym} " in padded and len(synonym) > 2:
+        return 2 * 100 + len(synonym)
+    return 0
+
+
+def suggest_mapping(headers: list[str], source: Source) -> dict[str, str]:
+    """Best guess of field -> column: exact header matches first, then headers containing a synonym."""
+    candidates = []
+    for column in headers:
+        norm = normalise_header(column)
+        for f in source.fields:
+            score = max((_match_score(norm, normalise_header(s)) for s in f.synonyms), default=0)
+            if score:
+                candidates.append((score, -headers.index(column), f.name, column))
+    mapping: dict[str, str] = {}
+    used: set[str] = set()
+    for _, _, field_name, column in sorted(candidates, reverse=True):
+        if field_name not in mapping and column not in used:
+            mapping[field_name] = column
+            used.add(column)
+    return mapping
+
+
+def _source_score(source: Source, mapping: dict[str, str], questions: list[str]) -> float:
+    score = sum(2 if f in source.distinctive else 1 for f in mapping)
+    if questions:
+        score += 2
+    plan = SheetPlan(source.name, mapping, questions)
+    return score - 3 * len(plan.missing_required())
+
+
+def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -> list[str]:
+    """Unmapped columns whose header reads like a question and whose values are answers or ratings."""
+    if not source.wide_kind:
+        return []
+    if source.name == "audits" and {"item", "answer"} <= set(mapping):
+        return []
+    mapped = set(mapping.values())
+    found = []
+    for column in sheet.headers:
+        if column in mapped or not _reads_like_question(column):
+            continue
+        distinct = distinct_values(sheet.frame[column].head(2000))
+        if len(distinct) < 2:
+            continue
+        if _share_readable(distinct, source.wide_kind, column) >= WIDE_SHARE:
+            found.append(column)
+    if source.name == "feedback" and "rating" not in mapping and len(found) == 1:
+        return []
+    return found
+
+
+def _reads_like_question(header: str) -> bool:
+    return header.rstrip().endswith("?") or len(normalise_header(header).split()) >= 3
+
+
+def _share_readable(distinct: list[object], kind: str, header: str) -> float:
+    readable = 0
+    scale = detect_rating_scale(distinct, header) if kind == "rating" else ""
+    for value in distinct:
+        try:
+            parse_answer(value) if kind == "answer" else parse_rating(value, scale)
+            readable += 1
+        except Unreadable:
+            pass
+    return readable / len(distinct)
+
+
+def plan_sheet(sheet: RawSheet, source: str | None = None, overrides: dict[str, str] | None = None,
+               con: duckdb.DuckDBPyConnection | None = None) -> SheetPlan:
+    """Detect (or take) the source, suggest the mapping, apply the user's overrides."""
+    overrides = overrides or {}
+    remembered = recall_mapping(con, sheet.headers) if con is not None and not overrides else None
+    if remembered is not None and (source is None or remembered.source == source):
+        return remembered
+    candidates = [source_named(source)] if source else list(SOURCES.values())
+    plans = []
+    for candidate in candidates:
+        mapping = suggest_mapping(sheet.headers, candidate)
+        questions = question_columns(sheet, candidate, mapping)
+        plans.append((_source_score(candidate, mapping, questions), candidate.name, mapping, questions))
+    plans.sort(key=lambda p: p[0], reverse=True)
+    best_score, name, mapping, questions = plans[0]
+    if source is None and (best_score <= 2 or (len(plans) > 1 and plans[1][0] == best_score)):
+        raise MappingError(_which_source_message(sheet, plans))
+    plan = SheetPlan(name, dict(mapping), list(questions))
+    if overrides:
+        plan = apply_overrides(plan, overrides, sheet.headers)
+    return plan
+
+
+def _which_source_message(sheet: RawSheet, plans: list) -> str:
+    where = _where(sheet)
+    tied = [p[1] for p in plans if p[0] == plans[0][0]]
+    return (f"{where}: cannot tell which source this is (it could be {' or '.join(tied)}). "
+            f"Say which with --source audits|complaints|rota|feedback (or pick it on the Upload page). "
+            f"Columns found: {', '.join(sheet.headers[:15])}")
+
+
+def _where(sheet: RawSheet) -> str:
+    return sheet.file_name + (f", sheet {sheet.sheet!r}" if sheet.sheet else "")
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, str]:
+    """'Column in file=field' pairs from the command line as {column: field}."""
+    overrides = {}
+    for pair in pairs:
+        column, sep, target = pair.rpartition("=")
+        if not sep or not column.strip() or not target.strip():
+            raise MappingError(f"--map {pair!r}: write it as \"Column in file=field\", e.g. \"Wing=team\"")
+        overrides[column.strip()] = target.strip()
+    return overrides
+
+
+def apply_overrides(plan: SheetPlan, overrides: dict[str, str], headers: list[str]) -> SheetPlan:
+    """The plan with the user's column choices in place of the suggestions."""
+    source = source_named(plan.source)
+    valid = {f.name for f in source.fields} | {IGNORE} | ({QUESTION} if source.wide_kind else set())
+    mapping, questions = dict(plan.mapping), list(plan.question_columns)
+    for column, target in overrides.items():
+        if column not in headers:
+            raise MappingError(f"--map {column}={target}: there is no column {column!r}; "
+                               f"the columns are {', '.join(headers)}")
+        if target not in valid:
+            raise MappingError(f"--map {column}={target}: {target!r} is not a {source.name} field; "
+                               f"use one of {', '.join(sorted(valid))}")
+        mapping = {f: c for f, c in mapping.items() if c != column and f != target}
+        questions = [q for q in questions if q != column]
+        if target == QUESTION:
+            questions.append(column)
+        elif target != IGNORE:
+            mapping[target] = column
+    return SheetPlan(plan.source, mapping, questions)
+
+
+# --- remembered mappings -------------------------------------------------------------------
+
+def header_signature(headers: list[str]) -> str:
+    """A fingerprint of a sheet's headers, so the same export layout is recognised next time."""
+    text = "\x1f".join(normalise_header(h) for h in headers)
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def remember_mapping(con: duckdb.DuckDBPyConnection, headers: list[str], plan: SheetPlan) -> None:
+    """Store a confirmed mapping for sheets with these headers."""
+    cur = con.cursor()
+    cur.execute("DELETE FROM mappings WHERE signature = ?", [header_signature(headers)])
+    cur.execute("INSERT INTO mappings VALUES (?, ?, ?, ?, current_timestamp)",
+                [header_signature(headers), plan.source, plan.to_json(), json.dumps(headers)])
+
+
+def recall_mapping(con: duckdb.DuckDBPyConnection, headers: list[str]) -> SheetPlan | None:
+    """The mapping confirmed before for a sheet with exactly these headers, if any."""
+    row = con.cursor().execute("SELECT plan FROM mappings WHERE signature = ?",
+                               [header_signature(headers)]).fetchone()
+    if row is None:
+        return None
+    stored = json.loads(row[0])
+    return SheetPlan(stored["source"], stored["mapping"], stored["questions"], remembered=True,
+                     notes=["used the column mapping confirmed before for files with these headers"])
+
+
+def mapping_table(plan: SheetPlan, headers: list[str], frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per column in the file: what it maps to and a few example values (for the Upload page)."""
+    by_column = {c: f for f, c in plan.mapping.items()}
+    rows = []
+    for column in headers:
+        target = by_column.get(column) or (QUESTION if column in plan.question_columns else IGNORE)
+        examples = ", ".join(str(v) for v in distinct_values(frame[column].head(200))[:3])
+        rows.append({"column": column, "field": target, "examples": examples})
+    return pd.DataFrame(rows)

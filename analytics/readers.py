@@ -1,0 +1,233 @@
+"""Reading an uploaded file into sheets of raw cells, whatever the layout around the table."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from python_calamine import CalamineError, CalamineWorkbook, PasswordError
+
+from .sources import SOURCES, normalise_header
+
+EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
+HEADER_SEARCH_ROWS = 30
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_TOTAL_WORDS = ("total", "totals", "grand total", "sum", "average", "mean", "overall", "overall total",
+                "overall compliance", "overall score", "count")
+_KNOWN_HEADERS = frozenset(normalise_header(s) for src in SOURCES.values() for f in src.fields for s in f.synonyms)
+
+
+class FileRefused(ValueError):
+    """A file that cannot be read at all; nothing from it is stored."""
+
+
+@dataclass
+class RawSheet:
+    """The table found on one sheet: headers, cells as read, and each row's number in the file."""
+
+    file_name: str
+    sheet: str
+    headers: list[str]
+    frame: pd.DataFrame
+    row_numbers: np.ndarray
+    header_row: int
+    skipped: list[str] = field(default_factory=list)
+
+
+def read_sheets(data: bytes, file_name: str, sheet: str | None = None) -> list[RawSheet]:
+    """Every sheet of a workbook (or the one CSV table) that holds a recognisable table."""
+    if not data:
+        raise FileRefused(f"{file_name}: the file is empty")
+    suffix = Path(file_name).suffix.lower()
+    if suffix in CSV_SUFFIXES:
+        return [_read_csv(data, file_name)]
+    if suffix in EXCEL_SUFFIXES:
+        return _read_workbook(data, file_name, sheet)
+    raise FileRefused(f"{file_name}: files ending {suffix or '(no extension)'} are not supported; "
+                      "upload .xlsx, .xlsm, .xls or .csv")
+
+
+def _read_workbook(data: bytes, file_name: str, only_sheet: str | None) -> list[RawSheet]:
+    if data[:8] == _OLE_MAGIC and Path(file_name).suffix.lower() != ".xls":
+        raise FileRefused(f"{file_name}: the workbook is password-protected or encrypted; "
+                          "save an unprotected copy and upload that")
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    except PasswordError:
+        raise FileRefused(f"{file_name}: the workbook is password-protected; save an unprotected copy") from None
+    except (CalamineError, OSError, ValueError) as error:
+        raise FileRefused(f"{file_name}: could not be read as a spreadsheet ({error}); "
+                          "check it opens in Excel and save it again as .xlsx") from None
+    names = workbook.sheet_names
+    if only_sheet is not None:
+        if only_sheet not in names:
+            raise FileRefused(f"{file_name}: there is no sheet called {only_sheet!r}; "
+                              f"its sheets are {', '.join(map(repr, names))}")
+        names = [only_sheet]
+    sheets, skipped = [], []
+    for name in names:
+        try:
+            calamine_sheet = workbook.get_sheet_by_name(name)
+            rows = calamine_sheet.to_python(skip_empty_area=True)
+        except CalamineError as error:
+            raise FileRefused(f"{file_name}, sheet {name!r}: could not be read ({error})") from None
+        if not rows:
+            skipped.append(f"sheet {name!r} is empty")
+            continue
+        first_row = calamine_sheet.start[0] if calamine_sheet.start else 0
+        found = _table_from_rows(rows, file_name, name, first_row)
+        if found is None:
+            skipped.append(f"sheet {name!r} has no header row we recognise in its first {HEADER_SEARCH_ROWS} rows")
+        else:
+            sheets.append(found)
+    if not sheets:
+        reasons = "; ".join(skipped) or "it has no sheets"
+        raise FileRefused(f"{file_name}: no table found ({reasons}). Expected a header row with columns "
+                          "such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
+    sheets[0].skipped.extend(skipped)
+    return sheets
+
+
+def _table_from_rows(rows: list[list[object]], file_name: str, sheet: str, first_row: int) -> RawSheet | None:
+    header_index = find_header_row(rows[:HEADER_SEARCH_ROWS])
+    if header_index is None:
+        return None
+    headers, keep = _headers(rows[header_index])
+    body = rows[header_index + 1:]
+    width = len(rows[header_index])
+    columns = list(zip(*[(r + [""] * (width - len(r)))[:width] for r in body])) if body else [()] * width
+    frame = pd.DataFrame({h: pd.Series(columns[i], dtype=object) for h, i in zip(headers, keep)})
+    numbers = np.arange(len(body)) + first_row + header_index + 2
+    return _trimmed(RawSheet(file_name, sheet, headers, frame, numbers, first_row + header_index + 1))
+
+
+def find_header_row(rows: list[list[object]]) -> int | None:
+    """The index of the row that looks most like a header: most cells naming a known column."""
+    best, best_score = None, 1
+    for index, row in enumerate(rows):
+        names = [normalise_header(c) for c in row if isinstance(c, str) and c.strip()]
+        score = sum(1 for n in names if n in _KNOWN_HEADERS)
+        if score > best_score:
+            best, best_score = index, score
+    return best
+
+
+def _headers(row: list[object]) -> tuple[list[str], list[int]]:
+    """Unique header names for the non-blank header cells, and the positions they come from."""
+    headers, keep, seen = [], [], {}
+    for position, cell in enumerate(row):
+        name = " ".join(str(cell).replace("\u00a0", " ").split()) if cell not in (None, "") else ""
+        if not name:
+            name = f"Column {position + 1}"
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        headers.append(name if count == 1 else f"{name} ({count})")
+        keep.append(position)
+    return headers, keep
+
+
+def _trimmed(sheet: RawSheet) -> RawSheet:
+    """Drop spacer columns (no header, no values) and totals rows at the foot of the table."""
+    frame = sheet.frame
+    for name in list(frame.columns):
+        if name.startswith("Column ") and _all_blank(frame[name]):
+            frame = frame.drop(columns=name)
+    sheet.headers = list(frame.columns)
+    tail = frame.tail(10)
+    totals = [i for i, row in zip(tail.index, tail.itertuples(index=False)) if _is_totals_row(row)]
+    if totals:
+        positions = [frame.index.get_loc(i) for i in totals]
+        sheet.skipped.extend(f"row {sheet.row_numbers[p]} looks like a totals row; not loaded" for p in positions)
+        keep = np.ones(len(frame), dtype=bool)
+        keep[positions] = False
+        frame = frame[keep].reset_index(drop=True)
+        sheet.row_numbers = sheet.row_numbers[keep]
+    sheet.frame = frame.reset_index(drop=True)
+    return sheet
+
+
+def _all_blank(column: pd.Series) -> bool:
+    return bool(column.isna().all() or column.astype(str).str.strip().eq("").all())
+
+
+def _is_totals_row(row: tuple) -> bool:
+    first = next((c for c in row if c is not None and not pd.isna(c) and str(c).strip()), None)
+    if not isinstance(first, str):
+        return False
+    text = normalise_header(first)
+    return text in _TOTAL_WORDS or text.startswith(("total ", "totals ", "grand total"))
+
+
+def _read_csv(data: bytes, file_name: str) -> RawSheet:
+    text_bytes, encoding = _as_utf8(data)
+    sample = text_bytes[:256 * 1024].decode("utf-8", errors="replace")
+    sample_lines = sample.splitlines()[:HEADER_SEARCH_ROWS + 1]
+    delimiter = _delimiter(sample_lines)
+    rows = list(csv.reader(sample_lines[:HEADER_SEARCH_ROWS], delimiter=delimiter))
+    header_index = find_header_row(rows)
+    if header_index is None:
+        raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
+                          "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
+    headers, _ = _headers(rows[header_index])
+    frame = _duckdb_csv(text_bytes, header_index, delimiter, len(headers))
+    frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
+    numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
+    sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1)
+    if encoding != "utf-8":
+        sheet.skipped.append(f"read as {encoding} text")
+    return _trimmed(sheet)
+
+
+def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
+    """Each record's line number, allowing for the blank lines DuckDB's reader skips."""
+    numbers = np.arange(count) + header_index + 2
+    if b"\n\n" not in data and b"\n\r\n" not in data:
+        return numbers
+    lines = data.split(b"\n")[header_index + 1:]
+    filled = np.flatnonzero([bool(line.strip()) for line in lines]) + header_index + 2
+    return filled[:count] if len(filled) >= count else numbers
+
+
+def _as_utf8(data: bytes) -> tuple[bytes, str]:
+    """The bytes as UTF-8 without a BOM; Windows-1252 exports are converted."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        data.decode("utf-8")
+        return data, "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", errors="replace").encode("utf-8"), "Windows-1252"
+
+
+def _delimiter(lines: list[str]) -> str:
+    counts = {d: sum(line.count(d) for line in lines) for d in (",", ";", "\t", "|")}
+    return max(counts, key=counts.get) if any(counts.values()) else ","
+
+
+def _duckdb_csv(data: bytes, header_index: int, delimiter: str, width: int) -> pd.DataFrame:
+    # DuckDB's reader is several times faster than Python's csv module on large exports.
+    handle, path = tempfile.mkstemp(suffix=".csv")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+        con = duckdb.connect()
+        try:
+            frame = con.execute(
+                "SELECT * FROM read_csv(?, header = false, skip = ?, all_varchar = true, delim = ?, "
+                "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
+                [path, header_index + 1, delimiter]).df()
+        finally:
+            con.close()
+    finally:
+        os.unlink(path)
+    for i in range(frame.shape[1], width):
+        frame[f"extra{i}"] = None
+    return frame

@@ -1,0 +1,43 @@
+"""What a provider can tune: thresholds, shift names, the CQC key-question mapping, defaults."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+DEFAULTS_FILE = Path(__file__).with_name("defaults.json")
+
+
+def default_settings() -> dict[str, Any]:
+    """The settings every new store starts with."""
+    return json.loads(DEFAULTS_FILE.read_text(encoding="utf-8"))
+
+
+def load_settings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The defaults with this store's saved changes laid over them."""
+    settings = default_settings()
+    for key, value in con.cursor().execute("SELECT key, value FROM settings").fetchall():
+        saved = json.loads(value)
+        # Thresholds merge one by one, so a threshold added in a later release reaches every store.
+        settings[key] = {**settings[key], **saved} if key == "thresholds" else saved
+    return settings
+
+
+def save_setting(con: duckdb.DuckDBPyConnection, key: str, value: Any) -> None:
+    """Store one setting, replacing any saved value."""
+    if key not in default_settings():
+        raise KeyError(f"unknown setting {key!r}; settings are {', '.join(default_settings())}")
+    cur = con.cursor()
+    cur.execute("DELETE FROM settings WHERE key = ?", [key])
+    cur.execute("INSERT INTO settings VALUES (?, ?, current_timestamp)", [key, json.dumps(value)])
+
+
+def reset_settings(con: duckdb.DuckDBPyConnection, key: str | None = None) -> None:
+    """Go back to the defaults, for one setting or all of them."""
+    if key is None:
+        con.cursor().execute("DELETE FROM settings")
+    else:
+        con.cursor().execute("DELETE FROM settings WHERE key = ?", [key])

@@ -1,0 +1,412 @@
+"""How a cell's text becomes a fact: answers, ratings, dates, numbers, flags and shift names.
+
+Every parser works on one distinct value; `parse_column` applies it to the distinct values of a
+column only, so a million-row file costs as many parses as it has different values.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import numpy as np
+import pandas as pd
+
+
+class Unreadable(ValueError):
+    """A value that cannot be understood; the message says why in plain English."""
+
+
+BLANKS = frozenset({"", "-", "--", "n/k", "nk", "none given", "nan", "null", "none"})
+
+
+def is_blank(value: object) -> bool:
+    """True for empty cells and the placeholders spreadsheets use for them."""
+    if value is None:
+        return True
+    if isinstance(value, float) and math.isnan(value):
+        return True
+    if value is pd.NaT or value is pd.NA:
+        return True
+    return isinstance(value, str) and clean_text(value).lower() in BLANKS
+
+
+def clean_text(value: object) -> str:
+    """Text with non-breaking spaces and runs of whitespace reduced to single spaces."""
+    return " ".join(str(value).replace("\u00a0", " ").split())
+
+
+def _key(value: object) -> str:
+    return clean_text(value).lower().strip(" .!")
+
+
+# --- answers -------------------------------------------------------------------------------
+# The compliance rule, applied everywhere: compliance = sum of scores / number of applicable
+# answers. Met = 1, partially met = the `partial_credit` setting (0.5 by default), not met = 0,
+# a percentage or fraction counts as itself, and N/A is excluded from both sides.
+
+_MET = {"yes", "y", "met", "fully met", "compliant", "pass", "passed", "true", "✓", "✔", "☑", "tick",
+        "ticked", "done", "achieved", "in place", "present", "correct", "satisfactory", "good", "1"}
+_NOT_MET = {"no", "n", "not met", "non compliant", "non-compliant", "not compliant", "fail", "failed", "false",
+            "✗", "✘", "×", "☒", "cross", "not done", "not achieved", "not in place", "missing", "incorrect",
+            "unsatisfactory", "0"}
+_PARTIAL = {"partially met", "partial", "partly", "partly met", "partially", "part met", "partially compliant",
+            "some", "in progress"}
+_NOT_APPLICABLE = {"n/a", "na", "n a", "not applicable", "n.a", "n.a.", "not relevant", "nr", "n/r"}
+
+
+def parse_answer(value: object) -> tuple[str, float | None]:
+    """An audit answer as (class, score): met 1, not met 0, partial, a percentage, or N/A (no score)."""
+    if isinstance(value, bool):
+        return ("met", 1.0) if value else ("not_met", 0.0)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _numeric_answer(float(value), str(value))
+    text = _key(value)
+    if text in _MET:
+        return "met", 1.0
+    if text in _NOT_MET:
+        return "not_met", 0.0
+    if text in _PARTIAL:
+        return "partial", None
+    if text in _NOT_APPLICABLE:
+        return "na", None
+    if text == "x":
+        raise Unreadable("'x' could mean a tick or a cross; use Yes/No, ✓/✗ or Met/Not met")
+    percent = re.fullmatch(r"(\d+(?:\.\d+)?)\s*%", text)
+    if percent:
+        return _numeric_answer(float(percent.group(1)) / 100, str(value), is_fraction=True)
+    try:
+        number = float(text)
+    except ValueError:
+        raise Unreadable(
+            f"'{clean_text(value)}' is not an answer we recognise: expected Yes/No/N/A, Met/Partially met/"
+            "Not met, ✓/✗, 1/0 or a percentage") from None
+    return _numeric_answer(number, str(value))
+
+
+def _numeric_answer(number: float, shown: str, is_fraction: bool = False) -> tuple[str, float | None]:
+    if math.isnan(number):
+        raise Unreadable("answer is blank")
+    if not is_fraction and number > 1:
+        # Scores above one read as percentages: 85 means 85%.
+        number = number / 100
+    if number < 0 or number > 1:
+        raise Unreadable(f"'{clean_text(shown)}' is outside 0-100%")
+    if number == 1:
+        return "met", 1.0
+    if number == 0:
+        return "not_met", 0.0
+    return "score", number
+
+
+# --- ratings -------------------------------------------------------------------------------
+
+FFT_CURRENT = {"very good": 1.0, "good": 0.75, "neither good nor poor": 0.5, "poor": 0.25, "very poor": 0.0,
+               "don't know": None, "dont know": None, "do not know": None}
+FFT_LEGACY = {"extremely likely": 1.0, "likely": 0.75, "neither likely nor unlikely": 0.5, "unlikely": 0.25,
+              "extremely unlikely": 0.0, "don't know": None, "dont know": None, "do not know": None}
+# FFT response codes as NHS exports them: 1 very good ... 5 very poor, 6 don't know.
+FFT_CODES = {1: 1.0, 2: 0.75, 3: 0.5, 4: 0.25, 5: 0.0, 6: None}
+
+RATING_SCALES = ("fft", "fft_legacy", "fft_code", "1-5", "0-10")
+
+
+def detect_rating_scale(distinct: list[object], header: str) -> str:
+    """The scale a rating column uses, from its header and its distinct values."""
+    head = header.lower()
+    words = {_key(v) for v in distinct if isinstance(v, str)}
+    if words & (set(FFT_LEGACY) - set(FFT_CURRENT)):
+        return "fft_legacy"
+    if words & (set(FFT_CURRENT) - set(FFT_LEGACY)):
+        return "fft"
+    numbers = [n for n in (_as_number(v) for v in distinct) if n is not None]
+    if re.search(r"\b(0\s*-\s*10|out of 10|/\s*10)\b", head):
+        return "0-10"
+    if re.search(r"\b(1\s*-\s*5|out of 5|/\s*5)\b", head):
+        return "1-5"
+    if "fft" in head or "friends and family" in head:
+        return "fft_code"
+    if numbers and (min(numbers) < 1 or max(numbers) > 5):
+        return "0-10"
+    return "1-5"
+
+
+def _as_number(value: object) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return None if math.isnan(value) else float(value)
+    try:
+        return float(clean_text(value))
+    except ValueError:
+        return None
+
+
+def parse_rating(value: object, scale: str) -> tuple[float | None, float | None]:
+    """A rating as (value on its own scale, score from 0 worst to 1 best); don't know has no score."""
+    text = _key(value)
+    for labels in (FFT_CURRENT, FFT_LEGACY):
+        if text in labels and not (scale in ("1-5", "0-10") and text in ("good", "poor")):
+            score = labels[text]
+            return (None if score is None else 1 + 4 * (1 - score)), score
+    out_of = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(?:/|out of)\s*(\d+)", text)
+    if out_of:
+        number, top = float(out_of.group(1)), float(out_of.group(2))
+        if top not in (5, 10) or number > top:
+            raise Unreadable(f"'{clean_text(value)}' is not a rating out of 5 or 10")
+        return number, (number - 1) / 4 if top == 5 else number / 10
+    stars = text.count("★")
+    if stars and set(text) <= {"★", "☆", " "}:
+        return float(stars), (stars - 1) / 4
+    number = _as_number(value)
+    if number is None:
+        raise Unreadable(f"'{clean_text(value)}' is not a rating we recognise: expected a number, "
+                         "Very good ... Very poor / Don't know, or Extremely likely ... Extremely unlikely")
+    return number, _numeric_rating_score(number, scale)
+
+
+def _numeric_rating_score(number: float, scale: str) -> float | None:
+    if scale == "fft_code":
+        if number not in FFT_CODES:
+            raise Unreadable(f"{number:g} is not a Friends and Family Test code (1 very good ... 5 very poor, "
+                             "6 don't know)")
+        return FFT_CODES[int(number)]
+    if scale == "0-10":
+        if not 0 <= number <= 10:
+            raise Unreadable(f"{number:g} is outside the 0-10 scale")
+        return number / 10
+    if not 1 <= number <= 5:
+        raise Unreadable(f"{number:g} is outside the 1-5 scale")
+    return (number - 1) / 4
+
+
+# --- dates ---------------------------------------------------------------------------------
+
+_MONTHS = {m: i for i, m in enumerate(
+    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
+_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?")
+_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?")
+_DAY_MONTH_NAME = re.compile(r"(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?[\s\-/,]+(\d{4}|\d{2})")
+_MONTH_NAME_DAY = re.compile(r"(?:[a-z]+,?\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
+_MONTH_LABEL = re.compile(r"([a-z]{3,9})\.?[\s\-/']+(\d{4}|\d{2})")
+_YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_EXCEL_EPOCH = date(1899, 12, 30)
+
+
+def numeric_date_order(distinct: list[object]) -> tuple[str, str | None]:
+    """Whether a column's dd/mm-style dates are day-first ('dmy') or month-first ('mdy').
+
+    Returns (order, note). A column only ever read one way: the values with a part above 12 decide;
+    when none does, UK day-first is used and the note says so; when both orders appear the order is
+    'mixed' and every date that could be read either way is refused.
+    """
+    day_first = month_first = ambiguous = 0
+    for value in distinct:
+        if not isinstance(value, str):
+            continue
+        match = _NUMERIC.fullmatch(_key(value))
+        if not match:
+            continue
+        first, second = int(match.group(1)), int(match.group(2))
+        if first > 12 >= second:
+            day_first += 1
+        elif second > 12 >= first:
+            month_first += 1
+        elif first != second:
+            ambiguous += 1
+    if day_first and month_first:
+        return "mixed", None
+    if month_first:
+        return "mdy", "read as month-first (US) dates because some have a month part above 12"
+    if ambiguous and not day_first:
+        return "dmy", "every date could be read either way; read as UK day-first (dd/mm/yyyy)"
+    return "dmy", None
+
+
+def parse_date(value: object, order: str = "dmy") -> date:
+    """A date from a datetime, an Excel serial number, or UK, ISO or month-label text."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, pd.Timestamp):
+        return value.date()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return _excel_serial(float(value))
+    text = _key(value)
+    try:
+        return _text_date(text, order)
+    except Unreadable:
+        raise
+    except ValueError:
+        raise Unreadable(f"'{clean_text(value)}' is not a real date") from None
+
+
+def _text_date(text: str, order: str) -> date:
+    if match := _ISO.fullmatch(text):
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    if match := _NUMERIC.fullmatch(text):
+        first, second, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
+        if first == second or max(first, second) > 12:
+            day, month = (first, second) if first > 12 or first == second else (second, first)
+        elif order == "mixed":
+            raise Unreadable(f"'{text}' could be {first} {_month_name(second)} or {second} {_month_name(first)}, "
+                             "and this column has dates written both ways; write it as e.g. 2026-03-04")
+        else:
+            day, month = (first, second) if order == "dmy" else (second, first)
+        return date(year, month, day)
+    if match := _DAY_MONTH_NAME.fullmatch(text):
+        return date(_year(match.group(3)), _month(match.group(2)), int(match.group(1)))
+    if match := _MONTH_NAME_DAY.fullmatch(text):
+        return date(int(match.group(3)), _month(match.group(1)), int(match.group(2)))
+    if match := _MONTH_LABEL.fullmatch(text):
+        # "Mar-26" is how Excel shows a month: the first of March 2026, never the 26th of March.
+        return date(_year(match.group(2)), _month(match.group(1)), 1)
+    if match := _YEAR_MONTH.fullmatch(text):
+        return date(int(match.group(1)), int(match.group(2)), 1)
+    if match := _COMPACT.fullmatch(text):
+        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+    try:
+        return _excel_serial(float(text))
+    except ValueError:
+        raise Unreadable(f"'{text}' is not a date we recognise: expected e.g. 31/03/2026, 2026-03-31 or Mar-26") \
+            from None
+
+
+def _month_name(month: int) -> str:
+    return date(2000, month, 1).strftime("%B")
+
+
+def _month(name: str) -> int:
+    try:
+        return _MONTHS[name[:3]]
+    except KeyError:
+        raise Unreadable(f"'{name}' is not a month") from None
+
+
+def _year(text: str) -> int:
+    return 2000 + int(text) if len(text) == 2 else int(text)
+
+
+def _excel_serial(number: float) -> date:
+    # 20000-73000 covers 1954-2099: other numbers in a date column are not dates.
+    if not 20000 <= number <= 73000:
+        raise Unreadable(f"{number:g} is a number, not a date")
+    return _EXCEL_EPOCH + timedelta(days=int(number))
+
+
+# --- numbers and flags ---------------------------------------------------------------------
+
+def parse_number(value: object) -> float:
+    """A non-negative quantity such as hours or a head count; '7.5h', '1,234' and '12 hrs' allowed."""
+    if isinstance(value, bool):
+        raise Unreadable(f"'{value}' is not a number")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = re.sub(r"\s*(hrs?|hours?|h)$", "", _key(value)).replace(",", "")
+        try:
+            number = float(text)
+        except ValueError:
+            raise Unreadable(f"'{clean_text(value)}' is not a number") from None
+    if math.isnan(number) or number < 0:
+        raise Unreadable(f"'{clean_text(value)}' is not a number of zero or more")
+    return number
+
+
+_TRUE = {"yes", "y", "true", "1", "✓", "✔", "done", "completed", "complete", "given"}
+_FALSE = {"no", "n", "false", "0", "✗", "✘", "×", "not done", "not completed", "missed", "not given"}
+
+
+def parse_flag(value: object) -> bool:
+    """Yes or no from Yes/No, Y/N, 1/0, ticks and crosses."""
+    if isinstance(value, bool):
+        return value
+    text = _key(value)
+    if text in _TRUE or text in ("1.0",):
+        return True
+    if text in _FALSE or text in ("0.0",):
+        return False
+    raise Unreadable(f"'{clean_text(value)}' is not yes or no")
+
+
+_SPOT = ("spot", "unannounced", "unscheduled", "ad hoc", "adhoc", "random", "walkround", "walk round")
+_SCHEDULED = ("scheduled", "planned", "routine", "monthly", "quarterly", "weekly", "announced")
+
+
+def parse_audit_kind(value: object, header: str = "") -> bool:
+    """True for an unscheduled spot check, False for a scheduled audit."""
+    text = _key(value)
+    if any(word in text for word in _SPOT):
+        return True
+    if any(word in text for word in _SCHEDULED):
+        return False
+    flag = parse_flag(value)
+    head = header.lower()
+    if any(word in head for word in _SPOT):
+        return flag
+    if any(word in head for word in _SCHEDULED):
+        return not flag
+    raise Unreadable(f"'{clean_text(value)}' does not say whether the audit was scheduled or a spot check")
+
+
+# --- shifts --------------------------------------------------------------------------------
+
+def shift_lookup(shift_table: Mapping[str, list[str]]) -> dict[str, str]:
+    """The editable shift table turned round: each label a provider uses -> its standard shift."""
+    lookup: dict[str, str] = {}
+    for standard, labels in shift_table.items():
+        lookup[_key(standard)] = standard
+        for label in labels:
+            lookup[_key(label)] = standard
+    return lookup
+
+
+def normalise_shift(value: object, lookup: Mapping[str, str]) -> str:
+    """The standard shift name for a label; an unknown label is kept as written."""
+    text = clean_text(value)
+    return lookup.get(_key(text), lookup.get(_key(re.sub(r"(?i)\s*shifts?$", "", text)), text))
+
+
+# --- columns -------------------------------------------------------------------------------
+
+@dataclass
+class ParsedColumn:
+    """A column's parsed values, and per row the reason it failed (None where it did not)."""
+
+    values: np.ndarray
+    reasons: np.ndarray
+
+
+_MISSING = {"datetime64[D]": np.datetime64("NaT"), "float64": np.nan}
+
+
+def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: str = "object") -> ParsedColumn:
+    """Apply `parse` to each distinct value of `column` once; blank cells become missing values."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    missing = _MISSING.get(dtype)
+    parsed: list[object] = []
+    failed: list[str | None] = []
+    for value in distinct:
+        result, reason = missing, None
+        if not is_blank(value):
+            try:
+                result = parse(value)
+            except Unreadable as error:
+                reason = str(error)
+        parsed.append(missing if result is None else result)
+        failed.append(reason)
+    parsed.append(missing)  # code -1: pandas' own missing values
+    failed.append(None)
+    lookup = np.empty(len(parsed), dtype=dtype)
+    lookup[:] = parsed
+    return ParsedColumn(values=lookup[codes], reasons=np.array(failed, dtype=object)[codes])
+
+
+def distinct_values(column: pd.Series) -> list[object]:
+    """The distinct non-blank values of a column."""
+    return [v for v in pd.unique(column) if not is_blank(v)]
