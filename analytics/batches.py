@@ -37,6 +37,12 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int
     table, content_hash, stored_path = found
     cur.execute("BEGIN TRANSACTION")
     try:
+        # Rows a later or earlier export also holds unchanged pass to that batch instead of going.
+        cur.execute(f"""
+            UPDATE {table} t SET batch_id = s.other FROM (
+                SELECT row_key, max(batch_id) AS other FROM sightings WHERE source = ? AND batch_id <> ?
+                GROUP BY row_key) s
+            WHERE t.batch_id = ? AND t.row_key = s.row_key""", [table, batch_id, batch_id])
         removed = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchone()[0]
         # A version this batch replaced comes back, unless a later batch has replaced it since.
         cur.execute(f"""
@@ -47,6 +53,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int
             WHERE superseded_by = ?""", [batch_id])
         cur.execute(f"DELETE FROM {table}_superseded WHERE superseded_by = ? OR batch_id = ?",
                     [batch_id, batch_id])
+        cur.execute("DELETE FROM sightings WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
         still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]

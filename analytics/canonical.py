@@ -45,7 +45,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         if f.name not in work:
             continue
         header = plan.mapping.get(f.name, f.name)
-        parsed, produced = _parse_field(work, f.name, f.kind, header, settings, notes)
+        parsed, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.layout == "wide")
         columns.update(produced)
         failed = pd.notna(parsed.reasons)
         if failed.any():
@@ -107,7 +107,7 @@ def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
 
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
-                 notes: list[str]) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
+                 notes: list[str], wide: bool) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
     column = work[name]
     if kind == "date":
         order, note = numeric_date_order(distinct_values(column))
@@ -140,13 +140,16 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         scores = np.array([np.nan if v is None or v[1] is None else v[1] for v in parsed.values], dtype="float64")
         return parsed, {name: _as_text(column), "answer_class": classes, "answer_score": scores}
     if kind == "rating":
-        return _parse_ratings(work, name)
+        return _parse_ratings(work, name, "" if wide else header)
     parsed = parse_column(column, clean_text)
     return parsed, {name: parsed.values}
 
 
-def _parse_ratings(work: pd.DataFrame, name: str) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
-    """Ratings are read per question, since one survey can mix a 1-5 scale with an FFT question."""
+def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
+    """Ratings are read per question, since one survey can mix a 1-5 scale with an FFT question.
+
+    In a long layout the column header describes every question's scale too; in a wide one each
+    question is its own column, so its own text says which scale it uses."""
     values = np.full(len(work), np.nan)
     scores = np.full(len(work), np.nan)
     scales = np.full(len(work), None, dtype=object)
@@ -155,7 +158,7 @@ def _parse_ratings(work: pd.DataFrame, name: str) -> tuple[ParsedColumn, dict[st
         {name: np.arange(len(work))}
     for question, positions in groups.items():
         column = work[name].iloc[positions]
-        scale = detect_rating_scale(distinct_values(column), str(question))
+        scale = detect_rating_scale(distinct_values(column), f"{header} {question}")
         parsed = parse_column(column, partial(parse_rating, scale=scale))
         values[positions] = [np.nan if v is None or v[0] is None else v[0] for v in parsed.values]
         scores[positions] = [np.nan if v is None or v[1] is None else v[1] for v in parsed.values]
@@ -252,21 +255,25 @@ def _rejections(sheet: RawSheet, work: pd.DataFrame, plan: SheetPlan, source: So
     records = []
     for mask, field_name, reasons in problems:
         positions = np.flatnonzero(np.asarray(mask))
-        for position in positions:
-            column = plan.mapping.get(field_name, field_name)
-            reason = reasons if isinstance(reasons, str) else reasons[position]
-            origin = int(work[_ORIGIN].iat[position])
-            value = work[field_name].iat[position] if field_name in work else None
-            if plan.question_columns and field_name == source.wide_value_field:
-                column = work[source.wide_question_field].iat[position]
-            records.append({
-                "file_name": sheet.file_name, "sheet": sheet.sheet, "row_number": int(work[_ROW].iat[position]),
-                "column_name": column, "value": None if value is None or pd.isna(value) else str(value),
-                "reason": reason,
-                "row_values": json.dumps({h: _cell_text(sheet.frame[h].iat[origin]) for h in sheet.headers},
-                                         ensure_ascii=False)})
-    frame = pd.DataFrame(records, columns=["file_name", "sheet", "row_number", "column_name", "value", "reason",
-                                           "row_values"])
+        if plan.question_columns and field_name == source.wide_value_field:
+            columns = work[source.wide_question_field].to_numpy()[positions]
+        else:
+            columns = [plan.mapping.get(field_name, field_name)] * len(positions)
+        values = work[field_name].to_numpy()[positions] if field_name in work else [None] * len(positions)
+        for position, column, value in zip(positions, columns, values):
+            records.append({"_position": position, "column_name": column, "value": _cell_text(value),
+                            "reason": reasons if isinstance(reasons, str) else reasons[position]})
+    frame = pd.DataFrame(records, columns=["_position", "column_name", "value", "reason"])
+    positions = frame["_position"].to_numpy(dtype=int)
+    origins = work[_ORIGIN].to_numpy()[positions]
+    originals = sheet.frame.iloc[np.unique(origins)].astype(object)
+    row_values = {o: json.dumps({h: _cell_text(v) for h, v in zip(sheet.headers, row)}, ensure_ascii=False)
+                  for o, row in zip(np.unique(origins), originals.itertuples(index=False))}
+    frame.insert(0, "row_number", work[_ROW].to_numpy()[positions].astype(int))
+    frame.insert(0, "sheet", sheet.sheet)
+    frame.insert(0, "file_name", sheet.file_name)
+    frame["row_values"] = [row_values[o] for o in origins]
+    frame = frame.drop(columns="_position")
     return frame.sort_values(["row_number", "column_name"], kind="stable").reset_index(drop=True)
 
 

@@ -197,4 +197,9 @@ def _upsert(cur: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[
             DELETE FROM {table} WHERE row_key IN (
                 SELECT s.row_key FROM stage s JOIN {table} t USING (row_key) WHERE t.row_hash <> s.row_hash)""")
     cur.execute(f"INSERT INTO {table} SELECT s.* FROM stage s ANTI JOIN {table} t USING (row_key)")
+    # Rows this batch holds unchanged stay with their first batch; note that this one has them too, so
+    # removing either export later keeps the rows the other still holds.
+    cur.execute(f"""
+        INSERT INTO sightings SELECT ?, ?, s.row_key FROM stage s JOIN {table} t USING (row_key)
+        WHERE t.batch_id <> ?""", [batch_id, table, batch_id])
     return int(new), int(updated), int(unchanged)

@@ -95,13 +95,18 @@ def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -
         if column in mapped or not _reads_like_question(column):
             continue
         distinct = distinct_values(sheet.frame[column].head(2000))
-        if len(distinct) < 2:
+        if not distinct or (len(distinct) == 1 and _is_marker(distinct[0])):
+            # A column holding only 1 (or 0) marks something, a theme label say: it is not answers.
             continue
         if _share_readable(distinct, source.wide_kind, column) >= WIDE_SHARE:
             found.append(column)
     if source.name == "feedback" and "rating" not in mapping and len(found) == 1:
         return []
     return found
+
+
+def _is_marker(value: object) -> bool:
+    return str(value).strip() in ("0", "1", "0.0", "1.0")
 
 
 def _reads_like_question(header: str) -> bool:

@@ -177,7 +177,7 @@ def _read_csv(data: bytes, file_name: str) -> RawSheet:
         raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
                           "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
     headers, _ = _headers(rows[header_index])
-    frame = _duckdb_csv(text_bytes, header_index, delimiter, len(headers))
+    frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers))
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
     numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
     sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1)
@@ -196,6 +196,14 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     return filled[:count] if len(filled) >= count else numbers
 
 
+def _scan_csv(con: duckdb.DuckDBPyConnection, path: str, header_index: int, delimiter: str,
+              parallel: bool) -> pd.DataFrame:
+    return con.execute(
+        "SELECT * FROM read_csv(?, header = false, skip = ?, all_varchar = true, delim = ?, quote = '\"', "
+        "escape = '\"', null_padding = true, strict_mode = false, parallel = ?)",
+        [path, header_index + 1, delimiter, parallel]).df()
+
+
 def _as_utf8(data: bytes) -> tuple[bytes, str]:
     """The bytes as UTF-8 without a BOM; Windows-1252 exports are converted."""
     if data.startswith(b"\xef\xbb\xbf"):
@@ -212,7 +220,7 @@ def _delimiter(lines: list[str]) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-def _duckdb_csv(data: bytes, header_index: int, delimiter: str, width: int) -> pd.DataFrame:
+def _duckdb_csv(data: bytes, file_name: str, header_index: int, delimiter: str, width: int) -> pd.DataFrame:
     # DuckDB's reader is several times faster than Python's csv module on large exports.
     handle, path = tempfile.mkstemp(suffix=".csv")
     try:
@@ -220,10 +228,12 @@ def _duckdb_csv(data: bytes, header_index: int, delimiter: str, width: int) -> p
             out.write(data)
         con = duckdb.connect()
         try:
-            frame = con.execute(
-                "SELECT * FROM read_csv(?, header = false, skip = ?, all_varchar = true, delim = ?, "
-                "quote = '\"', escape = '\"', null_padding = true, strict_mode = false)",
-                [path, header_index + 1, delimiter]).df()
+            frame = _scan_csv(con, path, header_index, delimiter, parallel=True)
+        except duckdb.Error as error:
+            if "parallel" not in str(error):
+                raise FileRefused(f"{file_name}: could not be read as CSV: {str(error).splitlines()[0]}") from None
+            # Line breaks inside quoted comments need the single-threaded reader.
+            frame = _scan_csv(con, path, header_index, delimiter, parallel=False)
         finally:
             con.close()
     finally:

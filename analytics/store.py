@@ -80,6 +80,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS mappings (
             signature VARCHAR PRIMARY KEY, source VARCHAR, plan VARCHAR, headers VARCHAR,
             confirmed_at TIMESTAMP)""")
+    cur.execute("CREATE TABLE IF NOT EXISTS sightings (batch_id INTEGER, source VARCHAR, row_key UBIGINT)")
     cur.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR, "
                 "updated_at TIMESTAMP)")
     for source in SOURCES.values():

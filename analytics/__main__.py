@@ -1,0 +1,125 @@
+"""The command line: python -m analytics ingest|batches|remove|rejections|demo ..."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .demo import load_demo
+from .batches import UnknownBatch, list_batches, rejections, rejections_workbook, remove_batch, row_counts
+from .ingest import ingest_path
+from .mapping import MappingError, parse_overrides
+from .readers import FileRefused
+from .sources import SOURCE_NAMES
+from .store import DB_ENV, connect, database_path
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for every command."""
+    parser = argparse.ArgumentParser(prog="python -m analytics",
+                                     description="Leadership Insight: load care providers' spreadsheets and "
+                                                 "find the patterns leaders miss.")
+    parser.add_argument("--db", help=f"database file (default: ${DB_ENV} or data/leadership_insight.duckdb)")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="load spreadsheets (.xlsx, .xlsm, .xls, .csv)")
+    ingest.add_argument("paths", nargs="+", metavar="PATH")
+    ingest.add_argument("--source", choices=SOURCE_NAMES, help="which source the files hold (default: detect)")
+    ingest.add_argument("--sheet", help="load only this sheet of a workbook")
+    ingest.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
+                        help='use a column for a field, e.g. --map "Wing=team"; FIELD may be ignore or question')
+    ingest.add_argument("--service", help="the service these files belong to, where they have no service column")
+    ingest.add_argument("--by", help="who is loading (default: your user name)")
+    ingest.add_argument("--json", action="store_true", help="print a machine-readable summary per batch")
+
+    commands.add_parser("batches", help="list loaded batches").add_argument("--json", action="store_true")
+    remove = commands.add_parser("remove", help="remove a batch and bring back what it replaced")
+    remove.add_argument("batch", type=int, metavar="BATCH")
+    export = commands.add_parser("rejections", help="export rejected rows to a spreadsheet to fix")
+    export.add_argument("--batch", type=int, help="only this batch")
+    export.add_argument("--out", default="rejected_rows.xlsx", help="where to write the .xlsx")
+    demo = commands.add_parser("demo", help="write the demo spreadsheets to data/demo/ and load them")
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    # Resolve the store before connecting so --db and the environment variable behave the same way.
+    con = connect(database_path(args.db))
+    try:
+        return COMMANDS[args.command](con, args)
+    except (FileRefused, MappingError, UnknownBatch) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    finally:
+        con.close()
+
+
+def _ingest(con, args) -> int:
+    overrides = parse_overrides(args.map)
+    results, failed = [], False
+    for path in args.paths:
+        try:
+            results.extend(ingest_path(con, path, sheet=args.sheet, source=args.source, overrides=overrides or None,
+                                       service=args.service, loaded_by=args.by))
+        except (FileRefused, MappingError) as error:
+            failed = True
+            print(f"error: {error}", file=sys.stderr)
+    if args.json:
+        print(json.dumps([r.to_dict() for r in results], indent=2, default=str))
+    else:
+        for result in results:
+            print(result.summary())
+            for note in result.notes:
+                print(f"  note: {note}")
+            for row in result.rejections.head(20).itertuples():
+                print(f"  rejected row {row.row_number}, column {row.column_name!r}: {row.reason}")
+            if len(result.rejections) > 20:
+                print(f"  ... and {len(result.rejections) - 20} more: "
+                      f"python -m analytics rejections --batch {result.batch_id}")
+    return 1 if failed else 0
+
+
+def _batches(con, args) -> int:
+    frame = list_batches(con)
+    if args.json:
+        print(frame.to_json(orient="records", date_format="iso", indent=2))
+    elif frame.empty:
+        print("No batches loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
+    else:
+        shown = frame[["batch_id", "source", "file_name", "sheet", "loaded_at", "loaded_by", "rows_new",
+                       "rows_updated", "rows_unchanged", "rows_rejected"]]
+        print(shown.to_string(index=False))
+    return 0
+
+
+def _remove(con, args) -> int:
+    removed = remove_batch(con, args.batch)
+    for table, count in removed.items():
+        print(f"removed batch {args.batch}: {count} {table} rows")
+    return 0
+
+
+def _rejections(con, args) -> int:
+    frame = rejections(con, args.batch)
+    Path(args.out).write_bytes(rejections_workbook(frame))
+    print(f"wrote {frame['row_number'].nunique() if len(frame) else 0} rejected rows to {args.out}")
+    return 0
+
+
+def _demo(con, args) -> int:
+    for result in load_demo(con, Path(args.dir), seed=args.seed):
+        print(result.summary())
+    print(", ".join(f"{n} {t}" for t, n in row_counts(con).items()))
+    return 0
+
+
+COMMANDS = {"ingest": _ingest, "batches": _batches, "remove": _remove, "rejections": _rejections, "demo": _demo}
+
+if __name__ == "__main__":
+    sys.exit(main())
