@@ -1,0 +1,84 @@
+"""What a finding is: one judgement about a place in a service, and the evidence it rests on."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+KINDS = (
+    "repeat_finding",        # an audit item failing cycle after cycle
+    "masked_weakness",       # a good headline hiding a failing item, shift or team
+    "fragility",             # one shift or team persistently worse than the rest
+    "assurance_gap",         # internal assurance good while lived experience is poor or worsening
+    "experience_ahead",      # lived experience good while internal assurance is weak
+    "emerging_theme",        # a complaint or feedback theme whose recent rate is clearly up
+    "special_cause",         # SPC: a signal in a monthly measure
+    "embedded_improvement",  # improvement held for cycles, across teams and in spot checks
+    "not_embedded",          # improvement only where management attention is, or drifting back
+    "strength",              # a measure consistently good across sources
+    "narrative_mismatch",    # leaders' own view more optimistic or pessimistic than the evidence
+)
+STATUSES = ("strong", "improving", "fragile", "concern", "not_enough_evidence")
+CONFIDENCES = ("high", "qualified", "limited")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """One figure a finding rests on, with where a reader finds the rows behind it."""
+
+    source: str            # audits | complaints | rota | feedback | leaders
+    measure: str           # e.g. "compliance", "agency share of hours"
+    value: float | None
+    comparison: float | None = None   # the figure it is set against: the headline, the rest of the service
+    period: str = ""       # e.g. "2026-05 to 2026-10"
+    rows: str = ""         # the filter that selects the rows, e.g. "audits: service = 'Oakwood House', ..."
+    detail: str = ""       # anything else a reader needs: counts, cycles failed
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One judgement: what kind, where, how serious, how sure, over when, on what evidence."""
+
+    kind: str
+    service: str
+    team: str | None
+    shift: str | None
+    key_question: str | None
+    quality_statement: str | None
+    subject: str            # the audit item, theme or measure the finding is about
+    status: str
+    confidence: str
+    period_start: date
+    period_end: date
+    summary: str
+    evidence: tuple[Evidence, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown finding kind {self.kind!r}")
+        if self.status not in STATUSES:
+            raise ValueError(f"unknown status {self.status!r}")
+        if self.confidence not in CONFIDENCES:
+            raise ValueError(f"unknown confidence {self.confidence!r}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary."""
+        data = asdict(self)
+        data["period_start"] = self.period_start.isoformat()
+        data["period_end"] = self.period_end.isoformat()
+        data["theme_or_item"] = data.pop("subject")
+        data["period"] = f"{self.period_start.isoformat()} to {self.period_end.isoformat()}"
+        return data
+
+
+def confidence_from_sources(sources: set[str], agree: bool) -> str:
+    """High where independent sources agree, qualified where they disagree, limited with one source."""
+    if len(sources) <= 1:
+        return "limited"
+    return "high" if agree else "qualified"
+
+
+def percent(value: float | None) -> str:
+    """A share as a whole percentage, the way reports write it."""
+    return "n/a" if value is None else f"{value:.0%}"
