@@ -80,6 +80,11 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS mappings (
             signature VARCHAR PRIMARY KEY, source VARCHAR, plan VARCHAR, headers VARCHAR,
             confirmed_at TIMESTAMP)""")
+    cur.execute("CREATE SEQUENCE IF NOT EXISTS leader_view_ids START 1")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS leader_views (
+            view_id INTEGER PRIMARY KEY, service VARCHAR, team VARCHAR, key_question VARCHAR, subject VARCHAR,
+            stance VARCHAR, statement VARCHAR, recorded_by VARCHAR, recorded_at TIMESTAMP)""")
     cur.execute("CREATE TABLE IF NOT EXISTS sightings (batch_id INTEGER, source VARCHAR, row_key UBIGINT)")
     cur.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR, "
                 "updated_at TIMESTAMP)")

@@ -1,0 +1,223 @@
+"""The balanced insight register: per service, team and key question, what is strong and what is not.
+
+Each row has a status (strong, improving, fragile, concern, not enough evidence), a confidence (high
+where independent sources agree, qualified where they disagree, limited with one source), the evidence
+and one sentence. Strengths come from the same figures as concerns, judged by the same thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .compliance import audit_compliance
+from .findings import Evidence, Finding, confidence_from_sources, percent
+from .key_questions import classify, key_questions
+from .scope import Scope, months_back, period_label
+
+STATUS_RANK = {"concern": 0, "fragile": 1, "improving": 2, "strong": 3}
+_NEGATIVE_KINDS = {"repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
+                   "special_cause", "not_embedded", "experience_ahead"}
+
+
+@dataclass(frozen=True)
+class Window:
+    """The months the register looks at: the recent cycles up to the as-of date."""
+
+    start: date
+    end: date
+
+    @property
+    def label(self) -> str:
+        return period_label(self.start, self.end)
+
+
+def register_window(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> Window | None:
+    """The recent window ending at the scope's as-of date, or None when there is no data."""
+    end = scope.end(con)
+    if end is None:
+        return None
+    return Window(months_back(end, settings["thresholds"]["recent_cycles"] - 1), end)
+
+
+def baseline_evidence(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
+                      window: Window) -> pd.DataFrame:
+    """Per service, team and key question, each source's headline figure over the window."""
+    rules = settings["key_questions"]
+    frames = [_audit_evidence(con, scope, settings, window, rules), _rota_evidence(con, scope, settings, window),
+              _feedback_evidence(con, scope, settings, window), _complaint_evidence(con, scope, settings, window)]
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=["service", "team", "key_question", "source", "measure", "value", "good",
+                                     "count", "rows"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def _audit_evidence(con, scope, settings, window, rules) -> pd.DataFrame:
+    thresholds = settings["thresholds"]
+    monthly = audit_compliance(con, scope, ("service", "team", "audit_type"), window.start, window.end,
+                               settings["partial_credit"])
+    if monthly.empty:
+        return pd.DataFrame()
+    monthly["key_question"] = [(classify(t, rules) or (None, None))[0] for t in monthly["audit_type"]]
+    monthly = monthly.dropna(subset=["key_question"])
+    rows = []
+    for level in (["service"], ["service", "team"]):
+        grouped = monthly.groupby(level + ["key_question"], as_index=False)[["score", "answers"]].sum()
+        for record in grouped.itertuples(index=False):
+            compliance = record.score / record.answers
+            team = getattr(record, "team", None)
+            rows.append({"service": record.service, "team": team, "key_question": record.key_question,
+                         "source": "audits", "measure": "audit compliance", "value": compliance,
+                         "good": compliance >= thresholds["compliance_good"], "count": int(record.answers),
+                         "rows": _rows("audits", record.service, team, window, "audit types mapped to "
+                                       + record.key_question)})
+    return pd.DataFrame(rows)
+
+
+def _rota_evidence(con, scope, settings, window) -> pd.DataFrame:
+    key_question = (classify("staffing", settings["key_questions"]) or (None, None))[0]
+    if key_question is None:
+        return pd.DataFrame()
+    services, values = scope.service_filter()
+    frame = con.cursor().execute(f"""
+        SELECT service, team, sum(actual_hours) AS actual, sum(planned_hours) AS planned,
+               sum(actual_staff) AS actual_staff, sum(planned_staff) AS planned_staff, count(*) AS shifts
+        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
+        GROUP BY GROUPING SETS ((service), (service, team))""", [window.start, window.end, *values]).df()
+    rows = []
+    for record in frame.itertuples(index=False):
+        planned = record.planned if pd.notna(record.planned) and record.planned else record.planned_staff
+        actual = record.actual if pd.notna(record.planned) and record.planned else record.actual_staff
+        if not planned or pd.isna(planned):
+            continue
+        team = None if pd.isna(record.team) else record.team
+        fill = actual / planned
+        rows.append({"service": record.service, "team": team, "key_question": key_question, "source": "rota",
+                     "measure": "fill rate", "value": fill, "good": fill >= settings["thresholds"]["fill_rate_good"], "count": int(record.shifts),
+                     "rows": _rows("rota", record.service, team, window, "all shifts")})
+    return pd.DataFrame(rows)
+
+
+def _feedback_evidence(con, scope, settings, window) -> pd.DataFrame:
+    services, values = scope.service_filter()
+    frame = con.cursor().execute(f"""
+        SELECT service, team, avg(rating_score) AS score, count(rating_score) AS responses
+        FROM feedback WHERE feedback_date BETWEEN ? AND ? AND rating_score IS NOT NULL AND {services}
+        GROUP BY GROUPING SETS ((service), (service, team))""", [window.start, window.end, *values]).df()
+    thresholds = settings["thresholds"]
+    rows = []
+    for record in frame.itertuples(index=False):
+        if record.responses < thresholds["min_feedback_responses"]:
+            continue
+        team = None if pd.isna(record.team) else record.team
+        rows.append({"service": record.service, "team": team, "key_question": settings["feedback_key_question"],
+                     "source": "feedback", "measure": "mean feedback score", "value": record.score,
+                     "good": record.score >= thresholds["feedback_good_score"], "count": int(record.responses),
+                     "rows": _rows("feedback", record.service, team, window, "rated responses")})
+    return pd.DataFrame(rows)
+
+
+def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
+    """Complaints per key question: in the window against the same length of time before it."""
+    services, values = scope.service_filter()
+    months = (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
+    earlier_start = months_back(window.start, months)
+    frame = con.cursor().execute(f"""
+        SELECT service, team, coalesce(category, summary) AS about,
+               count(*) FILTER (WHERE received_date >= ?) AS recent,
+               count(*) FILTER (WHERE received_date < ?) AS earlier
+        FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
+        GROUP BY ALL""", [window.start, window.start, earlier_start, window.end, *values]).df()
+    if frame.empty:
+        return pd.DataFrame()
+    thresholds = settings["thresholds"]
+    frame["key_question"] = [(classify(text, settings["key_questions"]) or (None, None))[0] for text in frame["about"]]
+    frame = frame.dropna(subset=["key_question"])
+    rows = []
+    for level in (["service"], ["service", "team"]):
+        grouped = frame.groupby(level + ["key_question"], as_index=False, dropna=False)[["recent", "earlier"]].sum()
+        for record in grouped.itertuples(index=False):
+            team = getattr(record, "team", None)
+            if level == ["service", "team"] and pd.isna(team):
+                continue
+            # A handful of complaints, or no clear rise on the period before, reads as good.
+            good = record.recent < thresholds["min_complaints"] or \
+                record.recent < record.earlier * thresholds["complaints_rising_ratio"]
+            rows.append({"service": record.service, "team": team, "key_question": record.key_question,
+                         "source": "complaints", "measure": "complaints (recent vs earlier)",
+                         "value": float(record.recent), "good": good, "count": int(record.recent + record.earlier),
+                         "rows": _rows("complaints", record.service, team, window,
+                                       f"categories mapped to {record.key_question}; earlier = {record.earlier}")})
+    return pd.DataFrame(rows)
+
+
+def _rows(table: str, service: str, team: str | None, window: Window, what: str) -> str:
+    where = f"service = {service!r}" + (f", team = {team!r}" if team else "")
+    return f"{table}: {where}, {window.start:%d/%m/%Y} to {window.end:%d/%m/%Y}, {what}"
+
+
+def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: dict[str, Any],
+                   window: Window) -> pd.DataFrame:
+    """One row per service (and team) and key question: status, confidence, evidence, one sentence."""
+    places = set(zip(evidence["service"], evidence["team"].where(evidence["team"].notna(), None))) | \
+        {(f.service, None) for f in findings} | {(f.service, f.team) for f in findings if f.team}
+    rows = []
+    for service, team in sorted(places, key=lambda p: (p[0], p[1] or "")):
+        for key_question in key_questions(settings["key_questions"]):
+            here = evidence[(evidence["service"] == service) & (evidence["key_question"] == key_question)
+                            & (evidence["team"].isna() if team is None else evidence["team"] == team)]
+            found = [f for f in findings if f.service == service and f.key_question == key_question
+                     and (team is None or f.team == team)]
+            rows.append(_register_row(service, team, key_question, here, found, window))
+    return pd.DataFrame(rows)
+
+
+def _register_row(service: str, team: str | None, key_question: str, evidence: pd.DataFrame,
+                  findings: list[Finding], window: Window) -> dict[str, Any]:
+    negative = [f for f in findings if f.kind in _NEGATIVE_KINDS]
+    sources = set(evidence["source"]) | {e.source for f in findings for e in f.evidence}
+    good = bool(len(evidence)) and bool(evidence["good"].all())
+    if negative:
+        worst = min(negative, key=lambda f: STATUS_RANK.get(f.status, 3))
+        status = worst.status if worst.status in STATUS_RANK else "fragile"
+        agree = not good
+        reason = worst.summary
+    elif any(f.kind == "embedded_improvement" for f in findings) or (good and len(evidence)):
+        status, agree = "strong", True
+        reason = _strength_sentence(evidence, findings)
+    elif len(evidence):
+        status, agree = "fragile", bool(not evidence["good"].any())
+        weak = evidence[~evidence["good"]].iloc[0]
+        reason = f"{weak['measure'].capitalize()} is {_shown(weak)} over {window.label}, below the level set as good."
+    else:
+        return {"service": service, "team": team, "key_question": key_question, "status": "not_enough_evidence",
+                "confidence": "limited", "sources": "", "summary": f"No evidence for {key_question} in "
+                f"{window.label}.", "evidence": [], "findings": 0}
+    confidence = confidence_from_sources(sources, agree)
+    return {"service": service, "team": team, "key_question": key_question, "status": status,
+            "confidence": confidence, "sources": ", ".join(sorted(sources)), "summary": reason,
+            "evidence": [_evidence(row, window) for row in evidence.to_dict("records")],
+            "findings": len(findings)}
+
+
+def _strength_sentence(evidence: pd.DataFrame, findings: list[Finding]) -> str:
+    embedded = [f for f in findings if f.kind == "embedded_improvement"]
+    if embedded:
+        return embedded[0].summary
+    parts = [f"{row['measure']} {_shown(row)}" for row in evidence.to_dict("records")]
+    return "Consistently good: " + "; ".join(parts) + ", with no repeat findings or fragile shifts."
+
+
+def _shown(row: dict[str, Any] | pd.Series) -> str:
+    value = row["value"]
+    return f"{value:.0f}" if row["measure"].startswith("complaints") else percent(value)
+
+
+def _evidence(row: dict[str, Any], window: Window) -> Evidence:
+    return Evidence(source=row["source"], measure=row["measure"], value=float(row["value"]), period=window.label,
+                    rows=row["rows"], detail=f"{row['count']} records")
