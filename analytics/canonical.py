@@ -14,7 +14,7 @@ from .mapping import SheetPlan
 from .readers import RawSheet
 from .sources import Source, source_named
 from .store import data_columns
-from .values import (ParsedColumn, clean_text, detect_rating_scale, distinct_values, normalise_shift,
+from .values import (ParsedColumn, clean_prose, clean_text, detect_rating_scale, distinct_values, normalise_shift,
                      numeric_date_order, parse_answer, parse_audit_kind, parse_column, parse_date, parse_flag,
                      parse_number, parse_rating, shift_lookup)
 
@@ -141,7 +141,7 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         return parsed, {name: _as_text(column), "answer_class": classes, "answer_score": scores}
     if kind == "rating":
         return _parse_ratings(work, name, "" if wide else header)
-    parsed = parse_column(column, clean_text)
+    parsed = parse_column(column, clean_prose if kind == "prose" else clean_text)
     return parsed, {name: parsed.values}
 
 

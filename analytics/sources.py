@@ -13,7 +13,7 @@ class Field:
     """One canonical column: how to parse it and which headers mean it."""
 
     name: str
-    kind: str  # date | text | team | shift | answer | rating | number | flag | audit_kind
+    kind: str  # date | text | prose | team | shift | answer | rating | number | flag | audit_kind
     synonyms: tuple[str, ...]
     required: bool = False
     label: str = ""
@@ -101,7 +101,7 @@ COMPLAINTS = Source(
         Field("shift", "shift", _SHIFT),
         Field("category", "text", ("category", "complaint category", "type", "subject", "theme",
                                    "complaint type", "nature of complaint", "area of concern")),
-        Field("summary", "text", ("summary", "details", "description", "complaint summary", "complaint details",
+        Field("summary", "prose", ("summary", "details", "description", "complaint summary", "complaint details",
                                   "issue", "complaint", "concern", "detail of complaint"), required=True),
         Field("severity", "text", ("severity", "risk", "risk rating", "grade", "priority", "level",
                                    "seriousness")),
@@ -175,7 +175,7 @@ FEEDBACK = Source(
                                    "overall how was your experience of our service",
                                    "how was your experience", "overall experience",
                                    "how likely are you to recommend", "recommend", "likelihood to recommend")),
-        Field("comment", "text", ("comment", "comments", "feedback", "free text", "fft answer", "fft why",
+        Field("comment", "prose", ("comment", "comments", "feedback", "free text", "fft answer", "fft why",
                                   "what could we do better", "please tell us why", "why", "what was good",
                                   "tell us more", "any other comments", "your comments", "comment text")),
         Field("channel", "text", ("channel", "collected via", "feedback method", "how received",

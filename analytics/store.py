@@ -15,6 +15,7 @@ DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "leadership_insig
 _KIND_COLUMNS = {
     "date": lambda n: [(n, "DATE")],
     "text": lambda n: [(n, "VARCHAR")],
+    "prose": lambda n: [(n, "VARCHAR")],
     "team": lambda n: [(n, "VARCHAR")],
     "shift": lambda n: [(n, "VARCHAR")],
     "number": lambda n: [(n, "DOUBLE")],

@@ -39,6 +39,12 @@ def clean_text(value: object) -> str:
     return " ".join(str(value).replace("\u00a0", " ").split())
 
 
+def clean_prose(value: object) -> str:
+    """Free text trimmed, with non-breaking spaces made plain and its line breaks kept."""
+    lines = str(value).replace("\u00a0", " ").replace("\r\n", "\n").split("\n")
+    return "\n".join(" ".join(line.split()) for line in lines).strip()
+
+
 def _key(value: object) -> str:
     return clean_text(value).lower().strip(" .!")
 

@@ -1,0 +1,72 @@
+"""A real NHS Friends and Family Test export, with its real mess, loads as people would expect."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from analytics.ingest import ingest_path
+from analytics.store import connect
+
+REAL_FFT = Path(__file__).resolve().parents[2] / "shared" / "real-data" / "nhs-fft-comments-trust-a.csv"
+pytestmark = pytest.mark.skipif(not REAL_FFT.exists(), reason=f"real data not found at {REAL_FFT}")
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory):
+    con = connect(tmp_path_factory.mktemp("real") / "real.duckdb")
+    [result] = ingest_path(con, REAL_FFT)
+    yield con, result
+    con.close()
+
+
+def test_it_is_read_as_feedback_with_the_fft_code_scale(loaded):
+    con, result = loaded
+    assert result.source == "feedback" and result.layout == "long"
+    scales = con.cursor().execute("SELECT DISTINCT rating_scale FROM feedback").fetchall()
+    assert scales == [("fft_code",)]
+    very_good = con.cursor().execute("SELECT DISTINCT rating_score FROM feedback WHERE rating = '1'").fetchall()
+    assert very_good == [(1.0,)]
+
+
+def test_codes_outside_the_scale_are_refused_with_the_reason(loaded):
+    _, result = loaded
+    off_scale = result.rejections[result.rejections["value"] == "7"]
+    assert len(off_scale) == 54
+    assert off_scale["reason"].str.contains("not a Friends and Family Test code").all()
+
+
+def test_dates_written_both_ways_are_refused_not_guessed(loaded):
+    con, result = loaded
+    ambiguous = result.rejections[result.rejections["reason"].str.contains("could be", regex=False)]
+    assert len(ambiguous) > 0
+    assert ambiguous["column_name"].eq("Date").all()
+    # 10/17/2021 can only be month-first, so it is kept as 17 October; 30/09/2021 only day-first.
+    days = {d for (d,) in con.cursor().execute("SELECT DISTINCT feedback_date::VARCHAR FROM feedback").fetchall()}
+    assert {"2021-10-17", "2021-09-30"} <= days
+    assert result.rows_new + result.rows_rejected == 5096
+
+
+def test_non_breaking_spaces_in_service_names_are_tidied(loaded):
+    con, _ = loaded
+    services = {s for (s,) in con.cursor().execute("SELECT DISTINCT service FROM feedback").fetchall()}
+    assert "PTS - Patient Transport" in services
+    assert not any("\u00a0" in s for s in services)
+
+
+def test_the_same_question_written_with_different_line_breaks_is_one_question(loaded):
+    con, _ = loaded
+    questions = {q for (q,) in con.cursor().execute("SELECT DISTINCT question FROM feedback").fetchall()}
+    about_111 = [q for q in questions if q.startswith("Please describe any things about the 111 service")]
+    assert about_111 == ["Please describe any things about the 111 service that you were particularly "
+                         "satisfied and/or dissatisfied with"]
+
+
+def test_comments_are_stored_word_for_word(loaded):
+    con, _ = loaded
+    raw = pd.read_csv(REAL_FFT, dtype=str).set_index("Respondent ID")["FFT answer"]
+    stored = con.cursor().execute(
+        "SELECT response_id, comment FROM feedback WHERE comment IS NOT NULL ORDER BY response_id LIMIT 200").fetchall()
+    assert len(stored) == 200
+    for response_id, comment in stored:
+        assert comment in {" ".join(str(c).replace("\u00a0", " ").split()) for c in raw.loc[[response_id]]}
