@@ -9,12 +9,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from .mapping import SheetPlan
 from .readers import RawSheet
 from .sources import Source, source_named
 from .store import data_columns
-from .values import (ParsedColumn, clean_prose, clean_text, detect_rating_scale, distinct_values, normalise_shift,
+from .values import (Coded, clean_prose, clean_text, detect_rating_scale, distinct_values, normalise_shift,
                      numeric_date_order, parse_answer, parse_audit_kind, parse_column, parse_date, parse_flag,
                      parse_number, parse_rating, shift_lookup)
 
@@ -28,7 +29,7 @@ class Prepared:
     """A sheet's rows ready to store, the rows refused with reasons, and notes for the summary."""
 
     source: Source
-    rows: pd.DataFrame
+    rows: pa.Table          # canonical columns and source_row; keys are added when the batch is written
     rejections: pd.DataFrame
     notes: list[str] = field(default_factory=list)
 
@@ -45,26 +46,63 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         if f.name not in work:
             continue
         header = plan.mapping.get(f.name, f.name)
-        parsed, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.layout == "wide")
+        reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.layout == "wide")
         columns.update(produced)
-        failed = pd.notna(parsed.reasons)
+        failed = pd.notna(reasons)
         if failed.any():
-            problems.append((failed, f.name, parsed.reasons))
+            problems.append((failed, f.name, reasons))
     _require(work, source, columns, problems)
     _fill_defaults(columns, work, source, settings, service)
-    rows = pd.DataFrame({name: columns.get(name, np.full(len(work), None, dtype=object))
-                         for name, _ in data_columns(source)})
-    rows["source_row"] = work[_ROW].to_numpy()
-    rejected = np.zeros(len(rows), dtype=bool)
+    rejected = np.zeros(len(work), dtype=bool)
     for mask, _, _ in problems:
         rejected |= np.asarray(mask)
-    rows, duplicates = _keys(rows, source, rejected)
-    problems.extend(duplicates)
+    if source.name == "complaints":
+        problems.extend(_repeated_references(columns, work[_ROW].to_numpy(), rejected))
+        for mask, _, _ in problems[-1:]:
+            rejected |= np.asarray(mask)
     rejections = _rejections(sheet, work, plan, source, problems)
-    keep = np.ones(len(rows), dtype=bool)
-    for mask, _, _ in problems:
-        keep &= ~np.asarray(mask)
-    return Prepared(source, rows[keep].reset_index(drop=True), rejections, notes)
+    names = [name for name, _ in data_columns(source)]
+    key_hash = _row_hash([columns.get(name) for name in source.natural_key], len(work))
+    arrays = {"row_key": pa.array(key_hash if source.name == "complaints" else _with_turn(key_hash)),
+              "row_hash": pa.array(_row_hash([columns.get(name) for name in names], len(work)))}
+    arrays.update({name: _arrow(columns.get(name), len(work)) for name in names})
+    arrays["source_row"] = pa.array(work[_ROW].to_numpy(dtype="int64"))
+    rows = pa.table(arrays)
+    if rejected.any():
+        rows = rows.filter(pa.array(~rejected))
+    return Prepared(source, rows, rejections, notes)
+
+
+def _plain(column: Coded | np.ndarray) -> np.ndarray:
+    return column.values if isinstance(column, Coded) else column
+
+
+def _arrow(column: Coded | np.ndarray | None, length: int) -> pa.Array:
+    """A column as Arrow, blanks as nulls; coded text goes as a dictionary, with no object per cell."""
+    if column is None:
+        return pa.nulls(length, pa.string())
+    if isinstance(column, Coded):
+        indices = np.where(column.codes < 0, len(column.lookup) - 1, column.codes).astype("int32")
+        return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(column.lookup, from_pandas=True))
+    return pa.array(column, from_pandas=True)
+
+
+_FNV_PRIME = np.uint64(1099511628211)
+
+
+def _row_hash(columns: list[Coded | np.ndarray | None], length: int) -> np.ndarray:
+    """A stable 64-bit hash of each row's values across `columns` (pandas' SipHash of each value, combined)."""
+    combined = np.full(length, np.uint64(14695981039346656037))
+    for column in columns:
+        if column is None:
+            hashed = np.zeros(length, dtype="uint64")
+        elif isinstance(column, Coded):
+            hashed = pd.util.hash_array(column.lookup.astype(str))[column.codes]
+        else:
+            hashed = pd.util.hash_array(column)
+        with np.errstate(over="ignore"):
+            combined = (combined ^ hashed) * _FNV_PRIME
+    return combined
 
 
 def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFrame:
@@ -97,17 +135,16 @@ def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFram
 
 def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
     fields = [f.name for f in source.fields if f.name in work]
-    if not fields:
-        return np.zeros(len(work), dtype=bool)
-    blank = work[fields].isna()
+    blank = np.ones(len(work), dtype=bool)
     for name in fields:
-        if work[name].dtype == object or pd.api.types.is_string_dtype(work[name]):
-            blank[name] |= work[name].astype(str).str.strip().eq("")
-    return blank.all(axis=1).to_numpy()
+        column = work[name]
+        blank &= (column.isna() | (column == "")).to_numpy(dtype=bool)
+    return blank
 
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
-                 notes: list[str], wide: bool) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
+                 notes: list[str], wide: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Per row the reason the field could not be read (or None), and the canonical columns it fills."""
     column = work[name]
     if kind == "date":
         order, note = numeric_date_order(distinct_values(column))
@@ -116,36 +153,36 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         if order == "dmy" and settings.get("date_order") == "mdy" and note:
             order = "mdy"
         parsed = parse_column(column, partial(parse_date, order=order), "datetime64[D]")
-        return parsed, {name: parsed.values}
+        return parsed.reasons, {name: parsed.values}
     if kind == "number":
         parsed = parse_column(column, parse_number, "float64")
-        return parsed, {name: parsed.values}
+        return parsed.reasons, {name: parsed.values}
     if kind == "flag":
         parsed = parse_column(column, parse_flag)
-        return parsed, {name: parsed.values}
+        return parsed.reasons, {name: parsed.coded}
     if kind == "audit_kind":
         parsed = parse_column(column, partial(parse_audit_kind, header=header))
-        return parsed, {"spot_check": parsed.values}
+        return parsed.reasons, {"spot_check": parsed.coded}
     if kind == "shift":
         lookup = shift_lookup(settings["shifts"])
         parsed = parse_column(column, partial(normalise_shift, lookup=lookup))
-        unknown = sorted({str(v) for v in pd.unique(parsed.values) if v is not None and v not in settings["shifts"]})
+        unknown = sorted({str(v) for v in parsed.parsed if v is not None and v not in settings["shifts"]})
         if unknown:
             notes.append(f"{header}: shift labels not in the shift table, stored as written: {', '.join(unknown)} "
                          "(add them under Settings to group them with a standard shift)")
-        return parsed, {name: parsed.values}
+        return parsed.reasons, {name: parsed.coded}
     if kind == "answer":
         parsed = parse_column(column, parse_answer)
-        classes = np.array([None if v is None else v[0] for v in parsed.values], dtype=object)
-        scores = np.array([np.nan if v is None or v[1] is None else v[1] for v in parsed.values], dtype="float64")
-        return parsed, {name: _as_text(column), "answer_class": classes, "answer_score": scores}
+        classes = parsed.derive(lambda v: None if v is None else v[0])
+        scores = parsed.derive(lambda v: np.nan if v is None or v[1] is None else v[1], "float64")
+        return parsed.reasons, {name: parsed.as_read(), "answer_class": classes, "answer_score": scores}
     if kind == "rating":
         return _parse_ratings(work, name, "" if wide else header)
     parsed = parse_column(column, clean_prose if kind == "prose" else clean_text)
-    return parsed, {name: parsed.values}
+    return parsed.reasons, {name: parsed.coded}
 
 
-def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[ParsedColumn, dict[str, np.ndarray]]:
+def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Ratings are read per question, since one survey can mix a 1-5 scale with an FFT question.
 
     In a long layout the column header describes every question's scale too; in a wide one each
@@ -154,24 +191,19 @@ def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[ParsedCo
     scores = np.full(len(work), np.nan)
     scales = np.full(len(work), None, dtype=object)
     reasons = np.full(len(work), None, dtype=object)
+    shown = np.full(len(work), None, dtype=object)
     groups = work.groupby("question", sort=False, dropna=False).indices if "question" in work else \
         {name: np.arange(len(work))}
     for question, positions in groups.items():
         column = work[name].iloc[positions]
         scale = detect_rating_scale(distinct_values(column), f"{header} {question}")
         parsed = parse_column(column, partial(parse_rating, scale=scale))
-        values[positions] = [np.nan if v is None or v[0] is None else v[0] for v in parsed.values]
-        scores[positions] = [np.nan if v is None or v[1] is None else v[1] for v in parsed.values]
-        scales[positions] = scale
+        values[positions] = parsed.derive(lambda v: np.nan if v is None or v[0] is None else v[0], "float64")
+        scores[positions] = parsed.derive(lambda v: np.nan if v is None or v[1] is None else v[1], "float64")
+        scales[positions] = parsed.derive(lambda v: None if v is None else scale).values
         reasons[positions] = parsed.reasons
-    scales[pd.isna(work[name].to_numpy())] = None
-    combined = ParsedColumn(values=values, reasons=reasons)
-    return combined, {name: _as_text(work[name]), "rating_value": values, "rating_scale": scales,
-                      "rating_score": scores}
-
-
-def _as_text(column: pd.Series) -> np.ndarray:
-    return parse_column(column, clean_text).values
+        shown[positions] = parsed.as_read().values
+    return reasons, {name: shown, "rating_value": values, "rating_scale": scales, "rating_score": scores}
 
 
 def _require(work: pd.DataFrame, source: Source, columns: dict[str, np.ndarray],
@@ -179,7 +211,9 @@ def _require(work: pd.DataFrame, source: Source, columns: dict[str, np.ndarray],
     for f in source.fields:
         if not f.required or f.name not in columns:
             continue
-        missing = pd.isna(columns[f.name]) & ~_already_failed(problems, f.name, len(work))
+        column = columns[f.name]
+        blank = pd.isna(column.lookup)[column.codes] if isinstance(column, Coded) else pd.isna(column)
+        missing = blank & ~_already_failed(problems, f.name, len(work))
         if missing.any():
             problems.append((missing, f.name, f"{f.title} is blank; every {source.name} row needs one"))
 
@@ -196,9 +230,12 @@ def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: S
                    service: str | None) -> None:
     length = len(work)
     if "service" not in columns or service:
-        columns["service"] = np.full(length, service or settings["default_service"], dtype=object)
+        columns["service"] = Coded(np.zeros(length, dtype="intp"), np.array([service or settings["default_service"]],
+                                                                          dtype=object))
     else:
-        columns["service"][pd.isna(columns["service"])] = settings["default_service"]
+        lookup = columns["service"].lookup.copy()
+        lookup[pd.isna(lookup)] = settings["default_service"]
+        columns["service"] = Coded(columns["service"].codes, lookup)
     ids = {"audits": ("audit_ref", "A", ["audit_date", "service", "team", "shift", "audit_type", "auditor"]),
            "feedback": ("response_id", "F", ["feedback_date", "service", "team", "shift", "respondent_type",
                                              "rating", "comment", "channel"])}
@@ -207,7 +244,7 @@ def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: S
         if _ORIGIN_ID in work:
             hashes = work[_ORIGIN_ID].to_numpy()
         else:
-            frame = pd.DataFrame({g: columns[g] for g in group if g in columns})
+            frame = pd.DataFrame({g: _plain(columns[g]) for g in group if g in columns})
             hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
             if source.name == "feedback":
                 hashes = _with_turn(hashes)
@@ -227,27 +264,18 @@ def _with_turn(hashes: np.ndarray) -> np.ndarray:
     return pd.util.hash_pandas_object(pd.DataFrame({"h": hashes, "t": turn}), index=False).to_numpy()
 
 
-def _keys(rows: pd.DataFrame, source: Source, rejected: np.ndarray) -> tuple[pd.DataFrame, list[tuple[np.ndarray, str, Any]]]:
-    """Add row_key (the natural key) and row_hash (the content); refuse repeated complaint references."""
-    key_hash = pd.util.hash_pandas_object(rows[list(source.natural_key)], index=False).to_numpy()
-    problems = []
-    if source.name == "complaints":
-        seen = pd.Series(key_hash).where(~rejected)
-        repeated = seen.duplicated(keep="first").to_numpy() & ~rejected
-        if repeated.any():
-            first_row = pd.Series(rows["source_row"].to_numpy(), index=key_hash).groupby(level=0).first()
-            reasons = np.full(len(rows), None, dtype=object)
-            reasons[repeated] = [f"reference {ref!r} already appears on row {first_row[k]}; "
-                                 "each complaint should appear once"
-                                 for ref, k in zip(rows["reference"].to_numpy()[repeated], key_hash[repeated])]
-            problems.append((repeated, "reference", reasons))
-        row_key = key_hash
-    else:
-        row_key = _with_turn(key_hash)
-    rows.insert(0, "row_key", row_key)
-    content = [c for c, _ in data_columns(source)]
-    rows.insert(1, "row_hash", pd.util.hash_pandas_object(rows[content], index=False).to_numpy())
-    return rows, problems
+def _repeated_references(columns: dict[str, np.ndarray], row_numbers: np.ndarray,
+                          rejected: np.ndarray) -> list[tuple[np.ndarray, str, Any]]:
+    """Refuse a complaint reference that appears again in the same file: each complaint is one row."""
+    keys = pd.Series(list(zip(_plain(columns["service"]), _plain(columns["reference"])))).where(~rejected)
+    repeated = keys.duplicated(keep="first").to_numpy() & ~rejected
+    if not repeated.any():
+        return []
+    first_row = pd.Series(row_numbers[~rejected], index=keys[~rejected].to_numpy()).groupby(level=0).first()
+    reasons = np.full(len(keys), None, dtype=object)
+    reasons[repeated] = [f"reference {key[1]!r} already appears on row {first_row[key]}; each complaint should "
+                         "appear once" for key in keys[repeated]]
+    return [(repeated, "reference", reasons)]
 
 
 def _rejections(sheet: RawSheet, work: pd.DataFrame, plan: SheetPlan, source: Source,

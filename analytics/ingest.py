@@ -150,18 +150,13 @@ def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
 def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawSheet, plan: SheetPlan,
                  content_hash: str, stored_path: Path, loaded_by: str, notes: list[str]) -> BatchResult:
     table = prepared.source.name
-    columns = table_columns(prepared.source)
     cur.execute("BEGIN TRANSACTION")
     try:
         batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
         cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?)",
                     [batch_id, table, raw.file_name, raw.sheet, content_hash, str(stored_path), loaded_by,
                      plan.layout, plan.to_json(), "\n".join(notes)])
-        staged = prepared.rows.assign(batch_id=batch_id)
-        cur.register("staged_rows", staged)
-        select = ", ".join(f"CAST({name} AS {sql_type}) AS {name}" for name, sql_type in columns)
-        cur.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {select} FROM staged_rows")
-        cur.unregister("staged_rows")
+        _stage(cur, prepared, batch_id)
         counts = _upsert(cur, table, batch_id)
         rejections = prepared.rejections.assign(batch_id=batch_id)
         if len(rejections):
@@ -179,6 +174,15 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         raise
     return BatchResult(raw.file_name, raw.sheet, table, plan.layout, batch_id, *counts, rejected_rows,
                        notes=notes, rejections=rejections)
+
+
+def _stage(cur: duckdb.DuckDBPyConnection, prepared: Prepared, batch_id: int) -> None:
+    """Put the batch's rows, typed as the table's columns, in a temporary table."""
+    select = ", ".join("?::INTEGER AS batch_id" if name == "batch_id" else f"CAST({name} AS {sql_type}) AS {name}"
+                       for name, sql_type in table_columns(prepared.source))
+    cur.register("staged_rows", prepared.rows)
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {select} FROM staged_rows", [batch_id])
+    cur.unregister("staged_rows")
 
 
 def _upsert(cur: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[int, int, int]:

@@ -103,8 +103,13 @@ def _table_from_rows(rows: list[list[object]], file_name: str, sheet: str, first
     headers, keep = _headers(rows[header_index])
     body = rows[header_index + 1:]
     width = len(rows[header_index])
-    columns = list(zip(*[(r + [""] * (width - len(r)))[:width] for r in body])) if body else [()] * width
-    frame = pd.DataFrame({h: pd.Series(columns[i], dtype=object) for h, i in zip(headers, keep)})
+    if any(len(row) != width for row in body):
+        body = [(row + [""] * width)[:width] for row in body]
+    # One conversion of the whole block, then columns as views: no Python loop per cell.
+    cells = np.empty((len(body), width), dtype=object)
+    if body:
+        cells[:] = body
+    frame = pd.DataFrame({h: pd.Series(cells[:, i], dtype=object, copy=False) for h, i in zip(headers, keep)})
     numbers = np.arange(len(body)) + first_row + header_index + 2
     return _trimmed(RawSheet(file_name, sheet, headers, frame, numbers, first_row + header_index + 1))
 
@@ -189,7 +194,8 @@ def _read_csv(data: bytes, file_name: str) -> RawSheet:
 def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     """Each record's line number, allowing for the blank lines DuckDB's reader skips."""
     numbers = np.arange(count) + header_index + 2
-    if b"\n\n" not in data and b"\n\r\n" not in data:
+    lines_after_header = data.count(b"\n") - header_index - (0 if data.endswith(b"\n") else -1) - 1
+    if lines_after_header == count:
         return numbers
     lines = data.split(b"\n")[header_index + 1:]
     filled = np.flatnonzero([bool(line.strip()) for line in lines]) + header_index + 2
@@ -198,10 +204,12 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
 
 def _scan_csv(con: duckdb.DuckDBPyConnection, path: str, header_index: int, delimiter: str,
               parallel: bool) -> pd.DataFrame:
-    return con.execute(
+    # Through Arrow, so the text columns reach pandas without a Python object per cell.
+    table = con.sql(
         "SELECT * FROM read_csv(?, header = false, skip = ?, all_varchar = true, delim = ?, quote = '\"', "
         "escape = '\"', null_padding = true, strict_mode = false, parallel = ?)",
-        [path, header_index + 1, delimiter, parallel]).df()
+        params=[path, header_index + 1, delimiter, parallel]).to_arrow_table()
+    return table.to_pandas()
 
 
 def _as_utf8(data: bytes) -> tuple[bytes, str]:

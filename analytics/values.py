@@ -382,10 +382,52 @@ def normalise_shift(value: object, lookup: Mapping[str, str]) -> str:
 
 @dataclass
 class ParsedColumn:
-    """A column's parsed values, and per row the reason it failed (None where it did not)."""
+    """A column parsed once per distinct value: per-row codes into the parsed values and failure reasons."""
 
-    values: np.ndarray
-    reasons: np.ndarray
+    codes: np.ndarray        # per row, the index of its distinct value; the last index for missing cells
+    parsed: np.ndarray       # per distinct value, the parsed result (then one missing value)
+    failures: np.ndarray     # per distinct value, why it could not be read, or None
+    distinct: list[object]   # per distinct value, the cell as read
+
+    @property
+    def values(self) -> np.ndarray:
+        """The parsed value of each row."""
+        return self.parsed[self.codes]
+
+    @property
+    def reasons(self) -> np.ndarray:
+        """Why each row's value could not be read, or None."""
+        return self.failures[self.codes]
+
+    @property
+    def coded(self) -> Coded:
+        """The parsed values, still coded (cheap to hash and to hand to Arrow)."""
+        return Coded(self.codes, self.parsed)
+
+    def derive(self, pick: Callable[[object], object], dtype: str = "object") -> Coded | np.ndarray:
+        """Per row, `pick` applied to its parsed value (computed once per distinct value)."""
+        lookup = np.empty(len(self.parsed), dtype=dtype)
+        lookup[:] = [pick(value) for value in self.parsed]
+        return Coded(self.codes, lookup) if dtype == "object" else lookup[self.codes]
+
+    def as_read(self) -> Coded:
+        """Per row, the cell as text, tidied; None for blank cells."""
+        lookup = np.empty(len(self.parsed), dtype=object)
+        lookup[:] = [None if is_blank(v) else clean_text(v) for v in self.distinct] + [None]
+        return Coded(self.codes, lookup)
+
+
+@dataclass
+class Coded:
+    """A text column as codes into its distinct values; code -1 is the last value, a blank."""
+
+    codes: np.ndarray
+    lookup: np.ndarray
+
+    @property
+    def values(self) -> np.ndarray:
+        """One value per row."""
+        return self.lookup[self.codes]
 
 
 _MISSING = {"datetime64[D]": np.datetime64("NaT"), "float64": np.nan}
@@ -406,11 +448,11 @@ def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: st
                 reason = str(error)
         parsed.append(missing if result is None else result)
         failed.append(reason)
-    parsed.append(missing)  # code -1: pandas' own missing values
+    parsed.append(missing)  # code -1 (pandas' missing values) indexes this last entry
     failed.append(None)
     lookup = np.empty(len(parsed), dtype=dtype)
     lookup[:] = parsed
-    return ParsedColumn(values=lookup[codes], reasons=np.array(failed, dtype=object)[codes])
+    return ParsedColumn(codes=codes, parsed=lookup, failures=np.array(failed, dtype=object), distinct=list(distinct))
 
 
 def distinct_values(column: pd.Series) -> list[object]:
