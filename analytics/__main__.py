@@ -29,7 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--source", choices=SOURCE_NAMES, help="which source the files hold (default: detect)")
     ingest.add_argument("--sheet", help="load only this sheet of a workbook")
     ingest.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
-                        help='use a column for a field, e.g. --map "Wing=team"; FIELD may be ignore or question')
+                        help='use a column for a field, e.g. --map "Wing=team"; FIELD may be ignore or question_column')
     ingest.add_argument("--service", help="the service these files belong to, where they have no service column")
     ingest.add_argument("--by", help="who is loading (default: your user name)")
     ingest.add_argument("--json", action="store_true", help="print a machine-readable summary per batch")

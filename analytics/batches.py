@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import shutil
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -12,7 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
-from .sources import SOURCE_NAMES
+from .sources import SOURCE_NAMES, SOURCES
 
 
 class UnknownBatch(LookupError):
@@ -101,6 +102,18 @@ def _saved(workbook: Workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
     return buffer.getvalue()
+
+
+def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], date | None, date | None]]:
+    """Per source: the services it covers and its first and last date."""
+    cur = con.cursor()
+    found = {}
+    for source in SOURCES.values():
+        date_column = next(f.name for f in source.fields if f.kind == "date")
+        found[source.name] = cur.execute(
+            f"SELECT coalesce(list(DISTINCT service ORDER BY service), []), min({date_column}), "
+            f"max({date_column}) FROM {source.name}").fetchone()
+    return found
 
 
 def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:

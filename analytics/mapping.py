@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date, datetime, time
 import json
 from dataclasses import dataclass, field
 
@@ -14,7 +15,7 @@ from .sources import SOURCES, Source, normalise_header, source_named
 from .values import Unreadable, detect_rating_scale, distinct_values, parse_answer, parse_rating
 
 IGNORE = "ignore"
-QUESTION = "question"
+QUESTION_COLUMN = "question_column"  # a wide layout's question column, not the feedback field "question"
 WIDE_SHARE = 0.8
 
 
@@ -174,7 +175,7 @@ def parse_overrides(pairs: list[str]) -> dict[str, str]:
 def apply_overrides(plan: SheetPlan, overrides: dict[str, str], headers: list[str]) -> SheetPlan:
     """The plan with the user's column choices in place of the suggestions."""
     source = source_named(plan.source)
-    valid = {f.name for f in source.fields} | {IGNORE} | ({QUESTION} if source.wide_kind else set())
+    valid = {f.name for f in source.fields} | {IGNORE} | ({QUESTION_COLUMN} if source.wide_kind else set())
     mapping, questions = dict(plan.mapping), list(plan.question_columns)
     for column, target in overrides.items():
         if column not in headers:
@@ -185,7 +186,7 @@ def apply_overrides(plan: SheetPlan, overrides: dict[str, str], headers: list[st
                                f"use one of {', '.join(sorted(valid))}")
         mapping = {f: c for f, c in mapping.items() if c != column and f != target}
         questions = [q for q in questions if q != column]
-        if target == QUESTION:
+        if target == QUESTION_COLUMN:
             questions.append(column)
         elif target != IGNORE:
             mapping[target] = column
@@ -219,12 +220,20 @@ def recall_mapping(con: duckdb.DuckDBPyConnection, headers: list[str]) -> SheetP
                      notes=["used the column mapping confirmed before for files with these headers"])
 
 
+def _example(value: object) -> str:
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M}" if value.time() != time() else f"{value:%d/%m/%Y}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    return str(value)
+
+
 def mapping_table(plan: SheetPlan, headers: list[str], frame: pd.DataFrame) -> pd.DataFrame:
     """One row per column in the file: what it maps to and a few example values (for the Upload page)."""
     by_column = {c: f for f, c in plan.mapping.items()}
     rows = []
     for column in headers:
-        target = by_column.get(column) or (QUESTION if column in plan.question_columns else IGNORE)
-        examples = ", ".join(str(v) for v in distinct_values(frame[column].head(200))[:3])
+        target = by_column.get(column) or (QUESTION_COLUMN if column in plan.question_columns else IGNORE)
+        examples = ", ".join(_example(v) for v in distinct_values(frame[column].head(200))[:3])
         rows.append({"column": column, "field": target, "examples": examples})
     return pd.DataFrame(rows)

@@ -1,0 +1,113 @@
+"""What every page shares: the store connection, cached queries, and small view helpers."""
+
+from __future__ import annotations
+
+import getpass
+from datetime import date, datetime
+
+import duckdb
+import pandas as pd
+import streamlit as st
+
+from analytics.batches import list_batches, row_counts
+from analytics.store import connect, database_path
+
+ENTERED_THROUGH_APP = "entered_through_app"
+SOURCE_LABELS = {"audits": "Audits", "complaints": "Complaints", "rota": "Rota", "feedback": "Feedback"}
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TABLE_ROW_PIXELS = 35
+
+
+def require_app_entry() -> None:
+    """Send a visit that skipped app.py through it, so its navigation and page settings apply.
+
+    Until app.py has run once in a server process, Streamlit treats a folder named pages/ beside it as
+    old-style pages: a first visit straight to /upload runs the page alone and lists every module in
+    pages/ as a page of its own.
+    """
+    if not st.session_state.get(ENTERED_THROUGH_APP):
+        st.switch_page("app.py")
+
+
+def current_database() -> str:
+    """The database file this process uses; also the cache key, so each store gets its own connection."""
+    return str(database_path())
+
+
+@st.cache_resource(show_spinner=False)
+def connection_for(database: str) -> duckdb.DuckDBPyConnection:
+    """The one connection this process keeps to `database` (take a cursor per query)."""
+    return connect(database)
+
+
+def get_connection() -> duckdb.DuckDBPyConnection:
+    """The connection to the current store."""
+    return connection_for(current_database())
+
+
+@st.cache_data(show_spinner=False)
+def _row_counts(database: str) -> dict[str, int]:
+    return row_counts(connection_for(database))
+
+
+@st.cache_data(show_spinner=False)
+def _batches(database: str) -> pd.DataFrame:
+    return list_batches(connection_for(database))
+
+
+def loaded_row_counts() -> dict[str, int]:
+    """Current rows per source, cached until the data changes."""
+    return _row_counts(current_database())
+
+
+def loaded_batches() -> pd.DataFrame:
+    """Every loaded batch, newest first, cached until the data changes."""
+    return _batches(current_database())
+
+
+def data_changed() -> None:
+    """Forget cached query results after a load or removal."""
+    st.cache_data.clear()
+
+
+def current_user() -> str:
+    """Who is using the app: the signed-in user's email or name, else the operating-system user."""
+    if st.user.get("is_logged_in"):
+        return str(st.user.get("email") or st.user.get("name"))
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def source_label(name: str) -> str:
+    """A source's name as people read it."""
+    return SOURCE_LABELS.get(name, name)
+
+
+def uk_date(value: date | datetime | None) -> str:
+    """dd/mm/yyyy, or an empty string for no date."""
+    return "" if value is None or pd.isna(value) else value.strftime("%d/%m/%Y")
+
+
+def uk_datetime(value: datetime | None) -> str:
+    """dd/mm/yyyy HH:MM, or an empty string for no time."""
+    return "" if value is None or pd.isna(value) else value.strftime("%d/%m/%Y %H:%M")
+
+
+def cell_text(value: object) -> str:
+    """A spreadsheet cell as text for a preview: UK dates, whole numbers without '.0', blanks empty."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, datetime):
+        return uk_datetime(value) if (value.hour, value.minute) != (0, 0) else uk_date(value)
+    if isinstance(value, date):
+        return uk_date(value)
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def fitted_height(rows: int, most: int = 15) -> int | str:
+    """A table height showing every row, or `most` rows and a scroll bar for longer tables."""
+    return "content" if rows <= most else (most + 1) * TABLE_ROW_PIXELS + 3

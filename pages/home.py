@@ -1,0 +1,71 @@
+"""Home: what the product is, and what data it holds."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from analytics.demo import load_demo
+from analytics.batches import coverage
+from analytics.store import database_path
+from pages.common import (connection_for, current_database, data_changed, get_connection, loaded_batches,
+                          loaded_row_counts, require_app_entry, uk_date, uk_datetime)
+
+ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Rota lines",
+              "feedback": "Feedback answers"}
+
+
+@st.cache_data(show_spinner=False)
+def cached_coverage(database: str) -> dict[str, tuple[list[str], date | None, date | None]]:
+    """Per source: the services it covers and its first and last date."""
+    return coverage(connection_for(database))
+
+
+def services_text(services: list[str]) -> str:
+    """The services by name when there are a few, else how many."""
+    if len(services) <= 3:
+        return ", ".join(services)
+    return f"{len(services)} services"
+
+
+def load_demo_data() -> None:
+    """Write the demo spreadsheets beside the store and load them."""
+    with st.spinner("Loading the demo data (a fictional care home and homecare service)..."):
+        load_demo(get_connection(), database_path().parent / "demo")
+    data_changed()
+
+
+require_app_entry()
+st.title("Leadership Insight")
+st.markdown(
+    "Leadership Insight shows leaders of adult social care services the true state of their service: "
+    "which teams, shifts and standards are slipping, not just the flattering average across the home. "
+    "It brings together your audits, complaints, rota and feedback exports so that patterns hidden in "
+    "separate spreadsheets become visible.")
+
+counts = loaded_row_counts()
+if not any(counts.values()):
+    st.subheader("No data loaded yet")
+    st.markdown("Start with the demo data to see what the dashboard shows, or load your own spreadsheets.")
+    left, right = st.columns(2)
+    with left:
+        st.button("Load the demo data", type="primary", on_click=load_demo_data)
+        st.caption("Or, with the dashboard stopped, run `python -m analytics demo` in the project folder.")
+    with right:
+        st.page_link("pages/upload.py", label="Upload your spreadsheets", icon=":material/upload_file:")
+        st.caption("Audits, complaints logs, rotas and feedback surveys: .xlsx, .xlsm, .xls or .csv.")
+else:
+    st.subheader("What is loaded")
+    spans = cached_coverage(current_database())
+    for column, (name, count) in zip(st.columns(len(counts)), counts.items()):
+        services, first, last = spans[name]
+        with column, st.container(border=True):
+            st.metric(ROW_LABELS[name], f"{count:,}")
+            if count:
+                st.caption(f"{services_text(services)}  \n{uk_date(first)} to {uk_date(last)}")
+            else:
+                st.caption("Nothing loaded yet")
+    latest = loaded_batches().iloc[0]
+    st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
+    st.page_link("pages/upload.py", label="Upload more spreadsheets", icon=":material/upload_file:")

@@ -1,0 +1,21 @@
+"""Upload: load spreadsheets, check how their columns are read, and manage what was loaded."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import loaded_batches, require_app_entry
+from pages.upload_views import show_history, show_upload
+
+require_app_entry()
+st.title("Upload spreadsheets")
+st.markdown("Load exports of your audits, complaints log, rota and feedback surveys. Check how each sheet "
+            "will be read, correct any column that was matched wrongly, then load it.")
+
+uploads = st.file_uploader("Spreadsheets to load (.xlsx, .xlsm, .xls or .csv)", type=["xlsx", "xlsm", "xls", "csv"],
+                           accept_multiple_files=True, key="uploads")
+for upload in uploads:
+    show_upload(upload)
+
+st.header("Upload history")
+show_history(loaded_batches())

@@ -1,0 +1,123 @@
+"""Shared fixtures: a throwaway store, and a small hand-made data set loaded into it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from openpyxl import Workbook
+
+from analytics.ingest import ingest_path
+from analytics.store import DB_ENV, connect
+
+SAMPLE_LOADED_BY = "test.lead@example.org"
+
+AUDIT_ROWS = [
+    ["Date of audit", "Service", "Unit", "Shift", "Audit type", "Question", "Answer", "Audit ref", "Auditor"],
+    ["03/02/2026", "Oak House", "Rowan", "Early", "Medication", "MAR charts signed", "Yes", "MED-1", "Jo Bloggs"],
+    ["03/02/2026", "Oak House", "Rowan", "Early", "Medication", "Fridge temperature logged", "No", "MED-1",
+     "Jo Bloggs"],
+    ["03/02/2026", "Oak House", "Rowan", "Early", "Medication", "PRN protocols in place", "Yes", "MED-1",
+     "Jo Bloggs"],
+    ["10/03/2026", "Elm Court", "Willow", "Night", "Medication", "MAR charts signed", "No", "MED-2", "Sam Patel"],
+    ["10/03/2026", "Elm Court", "Willow", "Night", "Medication", "Fridge temperature logged", "Yes", "MED-2",
+     "Sam Patel"],
+    ["not a date", "Elm Court", "Willow", "Night", "Medication", "PRN protocols in place", "Yes", "MED-3",
+     "Sam Patel"],
+]
+COMPLAINT_ROWS = [
+    ["Ref", "Date received", "Service", "Unit", "Category", "Summary", "Complainant", "Outcome", "Status"],
+    ["C-101", "05/01/2026", "Oak House", "Rowan", "Communication", "Calls not returned", "Daughter", "Upheld",
+     "Closed"],
+    ["C-102", "19/02/2026", "Elm Court", "Willow", "Laundry", "Clothes went missing", "Son", "Not upheld", "Closed"],
+    ["C-103", "02/03/2026", "Oak House", "Rowan", "Staffing", "Unfamiliar agency staff at night", "Resident", "",
+     "Open"],
+]
+ROTA_ROWS = [
+    ["Date", "Service", "Unit", "Shift", "Role", "Planned hours", "Actual hours", "Agency hours"],
+    ["02/02/2026", "Oak House", "Rowan", "Early", "Carer", 32, 30, 8],
+    ["02/02/2026", "Oak House", "Rowan", "Night", "Carer", 24, 24, 12],
+    ["02/02/2026", "Elm Court", "Willow", "Early", "Carer", 40, 36, 0],
+    ["09/02/2026", "Elm Court", "Willow", "Night", "Carer", 24, 16, 8],
+]
+FEEDBACK_ROWS = [
+    ["Date", "Service", "Unit", "Respondent", "Rating", "Comment"],
+    ["12/01/2026", "Oak House", "Rowan", "Relative", "Very good", "Staff are kind and patient"],
+    ["20/02/2026", "Elm Court", "Willow", "Resident", "Poor", "Nobody answered the call bell at night"],
+    ["03/03/2026", "Oak House", "Rowan", "Relative", "Good", "Activities have improved"],
+]
+
+
+def _write_xlsx(path: Path, rows: list[list[object]], sheet: str) -> Path:
+    workbook = Workbook()
+    workbook.active.title = sheet
+    for row in rows:
+        workbook.active.append(row)
+    workbook.save(path)
+    return path
+
+
+def _write_csv(path: Path, rows: list[list[object]]) -> Path:
+    pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
+    return path
+
+
+def write_sample_spreadsheets(folder: Path) -> list[Path]:
+    """Write one tiny export per source (two workbooks, two CSVs); the audits hold one undated row."""
+    folder.mkdir(parents=True, exist_ok=True)
+    return [
+        _write_xlsx(folder / "medication_audits.xlsx", AUDIT_ROWS, "Audits"),
+        _write_csv(folder / "complaints_log.csv", COMPLAINT_ROWS),
+        _write_xlsx(folder / "rota_february.xlsx", ROTA_ROWS, "Rota"),
+        _write_csv(folder / "family_survey.csv", FEEDBACK_ROWS),
+    ]
+
+
+def load_sample_data(connection: duckdb.DuckDBPyConnection, files: list[Path]) -> None:
+    """Load the sample spreadsheets as a quality lead would."""
+    for path in files:
+        ingest_path(connection, path, loaded_by=SAMPLE_LOADED_BY)
+
+
+@pytest.fixture(scope="session")
+def sample_spreadsheets(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    """The sample spreadsheets, written once per test session (read them, don't change them)."""
+    return write_sample_spreadsheets(tmp_path_factory.mktemp("sample_spreadsheets"))
+
+
+@pytest.fixture
+def db_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A fresh database file, which $LEADERSHIP_INSIGHT_DB points at for the test."""
+    path = tmp_path / "store" / "leadership_insight.duckdb"
+    monkeypatch.setenv(DB_ENV, str(path))
+    return path
+
+
+@pytest.fixture
+def con(db_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connected, empty store, closed after the test."""
+    connection = connect(db_path)
+    yield connection
+    connection.close()
+
+
+@pytest.fixture
+def loaded_con(con: duckdb.DuckDBPyConnection, sample_spreadsheets: list[Path]) -> duckdb.DuckDBPyConnection:
+    """The store with the sample spreadsheets loaded: one batch per source."""
+    load_sample_data(con, sample_spreadsheets)
+    return con
+
+
+@pytest.fixture(scope="module")
+def loaded_db_file(tmp_path_factory: pytest.TempPathFactory, sample_spreadsheets: list[Path]) -> Path:
+    """A database file holding the sample data, closed so that another process (a server) can open it."""
+    path = tmp_path_factory.mktemp("loaded_store") / "leadership_insight.duckdb"
+    connection = connect(path)
+    try:
+        load_sample_data(connection, sample_spreadsheets)
+    finally:
+        connection.close()
+    return path
