@@ -1,0 +1,430 @@
+"""Shift and team fragility: one team, shift or team's shift persistently worse than the rest of its service.
+
+A good service-wide figure can hide one place carrying the weakness: nights on one unit running on
+agency staff, one team's families rating it poorly month after month. Each measure is compared, month by
+month, with the rest of the same service; a place is fragile when it has been worse by the settings' gap
+in enough consecutive months up to the latest.
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .compliance import audit_compliance
+from .findings import Evidence, Finding, confidence_from_sources, percent
+from .key_questions import classify
+from .scope import Scope, months_back, period_label
+
+TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_of_service", "denominator",
+                 "count", "rest_count"]
+# The groupings compared with the rest of their service: whole teams, whole shifts, one team's shift.
+LEVELS = (("team",), ("shift",), ("team", "shift"))
+# Team or shift labels that say the place was not recorded: such rows count for no team or shift.
+UNKNOWN_LABELS = ("", "not known", "unknown", "n/a", "na", "not recorded", "not stated", "none", "-")
+# How many months of history the comparison reaches back, so a long-standing weakness shows its start.
+DEFAULT_LOOKBACK_MONTHS = 24
+
+
+@dataclass(frozen=True)
+class Measure:
+    """One monthly figure compared between a place and the rest of its service."""
+
+    source: str
+    label: str
+    higher_is_worse: bool
+    clause: str          # how a sentence states it, with {value} and {rest}
+    as_percent: bool = True
+    scale: float = 1.0   # value = scale x numerator / denominator
+
+
+MEASURES = {
+    "fill_rate": Measure("rota", "rota fill rate", False, "shifts were filled to {value} of plan ({rest} elsewhere)"),
+    "agency_share": Measure("rota", "agency share of hours", True,
+                            "agency staff worked {value} of hours ({rest} elsewhere)"),
+    "handover_completion": Measure("rota", "handover completion", False,
+                                   "handovers were completed on {value} of shifts ({rest} elsewhere)"),
+    "audit_compliance": Measure("audits", "audit compliance", False,
+                                "audit compliance averaged {value} ({rest} elsewhere)"),
+    "complaints_per_1000_hours": Measure("complaints", "complaints per 1,000 planned hours", True,
+                                         "complaints ran at {value} per 1,000 planned hours ({rest} elsewhere)",
+                                         as_percent=False, scale=1000.0),
+    "complaints_per_month": Measure("complaints", "complaints per month", True,
+                                    "complaints averaged {value} a month ({rest} for each other team or shift)",
+                                    as_percent=False),
+    "feedback_score": Measure("feedback", "feedback score", False, "feedback averaged {value} ({rest} elsewhere)"),
+}
+DATE_COLUMNS = {"rota": "rota_date", "audits": "audit_date", "complaints": "received_date",
+                "feedback": "feedback_date"}
+
+
+@dataclass(frozen=True)
+class Signal:
+    """One measure on which one place has been worse than the rest of its service, month after month."""
+
+    service: str
+    team: str | None
+    shift: str | None
+    measure: str
+    months: tuple[date, ...]   # the consecutive months, oldest first, ending with the latest
+    value: float               # the place's mean monthly figure over those months
+    rest: float                # the rest of the service's
+    gap: float                 # how much worse: a difference, or for complaints a ratio
+    count: float               # complaints or responses over those months
+
+    @property
+    def place(self) -> tuple[str, str | None, str | None]:
+        return self.service, self.team, self.shift
+
+
+def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """Monthly figures per team, shift and team x shift, each beside the rest of its service (long table)."""
+    end = scope.end(con)
+    if end is None:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    lookback = settings["thresholds"].get("fragility_lookback_months", DEFAULT_LOOKBACK_MONTHS)
+    start = months_back(end, lookback - 1)
+    parts = pd.concat([_rota_parts(con, scope, start, end), _audit_parts(con, scope, settings, start, end),
+                       _feedback_parts(con, scope, start, end)], ignore_index=True)
+    complaints = _complaint_counts(con, scope, start, end)
+    hours = _planned_hours(con, scope, start, end)
+    frames = []
+    for keys in LEVELS:
+        frames.append(_compare(parts, keys))
+        frames.append(_compare(_complaint_rate_parts(complaints, hours), keys))
+        frames.append(_complaints_per_month(complaints, hours, parts, keys, start, end))
+    frames = [frame for frame in frames if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=TABLE_COLUMNS)
+    table = pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+    return table.sort_values(["service", "measure", "team", "shift", "month"], na_position="first",
+                             ignore_index=True)
+
+
+def fragility_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
+    """Teams and shifts worse than the rest of their service for enough consecutive months up to the latest."""
+    end = scope.end(con)
+    table = measure_table(con, scope, settings)
+    if end is None or table.empty:
+        return []
+    signals = _most_specific(_signals(table, settings["thresholds"]))
+    places = sorted({s.place for s in signals}, key=lambda p: tuple("" if x is None else x for x in p))
+    return [_finding([s for s in signals if s.place == place], settings, end) for place in places]
+
+
+# --- the monthly parts each measure is built from ---------------------------------------------------
+
+def clean_places(frame: pd.DataFrame) -> pd.DataFrame:
+    """Team and shift labels that say 'not known' turned into missing values."""
+    for column in ("team", "shift"):
+        if column in frame:
+            text = frame[column].astype("string").str.strip()
+            frame[column] = text.where(~text.str.lower().isin(UNKNOWN_LABELS) & text.notna(), None).astype(object)
+    return frame
+
+
+def _as_months(frame: pd.DataFrame) -> pd.DataFrame:
+    frame["month"] = pd.to_datetime(frame["month"]).dt.date
+    return frame
+
+
+def _rota_parts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    services, values = scope.service_filter()
+    rota = con.cursor().execute(f"""
+        SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, count(*) AS rows,
+               sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
+               sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
+               sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
+               sum(planned_staff) FILTER (WHERE actual_staff IS NOT NULL) AS fill_planned_staff,
+               sum(agency_hours) FILTER (WHERE actual_hours IS NOT NULL) AS agency_hours,
+               sum(actual_hours) FILTER (WHERE agency_hours IS NOT NULL) AS agency_base_hours,
+               count(*) FILTER (WHERE handover_completed) AS handovers,
+               count(handover_completed) AS handover_rows
+        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
+        GROUP BY ALL""", [start, end, *values]).df()
+    if rota.empty:
+        return pd.DataFrame()
+    rota = clean_places(_as_months(rota))
+    # A service's fill rate is in hours where its rota records hours, else in staff numbers.
+    in_hours = rota.groupby("service")["fill_planned_hours"].transform("sum") > 0
+    fill_num = rota["filled_hours"].where(in_hours, rota["filled_staff"])
+    fill_den = rota["fill_planned_hours"].where(in_hours, rota["fill_planned_staff"])
+    place = rota[["month", "service", "team", "shift"]]
+    return pd.concat([
+        place.assign(measure="fill_rate", num=fill_num, den=fill_den, count=rota["rows"]),
+        place.assign(measure="agency_share", num=rota["agency_hours"], den=rota["agency_base_hours"],
+                     count=rota["rows"]),
+        place.assign(measure="handover_completion", num=rota["handovers"], den=rota["handover_rows"],
+                     count=rota["handover_rows"]),
+    ], ignore_index=True)
+
+
+def _audit_parts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], start: date,
+                 end: date) -> pd.DataFrame:
+    audits = audit_compliance(con, scope, ("service", "team", "shift"), start, end, settings["partial_credit"])
+    if audits.empty:
+        return pd.DataFrame()
+    audits = clean_places(_as_months(audits))
+    return audits[["month", "service", "team", "shift"]].assign(
+        measure="audit_compliance", num=audits["score"], den=audits["answers"], count=audits["answers"])
+
+
+def _feedback_parts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    services, values = scope.service_filter()
+    # One score per response (the mean of its answered questions), so a long survey weighs no more than a short one.
+    feedback = con.cursor().execute(f"""
+        WITH responses AS (
+            SELECT date_trunc('month', feedback_date)::DATE AS month, service, team, shift,
+                   avg(rating_score) AS score
+            FROM feedback WHERE rating_score IS NOT NULL AND feedback_date BETWEEN ? AND ? AND {services}
+            GROUP BY month, service, team, shift, coalesce(response_id, row_key::VARCHAR))
+        SELECT month, service, team, shift, sum(score) AS num, count(*) AS den, count(*) AS count
+        FROM responses GROUP BY ALL""", [start, end, *values]).df()
+    if feedback.empty:
+        return pd.DataFrame()
+    return clean_places(_as_months(feedback)).assign(measure="feedback_score")
+
+
+def _complaint_counts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    services, values = scope.service_filter()
+    counts = con.cursor().execute(f"""
+        SELECT date_trunc('month', received_date)::DATE AS month, service, team, shift, count(*) AS complaints
+        FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
+        GROUP BY ALL""", [start, end, *values]).df()
+    return clean_places(_as_months(counts)) if not counts.empty else counts
+
+
+def _planned_hours(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    services, values = scope.service_filter()
+    hours = con.cursor().execute(f"""
+        SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, sum(planned_hours) AS hours
+        FROM rota WHERE planned_hours > 0 AND rota_date BETWEEN ? AND ? AND {services}
+        GROUP BY ALL""", [start, end, *values]).df()
+    return clean_places(_as_months(hours)) if not hours.empty else hours
+
+
+def _complaint_rate_parts(complaints: pd.DataFrame, hours: pd.DataFrame) -> pd.DataFrame:
+    """Complaints over planned hours; a place without planned hours drops out of the comparison."""
+    if hours.empty:
+        return pd.DataFrame()
+    place = ["month", "service", "team", "shift"]
+    with_hours = set(hours["service"])
+    counted = complaints[complaints["service"].isin(with_hours)] if not complaints.empty else complaints
+    return pd.concat([
+        hours[place].assign(measure="complaints_per_1000_hours", num=0.0, den=hours["hours"], count=0.0),
+        counted[place].assign(measure="complaints_per_1000_hours", num=counted["complaints"].astype(float), den=0.0,
+                              count=counted["complaints"].astype(float)) if not counted.empty else None,
+    ], ignore_index=True)
+
+
+def _complaints_per_month(complaints: pd.DataFrame, hours: pd.DataFrame, parts: pd.DataFrame,
+                          keys: tuple[str, ...], start: date, end: date) -> pd.DataFrame:
+    """For services without a rota: each place's complaints a month against the rest's average per place."""
+    if complaints.empty:
+        return pd.DataFrame()
+    without_rota = complaints[~complaints["service"].isin(set(hours["service"]) if not hours.empty else set())]
+    without_rota = without_rota.dropna(subset=list(keys))
+    if without_rota.empty:
+        return pd.DataFrame()
+    known = pd.concat([parts, without_rota], ignore_index=True).dropna(subset=list(keys))
+    places = known[["service", *keys]].drop_duplicates()
+    places = places[places["service"].isin(set(without_rota["service"]))]
+    months = pd.DataFrame({"month": _months(start, end)})
+    grid = places.merge(months, how="cross")
+    counts = without_rota.groupby(["month", "service", *keys], as_index=False)["complaints"].sum()
+    grid = grid.merge(counts, how="left", on=["month", "service", *keys]).fillna({"complaints": 0})
+    grid = grid.assign(measure="complaints_per_month", num=grid["complaints"], den=1.0, count=grid["complaints"])
+    return _compare(grid.drop(columns="complaints"), keys, with_denominator=False)
+
+
+def _months(start: date, end: date) -> list[date]:
+    """The first day of every month from `start`'s to `end`'s."""
+    count = (end.year - start.year) * 12 + end.month - start.month
+    return [months_back(end, back) for back in range(count, -1, -1)]
+
+
+def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool = True) -> pd.DataFrame:
+    """Each place's figure and the rest of its service's, month by month, at one level (team, shift or both)."""
+    if parts.empty:
+        return pd.DataFrame()
+    known = parts.dropna(subset=list(keys)).astype({"num": float, "den": float, "count": float})
+    groups = known.groupby(["month", "service", "measure", *keys], as_index=False)[["num", "den", "count"]].sum()
+    groups = groups[groups["den"] > 0]
+    if groups.empty:
+        return pd.DataFrame()
+    totals = groups.groupby(["month", "service", "measure"], as_index=False)[["num", "den", "count"]].sum()
+    table = groups.merge(totals, on=["month", "service", "measure"], suffixes=("", "_all"))
+    rest_den = table["den_all"] - table["den"]
+    scale = table["measure"].map(lambda name: MEASURES[name].scale)
+    table["value"] = scale * table["num"] / table["den"]
+    table["rest_of_service"] = (scale * (table["num_all"] - table["num"]) / rest_den).where(rest_den > 0)
+    table["denominator"] = table["den"] if with_denominator else math.nan
+    table["rest_count"] = table["count_all"] - table["count"]
+    for column in ("team", "shift"):
+        if column not in keys:
+            table[column] = None
+    return table[TABLE_COLUMNS]
+
+
+# --- from monthly comparisons to signals and findings -------------------------------------------------
+
+def _is_worse(measure: Measure, value: float, rest: float, count: float, rest_count: float,
+              thresholds: dict[str, Any]) -> bool:
+    """Whether one month's figure is worse than the rest of the service by the settings' margin."""
+    if pd.isna(value) or pd.isna(rest):
+        return False
+    if measure.source == "complaints":
+        return count >= thresholds["min_complaints"] and value >= thresholds["complaint_rate_ratio"] * rest
+    if measure.source == "feedback" and min(count, rest_count) < thresholds["min_feedback_responses"]:
+        return False
+    gap = value - rest if measure.higher_is_worse else rest - value
+    return gap >= thresholds["fragility_gap"] - 1e-9
+
+
+def _gap(measure: Measure, value: float, rest: float) -> float:
+    if measure.source == "complaints":
+        return math.inf if rest == 0 else value / rest
+    return value - rest if measure.higher_is_worse else rest - value
+
+
+def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
+    """Every place and measure worse than the rest in at least the minimum run of months up to the latest."""
+    latest = table.groupby(["service", "measure"])["month"].max()
+    signals = []
+    for (service, measure_name, team, shift), series in table.groupby(
+            ["service", "measure", "team", "shift"], dropna=False, sort=True):
+        measure = MEASURES[measure_name]
+        by_month = {row.month: row for row in series.itertuples()}
+        run, month = [], latest[(service, measure_name)]
+        while month in by_month and _is_worse(measure, by_month[month].value, by_month[month].rest_of_service,
+                                              by_month[month].count, by_month[month].rest_count, thresholds):
+            run.append(by_month[month])
+            month = months_back(month, 1)
+        if len(run) < thresholds["fragility_min_periods"]:
+            continue
+        run.reverse()
+        value = sum(r.value for r in run) / len(run)
+        rest = sum(r.rest_of_service for r in run) / len(run)
+        signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(r.month for r in run),
+                              value, rest, _gap(measure, value, rest), sum(r.count for r in run)))
+    return signals
+
+
+def _none(value: object) -> str | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
+
+
+def _covers(broad: Signal, cell: Signal) -> bool:
+    """Whether a whole-team or whole-shift signal takes in one team's shift on the same measure."""
+    if broad.service != cell.service or broad.measure != cell.measure or (broad.team and broad.shift):
+        return False
+    return broad.team == cell.team if broad.team else broad.shift == cell.shift
+
+
+def _most_specific(signals: list[Signal]) -> list[Signal]:
+    """Name the place the weakness sits: one weak team's shift rather than the team or shift it drags down.
+
+    Where a whole team or shift is flagged along with just one of its team-shifts, only that team-shift is
+    kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead.
+    """
+    cells = [s for s in signals if s.team and s.shift]
+    dropped: set[int] = set()
+    for broad in signals:
+        inner = [cell for cell in cells if _covers(broad, cell)]
+        if len(inner) == 1:
+            dropped.add(id(broad))
+        elif len(inner) > 1:
+            dropped.update(id(cell) for cell in inner)
+    return [s for s in signals if id(s) not in dropped]
+
+
+def place_name(team: str | None, shift: str | None) -> str:
+    """A place as a sentence names it: 'Willow Unit night shifts', 'Beech Unit', 'Night shifts'."""
+    if team and shift:
+        return f"{team} {shift.lower()} shifts"
+    return team or f"{shift} shifts"
+
+
+def month_end(month: date) -> date:
+    """The last day of `month`'s month."""
+    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
+
+
+def rows_filter(source: str, service: str, team: str | None, shift: str | None, start: date, end: date,
+                extra: str = "") -> str:
+    """The filter selecting the rows a figure rests on, for a reader to reproduce it."""
+    place = f"service = '{service}'"
+    place += f", team = '{team}'" if team else ""
+    place += f", shift = '{shift}'" if shift else ""
+    return f"{source}: {place}{extra}, {DATE_COLUMNS[source]} {start.isoformat()} to {end.isoformat()}"
+
+
+def join_clauses(clauses: list[str]) -> str:
+    """Clauses joined the way a sentence lists them: 'a', 'a and b', 'a, b, and c'."""
+    if len(clauses) <= 2:
+        return " and ".join(clauses)
+    return ", ".join(clauses[:-1]) + ", and " + clauses[-1]
+
+
+def _figure(measure: Measure, value: float) -> str:
+    if measure.as_percent:
+        return percent(value)
+    return "no comparison" if math.isinf(value) else f"{value:.1f}"
+
+
+def _clause(signal: Signal, since: date) -> str:
+    measure = MEASURES[signal.measure]
+    text = measure.clause.format(value=_figure(measure, signal.value), rest=_figure(measure, signal.rest))
+    return text if signal.months[0] == since else f"{text} since {signal.months[0]:%b %Y}"
+
+
+def _is_concern(signal: Signal, thresholds: dict[str, Any]) -> bool:
+    """Concern when the weakness has lasted twice the minimum run, or is twice the margin that flags it."""
+    measure = MEASURES[signal.measure]
+    margin = thresholds["complaint_rate_ratio"] if measure.source == "complaints" else thresholds["fragility_gap"]
+    return len(signal.months) >= 2 * thresholds["fragility_min_periods"] or signal.gap >= 2 * margin - 1e-9
+
+
+def _evidence(signal: Signal, end: date) -> Evidence:
+    measure = MEASURES[signal.measure]
+    start, last = signal.months[0], signal.months[-1]
+    counted = ""
+    if measure.source in ("complaints", "feedback"):
+        counted = f"; {signal.count:.0f} {'complaints' if measure.source == 'complaints' else 'responses'}"
+    return Evidence(
+        source=measure.source, measure=measure.label, value=signal.value, comparison=signal.rest,
+        period=period_label(start, last),
+        rows=rows_filter(measure.source, signal.service, signal.team, signal.shift, start, min(month_end(last), end)),
+        detail=(f"worse than the rest of {signal.service} in each of {len(signal.months)} consecutive months to "
+                f"{last:%b %Y}; monthly mean {_figure(measure, signal.value)} against "
+                f"{_figure(measure, signal.rest)}{counted}"))
+
+
+def _finding(signals: list[Signal], settings: dict[str, Any], end: date) -> Finding:
+    """One finding per place, gathering every measure on which it is persistently worse."""
+    thresholds = settings["thresholds"]
+    signals = sorted(signals, key=lambda s: (s.months[0], list(MEASURES).index(s.measure)))
+    first = signals[0]
+    since = first.months[0]
+    latest = max(s.months[-1] for s in signals)
+    labels = [MEASURES[s.measure].label for s in signals]
+    placing = next((found for found in (classify(label, settings["key_questions"]) for label in labels) if found),
+                   (None, None))
+    verb = "has" if first.team and not first.shift else "have"
+    summary = (f"{place_name(first.team, first.shift)} at {first.service} {verb} been worse than the rest of the "
+               f"service every month since {since:%b %Y} ({len(first.months)} months): "
+               f"{join_clauses([_clause(s, since) for s in signals])}.")
+    return Finding(
+        kind="fragility", service=first.service, team=first.team, shift=first.shift,
+        key_question=placing[0], quality_statement=placing[1], subject=" and ".join(labels),
+        status="concern" if any(_is_concern(s, thresholds) for s in signals) else "fragile",
+        confidence=confidence_from_sources({MEASURES[s.measure].source for s in signals}, agree=True),
+        period_start=since, period_end=min(month_end(latest), end), summary=summary,
+        evidence=tuple(_evidence(s, end) for s in signals))
+

@@ -1,0 +1,233 @@
+"""Tests for analytics.fragility: one team, shift or team's shift persistently worse than the rest."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics.demo import load_demo
+from analytics.demo_files import OAKWOOD, RIVERSIDE, WILLOW_NIGHTS_FROM, demo_months
+from analytics.fragility import TABLE_COLUMNS, fragility_findings, measure_table
+from analytics.scope import Scope
+from analytics.settings import default_settings
+from analytics.sources import SOURCES
+from analytics.store import connect, table_columns
+
+SERVICE = "Elm Court"
+TEAMS = ("Ash", "Birch", "Cedar", "Hazel")
+SHIFTS = ("Early", "Night")
+MONTHS = [date(2026, m, 1) for m in range(3, 11)]  # Mar to Oct 2026
+AS_OF = Scope(as_of=date(2026, 10, 31))
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
+    """Insert canonical rows, filling the bookkeeping columns."""
+    columns = [name for name, _ in table_columns(SOURCES[table])]
+    first = con.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    new_rows = pd.DataFrame([{"row_key": first + i, "row_hash": first + i, "batch_id": 1, "source_row": i, **row}
+                             for i, row in enumerate(rows)]).reindex(columns=columns)
+    cur = con.cursor()
+    cur.register("new_rows", new_rows)
+    cur.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+
+
+def rota_month(month: date, team: str, shift: str, agency: float = 0.0, missed_handovers: int = 0,
+               filled: float = 1.0) -> list[dict[str, object]]:
+    """Ten shifts in a month: 10 planned hours each, `agency` of the worked hours by agency staff."""
+    return [{"rota_date": month.replace(day=day), "service": SERVICE, "team": team, "shift": shift, "role": "Carer",
+             "planned_hours": 10.0, "actual_hours": 10.0 * filled, "agency_hours": 10.0 * filled * agency,
+             "handover_completed": day > missed_handovers} for day in range(1, 11)]
+
+
+def steady_rota(exceptions: dict[tuple[str, str, date], dict[str, float]] | None = None) -> list[dict[str, object]]:
+    """Every team and shift fully staffed with 5% agency, except where `exceptions` says otherwise."""
+    exceptions = exceptions or {}
+    return [row for month in MONTHS for team in TEAMS for shift in SHIFTS
+            for row in rota_month(month, team, shift, **{"agency": 0.05, **exceptions.get((team, shift, month), {})})]
+
+
+def feedback_month(month: date, team: str, responses: int, score: float, first: int = 0):
+    return [{"feedback_date": month.replace(day=day + 1), "service": SERVICE, "team": team,
+             "respondent_type": "Relative", "rating": str(score), "rating_value": score, "rating_scale": "0-1",
+             "rating_score": score, "response_id": f"{team}-{month:%m}-{day}"}
+            for day in range(first, first + responses)]
+
+
+def complaints_month(month: date, team: str, count: int):
+    return [{"reference": f"{team}-{month:%m}-{i}", "received_date": month.replace(day=i + 1),
+             "service": SERVICE, "team": team, "shift": None, "category": "Staffing",
+             "summary": "Not enough staff", "complainant": "Daughter"} for i in range(count)]
+
+
+def audit_month(month: date, team: str, shift: str, met: int, answers: int = 10):
+    return [{"audit_date": month.replace(day=15), "service": SERVICE, "team": team, "shift": shift,
+             "audit_type": "Medication", "item": f"Item {i}", "answer": "Yes" if i < met else "No",
+             "answer_class": "met" if i < met else "not_met", "answer_score": 1.0 if i < met else 0.0,
+             "audit_ref": f"{team}-{shift}-{month:%m}", "spot_check": False} for i in range(answers)]
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(tmp_path / "t.duckdb")
+    yield con
+    con.close()
+
+
+def test_measure_table_sets_each_place_beside_the_rest_of_its_service(store):
+    insert(store, "rota", steady_rota({("Ash", "Night", MONTHS[-1]): {"agency": 0.45, "missed_handovers": 4}}))
+    table = measure_table(store, AS_OF, default_settings())
+
+    assert list(table.columns) == TABLE_COLUMNS
+    cell = table[(table["team"] == "Ash") & (table["shift"] == "Night") & (table["month"] == MONTHS[-1])]
+    agency = cell[cell["measure"] == "agency_share"].iloc[0]
+    assert agency["value"] == pytest.approx(0.45)
+    assert agency["rest_of_service"] == pytest.approx(0.05)  # the other seven team-shifts
+    assert agency["denominator"] == pytest.approx(100.0)
+    handover = cell[cell["measure"] == "handover_completion"].iloc[0]
+    assert handover["value"] == pytest.approx(0.6) and handover["rest_of_service"] == pytest.approx(1.0)
+    whole_team = table[(table["team"] == "Ash") & table["shift"].isna() & (table["month"] == MONTHS[-1])
+                       & (table["measure"] == "agency_share")].iloc[0]
+    assert whole_team["value"] == pytest.approx(0.25)  # (45 + 5) of 200 hours
+    whole_shift = table[table["team"].isna() & (table["shift"] == "Night") & (table["month"] == MONTHS[-1])
+                        & (table["measure"] == "agency_share")].iloc[0]
+    assert whole_shift["rest_of_service"] == pytest.approx(0.05)  # every early shift
+
+
+def test_night_shift_on_agency_with_missed_handovers_is_fragile_and_named(store):
+    bad = {"agency": 0.4, "missed_handovers": 4}
+    insert(store, "rota", steady_rota({("Ash", "Night", month): bad for month in MONTHS[-5:]}))
+    findings = fragility_findings(store, AS_OF, default_settings())
+
+    assert [(f.team, f.shift) for f in findings] == [("Ash", "Night")]  # not the whole of Ash, nor every night
+    finding = findings[0]
+    assert finding.kind == "fragility" and finding.service == SERVICE
+    assert finding.status == "concern"  # a gap of 35 points is well over twice the 10-point margin
+    assert finding.confidence == "limited"  # both measures come from the rota alone
+    assert finding.key_question == "Safe"
+    assert finding.period_start == date(2026, 6, 1) and finding.period_end == date(2026, 10, 31)
+    assert "Ash night shifts" in finding.summary and "since Jun 2026 (5 months)" in finding.summary
+    assert "40% of hours (5% elsewhere)" in finding.summary
+    assert {e.measure for e in finding.evidence} == {"agency share of hours", "handover completion"}
+    assert all("team = 'Ash', shift = 'Night'" in e.rows for e in finding.evidence)
+
+
+def test_one_bad_month_or_a_broken_run_is_not_fragile(store):
+    insert(store, "rota", steady_rota({
+        ("Ash", "Night", MONTHS[-1]): {"agency": 0.5},                                         # one month only
+        **{("Birch", "Early", m): {"agency": 0.5} for m in (MONTHS[-4], MONTHS[-3], MONTHS[-1])},  # broken run
+        **{("Cedar", "Early", m): {"agency": 0.5} for m in MONTHS[1:5]},                       # recovered since
+    }))
+    assert fragility_findings(store, AS_OF, default_settings()) == []
+
+
+def test_a_run_just_over_the_margin_is_fragile_not_concern(store):
+    insert(store, "rota", steady_rota({("Birch", "Early", m): {"agency": 0.17} for m in MONTHS[-3:]}))
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.shift, finding.status) == ("Birch", "Early", "fragile")
+
+
+def test_weak_nights_on_several_units_are_reported_as_the_shift(store):
+    bad = {"agency": 0.4}
+    insert(store, "rota", steady_rota({(team, "Night", m): bad for team in ("Ash", "Birch") for m in MONTHS[-4:]}))
+    findings = fragility_findings(store, AS_OF, default_settings())
+    assert [(f.team, f.shift) for f in findings] == [(None, "Night")]
+    assert findings[0].summary.startswith("Night shifts at Elm Court have been worse")
+
+
+def test_small_team_feedback_is_not_fragile_until_there_are_enough_responses(store):
+    rows = [r for m in MONTHS for team in TEAMS[1:] for r in feedback_month(m, team, 8, 0.9)]
+    small = [r for m in MONTHS for r in feedback_month(m, "Ash", 3, 0.25)]
+    insert(store, "feedback", rows + small)
+    assert fragility_findings(store, AS_OF, default_settings()) == []
+
+    more = [r for m in MONTHS[-3:] for r in feedback_month(m, "Ash", 3, 0.25, first=3)]  # now 6 a month
+    insert(store, "feedback", more)
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.subject) == ("Ash", "feedback score")
+
+
+def test_single_complaints_do_not_make_a_team_fragile_but_repeated_clusters_do(store):
+    insert(store, "rota", steady_rota())
+    insert(store, "complaints", [r for m in MONTHS for r in complaints_month(m, "Ash", 1)])
+    assert fragility_findings(store, AS_OF, default_settings()) == []
+
+    insert(store, "complaints", [r for m in MONTHS[-3:] for r in complaints_month(m, "Birch", 3)])
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.shift, finding.subject) == ("Birch", None, "complaints per 1,000 planned hours")
+    assert "complaints ran at 15.0 per 1,000 planned hours (1.7 elsewhere)" in finding.summary
+
+
+def test_complaints_are_compared_per_month_where_there_is_no_rota(store):
+    rows = [r for m in MONTHS for team in TEAMS for r in complaints_month(m, team, 4 if team == "Hazel" else 1)]
+    insert(store, "complaints", rows)
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.subject) == ("Hazel", "complaints per month")
+    assert finding.evidence[0].value == pytest.approx(4.0) and finding.evidence[0].comparison == pytest.approx(1.0)
+
+
+def test_two_sources_pointing_at_one_place_give_high_confidence(store):
+    insert(store, "rota", steady_rota({("Cedar", "Night", m): {"filled": 0.8} for m in MONTHS[-3:]}))
+    insert(store, "audits", [r for m in MONTHS for team in TEAMS for shift in SHIFTS
+                             for r in audit_month(m, team, shift, 6 if (team, shift) == ("Cedar", "Night")
+                                                  and m in MONTHS[-3:] else 10)])
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.shift, finding.confidence) == ("Cedar", "Night", "high")
+    assert {e.source for e in finding.evidence} == {"rota", "audits"}
+
+
+def test_settings_change_the_margin(store):
+    insert(store, "rota", steady_rota({("Birch", "Early", m): {"agency": 0.17} for m in MONTHS[-3:]}))
+    settings = default_settings()
+    settings["thresholds"]["fragility_gap"] = 0.15
+    assert fragility_findings(store, AS_OF, settings) == []
+    settings["thresholds"]["fragility_gap"] = 0.1
+    settings["thresholds"]["fragility_min_periods"] = 4
+    assert fragility_findings(store, AS_OF, settings) == []
+
+
+def test_empty_store_gives_nothing(store):
+    assert measure_table(store, Scope(), default_settings()).empty
+    assert fragility_findings(store, Scope(), default_settings()) == []
+
+
+# --- the demo data ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    folder = tmp_path_factory.mktemp("fragility_demo")
+    con = connect(folder / "demo.duckdb")
+    load_demo(con, folder / "files")
+    yield con
+    con.close()
+
+
+def test_demo_finds_willow_nights_and_names_the_shift(demo):
+    findings = fragility_findings(demo, Scope(), default_settings())
+    places = [(f.service, f.team, f.shift) for f in findings]
+    assert (OAKWOOD, "Willow Unit", "Night") in places
+    # The weakness is named where it sits: not the whole of Willow Unit, nor every night shift.
+    assert (OAKWOOD, "Willow Unit", None) not in places and (OAKWOOD, None, "Night") not in places
+    [willow] = [f for f in findings if (f.team, f.shift) == ("Willow Unit", "Night")]
+    assert willow.subject == "agency share of hours and handover completion"
+    assert willow.period_start == demo_months(date(2026, 10, 31))[WILLOW_NIGHTS_FROM - 1]
+    assert willow.key_question == "Safe" and willow.status == "concern"
+
+
+def test_demo_clean_teams_have_no_fragility(demo):
+    findings = fragility_findings(demo, Scope(), default_settings())
+    clean = {(OAKWOOD, "Cedar Unit"), (RIVERSIDE, "North Team")}
+    assert not [f for f in findings if (f.service, f.team) in clean]
+
+
+def test_demo_measure_table_has_a_team_by_shift_grid(demo):
+    table = measure_table(demo, Scope(), default_settings())
+    latest = table[(table["month"] == date(2026, 10, 1)) & (table["measure"] == "agency_share")
+                   & (table["service"] == OAKWOOD) & table["team"].notna() & table["shift"].notna()]
+    grid = latest.pivot(index="team", columns="shift", values="value")
+    assert grid.shape == (4, 3)
+    assert grid.stack().idxmax() == ("Willow Unit", "Night")

@@ -1,0 +1,243 @@
+"""Tests for analytics.triangulation: internal assurance set against lived experience, per team and shift."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from analytics.demo import load_demo
+from analytics.demo_files import OAKWOOD, RIVERSIDE
+from analytics.scope import Scope
+from analytics.settings import default_settings
+from analytics.sources import SOURCES
+from analytics.store import connect, table_columns
+from analytics.triangulation import CLASSES, triangulation_findings, triangulation_table
+
+SERVICE = "Elm Court"
+SHIFTS = ("Early", "Night")
+MONTHS = [date(2026, m, 1) for m in range(5, 11)]  # May to Oct 2026: May-Jul earlier, Aug-Oct recent
+EARLIER, RECENT = MONTHS[:3], MONTHS[3:]
+AS_OF = Scope(as_of=date(2026, 10, 31))
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
+    """Insert canonical rows, filling the bookkeeping columns."""
+    columns = [name for name, _ in table_columns(SOURCES[table])]
+    first = con.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+    new_rows = pd.DataFrame([{"row_key": first + i, "row_hash": first + i, "batch_id": 1, "source_row": i, **row}
+                             for i, row in enumerate(rows)]).reindex(columns=columns)
+    cur = con.cursor()
+    cur.register("new_rows", new_rows)
+    cur.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
+
+
+def audits(team: str, met: int, audit_type: str = "Medication") -> list[dict[str, object]]:
+    """A scheduled audit of ten items per shift each month, `met` of them met."""
+    return [{"audit_date": month.replace(day=10), "service": SERVICE, "team": team, "shift": shift,
+             "audit_type": audit_type, "item": f"Item {i}", "answer": "Yes" if i < met else "No",
+             "answer_class": "met" if i < met else "not_met", "answer_score": 1.0 if i < met else 0.0,
+             "audit_ref": f"{team}-{shift}-{month:%m}", "spot_check": False}
+            for month in MONTHS for shift in SHIFTS for i in range(10)]
+
+
+def rota(team: str, earlier_hours: float = 10.0, recent_hours: float = 10.0) -> list[dict[str, object]]:
+    """Five fully staffed shifts per shift pattern each month, with handovers done."""
+    return [{"rota_date": month.replace(day=day), "service": SERVICE, "team": team, "shift": shift, "role": "Carer",
+             "planned_hours": hours, "actual_hours": hours, "agency_hours": 0.0, "handover_completed": True}
+            for month in MONTHS for shift in SHIFTS for day in range(1, 6)
+            for hours in [recent_hours if month in RECENT else earlier_hours]]
+
+
+def complaints(team: str, month: date, count: int, category: str = "Communication",
+               shift: str | None = None) -> list[dict[str, object]]:
+    return [{"reference": f"{team}-{month:%m}-{shift}-{i}", "received_date": month.replace(day=i + 2),
+             "service": SERVICE, "team": team, "shift": shift, "category": category,
+             "summary": "Family not kept informed", "complainant": "Daughter"} for i in range(count)]
+
+
+def feedback(team: str, months: list[date], scores: list[float], respondent: str = "Daughter"):
+    """Each score a response, spread over the months."""
+    return [{"feedback_date": months[i % len(months)].replace(day=i % 27 + 1), "service": SERVICE, "team": team,
+             "respondent_type": respondent, "rating": str(score), "rating_value": score, "rating_scale": "0-1",
+             "rating_score": score, "response_id": f"{team}-{months[0]:%m}-{respondent}-{i}"}
+            for i, score in enumerate(scores)]
+
+
+GOOD = [0.75, 1.0] * 6   # 12 responses averaging 88%
+POOR = [0.0, 0.5] * 5    # 10 responses averaging 25%
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    con = connect(tmp_path_factory.mktemp("triangulation") / "t.duckdb")
+    teams = ("Ash", "Birch", "Oak", "Hazel", "Yew", "Pine", "Holly", "Maple")
+    insert(con, "audits", [r for team in teams for r in audits(team, 5 if team == "Pine" else 10)]
+           + [r for r in audits("Elder", 10)])
+    insert(con, "rota", [r for team in teams for r in rota(team)] + rota("Elder", 10.0, 30.0))
+    insert(con, "complaints", [
+        *complaints("Ash", EARLIER[0], 1, "Staffing"), *complaints("Ash", RECENT[0], 2),
+        *complaints("Ash", RECENT[1], 2), *complaints("Ash", RECENT[2], 2),        # 1 then 6, about communication
+        *complaints("Birch", EARLIER[1], 1, "Food"), *complaints("Birch", RECENT[1], 1, "Food"),
+        *complaints("Oak", RECENT[2], 1),                                          # a single complaint
+        *complaints("Elder", EARLIER[0], 2, "Laundry"), *complaints("Elder", RECENT[0], 6, "Laundry"),
+        *complaints("Maple", EARLIER[0], 4, "Laundry", "Early"),                  # earlies fell, nights rose
+        *complaints("Maple", RECENT[0], 4, "Laundry", "Night"),
+    ])
+    insert(con, "feedback", [
+        *feedback("Ash", EARLIER, GOOD), *feedback("Ash", RECENT, POOR),
+        *feedback("Ash", RECENT, GOOD, respondent="Person using the service"),
+        *[r for team in ("Birch", "Oak", "Pine", "Elder", "Maple") for half in (EARLIER, RECENT)
+          for r in feedback(team, half, GOOD)],
+        *feedback("Hazel", EARLIER, GOOD), *feedback("Hazel", RECENT, [0.0, 0.25, 0.0]),   # three poor responses
+        *feedback("Yew", RECENT, [1.0] * 14 + [0.5] * 16),                                # 73%, widely spread
+        *feedback("Holly", EARLIER, [0.25, 0.5] * 6), *feedback("Holly", RECENT, [0.25, 0.5] * 6),
+    ])
+    yield con
+    con.close()
+
+
+@pytest.fixture(scope="module")
+def table(store) -> pd.DataFrame:
+    return triangulation_table(store, AS_OF, default_settings())
+
+
+@pytest.fixture(scope="module")
+def findings(store):
+    return triangulation_findings(store, AS_OF, default_settings())
+
+
+def row(table: pd.DataFrame, team: str, shift: str | None = None) -> pd.Series:
+    chosen = table[(table["team"] == team) & (table["shift"].isna() if shift is None else table["shift"] == shift)]
+    assert len(chosen) == 1
+    return chosen.iloc[0]
+
+
+def test_table_has_both_halves_and_one_classification_per_place(table):
+    assert set(table["classification"]) <= set(CLASSES)
+    ash = row(table, "Ash")
+    assert ash["audit_compliance_recent"] == pytest.approx(1.0)
+    assert (ash["complaints_earlier"], ash["complaints_recent"]) == (1, 6)
+    assert ash["family_feedback_recent"] == pytest.approx(0.25)
+    assert ash["feedback_earlier"] == pytest.approx(0.875)
+    assert len(table[table["team"] == "Ash"]) == 3  # the whole team, its earlies and its nights
+
+
+def test_green_audits_beside_rising_family_complaints_is_a_widening_assurance_gap(table, findings):
+    assert row(table, "Ash")["classification"] == "assurance_gap"
+    [ash] = [f for f in findings if f.team == "Ash"]
+    assert (ash.kind, ash.shift, ash.status, ash.confidence) == ("assurance_gap", None, "concern", "qualified")
+    assert (ash.key_question, ash.subject) == ("Responsive", "Communication")
+    assert (ash.period_start, ash.period_end) == (date(2026, 5, 1), date(2026, 10, 31))
+    assert "complaints rose from 1 to 6 (6 about Communication)" in ash.summary
+    assert "families' feedback averaged 25% (88% before)" in ash.summary
+    assert {e.source for e in ash.evidence} == {"audits", "rota", "complaints", "feedback"}
+    [rate] = [e for e in ash.evidence if e.source == "complaints"]
+    assert rate.measure == "complaints per 1,000 planned hours"
+    assert rate.value == pytest.approx(20.0)  # 6 complaints in 300 planned hours
+
+
+def test_clean_team_agrees_good_and_raises_nothing(table, findings):
+    birch = row(table, "Birch")
+    assert birch["classification"] == "agree_good"
+    assert "agree" in birch["explanation"]
+    assert not [f for f in findings if f.team == "Birch"]
+
+
+def test_a_single_complaint_is_not_a_rise(table, findings):
+    oak = row(table, "Oak")
+    assert (oak["complaints_earlier"], oak["complaints_recent"], oak["complaints_rising"]) == (0, 1, False)
+    assert oak["classification"] == "agree_good"
+    assert not [f for f in findings if f.team == "Oak"]
+
+
+def test_a_small_teams_few_poor_responses_are_not_enough_evidence(table, findings):
+    hazel = row(table, "Hazel")
+    assert hazel["classification"] == "not_enough_evidence"
+    assert "3 feedback responses (at least 5 needed)" in hazel["explanation"]
+    assert not [f for f in findings if f.team == "Hazel"]
+
+
+def test_noisy_feedback_just_under_the_standard_is_not_called_poor(table):
+    yew = row(table, "Yew")
+    assert yew["feedback_recent"] == pytest.approx(0.7333, abs=1e-3)
+    assert yew["classification"] == "not_enough_evidence"
+    assert "too close to the 75% standard to call" in yew["explanation"]
+
+
+def test_complaints_are_compared_as_rates_of_planned_hours(table):
+    elder = row(table, "Elder")  # three times the hours, three times the complaints
+    assert (elder["complaints_earlier"], elder["complaints_recent"]) == (2, 6)
+    assert elder["complaint_rate_recent"] == pytest.approx(elder["complaint_rate_earlier"])
+    assert not elder["complaints_rising"] and elder["classification"] == "agree_good"
+
+
+def test_weak_audits_beside_good_experience_is_experience_ahead(table, findings):
+    assert row(table, "Pine")["classification"] == "experience_ahead"
+    [pine] = [f for f in findings if f.team == "Pine"]
+    assert (pine.kind, pine.status, pine.confidence) == ("experience_ahead", "fragile", "qualified")
+    assert (pine.subject, pine.key_question) == ("Medication", "Safe")
+    assert "scheduled audits averaged 50%" in pine.summary and "feedback averaged 88%" in pine.summary
+
+
+def test_steady_poor_feedback_is_a_gap_that_is_not_widening(findings):
+    [holly] = [f for f in findings if f.team == "Holly"]
+    assert (holly.kind, holly.status, holly.subject) == ("assurance_gap", "fragile", "feedback")
+    assert "not widening" in holly.summary
+
+
+def test_a_teams_shift_is_reported_where_the_whole_team_looks_fine(table, findings):
+    assert row(table, "Maple")["classification"] == "agree_good"
+    assert row(table, "Maple", "Night")["classification"] == "assurance_gap"
+    maple = [(f.team, f.shift, f.kind) for f in findings if f.team == "Maple"]
+    assert maple == [("Maple", "Night", "assurance_gap")]
+    # Ash's earlies are as much a gap as Ash, so only the whole team is reported.
+    assert [f.shift for f in findings if f.team == "Ash"] == [None]
+
+
+def test_thresholds_come_from_the_settings(store):
+    settings = default_settings()
+    settings["thresholds"]["compliance_good"] = 1.01  # no audit is good enough now
+    table = triangulation_table(store, AS_OF, settings)
+    assert row(table, "Ash")["classification"] == "agree_concern"
+    assert row(table, "Birch")["classification"] == "experience_ahead"
+
+
+def test_empty_store_gives_nothing(tmp_path: Path):
+    con = connect(tmp_path / "empty.duckdb")
+    assert triangulation_table(con, Scope(), default_settings()).empty
+    assert triangulation_findings(con, Scope(), default_settings()) == []
+    con.close()
+
+
+# --- the demo data ----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
+    folder = tmp_path_factory.mktemp("triangulation_demo")
+    con = connect(folder / "demo.duckdb")
+    load_demo(con, folder / "files")
+    yield con
+    con.close()
+
+
+def test_demo_beech_unit_is_an_assurance_gap_about_communication(demo):
+    findings = triangulation_findings(demo, Scope(), default_settings())
+    [beech] = [f for f in findings if (f.service, f.team) == (OAKWOOD, "Beech Unit")]
+    assert (beech.kind, beech.shift, beech.status) == ("assurance_gap", None, "concern")
+    assert (beech.subject, beech.key_question) == ("Communication", "Responsive")
+    assert {e.source for e in beech.evidence} >= {"audits", "complaints", "feedback"}
+
+
+def test_demo_clean_teams_agree_good_and_raise_nothing(demo):
+    table = triangulation_table(demo, Scope(), default_settings())
+    for service, team in ((OAKWOOD, "Cedar Unit"), (RIVERSIDE, "North Team")):
+        whole = table[(table["service"] == service) & (table["team"] == team) & table["shift"].isna()]
+        assert whole["classification"].tolist() == ["agree_good"]
+        assert not table[(table["team"] == team)]["classification"].isin(["assurance_gap", "experience_ahead"]).any()
+    findings = triangulation_findings(demo, Scope(), default_settings())
+    assert not [f for f in findings if f.team in ("Cedar Unit", "North Team")]
