@@ -1,0 +1,100 @@
+"""The filters every insight page shares (service, team, shift, as-of date), kept in the URL.
+
+Keeping them in the query string means a registered manager can send a link to the exact view, and
+moving between pages keeps the same service and period.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import streamlit as st
+
+from analytics.scope import Scope
+from pages.common import get_connection
+
+ALL = "All"
+_KEYS = ("service", "team", "shift", "as_of")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the user chose: a service (None for all), team, shift and the date to judge as of."""
+
+    service: str | None
+    team: str | None
+    shift: str | None
+    as_of: date | None
+
+    @property
+    def scope(self) -> Scope:
+        """The analytics scope for these filters."""
+        return Scope(None if self.service is None else (self.service,), self.as_of)
+
+    def describe(self) -> str:
+        """The filters in words, for captions and exports."""
+        parts = [self.service or "All services", self.team or "all teams", self.shift or "all shifts"]
+        when = f"as of {self.as_of:%d/%m/%Y}" if self.as_of else "latest data"
+        return ", ".join(parts) + f"; {when}"
+
+
+@st.cache_data(show_spinner=False)
+def _choices(database: str) -> dict[str, list]:
+    cur = get_connection().cursor()
+    services = [r[0] for r in cur.execute("""
+        SELECT DISTINCT service FROM (SELECT service FROM audits UNION SELECT service FROM complaints
+            UNION SELECT service FROM rota UNION SELECT service FROM feedback) ORDER BY 1""").fetchall()]
+    places = cur.execute("""
+        SELECT DISTINCT service, team, shift FROM (
+            SELECT service, team, shift FROM audits UNION SELECT service, team, shift FROM complaints
+            UNION SELECT service, team, shift FROM rota UNION SELECT service, team, shift FROM feedback)""").fetchall()
+    latest = cur.execute("""
+        SELECT greatest((SELECT max(audit_date) FROM audits), (SELECT max(received_date) FROM complaints),
+                        (SELECT max(rota_date) FROM rota), (SELECT max(feedback_date) FROM feedback))""").fetchone()[0]
+    return {"services": services, "places": places, "latest": latest}
+
+
+def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> Filters:
+    """Draw the filters in the sidebar, read from and written back to the URL."""
+    choices = _choices(database)
+    params = st.query_params
+    with st.sidebar:
+        st.subheader("Filters")
+        services = [ALL] + choices["services"]
+        service = _pick("Service", services, params.get("service"), "service")
+        places = [p for p in choices["places"] if service == ALL or p[0] == service]
+        team_choice = shift_choice = ALL
+        if team:
+            teams = [ALL] + sorted({p[1] for p in places if p[1]})
+            team_choice = _pick("Team", teams, params.get("team"), "team")
+        if shift:
+            shifts = [ALL] + sorted({p[2] for p in places if p[2]})
+            shift_choice = _pick("Shift", shifts, params.get("shift"), "shift")
+        as_of = _as_of(params.get("as_of"), choices["latest"])
+    chosen = {"service": service, "team": team_choice, "shift": shift_choice,
+              "as_of": as_of.isoformat() if as_of else ALL}
+    for key in _KEYS:
+        if chosen[key] == ALL:
+            params.pop(key, None)
+        elif params.get(key) != chosen[key]:
+            params[key] = chosen[key]
+    return Filters(None if service == ALL else service, None if team_choice == ALL else team_choice,
+                   None if shift_choice == ALL else shift_choice, as_of)
+
+
+def _pick(label: str, options: list[str], wanted: str | None, key: str) -> str:
+    index = options.index(wanted) if wanted in options else 0
+    return st.selectbox(label, options, index=index, key=f"filter_{key}")
+
+
+def _as_of(wanted: str | None, latest: date | None) -> date | None:
+    try:
+        default = date.fromisoformat(wanted) if wanted else latest
+    except ValueError:
+        default = latest
+    if latest is None:
+        return None
+    chosen = st.date_input("Judge as of", value=default, max_value=latest, format="DD/MM/YYYY",
+                           key="filter_as_of", help="Look at the data as it stood on this date (default: the latest)")
+    return None if chosen == latest else chosen

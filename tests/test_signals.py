@@ -1,0 +1,296 @@
+"""SPC signals over the monthly measures: the series, the charts, and which latest signals become findings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.demo import load_demo
+from analytics.scope import Scope
+from analytics.settings import default_settings, save_setting
+from analytics.signals import metric_catalogue, metric_series, signal_findings, spc_chart
+from analytics.store import connect
+
+SERVICE = "Elm Court"
+TEAMS = ("Ash", "Birch", "Hazel")
+SHIFTS = ("Early", "Late", "Night")
+SETTINGS = default_settings()
+
+
+def month(index: int) -> date:
+    """The first day of the index-th month from January 2025."""
+    return date(2025 + index // 12, index % 12 + 1, 1)
+
+
+def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
+    """Insert rows into a canonical table with the bookkeeping columns filled as ingest would."""
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "row_key", range(1, len(frame) + 1))
+    frame.insert(1, "row_hash", 0)
+    frame.insert(2, "batch_id", 1)
+    frame.insert(3, "source_row", range(2, len(frame) + 2))
+    con.register("new_rows", frame)
+    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
+    con.unregister("new_rows")
+
+
+def audit(when: date, answer_class: str, team: str = "Ash", audit_type: str = "Medication") -> dict:
+    score = {"met": 1.0, "partial": 0.5, "not_met": 0.0, "na": None}[answer_class]
+    return {"audit_date": when, "service": SERVICE, "team": team, "shift": None, "audit_type": audit_type,
+            "item": "MAR signed", "answer_class": answer_class, "answer_score": score, "spot_check": False}
+
+
+def audits_at(levels: list[float], count: int = 20, teams: tuple[str, ...] = TEAMS) -> list[dict]:
+    """`count` answers per team per month, round(level × count) of them met."""
+    rows = []
+    for index, level in enumerate(levels):
+        for team in teams:
+            met = round(level * count)
+            rows += [audit(month(index) + timedelta(days=i), "met" if i < met else "not_met", team)
+                     for i in range(count)]
+    return rows
+
+
+def rota(when: date, team: str, shift: str, planned: float = 10.0, actual: float = 10.0, agency: float = 0.0,
+         handover: bool | None = True) -> dict:
+    return {"rota_date": when, "service": SERVICE, "team": team, "shift": shift, "role": "Carer",
+            "planned_hours": planned, "actual_hours": actual, "agency_hours": agency, "handover_completed": handover}
+
+
+def complaint(when: date, team: str = "Ash") -> dict:
+    return {"reference": f"C-{when:%Y%m%d}-{team}", "received_date": when, "service": SERVICE, "team": team,
+            "category": "Communication", "summary": "Calls not returned"}
+
+
+def feedback(when: date, score: float | None, team: str = "Ash") -> dict:
+    return {"feedback_date": when, "service": SERVICE, "team": team, "question": "Overall",
+            "rating": "Good", "rating_score": score}
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    connection = connect(tmp_path / "t.duckdb")
+    yield connection
+    connection.close()
+
+
+# --- the catalogue and the series ----------------------------------------------------------------
+
+
+def test_catalogue_names_each_measure_once_with_its_better_direction():
+    catalogue = {m.id: m for m in metric_catalogue()}
+    assert len(catalogue) == len(metric_catalogue())
+    assert {m.source for m in catalogue.values()} == {"audits", "rota", "complaints", "feedback"}
+    directions = {metric_id: m.improvement_direction for metric_id, m in catalogue.items()}
+    assert directions == {"audit_compliance": "increase", "rota_fill_rate": "increase", "agency_share": "decrease",
+                          "handover_completion": "increase", "complaints_per_month": "decrease",
+                          "complaints_per_1000_hours": "decrease", "feedback_score": "increase"}
+    assert all(m.label and m.description and m.unit for m in catalogue.values())
+
+
+def test_audit_compliance_series_follows_the_compliance_rule(store):
+    insert(store, "audits", [audit(month(0), c) for c in ("met", "partial", "not_met", "na")]
+           + [audit(month(1), "met"), audit(month(1), "met", audit_type="Infection control"),
+              audit(month(1), "not_met", team="Birch")])
+    series = metric_series(store, Scope(), "audit_compliance", SERVICE, settings=SETTINGS)
+    assert series["month"].tolist() == [month(0), month(1)]
+    assert series["value"].tolist() == pytest.approx([0.5, 2 / 3])
+    assert series["denominator"].tolist() == [3, 3]
+    strict = {**SETTINGS, "partial_credit": 0.0}
+    assert metric_series(store, Scope(), "audit_compliance", SERVICE, settings=strict)["value"].iloc[0] == \
+        pytest.approx(1 / 3)
+    ash_mar = metric_series(store, Scope(), "audit_compliance", SERVICE, team="Ash", audit_type="Medication",
+                            settings=SETTINGS)
+    assert ash_mar["value"].tolist() == pytest.approx([0.5, 1.0])
+
+
+def test_partial_credit_comes_from_the_store_when_no_settings_are_given(store):
+    insert(store, "audits", [audit(month(0), "partial"), audit(month(0), "met")])
+    save_setting(store, "partial_credit", 0.0)
+    assert metric_series(store, Scope(), "audit_compliance", SERVICE)["value"].tolist() == [0.5]
+
+
+def test_rota_measures_by_team_and_shift(store):
+    insert(store, "rota", [rota(month(0), "Ash", "Night", planned=10, actual=8, agency=4, handover=False),
+                           rota(month(0), "Ash", "Early", planned=10, actual=10, agency=0, handover=True),
+                           rota(month(0), "Birch", "Night", planned=20, actual=20, agency=0, handover=None)])
+    assert metric_series(store, Scope(), "rota_fill_rate", SERVICE, settings=SETTINGS)["value"].tolist() == \
+        pytest.approx([38 / 40])
+    agency = metric_series(store, Scope(), "agency_share", SERVICE, team="Ash", shift="Night", settings=SETTINGS)
+    assert agency["value"].tolist() == pytest.approx([0.5]) and agency["denominator"].tolist() == [8]
+    handover = metric_series(store, Scope(), "handover_completion", SERVICE, settings=SETTINGS)
+    assert handover["value"].tolist() == [0.5] and handover["denominator"].tolist() == [2]  # unrecorded left out
+
+
+def test_complaints_count_every_full_month_including_quiet_ones(store):
+    insert(store, "complaints", [complaint(date(2025, 1, 5)), complaint(date(2025, 1, 9)),
+                                 complaint(date(2025, 3, 2)), complaint(date(2025, 4, 3))])
+    as_of_mid_april = Scope(as_of=date(2025, 4, 15))
+    series = metric_series(store, as_of_mid_april, "complaints_per_month", SERVICE, settings=SETTINGS)
+    assert series["month"].tolist() == [month(0), month(1), month(2)]  # April is not over yet
+    assert series["value"].tolist() == [2, 0, 1]
+
+
+def test_complaints_per_thousand_planned_hours(store):
+    insert(store, "complaints", [complaint(date(2025, 1, 5)), complaint(date(2025, 1, 9))])
+    insert(store, "rota", [rota(month(0), "Ash", "Early", planned=400), rota(month(1), "Ash", "Early", planned=500)])
+    series = metric_series(store, Scope(), "complaints_per_1000_hours", SERVICE, settings=SETTINGS)
+    assert series["value"].tolist() == pytest.approx([5.0, 0.0])
+    assert series["denominator"].tolist() == [400, 500]
+
+
+def test_feedback_mean_score_leaves_out_dont_know(store):
+    insert(store, "feedback", [feedback(month(0), 1.0), feedback(month(0), 0.5), feedback(month(0), None)])
+    series = metric_series(store, Scope(), "feedback_score", SERVICE, settings=SETTINGS)
+    assert series["value"].tolist() == [0.75] and series["denominator"].tolist() == [2]
+
+
+def test_unknown_metric_is_refused(store):
+    with pytest.raises(ValueError, match="unknown metric"):
+        metric_series(store, Scope(), "falls", SERVICE, settings=SETTINGS)
+
+
+def test_spc_chart_judges_each_measure_in_its_own_direction(store):
+    rng = np.random.default_rng(3)
+    shares = list(0.05 + rng.uniform(-0.01, 0.01, 17)) + [0.4]
+    insert(store, "rota", [rota(month(i), "Ash", "Night", planned=100, actual=100, agency=100 * share)
+                           for i, share in enumerate(shares)])
+    chart = spc_chart(store, Scope(), SETTINGS, "agency_share", SERVICE, team="Ash")
+    assert len(chart.points) == 18
+    assert chart.latest_variation == "special_cause_concern"  # more agency is worse
+    fill = spc_chart(store, Scope(), SETTINGS, "rota_fill_rate", SERVICE, target=0.95)
+    assert fill.assurance == "consistent_pass"
+    with pytest.raises(ValueError, match="no feedback mean score data"):
+        spc_chart(store, Scope(), SETTINGS, "feedback_score", SERVICE)
+
+
+# --- which signals become findings ---------------------------------------------------------------
+
+
+def noisy_rota(months: int, agency: dict[tuple[str, str], list[float]] | None = None, seed: int = 11) -> list[dict]:
+    """Ten rota rows per team, shift and month at ~5% agency, unless `agency` gives a team and shift its own shares."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for index in range(months):
+        for team in TEAMS:
+            for shift in SHIFTS:
+                level = (agency or {}).get((team, shift), [0.05] * months)[index]
+                rows += [rota(month(index) + timedelta(days=day), team, shift, planned=10, actual=10,
+                              agency=10 * max(level + rng.uniform(-0.03, 0.03), 0.0)) for day in range(10)]
+    return rows
+
+
+def test_agency_rising_on_one_teams_nights_is_found_there_and_only_there(store):
+    insert(store, "rota", noisy_rota(18, {("Hazel", "Night"): [0.05] * 10 + [0.4] * 8}))
+    [finding] = signal_findings(store, Scope(), SETTINGS)
+    assert (finding.kind, finding.status) == ("special_cause", "concern")
+    assert (finding.service, finding.team, finding.shift) == (SERVICE, "Hazel", "Night")
+    assert finding.subject == "Agency share of hours"
+    assert (finding.key_question, finding.quality_statement) == ("Safe", "Safe and effective staffing")
+    assert finding.period_start == month(10) and finding.period_end == date(2026, 6, 30)
+    assert "Hazel night shifts" in finding.summary and "8 months in a row" in finding.summary
+    assert "Jun 2026" in finding.summary
+    [evidence] = finding.evidence
+    assert "team = 'Hazel'" in evidence.rows and "shift = 'Night'" in evidence.rows
+    assert "mean" in evidence.detail and "process limits" in evidence.detail and "above the mean" in evidence.detail
+    assert evidence.value == pytest.approx(0.4, abs=0.03)
+
+
+def test_a_change_every_team_shares_is_reported_once_for_the_service(store):
+    insert(store, "audits", audits_at([0.7] * 8 + [0.95] * 10))
+    [finding] = signal_findings(store, Scope(), SETTINGS)
+    assert (finding.team, finding.status) == (None, "improving")
+    assert finding.subject == "Audit compliance: Medication"  # the only audit type, named
+
+
+def test_a_short_series_is_not_judged(store):
+    insert(store, "rota", noisy_rota(10, {("Hazel", "Night"): [0.05] * 6 + [0.6] * 4}))
+    assert signal_findings(store, Scope(), SETTINGS) == []
+
+
+def test_one_bad_month_in_the_past_is_not_a_current_signal(store):
+    """Left in the mean, the one-off would put every later month below it: a false run of improvement."""
+    insert(store, "rota", noisy_rota(18, {("Hazel", "Night"): [0.05] * 9 + [0.6] + [0.05] * 8}))
+    chart = spc_chart(store, Scope(), SETTINGS, "agency_share", SERVICE, team="Hazel", shift="Night")
+    assert chart.latest_variation == "special_cause_improvement"  # XmR alone flags the latest month
+    assert signal_findings(store, Scope(), SETTINGS) == []
+
+
+def test_a_bad_latest_month_is_a_signal(store):
+    insert(store, "rota", noisy_rota(18, {("Hazel", "Night"): [0.05] * 17 + [0.6]}))
+    [finding] = signal_findings(store, Scope(), SETTINGS)
+    assert (finding.team, finding.shift, finding.status) == ("Hazel", "Night", "concern")
+    assert "outside its usual range" in finding.summary
+    assert finding.period_start == month(17)
+
+
+def test_a_one_answer_wobble_in_a_steady_audit_is_not_a_signal(store):
+    """13 of 14 met every month gives limits narrower than one answer; 12 of 14 is chance, not a change."""
+    rows = []
+    for index in range(18):
+        met = 12 if index == 17 else 13
+        rows += [audit(month(index), "met" if i < met else "not_met") for i in range(14)]
+    insert(store, "audits", rows)
+    chart = spc_chart(store, Scope(), SETTINGS, "audit_compliance", SERVICE)
+    assert chart.points["special_cause_type"].iloc[-1] == "below_lower_limit"  # XmR alone would flag it
+    assert signal_findings(store, Scope(), SETTINGS) == []
+
+
+def test_a_complaints_spike_on_one_team_without_rota_hours_is_counted_per_month(store):
+    quiet = [complaint(month(i) + timedelta(days=3), team) for i in range(0, 18, 3) for team in TEAMS]
+    spike = [complaint(month(17) + timedelta(days=d), "Birch") for d in range(5, 11)]
+    insert(store, "complaints", quiet + spike)
+    assert signal_findings(store, Scope(), SETTINGS) == []  # the data ends on 10 June: June is not over
+    [finding] = signal_findings(store, Scope(as_of=date(2026, 6, 30)), SETTINGS)
+    assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
+    assert "6 in Jun 2026" in finding.summary
+
+
+def test_falling_agency_use_is_an_improvement(store):
+    insert(store, "rota", noisy_rota(18, {(team, shift): [0.3] * 9 + [0.05] * 9 for team in TEAMS for shift in SHIFTS}))
+    [finding] = signal_findings(store, Scope(), SETTINGS)
+    assert (finding.team, finding.shift, finding.status) == (None, None, "improving")
+
+
+def test_an_empty_store_has_no_signals(store):
+    assert signal_findings(store, Scope(), SETTINGS) == []
+
+
+# --- the demo data -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> list:
+    folder = tmp_path_factory.mktemp("signals_demo")
+    connection = connect(folder / "demo.duckdb")
+    try:
+        load_demo(connection, folder / "files")
+        return signal_findings(connection, Scope(), SETTINGS)
+    finally:
+        connection.close()
+
+
+def test_demo_willow_nights_agency_and_handovers_are_located(demo_findings):
+    willow_nights = {f.subject: f for f in demo_findings if (f.team, f.shift) == ("Willow Unit", "Night")}
+    assert willow_nights["Agency share of hours"].status == "concern"
+    assert willow_nights["Handover completion"].status == "concern"
+    # Reported where it lives, not again for Willow Unit as a whole, night shifts or Oakwood House.
+    agency = [f for f in demo_findings if f.subject == "Agency share of hours"]
+    assert [(f.team, f.shift) for f in agency] == [("Willow Unit", "Night")]
+
+
+def test_demo_clean_teams_raise_no_concern(demo_findings):
+    assert not [f for f in demo_findings if f.team in ("Cedar Unit", "North Team") and f.status == "concern"]
+
+
+def test_demo_town_team_complaints_and_medication_improvement(demo_findings):
+    town = [f for f in demo_findings if f.team == "Town Team" and f.subject.startswith("Complaints")]
+    assert [f.status for f in town] == ["concern"]
+    medication = [f for f in demo_findings if f.subject == "Audit compliance: Medication (MAR)"]
+    assert [(f.service, f.team, f.status) for f in medication] == [("Oakwood House", None, "improving")]
