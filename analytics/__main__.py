@@ -1,17 +1,20 @@
-"""The command line: python -m analytics ingest|batches|remove|rejections|demo ..."""
+"""The command line: python -m analytics ingest|batches|remove|rejections|insights|demo ..."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
-from .demo import load_demo
 from .batches import UnknownBatch, list_batches, rejections, rejections_workbook, remove_batch, row_counts
+from .demo import load_demo
 from .ingest import ingest_path
+from .insights import run_insights
 from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
+from .scope import Scope
 from .sources import SOURCE_NAMES
 from .store import DB_ENV, connect, database_path
 
@@ -40,6 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("rejections", help="export rejected rows to a spreadsheet to fix")
     export.add_argument("--batch", type=int, help="only this batch")
     export.add_argument("--out", default="rejected_rows.xlsx", help="where to write the .xlsx")
+    insights = commands.add_parser("insights", help="the balanced insight register and the findings")
+    insights.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
+                          help="judge the data as it stood on this date (default: the latest data)")
+    insights.add_argument("--service", action="append", metavar="NAME", help="only this service (repeatable)")
+    insights.add_argument("--json", action="store_true", help="print the register and findings as JSON")
     demo = commands.add_parser("demo", help="write the demo spreadsheets to data/demo/ and load them")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
@@ -119,7 +127,27 @@ def _demo(con, args) -> int:
     return 0
 
 
-COMMANDS = {"ingest": _ingest, "batches": _batches, "remove": _remove, "rejections": _rejections, "demo": _demo}
+def _insights(con, args) -> int:
+    result = run_insights(con, Scope(tuple(args.service) if args.service else None, args.as_of))
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2, default=str))
+        return 0
+    if result.as_of is None:
+        print("No data loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
+        return 0
+    print(f"As of {result.as_of:%d %B %Y}")
+    print("\nBalanced insight register")
+    for row in result.register.itertuples():
+        where = row.service + (f" / {row.team}" if isinstance(row.team, str) else "")
+        print(f"  {where:40} {row.key_question:11} {row.status.replace('_', ' '):20} {row.confidence:9} {row.summary}")
+    print(f"\nFindings ({len(result.findings)})")
+    for finding in result.findings:
+        print(f"  [{finding.kind}] {finding.summary}")
+    return 0
+
+
+COMMANDS = {"ingest": _ingest, "batches": _batches, "remove": _remove, "rejections": _rejections, "demo": _demo,
+            "insights": _insights}
 
 if __name__ == "__main__":
     sys.exit(main())

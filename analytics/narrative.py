@@ -38,7 +38,7 @@ def delete_view(con: duckdb.DuckDBPyConnection, view_id: int) -> None:
     con.cursor().execute("DELETE FROM leader_views WHERE view_id = ?", [view_id])
 
 
-def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, as_of: date) -> list[Finding]:
+def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: date, end: date) -> list[Finding]:
     """A narrative_mismatch finding wherever a leader's view is more optimistic or pessimistic than the register."""
     findings = []
     latest = views.drop_duplicates(["service", "team", "key_question"], keep="first")
@@ -58,7 +58,7 @@ def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, as_of: da
             kind="narrative_mismatch", service=view["service"], team=team, shift=None,
             key_question=view["key_question"], quality_statement=None, subject=view["subject"] or view["key_question"],
             status=evidence_status, confidence=match.iloc[0]["confidence"],
-            period_start=view["recorded_at"].date(), period_end=as_of,
+            period_start=start, period_end=end,
             summary=(f"Leaders judge {view['key_question']} at {where} as {view['stance']} (\"{view['statement']}\"), "
                      f"{leaning} than the evidence, which shows {evidence_status.replace('_', ' ')}: "
                      f"{match.iloc[0]['summary']}"),

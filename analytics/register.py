@@ -164,8 +164,9 @@ def _rows(table: str, service: str, team: str | None, window: Window, what: str)
 def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: dict[str, Any],
                    window: Window) -> pd.DataFrame:
     """One row per service (and team) and key question: status, confidence, evidence, one sentence."""
-    places = {(service, None if pd.isna(team) else team) for service, team in zip(evidence["service"], evidence["team"])} | \
-        {(f.service, None) for f in findings} | {(f.service, f.team) for f in findings if f.team}
+    places = {(service, None if pd.isna(team) else team)
+              for service, team in zip(evidence["service"], evidence["team"])}
+    places |= {(f.service, None) for f in findings} | {(f.service, f.team) for f in findings if f.team}
     rows = []
     for service, team in sorted(places, key=lambda p: (p[0], p[1] or "")):
         for key_question in key_questions(settings["key_questions"]):
