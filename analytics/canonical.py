@@ -134,12 +134,17 @@ def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFram
 
 
 def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
+    # Each column is checked only on the rows still blank so far: after the first, very few.
     fields = [f.name for f in source.fields if f.name in work]
-    blank = np.ones(len(work), dtype=bool)
+    blank = np.arange(len(work)) if fields else np.arange(0)
     for name in fields:
-        column = work[name]
-        blank &= (column.isna() | (column == "")).to_numpy(dtype=bool)
-    return blank
+        column = work[name].iloc[blank]
+        blank = blank[(column.isna() | column.eq("")).to_numpy(dtype=bool)]
+        if not len(blank):
+            break
+    mask = np.zeros(len(work), dtype=bool)
+    mask[blank] = True
+    return mask
 
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
@@ -259,9 +264,15 @@ def _origin_ids(base: pd.DataFrame) -> np.ndarray:
 
 
 def _with_turn(hashes: np.ndarray) -> np.ndarray:
-    """Hashes made unique by counting repeats: identical rows are real (two carers, same shift and role)."""
+    """Hashes made unique by counting repeats: identical rows are real (two carers, same shift and role).
+
+    The first of each keeps its own hash, so a row's key does not depend on whether it has a twin."""
+    repeats = pd.Series(hashes).duplicated().to_numpy()
+    if not repeats.any():
+        return hashes
     turn = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
-    return pd.util.hash_pandas_object(pd.DataFrame({"h": hashes, "t": turn}), index=False).to_numpy()
+    turned = pd.util.hash_pandas_object(pd.DataFrame({"h": hashes, "t": turn}), index=False).to_numpy()
+    return np.where(turn == 0, hashes, turned)
 
 
 def _repeated_references(columns: dict[str, np.ndarray], row_numbers: np.ndarray,
@@ -280,6 +291,9 @@ def _repeated_references(columns: dict[str, np.ndarray], row_numbers: np.ndarray
 
 def _rejections(sheet: RawSheet, work: pd.DataFrame, plan: SheetPlan, source: Source,
                 problems: list[tuple[np.ndarray, str, Any]]) -> pd.DataFrame:
+    columns = ["file_name", "sheet", "row_number", "column_name", "value", "reason", "row_values"]
+    if not problems:
+        return pd.DataFrame(columns=columns)
     records = []
     for mask, field_name, reasons in problems:
         positions = np.flatnonzero(np.asarray(mask))

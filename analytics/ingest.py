@@ -62,26 +62,27 @@ class BatchResult:
 
 
 def inspect(data: bytes, file_name: str, *, sheet: str | None = None, source: str | None = None,
-            overrides: dict[str, str] | None = None,
-            con: duckdb.DuckDBPyConnection | None = None) -> list[SheetUpload]:
+            overrides: dict[str, str] | None = None, con: duckdb.DuckDBPyConnection | None = None,
+            path: Path | None = None) -> list[SheetUpload]:
     """Read a file and plan each sheet, without storing anything."""
     uploads = []
-    for raw in read_sheets(data, file_name, sheet):
+    for raw in read_sheets(data, file_name, sheet, path):
         uploads.append(SheetUpload(raw, plan_sheet(raw, source, overrides, con)))
     return uploads
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, sheet: str | None = None,
                  source: str | None = None, overrides: dict[str, str] | None = None, service: str | None = None,
-                 loaded_by: str | None = None) -> list[BatchResult]:
+                 loaded_by: str | None = None, path: Path | None = None) -> list[BatchResult]:
     """Read, plan and load every sheet of a file; raises FileRefused or MappingError before storing anything."""
-    uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con)
+    uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con, path=path)
     for upload in uploads:
         missing = upload.plan.missing_required()
         if missing:
             raise MappingError(_missing_message(upload, missing))
     confirmed = bool(source or overrides)
-    return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed) for u in uploads]
+    return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed, path=path)
+            for u in uploads]
 
 
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any) -> list[BatchResult]:
@@ -91,7 +92,7 @@ def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any
         data = path.read_bytes()
     except OSError as error:
         raise FileRefused(f"{path}: cannot be opened ({error.strerror})") from None
-    return ingest_bytes(con, data, path.name, **options)
+    return ingest_bytes(con, data, path.name, path=path, **options)
 
 
 def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
@@ -105,7 +106,7 @@ def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
 
 
 def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload, *, service: str | None = None,
-               loaded_by: str | None = None, remember: bool = False) -> BatchResult:
+               loaded_by: str | None = None, remember: bool = False, path: Path | None = None) -> BatchResult:
     """Load one planned sheet as one batch in one transaction."""
     raw, plan = upload.raw, upload.plan
     content_hash = hashlib.sha256(data).hexdigest()
@@ -115,7 +116,7 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     if earlier:
         return BatchResult(raw.file_name, raw.sheet, plan.source, plan.layout, None, already_loaded_as=earlier[0])
     prepared = prepare(raw, plan, load_settings(con), service)
-    stored_path, created = _keep_original(con, data, raw.file_name, content_hash)
+    stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
     notes = raw.skipped + plan.notes + prepared.notes
     try:
         result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or _who(), notes)
@@ -135,15 +136,18 @@ def _who() -> str:
         return "unknown"
 
 
-def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str,
-                   content_hash: str) -> tuple[Path, bool]:
+def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, content_hash: str,
+                   path: Path | None) -> tuple[Path, bool]:
     folder = uploads_dir(con) / content_hash[:16]
     target = folder / Path(file_name).name
     if target.exists():
         return target, False
     created = not folder.exists()
     folder.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(data)
+    if path is not None:
+        shutil.copyfile(path, target)
+    else:
+        target.write_bytes(data)
     return target, created
 
 
@@ -187,6 +191,9 @@ def _stage(cur: duckdb.DuckDBPyConnection, prepared: Prepared, batch_id: int) ->
 
 def _upsert(cur: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[int, int, int]:
     """Insert new rows, replace changed ones (keeping the old version), count the unchanged."""
+    if cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0] == 0:
+        # A first load: every row is new.
+        return cur.execute(f"INSERT INTO {table} SELECT * FROM stage").fetchone()[0], 0, 0
     new, updated, unchanged = cur.execute(f"""
         SELECT count(*) FILTER (WHERE t.row_key IS NULL),
                count(*) FILTER (WHERE t.row_key IS NOT NULL AND t.row_hash <> s.row_hash),

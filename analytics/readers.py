@@ -42,13 +42,15 @@ class RawSheet:
     skipped: list[str] = field(default_factory=list)
 
 
-def read_sheets(data: bytes, file_name: str, sheet: str | None = None) -> list[RawSheet]:
-    """Every sheet of a workbook (or the one CSV table) that holds a recognisable table."""
+def read_sheets(data: bytes, file_name: str, sheet: str | None = None, path: Path | None = None) -> list[RawSheet]:
+    """Every sheet of a workbook (or the one CSV table) that holds a recognisable table.
+
+    `path`, when the bytes came from a file on disk, lets DuckDB read a CSV there instead of a copy."""
     if not data:
         raise FileRefused(f"{file_name}: the file is empty")
     suffix = Path(file_name).suffix.lower()
     if suffix in CSV_SUFFIXES:
-        return [_read_csv(data, file_name)]
+        return [_read_csv(data, file_name, path)]
     if suffix in EXCEL_SUFFIXES:
         return _read_workbook(data, file_name, sheet)
     raise FileRefused(f"{file_name}: files ending {suffix or '(no extension)'} are not supported; "
@@ -171,7 +173,7 @@ def _is_totals_row(row: tuple) -> bool:
     return text in _TOTAL_WORDS or text.startswith(("total ", "totals ", "grand total"))
 
 
-def _read_csv(data: bytes, file_name: str) -> RawSheet:
+def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
     text_bytes, encoding = _as_utf8(data)
     sample = text_bytes[:256 * 1024].decode("utf-8", errors="replace")
     sample_lines = sample.splitlines()[:HEADER_SEARCH_ROWS + 1]
@@ -182,7 +184,8 @@ def _read_csv(data: bytes, file_name: str) -> RawSheet:
         raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
                           "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
     headers, _ = _headers(rows[header_index])
-    frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers))
+    on_disk = path if path is not None and text_bytes is data else None
+    frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers), on_disk)
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
     numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
     sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1)
@@ -200,6 +203,20 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     lines = data.split(b"\n")[header_index + 1:]
     filled = np.flatnonzero([bool(line.strip()) for line in lines]) + header_index + 2
     return filled[:count] if len(filled) >= count else numbers
+
+
+def _scan_csv_file(path: str, file_name: str, header_index: int, delimiter: str) -> pd.DataFrame:
+    con = duckdb.connect()
+    try:
+        try:
+            return _scan_csv(con, path, header_index, delimiter, parallel=True)
+        except duckdb.Error as error:
+            if "parallel" not in str(error):
+                raise FileRefused(f"{file_name}: could not be read as CSV: {str(error).splitlines()[0]}") from None
+            # Line breaks inside quoted comments need the single-threaded reader.
+            return _scan_csv(con, path, header_index, delimiter, parallel=False)
+    finally:
+        con.close()
 
 
 def _scan_csv(con: duckdb.DuckDBPyConnection, path: str, header_index: int, delimiter: str,
@@ -228,24 +245,20 @@ def _delimiter(lines: list[str]) -> str:
     return max(counts, key=counts.get) if any(counts.values()) else ","
 
 
-def _duckdb_csv(data: bytes, file_name: str, header_index: int, delimiter: str, width: int) -> pd.DataFrame:
-    # DuckDB's reader is several times faster than Python's csv module on large exports.
-    handle, path = tempfile.mkstemp(suffix=".csv")
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        con = duckdb.connect()
+def _duckdb_csv(data: bytes, file_name: str, header_index: int, delimiter: str, width: int,
+                path: Path | None) -> pd.DataFrame:
+    # DuckDB's reader is several times faster than Python's csv module on large exports; it reads the
+    # uploaded file itself when that is plain UTF-8, else a converted copy.
+    if path is not None:
+        frame = _scan_csv_file(str(path), file_name, header_index, delimiter)
+    else:
+        handle, copy = tempfile.mkstemp(suffix=".csv")
         try:
-            frame = _scan_csv(con, path, header_index, delimiter, parallel=True)
-        except duckdb.Error as error:
-            if "parallel" not in str(error):
-                raise FileRefused(f"{file_name}: could not be read as CSV: {str(error).splitlines()[0]}") from None
-            # Line breaks inside quoted comments need the single-threaded reader.
-            frame = _scan_csv(con, path, header_index, delimiter, parallel=False)
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+            frame = _scan_csv_file(copy, file_name, header_index, delimiter)
         finally:
-            con.close()
-    finally:
-        os.unlink(path)
+            os.unlink(copy)
     for i in range(frame.shape[1], width):
         frame[f"extra{i}"] = None
     return frame
