@@ -1,7 +1,7 @@
 """Profile our ingest of the benchmark files with pyinstrument: where the time goes, call by call.
 
 Run after bench/ingest_bench.py has generated the files:
-    .venv/bin/pip install pyinstrument
+    .venv/bin/pip install -e ".[bench]"
     .venv/bin/python bench/profile_ingest.py [--out bench/out] [--seed 2026] [--rows-xlsx 200000] [--rows-csv 1000000]
 Writes profile_xlsx.txt / profile_csv.txt (and .html) to --out and prints the text.
 """
