@@ -44,7 +44,7 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int
                 SELECT row_key, max(batch_id) AS other FROM sightings WHERE source = ? AND batch_id <> ?
                 GROUP BY row_key) s
             WHERE t.batch_id = ? AND t.row_key = s.row_key""", [table, batch_id, batch_id])
-        removed = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchone()[0]
+        [(removed,)] = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()
         # A version this batch replaced comes back, unless a later batch has replaced it since.
         cur.execute(f"""
             UPDATE {table}_superseded s SET superseded_by = t.batch_id FROM {table} t

@@ -160,8 +160,12 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?)",
                     [batch_id, table, raw.file_name, raw.sheet, content_hash, str(stored_path), loaded_by,
                      plan.layout, plan.to_json(), "\n".join(notes)])
-        _stage(cur, prepared, batch_id)
-        counts = _upsert(cur, table, batch_id)
+        if not cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall():
+            counts = _insert_first(cur, prepared, batch_id)
+        else:
+            _stage(cur, prepared, batch_id)
+            counts = _upsert(cur, table, batch_id)
+            cur.execute("DROP TABLE stage")
         rejections = prepared.rejections.assign(batch_id=batch_id)
         if len(rejections):
             cur.register("staged_rejections", rejections)
@@ -171,7 +175,6 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         rejected_rows = int(rejections["row_number"].nunique()) if len(rejections) else 0
         cur.execute("UPDATE batches SET rows_new = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ? "
                     "WHERE batch_id = ?", [*counts, rejected_rows, batch_id])
-        cur.execute("DROP TABLE stage")
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")
@@ -180,20 +183,31 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
                        notes=notes, rejections=rejections)
 
 
+def _typed_select(prepared: Prepared) -> str:
+    """The batch's rows (registered as staged_rows) typed as the table's columns; the batch id is bound."""
+    columns = ", ".join("?::INTEGER AS batch_id" if name == "batch_id" else f"CAST({name} AS {sql_type}) AS {name}"
+                        for name, sql_type in table_columns(prepared.source))
+    return f"SELECT {columns} FROM staged_rows"
+
+
+def _insert_first(cur: duckdb.DuckDBPyConnection, prepared: Prepared, batch_id: int) -> tuple[int, int, int]:
+    """Into an empty table every row is new: insert straight from the Arrow rows, with no staging copy."""
+    cur.register("staged_rows", prepared.rows)
+    [(inserted,)] = cur.execute(f"INSERT INTO {prepared.source.name} {_typed_select(prepared)}",
+                                [batch_id]).fetchall()
+    cur.unregister("staged_rows")
+    return int(inserted), 0, 0
+
+
 def _stage(cur: duckdb.DuckDBPyConnection, prepared: Prepared, batch_id: int) -> None:
     """Put the batch's rows, typed as the table's columns, in a temporary table."""
-    select = ", ".join("?::INTEGER AS batch_id" if name == "batch_id" else f"CAST({name} AS {sql_type}) AS {name}"
-                       for name, sql_type in table_columns(prepared.source))
     cur.register("staged_rows", prepared.rows)
-    cur.execute(f"CREATE OR REPLACE TEMP TABLE stage AS SELECT {select} FROM staged_rows", [batch_id])
+    cur.execute(f"CREATE OR REPLACE TEMP TABLE stage AS {_typed_select(prepared)}", [batch_id])
     cur.unregister("staged_rows")
 
 
 def _upsert(cur: duckdb.DuckDBPyConnection, table: str, batch_id: int) -> tuple[int, int, int]:
     """Insert new rows, replace changed ones (keeping the old version), count the unchanged."""
-    if cur.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT 1)").fetchone()[0] == 0:
-        # A first load: every row is new.
-        return cur.execute(f"INSERT INTO {table} SELECT * FROM stage").fetchone()[0], 0, 0
     new, updated, unchanged = cur.execute(f"""
         SELECT count(*) FILTER (WHERE t.row_key IS NULL),
                count(*) FILTER (WHERE t.row_key IS NOT NULL AND t.row_hash <> s.row_hash),

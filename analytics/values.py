@@ -21,22 +21,30 @@ class Unreadable(ValueError):
 
 
 BLANKS = frozenset({"", "-", "--", "n/k", "nk", "none given", "nan", "null", "none"})
+_LONGEST_BLANK = max(map(len, BLANKS))
 
 
 def is_blank(value: object) -> bool:
     """True for empty cells and the placeholders spreadsheets use for them."""
     if value is None:
         return True
+    if isinstance(value, str):
+        text = value.strip()
+        return len(text) <= _LONGEST_BLANK and clean_text(text).lower() in BLANKS
     if isinstance(value, float) and math.isnan(value):
         return True
-    if value is pd.NaT or value is pd.NA:
-        return True
-    return isinstance(value, str) and clean_text(value).lower() in BLANKS
+    return value is pd.NaT or value is pd.NA
 
 
 def clean_text(value: object) -> str:
     """Text with non-breaking spaces and runs of whitespace reduced to single spaces."""
-    return " ".join(str(value).replace("\u00a0", " ").split())
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a reference typed as a number in Excel: 123, not 123.0
+    text = str(value)
+    if "  " not in text and "\u00a0" not in text and "\n" not in text and "\t" not in text and "\r" not in text \
+            and text == text.strip():
+        return text
+    return " ".join(text.replace("\u00a0", " ").split())
 
 
 def clean_prose(value: object) -> str:

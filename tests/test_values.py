@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analytics.settings import default_settings
-from analytics.values import (Unreadable, detect_rating_scale, normalise_shift, numeric_date_order, parse_answer,
+from analytics.values import (Unreadable, clean_text, detect_rating_scale, is_blank, normalise_shift, numeric_date_order, parse_answer,
                               parse_audit_kind, parse_column, parse_date, parse_flag, parse_number, parse_rating,
                               shift_lookup)
 
@@ -172,3 +172,19 @@ def test_parse_column_parses_each_distinct_value_once_and_keeps_reasons_per_row(
     assert list(parsed.values[:6][[0, 5]]) == [1.0, 2.0]
     assert parsed.reasons[2] == "'x' is not a number"
     assert parsed.reasons[3] is None and parsed.reasons[4] is None
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("  Rowan\u00a0 Unit ", "Rowan Unit"), ("Willow\nUnit", "Willow Unit"), (123.0, "123"), (7.5, "7.5"),
+    ("Already clean", "Already clean"),
+])
+def test_clean_text(value, expected):
+    assert clean_text(value) == expected
+
+
+@pytest.mark.parametrize("value, blank", [
+    (None, True), ("", True), ("  ", True), ("N/K", True), (" none ", True), (float("nan"), True),
+    ("None given", True), ("Nothing to add here", False), ("0", False), (0.0, False),
+])
+def test_blank_cells_and_placeholders(value, blank):
+    assert is_blank(value) is blank
