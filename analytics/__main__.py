@@ -8,6 +8,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from .audit_trail import os_user
 from .batches import UnknownBatch, list_batches, rejections, rejections_workbook, remove_batch, row_counts
 from .demo import load_demo
 from .ingest import ingest_path
@@ -107,7 +108,7 @@ def _batches(con, args) -> int:
 
 
 def _remove(con, args) -> int:
-    removed = remove_batch(con, args.batch)
+    removed = remove_batch(con, args.batch, os_user())
     for table, count in removed.items():
         print(f"removed batch {args.batch}: {count} {table} rows")
     return 0

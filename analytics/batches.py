@@ -13,6 +13,7 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
+from .audit_trail import record
 from .sources import SOURCE_NAMES, SOURCES
 
 
@@ -28,14 +29,14 @@ def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
         FROM batches ORDER BY batch_id DESC""").df()
 
 
-def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int]:
+def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str) -> dict[str, int]:
     """Remove a batch's rows, bring back the versions it replaced; returns rows removed per table."""
     cur = con.cursor()
-    found = cur.execute("SELECT source, content_hash, stored_path FROM batches WHERE batch_id = ?",
+    found = cur.execute("SELECT source, content_hash, stored_path, file_name FROM batches WHERE batch_id = ?",
                         [batch_id]).fetchone()
     if found is None:
         raise UnknownBatch(f"there is no batch {batch_id}; list them with `python -m analytics batches`")
-    table, content_hash, stored_path = found
+    table, content_hash, stored_path, file_name = found
     cur.execute("BEGIN TRANSACTION")
     try:
         # Rows a later or earlier export also holds unchanged pass to that batch instead of going.
@@ -58,6 +59,8 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int) -> dict[str, int
         cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
         cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
         still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]
+        record(cur, removed_by, "remove_batch", {"batch": batch_id, "file": file_name, "source": table,
+                                                 "rows_removed": removed})
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import shutil
 from dataclasses import asdict, dataclass, field
@@ -12,6 +11,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from .audit_trail import os_user, record
 from .canonical import Prepared, prepare
 from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
 from .readers import FileRefused, RawSheet, read_sheets
@@ -119,21 +119,16 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
     notes = raw.skipped + plan.notes + prepared.notes
     try:
-        result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or _who(), notes)
+        result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or os_user(), notes)
         if remember:
             remember_mapping(con, raw.headers, plan)
+            record(con.cursor(), loaded_by or os_user(), "change_mapping",
+                   {"file": raw.file_name, "sheet": raw.sheet, "plan": plan.to_json()})
     except BaseException:
         if created:
             shutil.rmtree(stored_path.parent, ignore_errors=True)
         raise
     return result
-
-
-def _who() -> str:
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
 
 
 def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, content_hash: str,
@@ -175,6 +170,9 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         rejected_rows = int(rejections["row_number"].nunique()) if len(rejections) else 0
         cur.execute("UPDATE batches SET rows_new = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ? "
                     "WHERE batch_id = ?", [*counts, rejected_rows, batch_id])
+        record(cur, loaded_by, "upload", {"batch": batch_id, "file": raw.file_name, "sheet": raw.sheet,
+                                          "source": table, "new": counts[0], "updated": counts[1],
+                                          "unchanged": counts[2], "rejected": rejected_rows})
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

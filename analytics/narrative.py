@@ -7,6 +7,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from .audit_trail import record
 from .findings import Evidence, Finding
 from .register import STATUS_RANK
 
@@ -24,6 +25,8 @@ def record_view(con: duckdb.DuckDBPyConnection, service: str, key_question: str,
     view_id = cur.execute("SELECT nextval('leader_view_ids')").fetchone()[0]
     cur.execute("INSERT INTO leader_views VALUES (?, ?, ?, ?, ?, ?, ?, ?, current_timestamp)",
                 [view_id, service, team, key_question, subject, stance, statement.strip(), recorded_by])
+    record(cur, recorded_by, "record_judgement", {"view": int(view_id), "service": service, "team": team,
+                                                  "key_question": key_question, "stance": stance})
     return int(view_id)
 
 

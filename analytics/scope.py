@@ -19,6 +19,8 @@ class Scope:
         """A SQL condition limiting `column` to the scope's services, and its bound values."""
         if self.services is None:
             return "TRUE", []
+        if not self.services:
+            return "FALSE", []  # limited to no service: nothing at all, never everything
         marks = ", ".join("?" for _ in self.services)
         return f"{column} IN ({marks})", list(self.services)
 

@@ -8,6 +8,8 @@ from typing import Any
 
 import duckdb
 
+from .audit_trail import os_user, record
+
 DEFAULTS_FILE = Path(__file__).with_name("defaults.json")
 
 
@@ -26,18 +28,18 @@ def load_settings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return settings
 
 
-def save_setting(con: duckdb.DuckDBPyConnection, key: str, value: Any) -> None:
-    """Store one setting, replacing any saved value."""
+def save_setting(con: duckdb.DuckDBPyConnection, key: str, value: Any, changed_by: str | None = None) -> None:
+    """Store one setting, replacing any saved value; the change goes in the audit trail."""
     if key not in default_settings():
         raise KeyError(f"unknown setting {key!r}; settings are {', '.join(default_settings())}")
     cur = con.cursor()
     cur.execute("DELETE FROM settings WHERE key = ?", [key])
     cur.execute("INSERT INTO settings VALUES (?, ?, current_timestamp)", [key, json.dumps(value)])
+    record(cur, changed_by or os_user(), "change_settings", {"setting": key, "value": value})
 
 
-def reset_settings(con: duckdb.DuckDBPyConnection, key: str | None = None) -> None:
-    """Go back to the defaults, for one setting or all of them."""
-    if key is None:
-        con.cursor().execute("DELETE FROM settings")
-    else:
-        con.cursor().execute("DELETE FROM settings WHERE key = ?", [key])
+def reset_settings(con: duckdb.DuckDBPyConnection, key: str | None = None, changed_by: str | None = None) -> None:
+    """Go back to the defaults, for one setting or all of them; the change goes in the audit trail."""
+    cur = con.cursor()
+    cur.execute("DELETE FROM settings WHERE ? IS NULL OR key = ?", [key, key])
+    record(cur, changed_by or os_user(), "change_settings", {"reset": key or "all settings"})

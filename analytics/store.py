@@ -86,6 +86,12 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS leader_views (
             view_id INTEGER PRIMARY KEY, service VARCHAR, team VARCHAR, key_question VARCHAR, subject VARCHAR,
             stance VARCHAR, statement VARCHAR, recorded_by VARCHAR, recorded_at TIMESTAMP)""")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS role_assignments (
+            email VARCHAR, role VARCHAR, services VARCHAR[], granted_by VARCHAR, granted_at TIMESTAMP)""")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS audit_trail (
+            happened_at TIMESTAMP, who VARCHAR, action VARCHAR, detail VARCHAR)""")
     cur.execute("CREATE TABLE IF NOT EXISTS sightings (batch_id INTEGER, source VARCHAR, row_key UBIGINT)")
     cur.execute("CREATE TABLE IF NOT EXISTS settings (key VARCHAR PRIMARY KEY, value VARCHAR, "
                 "updated_at TIMESTAMP)")

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import getpass
 from datetime import date, datetime
 
 import duckdb
 import pandas as pd
 import streamlit as st
 
+from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
 from analytics.store import connect, database_path
 
@@ -74,10 +74,7 @@ def current_user() -> str:
     """Who is using the app: the signed-in user's email or name, else the operating-system user."""
     if st.user.get("is_logged_in"):
         return str(st.user.get("email") or st.user.get("name"))
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return "unknown"
+    return os_user()
 
 
 def source_label(name: str) -> str:

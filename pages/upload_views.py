@@ -250,7 +250,7 @@ def batch_rejections(database: str, batch_id: int) -> bytes:
 def remove_chosen_batch(batch_id: int) -> None:
     """Remove a batch (runs before the page redraws, so the history shows the result)."""
     try:
-        removed = remove_batch(get_connection(), batch_id)
+        removed = remove_batch(get_connection(), batch_id, current_user())
     except UnknownBatch:
         st.session_state["removal_message"] = (False, f"Could not remove batch {batch_id}: it was already removed.")
     else:

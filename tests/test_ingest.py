@@ -67,6 +67,19 @@ def test_only_the_sheet_asked_for(store, tmp_path):
         ingest_path(store, path, sheet="May")
 
 
+def test_an_old_xls_workbook(store, tmp_path):
+    xlwt = pytest.importorskip("xlwt")
+    workbook = xlwt.Workbook()
+    sheet = workbook.add_sheet("Audit")
+    for r, row in enumerate([AUDIT_HEADER] + audit_rows(3, ("Yes", "Not met"))):
+        for c, value in enumerate(row):
+            sheet.write(r, c, value)
+    workbook.save(str(tmp_path / "old.xls"))
+    [result] = ingest_path(store, tmp_path / "old.xls")
+    assert (result.source, result.sheet, result.rows_new) == ("audits", "Audit", 2)
+    assert list(table(store, "audits")["answer_class"]) == ["met", "not_met"]
+
+
 @pytest.mark.parametrize("encoding, bom", [("utf-8", False), ("utf-8", True), ("cp1252", False)])
 def test_csv_encodings(store, tmp_path, encoding, bom):
     rows = [["Date", "Wing", "Rating", "Comment"], ["01/03/2026", "Rowan – first floor", "Very good", "Café £5 ‘lovely’"]]
@@ -254,7 +267,7 @@ def test_a_newer_cumulative_export_updates_rather_than_duplicates(store, tmp_pat
 def test_removing_a_batch_brings_back_what_it_replaced(store, tmp_path):
     [older] = ingest_path(store, complaints_export(tmp_path, "log_march.csv", OLDER))
     [newer] = ingest_path(store, complaints_export(tmp_path, "log_april.csv", NEWER))
-    assert remove_batch(store, newer.batch_id) == {"complaints": 2}
+    assert remove_batch(store, newer.batch_id, "tester") == {"complaints": 2}
     complaints = table(store, "complaints").set_index("reference")
     assert sorted(complaints.index) == ["C1", "C2"]
     assert complaints.loc["C1", "status"] == "Open" and set(complaints["batch_id"]) == {older.batch_id}
@@ -266,10 +279,10 @@ def test_removing_a_middle_batch_keeps_the_latest_version(store, tmp_path):
     [middle] = ingest_path(store, complaints_export(tmp_path, "april.csv", NEWER))
     latest_rows = [row[:-1] + ["Reopened"] if row[0] == "C1" else row for row in NEWER]
     [latest] = ingest_path(store, complaints_export(tmp_path, "may.csv", latest_rows))
-    remove_batch(store, middle.batch_id)
+    remove_batch(store, middle.batch_id, "tester")
     complaints = table(store, "complaints").set_index("reference")
     assert complaints.loc["C1", "status"] == "Reopened" and len(complaints) == 3
-    remove_batch(store, latest.batch_id)
+    remove_batch(store, latest.batch_id, "tester")
     complaints = table(store, "complaints").set_index("reference")
     assert complaints.loc["C1", "status"] == "Open" and sorted(complaints.index) == ["C1", "C2"]
 
@@ -282,7 +295,7 @@ def test_every_row_knows_its_batch_and_the_original_file_is_kept(store, tmp_path
     assert len(batch["content_hash"]) == 64
     assert open(batch["stored_path"], "rb").read() == path.read_bytes()
     assert set(table(store, "audits")["batch_id"]) == {result.batch_id}
-    remove_batch(store, result.batch_id)
+    remove_batch(store, result.batch_id, "tester")
     assert row_counts(store)["audits"] == 0
 
 

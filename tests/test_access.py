@@ -1,0 +1,136 @@
+"""Roles, per-service scoping and the audit trail, in the library where they are enforced."""
+
+import json
+from datetime import date
+
+import pytest
+
+import analytics.ingest
+from analytics.access import (NotAllowed, assign_role, bootstrap_administrators, local_user, revoke_role,
+                              role_assignments, scope_for, user_for)
+from analytics.audit_trail import record, trail
+from analytics.batches import remove_batch
+from analytics.ingest import ingest_path
+from analytics.insights import run_insights
+from analytics.narrative import record_view
+from analytics.scope import Scope
+from analytics.settings import reset_settings, save_setting
+from analytics.store import connect
+from spreadsheets import AUDIT_HEADER, csv_file
+
+
+@pytest.fixture
+def store(tmp_path):
+    con = connect(tmp_path / "access.duckdb")
+    yield con
+    con.close()
+
+
+def two_services(con, tmp_path):
+    rows = [["Date of audit", "Home", "Unit", "Audit type", "Question", "Answer", "Audit ref"]]
+    for home in ("Oak House", "Elm House"):
+        rows += [["02/03/2026", home, "Rowan", "Care plan", f"Item {i}", "Yes", f"{home}-1"] for i in range(3)]
+    ingest_path(con, csv_file(tmp_path / "audits.csv", rows), loaded_by="lead@example.org")
+
+
+@pytest.mark.parametrize("role, allowed, refused", [
+    ("quality_lead", {"upload", "correct_mapping", "remove_batch", "see_original_text"},
+     {"change_settings", "board_report", "assign_roles"}),
+    ("registered_manager", {"record_judgement", "see_original_text"}, {"upload", "remove_batch", "change_settings"}),
+    ("senior_leader", {"board_report", "record_judgement"}, {"upload", "see_original_text", "assign_roles"}),
+    ("administrator", {"change_settings", "assign_roles", "view_audit_trail"}, {"see_original_text"}),
+])
+def test_what_each_role_may_do(store, role, allowed, refused):
+    assign_role(store, "person@example.org", role, None, "admin@example.org")
+    user = user_for(store, "Person@Example.org")
+    assert all(user.can(action) for action in allowed)
+    assert not any(user.can(action) for action in refused)
+    with pytest.raises(NotAllowed, match="may not"):
+        user.require(sorted(refused)[0])
+
+
+def test_a_person_can_hold_several_roles_limited_to_named_services(store):
+    assign_role(store, "rm@example.org", "registered_manager", ("Oak House",), "admin@example.org")
+    assign_role(store, "rm@example.org", "quality_lead", ("Elm House",), "admin@example.org")
+    user = user_for(store, "rm@example.org")
+    assert user.roles == {"registered_manager", "quality_lead"} and user.services == ("Elm House", "Oak House")
+    revoke_role(store, "rm@example.org", "quality_lead")
+    assert user_for(store, "rm@example.org").services == ("Oak House",)
+    assert role_assignments(store) == [("rm@example.org", "registered_manager", ("Oak House",))]
+
+
+def test_someone_with_no_role_sees_nothing(store, tmp_path):
+    two_services(store, tmp_path)
+    nobody = user_for(store, "stranger@example.org")
+    assert nobody.roles == frozenset() and nobody.services == ()
+    assert run_insights(store, scope_for(nobody, Scope())).register.empty
+
+
+def test_scoping_is_enforced_in_the_analytics_not_only_in_pages(store, tmp_path):
+    two_services(store, tmp_path)
+    assign_role(store, "rm@example.org", "registered_manager", ("Oak House",), "admin@example.org")
+    manager = user_for(store, "rm@example.org")
+    asked_for_other = scope_for(manager, Scope(services=("Elm House",)))
+    assert asked_for_other.services == ()
+    assert run_insights(store, asked_for_other).register.empty
+    own = run_insights(store, scope_for(manager, Scope()))
+    assert set(own.register["service"]) == {"Oak House"}
+    everything = run_insights(store, scope_for(local_user(), Scope()))
+    assert set(everything.register["service"]) == {"Oak House", "Elm House"}
+
+
+def test_senior_leaders_see_every_service_unless_limited(store):
+    assign_role(store, "ceo@example.org", "senior_leader", None, "admin@example.org")
+    assert user_for(store, "ceo@example.org").services is None
+    assert scope_for(user_for(store, "ceo@example.org"), Scope(services=("Elm House",))).services == ("Elm House",)
+
+
+def test_the_first_administrator_comes_from_a_file(store, tmp_path):
+    admins = tmp_path / "administrators.txt"
+    admins.write_text("# who may assign roles\nFirst.Admin@example.org\n\n", encoding="utf-8")
+    assert bootstrap_administrators(admins) == {"first.admin@example.org"}
+    admin = user_for(store, "first.admin@example.org", admins)
+    assert admin.can("assign_roles") and admin.services is None
+    assert not user_for(store, "other@example.org", admins).roles
+
+
+def test_roles_are_given_to_email_addresses_and_known_roles_only(store):
+    with pytest.raises(ValueError, match="role must be one of"):
+        assign_role(store, "a@example.org", "owner", None, "admin")
+    with pytest.raises(ValueError, match="not an email address"):
+        assign_role(store, "Jo Bloggs", "quality_lead", None, "admin")
+
+
+def test_uploads_removals_settings_and_judgements_are_in_the_audit_trail(store, tmp_path):
+    path = csv_file(tmp_path / "a.csv", [AUDIT_HEADER, ["02/03/2026", "Rowan", "Early", "Care plan", "Signed", "Yes",
+                                                        "R1", "Jo"]])
+    [result] = ingest_path(store, path, loaded_by="lead@example.org")
+    remove_batch(store, result.batch_id, "lead@example.org")
+    save_setting(store, "default_service", "Oak House", changed_by="admin@example.org")
+    reset_settings(store, changed_by="admin@example.org")
+    record_view(store, "Oak House", "Safe", "strong", "Staffing is stable", "rm@example.org")
+    record(store.cursor(), "ceo@example.org", "export", {"what": "board pack", "format": "xlsx"})
+    log = trail(store)
+    assert list(log["action"])[::-1] == ["upload", "remove_batch", "change_settings", "change_settings",
+                                          "record_judgement", "export"]
+    upload = json.loads(log[log["action"] == "upload"].iloc[0]["detail"])
+    assert upload["file"] == "a.csv" and upload["new"] == 1
+    assert list(trail(store, who="admin@example.org")["action"]) == ["change_settings", "change_settings"]
+    with pytest.raises(ValueError, match="unknown action"):
+        record(store.cursor(), "x", "delete_everything", {})
+
+
+def test_a_failed_upload_leaves_no_trail(store, tmp_path, monkeypatch):
+    def fail(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(analytics.ingest, "_insert_first", fail)
+    with pytest.raises(RuntimeError):
+        ingest_path(store, csv_file(tmp_path / "a.csv", [AUDIT_HEADER, ["02/03/2026", "Rowan", "Early", "Care plan",
+                                                                        "Signed", "Yes", "R1", "Jo"]]))
+    assert trail(store).empty
+
+
+def test_scope_limited_to_no_service_selects_nothing():
+    assert Scope(services=()).service_filter() == ("FALSE", [])
+    assert Scope(services=("A", "B"), as_of=date(2026, 1, 1)).service_filter() == ("service IN (?, ?)", ["A", "B"])
