@@ -1,0 +1,262 @@
+"""Mask personal data in free text: names, phone numbers, emails, NHS numbers, postcodes and street addresses.
+
+Complaint summaries and feedback comments name residents, relatives and staff. Screens and exports show the
+masked text by default; the store keeps the original for the roles that need it. Everything here is local
+pattern matching: nothing is sent anywhere and no model is loaded.
+
+Each rule is one small function that finds its spans; `find_personal_data` runs them in order of how sure
+they are, an earlier rule's span winning any overlap, and `mask_text` puts a readable placeholder in each.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import pandas as pd
+
+KINDS = ("email", "NHS number", "phone", "postcode", "address", "name")
+PLACEHOLDER = {kind: f"[{kind}]" for kind in KINDS}
+PLACEHOLDERS = frozenset(PLACEHOLDER.values())
+
+# Common given names in England across the generations of residents, relatives and care staff. Names that
+# are also everyday words (May, June, Will, Mark, Bill) are left out: they would mask dates and sentences.
+GIVEN_NAMES = frozenset("""
+    Aaron Abdul Abigail Ada Adam Adrian Agnes Agnieszka Ahmed Aidan Aisha Alan Albert Alex Alexander Alexandra
+    Alfie Alfred Ali Alice Alison Amanda Amara Amelia Amina Amir Amit Amy Ana Andrea Andrew Angela Anil Anita Ann
+    Anna Anne Annie Anthony Anjali Archie Arthur Arjun Ashley Audrey Ava Barbara Barry Beatrice Ben Benjamin
+    Bernard Beryl Beth Bethany Betty Beverley Blessing Brenda Brian Bridget Bronwen Bruce Carl Carol Caroline
+    Carys Catherine Charles Charlie Charlotte Chidi Chloe Chris Christine Christopher Claire Clare Colin Connor
+    Craig Cynthia Daisy Daniel Danielle Darren Dave David Dawn Dean Debbie Deborah Deepak Denise Dennis Derek Diana
+    Diane Donald Doreen Doris Dorothy Douglas Duncan Edith Edna Edward Eileen Elaine Eleanor Elizabeth Ella Ellie
+    Elsie Emily Emma Eric Ernest Ethan Ethel Eva Evelyn Faith Fatima Fiona Florence Frances Francis Frank Freda
+    Fred Freddie Frederick Gail Gareth Gary Gemma Geoffrey George Georgia Gerald Gillian Gladys Glenys Gloria
+    Gordon Grace Graham Hannah Harold Harriet Harry Hazel Heather Helen Henry Hilda Holly Ian Imran Irene Isaac
+    Isabel Isabella Isla Ivy Jack Jacob Jacqueline Jade James Jamie Jan Jane Janet Janice Jason Jean Jeffrey
+    Jennifer Jenny Jessica Jill Joan Joanne Joe John Jonathan Joseph Josephine Joshua Joy Joyce Judith Judy Julie
+    Karen Kate Katarzyna Katherine Kathleen Kathryn Katie Keith Kelly Kenneth Kevin Kieran Kim Kirsty Laura Lauren
+    Lee Leah Leon Leonard Leslie Lewis Lily Linda Lisa Liam Lorraine Louise Lucy Luke Lynn Lynne Madison Malcolm
+    Mandy Margaret Maria Marie Marion Marjorie Marta Martin Mary Matthew Maureen Mavis Megan Melanie Mia Michael
+    Michelle Mike Mildred Mohammed Mohammad Molly Muhammad Nadia Nancy Natalie Natasha Neil Ngozi Nicholas Nicola
+    Nigel Noah Norah Norma Norman Oliver Olivia Olu Oscar Pamela Patricia Patrick Paul Paula Pauline Peggy Peter
+    Philip Phyllis Piotr Pooja Precious Priya Rachel Rahul Raj Rajesh Ravi Raymond Rebecca Reg Reginald Rhys
+    Richard Rita Robert Robin Roger Ronald Rose Rosemary Rowan Roy Ruby Russell Ruth Ryan Sally Sam Samantha
+    Samuel Sandra Sarah Scott Sean Shaun Sharon Sheila Shirley Simon Sophie Stanley Stephanie Stephen Steve Steven
+    Stuart Sue Sunita Susan Sylvia Tendai Teresa Thomas Tom Tony Tracey Tracy Trevor Valerie Vera Victoria Vincent
+    Violet Wayne Wendy William Winifred Yvonne Zainab Zara Zoe
+""".split())
+
+# Words that name a unit or place when they follow a capitalised word: Rowan Unit, James Cook Hospital.
+PLACE_WORDS = frozenset("""
+    Unit Ward Wing House Home Court Lodge Suite Floor Team Centre Center Hospital Hospice Surgery Practice Clinic
+    University Infirmary Road Street Lane Avenue Close Drive Way Place Gardens Garden Park Hill Village Room Lounge
+""".split())
+# Capitalised words that follow a title, a role or a given name without being a name: sentence openers,
+# days and months, the words of care records, and places.
+NOT_NAMES = PLACE_WORDS | frozenset("""
+    A About After All Also Am An And Any Are As At Be Because Been Being But By Can Could Did Do Does Done Even
+    Every Everyone Everything For From Had Has Have He Her Here Him His How I If In Into Is It Its Just Let Many
+    More Most Much My No Not Nothing Now Of Off On Once One Only Or Our Out Please She Should So Some Still Such
+    Than Thank Thanks That The Their Them Then There These They This Those To Too Very Was We Well Were What When
+    Where Which While Who Why With Would Yes Yet You Your
+    Good Great Excellent Lovely Nice Kind Brilliant Amazing Fantastic Wonderful Friendly Helpful Poor Bad
+    Again Always Never Today Yesterday Tomorrow Morning Afternoon Evening Night Day Days Week Month Year
+    Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
+    September October November December
+    Care Plan Chart Test Service Services Trust Group Shift Manager Assessment Review Policy Report Meeting Audit
+    Nurse Nurses Sister Doctor Carer Carers Staff Crew Driver Paramedic Paramedics Ambulance Transport Emergency
+    Practitioner Specialist Assistant Associate Lead Led
+""".split())
+
+STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Way|Court|Ct|Crescent|Cres|Place|Pl|Gardens"
+                "|Grove|Terrace|Walk|Row|Hill|Park|Square|Sq|Mews|View|Rise|Green|Parade|Vale|Wynd|Gate|Yard")
+
+UPPER = "A-ZÀ-ÖØ-Þ"
+LOWER = "a-zß-öø-ÿ"
+# One capitalised name word: Jane, O'Brien, McDonald, Anne-Marie.
+NAME_WORD = rf"(?:Mc|Mac|O['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?"
+NAME_WORDS = rf"{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}}"
+
+
+@dataclass(frozen=True)
+class Match:
+    """One piece of personal data found in a text: what kind it is, where it is, and its text."""
+
+    kind: str
+    start: int
+    end: int
+    text: str
+
+
+EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+NHS_NUMBER = re.compile(r"(?<![\d+])\d{3}([ -]?)\d{3}\1\d{4}(?![\d])")
+# The 0 or +44 and then nine or ten digits with at most one space, hyphen or bracket between any two.
+PHONE = re.compile(r"(?<![\w+(])(?:\+44[ ]?(?:\(0\)[ ]?)?|\(?0)[1-9](?:(?:\)[ ]?|[ -])?\d){8,9}(?!\d)")
+# Outward codes A9, A99, AA9, AA99, A9A and AA9A; the letters no postcode uses in each place are left out.
+POSTCODE = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
+LOWERCASE_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
+ADDRESS = re.compile(rf"(?<![\w/:.£,-])(?:(?i:flat|apartment|apt)[ ]+\d+[A-Za-z]?,?[ ]+)?\d{{1,4}}[A-Za-z]?,?[ ]+"
+                     rf"(?:[{UPPER}][{LOWER}'’]+[ ]+){{1,3}}(?:{STREET_WORDS})\b")
+# Each rule starts with (?<!\w) rather than \b: the regex engine then skips ahead to the pattern's first letters.
+TITLED = re.compile(rf"(?<!\w)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+((?:[{UPPER}]\.?[ \t]+)?{NAME_WORDS})")
+ROLE = re.compile(r"(?<!\w)(?i:mum|mom|mother|dad|father|wife|husband|partner|son|daughter|brother|sister|nan|nana"
+                  r"|gran|granny|grandma|grandmother|grandad|grandpa|grandfather|grandson|granddaughter|aunt|auntie"
+                  r"|uncle|niece|nephew|cousin|friend|neighbour|carer|nurse|doctor|manager|keyworker|key worker"
+                  r"|resident|client|driver|paramedic|colleague|relative)"
+                  rf"(?:[ \t]+(?i:called|named|known as))?,?[ \t]+({NAME_WORDS})")
+SIGNED = re.compile(r"(?<!\w)(?i:thanks|thank you|many thanks|regards|kind regards|best wishes|cheers|love from"
+                    rf"|yours sincerely|yours faithfully)[,.!]?[ \t]+({NAME_WORDS})[ \t]*[.!]*[ \t]*$", re.MULTILINE)
+CAPITALISED = re.compile(rf"(?<!\w)[{UPPER}][{LOWER}]+")
+SURNAME = re.compile(rf"[ \t]+({NAME_WORD})\b")
+NEXT_WORD = re.compile(r"[ \t]+(\w+)")
+DIGIT = re.compile(r"\d")
+# Every name rule needs a capitalised word after another word.
+LATER_CAPITAL = re.compile(rf"\W[{UPPER}]\w")
+WORTH_A_LOOK = rf"[\d@]|{LATER_CAPITAL.pattern}"
+PLACEHOLDER_PATTERN = re.compile(r"[ \t]*(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")")
+
+
+def _emails(text: str) -> Iterator[Match]:
+    """Email addresses."""
+    for found in EMAIL.finditer(text):
+        yield Match("email", found.start(), found.end(), found.group())
+
+
+def _nhs_checksum_ok(digits: str) -> bool:
+    """Whether ten digits pass the NHS number's Modulus 11 check."""
+    check = 11 - sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+    return check != 10 and check % 11 == int(digits[9])
+
+
+def _nhs_numbers(text: str) -> Iterator[Match]:
+    """Ten digits, run together or spaced 3-3-4, that pass the Modulus 11 check."""
+    for found in NHS_NUMBER.finditer(text):
+        if _nhs_checksum_ok(re.sub(r"\D", "", found.group())):
+            yield Match("NHS number", found.start(), found.end(), found.group())
+
+
+def _is_phone_shape(number: str) -> bool:
+    """Whether a candidate has balanced brackets, few groups and the length of a UK number."""
+    digits = re.sub(r"\D", "", number.replace("+44", "0", 1).replace("(0)", "", 1))
+    groups = len(re.findall(r"\d+", number.replace("(0)", "", 1)))
+    # Only some 01 area codes and 0800 numbers have ten digits; every UK number else has eleven.
+    length_ok = len(digits) == 11 or (len(digits) == 10 and digits.startswith(("01", "0800")))
+    return length_ok and groups <= 4 and number.count("(") == number.count(")")
+
+
+def _phones(text: str) -> Iterator[Match]:
+    """UK phone numbers written as people write them: 07700 900123, +44 7700 900123, (0161) 496 0000."""
+    for found in PHONE.finditer(text):
+        if _is_phone_shape(found.group()):
+            yield Match("phone", found.start(), found.end(), found.group())
+
+
+def _postcodes(text: str) -> Iterator[Match]:
+    """UK postcodes in any valid format, any case."""
+    for found in POSTCODE.finditer(text):
+        # "the A1 2nd exit": a lowercase ordinal reads as a postcode's inward code but is not one.
+        if not LOWERCASE_ORDINAL.fullmatch(found.group()[-3:]):
+            yield Match("postcode", found.start(), found.end(), found.group())
+
+
+def _addresses(text: str) -> Iterator[Match]:
+    """A house number and a street: 12 Acacia Avenue, 3a Mill Lane, Flat 4, 21 High Street."""
+    for found in ADDRESS.finditer(text):
+        yield Match("address", found.start(), found.end(), found.group())
+
+
+def _name_words(text: str, start: int, words: str) -> Match | None:
+    """The name in some capitalised words, up to the first that is not a name; None if the first is not."""
+    end = start
+    for word in re.finditer(r"\S+", words):
+        if word.group() in NOT_NAMES:
+            break
+        end = start + word.end()
+    return Match("name", start, end, text[start:end]) if end > start else None
+
+
+def _titled_names(text: str) -> Iterator[Match]:
+    """Names after a title: Mrs Patel, Dr A. Jones; the title stays to keep the sentence readable."""
+    for found in TITLED.finditer(text):
+        if match := _name_words(text, found.start(1), found.group(1)):
+            yield match
+
+
+def _role_names(text: str) -> Iterator[Match]:
+    """Names after a relationship or role: my mum Jane, her daughter Sarah Jones, carer called Tom."""
+    for found in ROLE.finditer(text):
+        if match := _name_words(text, found.start(1), found.group(1)):
+            yield match
+
+
+def _signed_names(text: str) -> Iterator[Match]:
+    """A name signing off a comment: Thanks, Margaret."""
+    for found in SIGNED.finditer(text):
+        if not NOT_NAMES.intersection(found.group(1).split()):
+            yield Match("name", found.start(1), found.end(1), found.group(1))
+
+
+def _followed_by_place(text: str, end: int) -> bool:
+    """Whether the next word names a unit or place, as in Florence Nightingale Ward."""
+    after = NEXT_WORD.match(text, end)
+    return after is not None and after.group(1).capitalize() in PLACE_WORDS
+
+
+def _full_names(text: str) -> Iterator[Match]:
+    """A listed given name and a surname: Margaret Thompson, not Rowan Unit."""
+    for given in CAPITALISED.finditer(text):
+        surname = given.group() in GIVEN_NAMES and SURNAME.match(text, given.end())
+        if surname and surname.group(1) not in NOT_NAMES and not _followed_by_place(text, surname.end()):
+            yield Match("name", given.start(), surname.end(), text[given.start():surname.end()])
+
+
+# Surest first, as an earlier rule wins an overlap: an email holds a name and digits, an NHS number has a
+# phone's shape, and an address or a name inside an email must not be masked apart.
+DIGIT_RULES = (_nhs_numbers, _phones, _postcodes, _addresses)
+NAME_RULES = (_titled_names, _role_names, _signed_names, _full_names)
+
+
+def _rules_for(text: str) -> tuple[Callable[[str], Iterator[Match]], ...]:
+    """The rules that could find something in a text: most comments have no '@', and many no digit or name."""
+    return (((_emails,) if "@" in text else ()) + (DIGIT_RULES if DIGIT.search(text) else ())
+            + (NAME_RULES if LATER_CAPITAL.search(text) else ()))
+
+
+def find_personal_data(text: str | None) -> list[Match]:
+    """Every piece of personal data in a text, in order, none overlapping."""
+    if not text:
+        return []
+    kept: list[Match] = []
+    for rule in _rules_for(text):
+        for match in rule(text):
+            if all(match.end <= k.start or match.start >= k.end for k in kept):
+                kept.append(match)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def mask_text(text: str | None) -> str | None:
+    """The text with each piece of personal data replaced by a placeholder such as [name] or [phone]."""
+    if not text:
+        return text
+    parts, at = [], 0
+    for match in find_personal_data(text):
+        parts += [text[at:match.start], PLACEHOLDER[match.kind]]
+        at = match.end
+    return "".join(parts) + text[at:]
+
+
+def mask_series(series: pd.Series) -> pd.Series:
+    """Each text of a series masked; texts with nothing that could be personal data are passed over."""
+    candidates = series.astype("string").str.contains(WORTH_A_LOOK, regex=True, na=False)
+    masked = series.copy()
+    if candidates.any():
+        masked.loc[candidates] = [mask_text(str(text)) for text in series[candidates]]
+    return masked
+
+
+def strip_placeholders(text: str | None) -> str | None:
+    """The text without its placeholders, so masked tokens never become themes."""
+    if not text:
+        return text
+    return PLACEHOLDER_PATTERN.sub("", text).strip()

@@ -1,0 +1,230 @@
+"""Tests for analytics.privacy: personal data in free text is masked, and ordinary care words are not."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analytics.privacy import PLACEHOLDERS, Match, find_personal_data, mask_series, mask_text, strip_placeholders
+
+REAL_FFT = Path("/work/shared/real-data/nhs-fft-comments-trust-a.csv")
+
+VALID_NHS_NUMBERS = ["943 476 5919", "9434765919", "401 023 2137", "4010232137", "943-476-5919", "945 807 3022",
+                     "1573681938", "997 220 0337"]
+# Wrong check digits, and 640 562 241x, whose check digit would be 10, which no NHS number has.
+INVALID_NHS_NUMBERS = ["943 476 5918", "9434765910", "401 023 2138", "4010232130", "640 562 2410", "6405622411",
+                       "758 584 7190"]
+PHONES = ["07700 900123", "07700900123", "07700 900 123", "07700-900-123", "+44 7700 900123", "+447700900123",
+          "0161 496 0000", "(0161) 4960000", "(0161) 496 0000", "+44 (0)161 496 0000", "020 7946 0018",
+          "(020) 7946 0018", "02079460018", "01632 960 001", "01632 960001", "(01632) 960001", "0113 496 0123",
+          "0800 123 4567", "0800 123 456", "016977 4321"]
+POSTCODES = ["SW1A 1AA", "M1 1AE", "B33 8TH", "CR2 6XH", "DN55 1PT", "W1A 0AX", "EC1A 1BB", "LS1 4AP", "sw1a 1aa",
+             "m1 1ae", "B338TH", "dn55 1pt"]
+EMAILS = ["jane.doe@example.org", "j.o'brien@care-home.co.uk", "Manager+Complaints@Oak-House.NHS.UK",
+          "tom_smith99@example.com"]
+ADDRESSES = ["12 Acacia Avenue", "3a Mill Lane", "Flat 4, 21 High Street", "221B Baker Street", "7 Church St",
+             "45 Oak Tree Close", "Apartment 2, 9 Station Road", "1 The Green"]
+NAMES_IN_CONTEXT = [
+    ("Mrs Patel was upset about the noise", "Mrs [name] was upset about the noise"),
+    ("Seen by Dr A. Jones today", "Seen by Dr [name] today"),
+    ("Mr O'Brien asked for his glasses", "Mr [name] asked for his glasses"),
+    ("Miss Hughes and Ms McDonald visited", "Miss [name] and Ms [name] visited"),
+    ("my mum Jane was left in bed", "my mum [name] was left in bed"),
+    ("her daughter Sarah Jones rang twice", "her daughter [name] rang twice"),
+    ("the carer called Tom was late", "the carer called [name] was late"),
+    ("nurse Priya was lovely", "nurse [name] was lovely"),
+    ("Nurse Agnieszka Kowalska gave the medication", "Nurse [name] gave the medication"),
+    ("Sister Bernadette was in charge", "Sister [name] was in charge"),
+    ("My husband, Derek, fell twice", "My husband, [name], fell twice"),
+    ("The manager known as Deepak never replied", "The manager known as [name] never replied"),
+    ("Thanks, Margaret", "Thanks, [name]"),
+    ("Lovely care. Love from Jane", "Lovely care. Love from [name]"),
+    ("All lovely.\nKind regards, Hilary Benn", "All lovely.\nKind regards, [name]"),
+    ("Margaret Thompson complained about the laundry", "[name] complained about the laundry"),
+    ("We spoke to Mohammed Khan on the phone", "We spoke to [name] on the phone"),
+    ("Visited by Mary O'Neill and Grace Adebayo", "Visited by [name] and [name]"),
+]
+MUST_NOT_MASK = [
+    "Good", "Very good", "Rowan Unit", "Willow Unit", "Holly Lodge", "Rose Garden", "Grace Court", "March", "Monday",
+    "Care plan", "NHS", "CQC", "GP", "MAR chart", "MAR charts signed", "Friends and Family Test", "12/03/2026",
+    "3rd March 2026", "14:30", "£25", "12 staff", "aged 87", "Seen on Monday 3rd March 2026 at 14:30",
+    "Thank you", "Thank You", "Thanks again", "Thanks to everyone on Rowan Unit", "Thank you Rowan Unit",
+    "Dr said it was fine", "the nurse was lovely", "my mum was well cared for", "Nurse Practitioner visited",
+    "The GP visited. The CQC inspected on 12/03/2026.", "Handover at 07:00 and 19:00", "2 hours 30 minutes",
+    "Room 12 on Unit 3", "took the A1 2nd exit", "rated 10/10", "called 999 and 111", "waited 4-5 hours",
+    "between 2021 and 2022", "Florence Nightingale Ward", "James Cook University Hospital",
+    "Call the Rowan Unit team", "1 in 4 residents had no review", "PRN protocols in place", "COVID-19 rules",
+    "Fire drill at 10am, 23 residents", "A&E", "the 111 service", "Q1 2026 audit 87%", "[unreadable]",
+    "Ward 12, Bed 3", "Score 943 476 5918", "Ref 1234567890", "Thanks, the Team", "Grace Darling Ward",
+    "Went to St Mary Hospital", "The doctor Was late", "BP 120/80, pulse 72", "Weight 65.4kg on 01.02.2026",
+]
+
+
+def _masked_alone(text: str, placeholder: str) -> None:
+    """The text on its own, and inside a sentence, is masked as the one placeholder."""
+    assert mask_text(text) == placeholder
+    assert mask_text(f"Please use {text} for now.") == f"Please use {placeholder} for now."
+
+
+@pytest.mark.parametrize("number", VALID_NHS_NUMBERS)
+def test_nhs_numbers_that_pass_the_checksum_are_masked(number):
+    _masked_alone(number, "[NHS number]")
+
+
+@pytest.mark.parametrize("number", INVALID_NHS_NUMBERS)
+def test_ten_digits_failing_the_checksum_are_not_nhs_numbers(number):
+    assert mask_text(f"Reference {number} given") == f"Reference {number} given"
+
+
+def test_ten_digits_failing_the_checksum_with_a_phone_shape_are_a_phone():
+    assert [m.kind for m in find_personal_data("ring 016977 4321")] == ["phone"]
+
+
+@pytest.mark.parametrize("number", PHONES)
+def test_uk_phone_numbers_are_masked(number):
+    _masked_alone(number, "[phone]")
+
+
+@pytest.mark.parametrize("postcode", POSTCODES)
+def test_uk_postcodes_are_masked(postcode):
+    _masked_alone(postcode, "[postcode]")
+
+
+@pytest.mark.parametrize("email", EMAILS)
+def test_emails_are_masked(email):
+    _masked_alone(email, "[email]")
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_street_addresses_are_masked(address):
+    _masked_alone(address, "[address]")
+
+
+def test_an_address_with_its_postcode():
+    assert mask_text("She moved to 12 Acacia Avenue, Leeds LS1 4AP.") == "She moved to [address], Leeds [postcode]."
+
+
+@pytest.mark.parametrize(("text", "masked"), NAMES_IN_CONTEXT)
+def test_names_in_context_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", MUST_NOT_MASK)
+def test_ordinary_words_dates_and_numbers_are_not_masked(text):
+    assert mask_text(text) == text
+    assert find_personal_data(text) == []
+
+
+ALL_TEXTS = (VALID_NHS_NUMBERS + INVALID_NHS_NUMBERS + PHONES + POSTCODES + EMAILS + ADDRESSES
+             + [text for text, _ in NAMES_IN_CONTEXT] + MUST_NOT_MASK)
+
+
+@pytest.mark.parametrize("text", ALL_TEXTS)
+def test_masking_masked_text_changes_nothing(text):
+    once = mask_text(text)
+    assert mask_text(once) == once
+
+
+def test_none_and_empty_pass_through():
+    assert mask_text(None) is None and mask_text("") == ""
+    assert find_personal_data(None) == [] and strip_placeholders(None) is None
+
+
+def test_find_personal_data_explains_what_was_masked():
+    text = "Call her son Mark Evans on 07700 900123 or email mark@example.org"
+    found = find_personal_data(text)
+    assert [(m.kind, m.text) for m in found] == [("name", "Mark Evans"), ("phone", "07700 900123"),
+                                                 ("email", "mark@example.org")]
+    assert all(text[m.start:m.end] == m.text for m in found)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        found[0].kind = "phone"
+    assert isinstance(found[0], Match)
+
+
+def test_overlapping_rules_keep_the_surest():
+    assert mask_text("Write to jane.smith@example.org") == "Write to [email]"
+    assert mask_text("NHS no. 9434765919") == "NHS no. [NHS number]"
+
+
+def test_placeholders_and_stripping_them_for_theme_analysis():
+    assert PLACEHOLDERS == {"[name]", "[phone]", "[email]", "[NHS number]", "[postcode]", "[address]"}
+    masked = mask_text("Mrs Patel said the food was cold, ring her daughter on 07700 900123")
+    assert strip_placeholders(masked) == "Mrs said the food was cold, ring her daughter on"
+    for text in ALL_TEXTS:
+        stripped = strip_placeholders(mask_text(text))
+        assert not any(token in stripped for token in PLACEHOLDERS)
+
+
+def test_mask_series_agrees_with_mask_text_and_keeps_gaps_and_index():
+    texts = ALL_TEXTS + ["the food was cold"]
+    series = pd.Series(texts + [None, np.nan], index=range(100, 102 + len(texts)), name="comment", dtype=object)
+    masked = mask_series(series)
+    assert masked.index.equals(series.index) and masked.name == "comment"
+    assert masked.iloc[:-2].tolist() == [mask_text(t) for t in texts]
+    assert masked.iloc[-2:].isna().all()
+    assert series.iloc[0] == VALID_NHS_NUMBERS[0]
+
+
+def test_mask_series_on_pandas_string_dtypes():
+    series = pd.Series(["Mrs Patel rang", None, "all fine"], dtype="string")
+    assert mask_series(series).tolist() == ["Mrs [name] rang", pd.NA, "all fine"]
+    assert mask_series(pd.Series([], dtype="string")).empty
+
+
+def _synthetic_comments(count: int, seed: int = 11) -> pd.Series:
+    """Care home comments in the mix people write, most of them unique, about half holding personal data."""
+    rng = np.random.default_rng(seed)
+    templates = ["the food was cold again on day {n}", "my mum {given} said the carer called {other} was late",
+                 "Please ring her daughter {given} {surname} on 07700 9{n:05d} about the care plan.",
+                 "Lovely home, thanks to everyone on Rowan Unit for {n} years. Thanks, {given}",
+                 "Visited on 3rd March 2026 at 14:30, {house} staff on shift, paid £{n}.",
+                 "Lives at {house} Acacia Avenue, SW1A 1AA, her NHS number is 943 476 5919", "very good {n}/10",
+                 "Mrs {surname} complained about the noise at night in room {n}.",
+                 "Email me at {given}.{surname}@example.org please.",
+                 "Staff are kind but the Willow Unit lounge is cold in the Morning and there were {n} activities."]
+    given = ["Jane", "Tom", "Sarah", "Margaret", "Priya", "Derek", "Ngozi", "Callum"]
+    surnames = ["Jones", "Patel", "Smith", "O'Brien", "Kowalska", "Reid"]
+    return pd.Series([templates[t].format(n=n, house=n % 999 + 1, given=given[g], other=given[-g], surname=surnames[s])
+                      for t, n, g, s in zip(rng.integers(0, len(templates), count), rng.integers(1, 100_000, count),
+                                            rng.integers(0, len(given), count), rng.integers(0, len(surnames), count))])
+
+
+def test_mask_series_masks_a_large_varied_batch():
+    # Speed is measured in bench/privacy_bench.py, never asserted here.
+    comments = _synthetic_comments(20_000)
+    masked = mask_series(comments)
+    assert comments.nunique() > 12_000  # most comments are unique, as real ones are
+    assert set(masked) >= {"my mum [name] said the carer called [name] was late", "Email me at [email] please.",
+                           "Lives at [address], [postcode], her NHS number is [NHS number]"}
+    assert not masked.str.contains("Jane|Tom|Sarah|Margaret|Priya|Derek|Ngozi|Callum|Jones|Patel|O'Brien|07700").any()
+
+
+@pytest.fixture(scope="module")
+def real_comments() -> pd.DataFrame:
+    if not REAL_FFT.exists():
+        pytest.skip(f"real data not found at {REAL_FFT}")
+    frame = pd.read_csv(REAL_FFT, dtype=str)
+    return frame.assign(answer=frame["FFT answer"].fillna(""))
+
+
+def test_real_comments_marked_and_unmarked(real_comments):
+    marked = real_comments["Person identifiable info?"].notna()
+    masked = mask_series(real_comments["answer"]) != real_comments["answer"]
+    # Measured: the publisher removed personal data before release (leaving '****'), so none of the 5,096
+    # comments is marked; of the unmarked, only 2 are masked, both naming James Cook (a hospital) as a person.
+    assert len(real_comments) == 5096 and marked.sum() == 0
+    assert masked[marked].sum() == marked.sum()
+    assert masked[~marked].sum() <= 5
+    assert {m.kind for text in real_comments.loc[masked, "answer"] for m in find_personal_data(text)} == {"name"}
+
+
+def test_personal_data_written_into_real_comments_is_masked_and_nothing_else_changes(real_comments):
+    comments = real_comments.loc[real_comments["answer"].str.len() > 20, "answer"].sample(500, random_state=3)
+    added = " My son Callum Reid is on 07700 900123, at 14 Mill Lane, NE1 4ST, NHS number 401 023 2137."
+    expected = " My son [name] is on [phone], at [address], [postcode], NHS number [NHS number]."
+    for comment in comments:
+        assert mask_text(comment.rstrip() + added) == mask_text(comment.rstrip()) + expected
