@@ -43,6 +43,8 @@ def delete_view(con: duckdb.DuckDBPyConnection, view_id: int) -> None:
 
 def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: date, end: date) -> list[Finding]:
     """A narrative_mismatch finding wherever a leader's view is more optimistic or pessimistic than the register."""
+    if register.empty or views.empty:
+        return []
     findings = []
     latest = views.drop_duplicates(["service", "team", "key_question"], keep="first")
     for view in latest.to_dict("records"):

@@ -151,6 +151,7 @@ def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
                          "source": "complaints", "measure": "complaints (recent vs earlier)",
                          "value": float(record.recent), "good": good, "count": int(record.recent + record.earlier),
+                         "earlier": int(record.earlier),
                          "rows": _rows("complaints", record.service, team, window,
                                        f"categories mapped to {record.key_question}; earlier = {record.earlier}")})
     return pd.DataFrame(rows)
@@ -167,13 +168,22 @@ def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: di
     places = {(service, None if pd.isna(team) else team)
               for service, team in zip(evidence["service"], evidence["team"])}
     places |= {(f.service, None) for f in findings} | {(f.service, f.team) for f in findings if f.team}
+    # Each place's evidence rows and findings, looked up rather than searched for every place and key question.
+    teams = [None if pd.isna(team) else team for team in evidence["team"]]
+    evidence_at: dict[tuple, list[int]] = {}
+    for position, key in enumerate(zip(evidence["service"], teams, evidence["key_question"])):
+        evidence_at.setdefault(key, []).append(position)
+    service_findings: dict[tuple, list[Finding]] = {}
+    team_findings: dict[tuple, list[Finding]] = {}
+    for f in findings:
+        service_findings.setdefault((f.service, f.key_question), []).append(f)
+        team_findings.setdefault((f.service, f.team, f.key_question), []).append(f)
     rows = []
     for service, team in sorted(places, key=lambda p: (p[0], p[1] or "")):
         for key_question in key_questions(settings["key_questions"]):
-            here = evidence[(evidence["service"] == service) & (evidence["key_question"] == key_question)
-                            & (evidence["team"].isna() if team is None else evidence["team"] == team)]
-            found = [f for f in findings if f.service == service and f.key_question == key_question
-                     and (team is None or f.team == team)]
+            here = evidence.iloc[evidence_at.get((service, team, key_question), [])]
+            found = service_findings.get((service, key_question), []) if team is None else \
+                team_findings.get((service, team, key_question), [])
             rows.append(_register_row(service, team, key_question, here, found, window))
     return pd.DataFrame(rows)
 
@@ -194,7 +204,7 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: p
     elif len(evidence):
         status, agree = "fragile", bool(not evidence["good"].any())
         weak = evidence[~evidence["good"]].iloc[0]
-        reason = f"{weak['measure'].capitalize()} is {_shown(weak)} over {window.label}, below the level set as good."
+        reason = _weak_sentence(weak, window)
     else:
         return {"service": service, "team": team, "key_question": key_question, "status": "not_enough_evidence",
                 "confidence": "limited", "sources": "", "summary": f"No evidence for {key_question} in "
@@ -204,6 +214,12 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: p
             "confidence": confidence, "sources": ", ".join(sorted(sources)), "summary": reason,
             "evidence": [_evidence(row, window) for row in evidence.to_dict("records")],
             "findings": len(findings)}
+
+
+def _weak_sentence(row: pd.Series, window: Window) -> str:
+    if row["source"] == "complaints":
+        return f"Complaints rose to {row['value']:.0f} in {window.label} ({row['earlier']:.0f} in as many months before)."
+    return f"{row['measure'].capitalize()} is {_shown(row)} over {window.label}, below the level set as good."
 
 
 def _strength_sentence(evidence: pd.DataFrame, findings: list[Finding]) -> str:

@@ -15,7 +15,6 @@ from analytics.scope import Scope
 from pages.common import get_connection
 
 ALL = "All"
-_KEYS = ("service", "team", "shift", "as_of")
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,9 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
         as_of = _as_of(params.get("as_of"), choices["latest"])
     chosen = {"service": service, "team": team_choice, "shift": shift_choice,
               "as_of": as_of.isoformat() if as_of else ALL}
-    for key in _KEYS:
+    # A filter this page does not show keeps its value in the URL for the pages that do.
+    shown = [key for key, on in (("service", True), ("team", team), ("shift", shift), ("as_of", True)) if on]
+    for key in shown:
         if chosen[key] == ALL:
             params.pop(key, None)
         elif params.get(key) != chosen[key]:

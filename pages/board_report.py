@@ -1,0 +1,59 @@
+"""Board report: the quarterly balanced register by CQC key question, its direction of travel, and leaders' view."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from analytics.board_pack import build_board_pack, findings_of, previous_quarter_end, register_of
+from analytics.key_questions import key_questions
+from analytics.narrative import leader_views
+from analytics.settings import load_settings
+from pages.board_views import show_downloads, show_judgements, show_record_view_form, show_table
+from pages.common import current_database, get_connection, require_app_entry, uk_date
+from pages.filters import sidebar_filters
+from pages.overview_views import cached_insights, markdown_text, stop_without_data, stop_without_evidence
+
+require_app_entry()
+st.title("Board report")
+st.markdown("**For the quarterly board: how does each CQC key question stand, is it better or worse than last "
+            "quarter, and do leaders see it as the evidence does?**")
+stop_without_data()
+
+database = current_database()
+filters = sidebar_filters(database, team=False, shift=False)
+services = filters.scope.services
+now = cached_insights(database, services, filters.as_of)
+stop_without_evidence(now)
+before = cached_insights(database, services, previous_quarter_end(now.as_of))
+pack = build_board_pack(now, before, filters.service, leader_views(get_connection(), services))
+st.caption(f"{pack.scope}: data to {uk_date(pack.as_of)}, compared with {uk_date(pack.before_as_of)}, the end of "
+           "the previous quarter. Status: ✓ strong, ↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; "
+           "direction: ▲ better, ▼ worse, ● same.")
+show_downloads(pack)
+
+st.header("Where each key question stands")
+st.markdown(pack.moves())
+show_table(pack.register, "No key question has evidence for this service yet.")
+
+st.subheader(f"Direction of travel since {uk_date(pack.before_as_of)}")
+show_table(pack.direction, "Nothing to compare yet.")
+
+st.header("What is strong, and why")
+st.caption("Judged by the same figures and thresholds as the concerns.")
+show_judgements(pack.strong, "Nothing is yet strong on the evidence for this period.")
+
+st.header("What is qualified, and why")
+st.caption("Where independent sources disagree: the judgement stands, with a caveat the board should hear.")
+show_judgements(pack.qualified, "No judgement rests on sources that disagree.")
+
+st.header("What is still fragile")
+st.caption("Concerns first, then what is fragile: weak in places or recurring, and not yet put right.")
+show_judgements(pack.fragile, "Nothing is fragile or a concern on the evidence for this period.")
+
+st.header("What leaders said versus what the evidence shows")
+for finding in findings_of(now, filters.service, "narrative_mismatch"):
+    st.warning(markdown_text(f"Flagged because {finding.summary[:1].lower()}{finding.summary[1:]}"), icon="⚠️")
+show_table(pack.leaders.drop(columns="Why"),
+           "No leader's judgement recorded yet: record one below to set it against the evidence.")
+show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
+                      key_questions(load_settings(get_connection())["key_questions"]))

@@ -1,0 +1,83 @@
+"""The Board report page's pieces: the pack's tables, the downloads, and the form to record a leader's view."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+from pandas.io.formats.style import Styler
+
+from analytics.board_pack import STATUS_LABELS, BoardPack, board_pack_html, board_pack_xlsx
+from analytics.narrative import STANCES, record_view
+from pages.common import XLSX_MIME, current_user, data_changed, get_connection
+
+RECORDED = "board_view_recorded"
+# Colour follows the symbol, so the colour only repeats what the symbol already says.
+SYMBOL_COLOURS = {"✓": "#005EB8", "▲": "#005EB8", "⚠": "#B35900", "▼": "#B35900", "◐": "#8A5A00"}
+
+
+def symbol_colour(value: object) -> str:
+    """CSS for a cell: blue for good news, orange for bad, by its leading symbol."""
+    colour = SYMBOL_COLOURS.get(str(value)[:1])
+    return f"color: {colour}; font-weight: 600" if colour else ""
+
+
+def styled(frame: pd.DataFrame) -> Styler:
+    """The table with status and direction cells coloured by their symbol."""
+    columns = [c for c in ("Status", "Since last quarter", "Then", "Now", "Evidence shows", "Reading")
+               if c in frame.columns]
+    return frame.style.map(symbol_colour, subset=columns)
+
+
+def show_table(frame: pd.DataFrame, empty: str) -> None:
+    """A short table with every sentence in full (no Service column for one service), or a line saying so."""
+    if frame.empty:
+        st.markdown(f"_{empty}_")
+        return
+    if "Service" in frame and frame["Service"].nunique() == 1:
+        frame = frame.drop(columns="Service")
+    st.table(styled(frame), hide_index=True, border="horizontal")
+
+
+def show_judgements(frame: pd.DataFrame, empty: str) -> None:
+    """Service-level judgements in a table, with the teams' own in an expander beneath."""
+    services = frame[frame["Level"] == "Service"].drop(columns="Level")
+    teams = frame[frame["Level"] == "Team"].drop(columns="Level")
+    show_table(services, empty if teams.empty else "Nothing at the level of the whole service; see the teams.")
+    if not teams.empty:
+        with st.expander(f"Team by team ({len(teams)})"):
+            show_table(teams, "")
+
+
+def show_downloads(pack: BoardPack) -> None:
+    """The board pack as a workbook and as a page to print to PDF."""
+    stem = f"board_report_{pack.scope.lower().replace(' ', '_')}_{pack.as_of:%Y-%m-%d}"
+    left, right = st.columns(2)
+    left.download_button("Download the board pack (.xlsx)", board_pack_xlsx(pack), file_name=f"{stem}.xlsx",
+                         mime=XLSX_MIME, icon=":material/table_view:", on_click="ignore")
+    right.download_button("Download the print-ready report (.html)", board_pack_html(pack), file_name=f"{stem}.html",
+                          mime="text/html", icon=":material/print:", on_click="ignore")
+    right.caption("Open it in your browser and print it to PDF: each section starts on a new A4 page.")
+
+
+def show_record_view_form(services: list[str], chosen: str | None, questions: list[str]) -> None:
+    """A small form to record a leader's own judgement of a key question, to set against the evidence."""
+    if message := st.session_state.pop(RECORDED, None):
+        st.success(message)
+    with st.form("record_view", clear_on_submit=True, border=True):
+        st.markdown("**Record a leader's judgement**")
+        left, middle, right = st.columns(3)
+        service = left.selectbox("Service", services, index=services.index(chosen) if chosen in services else 0)
+        key_question = middle.selectbox("Key question", questions)
+        stance = right.selectbox("Leaders judge it", STANCES, format_func=STATUS_LABELS.get)
+        statement = st.text_input("In one sentence", placeholder="e.g. Staffing is stable on every unit")
+        if not st.form_submit_button("Record this judgement", type="primary"):
+            return
+    try:
+        record_view(get_connection(), service, key_question, stance, statement, recorded_by=current_user())
+    except ValueError as problem:
+        st.error(str(problem).capitalize())
+        return
+    st.session_state[RECORDED] = (f"Recorded: {key_question} at {service} judged {stance}. It is set against the "
+                                  "evidence above.")
+    data_changed()
+    st.rerun()

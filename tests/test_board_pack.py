@@ -1,0 +1,198 @@
+"""The board pack: direction of travel, the balanced picture, leaders against the evidence, and the two exports."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from io import BytesIO
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+from analytics.board_pack import (BETTER, NOT_COMPARABLE, SAME, WORSE, balanced_picture, board_pack_html,
+                                  board_pack_xlsx, build_board_pack, direction, direction_of_travel, evidence_frame,
+                                  figure_text, leaders_versus_evidence, previous_quarter_end)
+from analytics.findings import Evidence, Finding
+from analytics.insights import Insights
+
+NOW, BEFORE = date(2026, 10, 31), date(2026, 9, 30)
+GENERATED = datetime(2026, 11, 3, 9, 30)
+OAK, ELM = "Oak House", "Elm Court"
+MASKED = "At Oak House the fill rate was 97%, but on Rowan's Night shift agency staff worked 38% of hours."
+EMBEDDED = "Medication compliance rose from 82% to 98% and has held for 11 monthly cycles on every team."
+BASELINE = Evidence("rota", "fill rate", 0.97, period="May 2026 to Oct 2026", rows="rota: service = 'Oak House'")
+
+
+def finding(kind: str, status: str, summary: str, team: str | None = None, key_question: str = "Safe",
+            statement: str | None = "Safe and effective staffing", confidence: str = "limited",
+            evidence: tuple[Evidence, ...] = ()) -> Finding:
+    """A finding at Oak House over the six months to the end of October."""
+    return Finding(kind=kind, service=OAK, team=team, shift=None, key_question=key_question,
+                   quality_statement=statement, subject=statement or key_question, status=status,
+                   confidence=confidence, period_start=date(2026, 5, 1), period_end=NOW, summary=summary,
+                   evidence=evidence)
+
+
+def register_row(service: str, key_question: str, status: str, summary: str, team: str | None = None,
+                 confidence: str = "high", evidence: list[Evidence] | None = None) -> dict:
+    """One register row, as run_insights builds it."""
+    return {"service": service, "team": team, "key_question": key_question, "status": status,
+            "confidence": confidence, "sources": "audits, rota", "summary": summary, "evidence": evidence or [],
+            "findings": 1}
+
+
+def insights_now() -> Insights:
+    """Oak House: Safe a concern hiding an embedded medication improvement, Caring strong; Elm Court fragile."""
+    masked = finding("masked_weakness", "concern", MASKED, team="Rowan",
+                     evidence=(Evidence("rota", "agency share of hours", 0.38, comparison=0.06,
+                                        period="May 2026 to Oct 2026", rows="rota: team = 'Rowan'"),))
+    embedded = finding("embedded_improvement", "strong", EMBEDDED, statement="Medicines optimisation",
+                       confidence="high")
+    signal = finding("special_cause", "improving", "Medication audit compliance has been above its average.",
+                     statement="Medicines optimisation")
+    register = pd.DataFrame([
+        register_row(OAK, "Safe", "concern", MASKED, evidence=[BASELINE]),
+        register_row(OAK, "Safe", "concern", MASKED, team="Rowan", confidence="qualified"),
+        register_row(OAK, "Caring", "strong", "Consistently good: mean feedback score 86%.", confidence="limited"),
+        register_row(OAK, "Well-led", "not_enough_evidence", "No evidence for Well-led.", confidence="limited"),
+        register_row(ELM, "Safe", "fragile", "Cleaning schedule failed in 2 of 6 months.", confidence="qualified"),
+    ])
+    return Insights(NOW, [masked, embedded, signal], register)
+
+
+def insights_before() -> Insights:
+    """At the end of September: Oak House Safe was fragile and Caring a concern; Elm Court Safe fragile."""
+    register = pd.DataFrame([
+        register_row(OAK, "Safe", "fragile", "Handover completion dipped."),
+        register_row(OAK, "Caring", "concern", "Families rated Rowan poorly."),
+        register_row(OAK, "Well-led", "strong", "Governance audits good."),
+        register_row(ELM, "Safe", "fragile", "Cleaning schedule failed in 2 of 6 months."),
+    ])
+    return Insights(BEFORE, [], register)
+
+
+def views() -> pd.DataFrame:
+    """Two judgements leaders recorded: one over-optimistic, one that agrees."""
+    return pd.DataFrame([
+        {"view_id": 2, "service": OAK, "team": None, "key_question": "Safe", "subject": None, "stance": "strong",
+         "statement": "Staffing is <b>stable</b> on every unit", "recorded_by": "rm@example.org",
+         "recorded_at": datetime(2026, 11, 1, 10, 0)},
+        {"view_id": 1, "service": OAK, "team": None, "key_question": "Caring", "subject": None, "stance": "strong",
+         "statement": "Families are happy", "recorded_by": "rm@example.org", "recorded_at": datetime(2026, 10, 2, 9)},
+    ])
+
+
+@pytest.mark.parametrize(("day", "expected"), [(date(2026, 10, 31), date(2026, 9, 30)),
+                                               (date(2026, 9, 30), date(2026, 6, 30)),
+                                               (date(2026, 1, 15), date(2025, 12, 31))])
+def test_previous_quarter_end(day: date, expected: date) -> None:
+    assert previous_quarter_end(day) == expected
+
+
+def test_figures_read_as_percentages_rates_or_counts() -> None:
+    assert figure_text("fill rate", 0.9688) == "97%"
+    assert figure_text("complaints per 1,000 planned hours", 1.78) == "1.8"
+    assert figure_text("complaints (recent vs earlier)", 13.0) == "13"
+    assert figure_text("monthly cycles failed", 6.0) == "6"
+    assert figure_text("compliance: recent cycles against the baseline", 0.99) == "99%"
+    assert figure_text("fill rate", None) == ""
+    table = evidence_frame([BASELINE])
+    assert table.iloc[0].to_dict() == {"Source": "Rota", "Measure": "fill rate", "Figure": "97%", "Compared with": "",
+                                       "Period": "May 2026 to Oct 2026", "Rows": "rota: service = 'Oak House'",
+                                       "Detail": ""}
+
+
+def test_direction_between_two_statuses() -> None:
+    assert direction("fragile", "strong") == BETTER
+    assert direction("strong", "concern") == WORSE
+    assert direction("concern", "concern") == SAME
+    assert direction("not_enough_evidence", "not_enough_evidence") == SAME
+    assert direction("strong", "not_enough_evidence") == NOT_COMPARABLE
+    assert direction(None, "strong") == NOT_COMPARABLE
+
+
+def test_direction_of_travel_compares_service_rows_by_key_question() -> None:
+    travel = direction_of_travel(insights_now(), insights_before(), OAK)
+    moves = dict(zip(travel["key_question"], zip(travel["status_before"], travel["status"], travel["direction"])))
+    assert moves == {"Safe": ("fragile", "concern", WORSE), "Caring": ("concern", "strong", BETTER),
+                     "Well-led": ("strong", "not_enough_evidence", NOT_COMPARABLE)}
+
+
+def test_balanced_picture_keeps_strengths_a_worse_row_hides() -> None:
+    picture = balanced_picture(insights_now())
+    assert list(picture["group"]) == ["strong", "strong", "fragile", "concern"]
+    embedded = picture.iloc[0]
+    assert (embedded["summary"], embedded["about"], embedded["confidence"]) == \
+        (EMBEDDED, "Safe: Medicines optimisation", "high")
+    # The SPC signal for the same improvement is not listed as "not yet embedded" beside its embedded finding.
+    assert not (picture["group"] == "improving").any()
+    # Rowan's row repeats the service's sentence, so it is shown once, with the finding's evidence behind it.
+    concern = picture[picture["group"] == "concern"].iloc[0]
+    assert (concern["where"], concern["summary"]) == (OAK, MASKED)
+    assert [e.measure for e in concern["evidence"]] == ["fill rate", "agency share of hours"]
+
+
+def test_balanced_picture_for_one_service() -> None:
+    picture = balanced_picture(insights_now(), ELM)
+    assert list(zip(picture["where"], picture["group"], picture["confidence"])) == [(ELM, "fragile", "qualified")]
+    assert balanced_picture(Insights(None, [], pd.DataFrame())).empty
+
+
+def test_leaders_set_against_the_evidence() -> None:
+    table = leaders_versus_evidence(views(), insights_now())
+    readings = dict(zip(table["key_question"], table["reading"]))
+    assert readings == {"Safe": "▼ Leaders more optimistic than the evidence", "Caring": "● Agrees with the evidence"}
+    assert table.set_index("key_question").loc["Safe", "why"] == MASKED
+
+
+def test_board_pack_sections() -> None:
+    pack = build_board_pack(insights_now(), insights_before(), OAK, views(), generated=GENERATED)
+    assert pack.title == "Board report: Oak House"
+    assert pack.moves() == ("Since 30/09/2026: 1 better, 1 worse, 0 the same, 1 without evidence at one of the two "
+                            "dates.")
+    assert list(pack.register["Status"]) == ["⚠ Concern", "✓ Strong", "○ Not enough evidence"]
+    assert list(pack.direction["Then"]) == ["◐ Fragile", "⚠ Concern", "✓ Strong"]
+    assert list(pack.strong["Key question"]) == ["Safe: Medicines optimisation", "Caring"]
+    assert pack.qualified.empty  # Rowan's qualified row says what the service's row says
+    assert list(pack.fragile["Status"]) == ["⚠ Concern"]
+    assert list(pack.leaders["Recorded"]) == ["01/11/2026", "02/10/2026"]
+    assert list(pack.evidence["Measure"]) == ["fill rate", "agency share of hours"]
+
+
+def test_board_pack_workbook() -> None:
+    pack = build_board_pack(insights_now(), insights_before(), None, views(), generated=GENERATED)
+    workbook = load_workbook(BytesIO(board_pack_xlsx(pack)))
+    assert workbook.sheetnames == ["Board report", "By key question", "Direction of travel", "What is strong",
+                                   "What is qualified", "Still fragile", "Leaders vs evidence", "Evidence"]
+    assert workbook["Board report"]["A1"].value == "Board report: All services"
+    register = workbook["By key question"]
+    assert [c.value for c in register[1]] == ["Service", "Key question", "Status", "Confidence",
+                                              "Since last quarter", "Why"]
+    assert [register.cell(row, 5).value for row in range(2, 6)] == [WORSE, BETTER, NOT_COMPARABLE, SAME]
+    assert [c.value for c in workbook["What is qualified"][2]][:3] == ["Service", ELM, "Safe"]
+    leaders = workbook["Leaders vs evidence"]
+    assert leaders["E2"].value == "✓ Strong: Staffing is <b>stable</b> on every unit"
+
+
+def test_board_pack_html_is_print_ready_and_self_contained() -> None:
+    pack = build_board_pack(insights_now(), insights_before(), OAK, views(), generated=GENERATED)
+    page = board_pack_html(pack)
+    assert page.startswith("<!doctype html>") and "<title>Board report: Oak House</title>" in page
+    assert "@page { size: A4" in page and "break-before: page" in page
+    assert page.count("<section>") == 6
+    for heading in ("What the evidence shows, by key question", "Direction of travel since 30/09/2026",
+                    "What is strong, and why", "What is qualified, and why", "What is still fragile or a concern",
+                    "What leaders said versus what the evidence shows"):
+        assert f"<h2>{heading}</h2>" in page
+    assert "Generated 03/11/2026 09:30" in page
+    assert "Staffing is &lt;b&gt;stable&lt;/b&gt;" in page and "<b>stable</b>" not in page
+    assert "<link" not in page and "src=" not in page and "<script" not in page
+    assert '<p class="empty">Nothing to report in this section.</p>' in page  # nothing is qualified
+
+
+def test_a_board_pack_without_data() -> None:
+    empty = Insights(None, [], pd.DataFrame())
+    pack = build_board_pack(empty, empty, None, pd.DataFrame(), generated=GENERATED)
+    assert pack.moves() == "No key question has a judgement to compare."
+    assert board_pack_html(pack).count("Nothing to report in this section.") == 6
+    assert load_workbook(BytesIO(board_pack_xlsx(pack)))["Evidence"]["A2"].value == "Nothing to report in this section."

@@ -1,0 +1,238 @@
+"""The Overview, Board report and Settings pages through Streamlit's AppTest, on the demo data and on an empty store."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.demo import load_demo
+from analytics.narrative import leader_views
+from analytics.settings import default_settings, load_settings
+from analytics.store import DB_ENV, connect
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+OVERVIEW, BOARD, SETTINGS = "pages/overview.py", "pages/board_report.py", "pages/settings_page.py"
+LEADER = {"is_logged_in": True, "email": "registered.manager@example.org", "name": "Registered Manager"}
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the demo data, built once for the module and closed."""
+    folder = tmp_path_factory.mktemp("demo_store")
+    connection = connect(folder / "leadership_insight.duckdb")
+    try:
+        load_demo(connection, folder / "files")
+    finally:
+        connection.close()
+    return folder / "leadership_insight.duckdb"
+
+
+@pytest.fixture
+def demo_store(demo_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The shared demo store, for tests that only read it (their cached results carry from test to test)."""
+    monkeypatch.setenv(DB_ENV, str(demo_file))
+    return demo_file
+
+
+@pytest.fixture
+def demo_copy(demo_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A copy of the demo store of the test's own, for tests that change it, and a connection to it."""
+    path = tmp_path / "leadership_insight.duckdb"
+    shutil.copy(demo_file, path)
+    monkeypatch.setenv(DB_ENV, str(path))
+    connection = connect(path)
+    yield connection
+    connection.close()
+
+
+def open_page(page: str) -> AppTest:
+    """The app switched to `page`, after its first run."""
+    app = AppTest.from_file(APP, default_timeout=90).run()
+    app.switch_page(page).run()
+    assert_fine(app)
+    return app
+
+
+def assert_fine(app: AppTest) -> None:
+    """No exception on the page."""
+    assert not app.exception, [e.message for e in app.exception]
+
+
+def page_text(app: AppTest) -> str:
+    """Every piece of text on the page."""
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "success", "info",
+                                  "warning", "error") for e in getattr(app, kind)]
+    parts += [f"{m.label} {m.value}" for m in app.metric]
+    return "\n".join(map(str, parts))
+
+
+def button(app: AppTest, label: str):
+    """The button (or form submit button) with this label."""
+    return next(b for b in app.button if b.label == label)
+
+
+# Overview -----------------------------------------------------------------------------------------------------
+
+def test_overview_pairs_headlines_with_what_lies_beneath(demo_store: Path) -> None:
+    app = open_page(OVERVIEW)
+    text = page_text(app)
+    assert "Is the service as good as its headline figures say?" in text
+    assert "All services: the 6 months to 31/10/2026" in text
+    assert ("Care plan audit compliance 95% — but 'Care plan reviewed and signed in the last month' 29%, "
+            "66 points lower.") in text
+    assert "Agency share of hours 6% — but Willow Unit, Night shift 38%, 32 points higher." in text
+    assert "Flagged because the headline is at least 90%, the level set as good" in text
+    assert "**Oakwood House · Willow Unit · Night shift**" in text  # a fragile shift
+    subheaders = [s.value for s in app.subheader]
+    for group in ("✓ Strong", "↗ Improving, not yet embedded", "◐ Fragile", "⚠ Concern"):
+        assert any(s.startswith(f"{group} (") for s in subheaders)
+    metrics = {m.label: int(m.value) for m in app.metric if m.label.startswith(("✓", "↗", "◐", "⚠"))}
+    assert metrics["✓ Strong"] > 0 and metrics["⚠ Concern"] > 0
+    assert "Medication (MAR) compliance rose from 82% to 98%" in text  # a strength shown beside the concerns
+    assert any(e.label.startswith("Evidence (") for e in app.expander)
+
+
+def test_overview_follows_the_service_filter(demo_store: Path) -> None:
+    app = open_page(OVERVIEW)
+    app.selectbox(key="filter_service").select("Riverside Homecare").run()
+    assert_fine(app)
+    text = page_text(app)
+    assert "Riverside Homecare: the 6 months to 31/10/2026" in text
+    assert "Average rating from Professional respondents 79% — but Town Team 65%, 13 points lower." in text
+    assert "Care plan audit compliance 95%" not in text
+    assert "No team or shift has been persistently worse than the rest of its service." in text
+    assert app.query_params["service"] == "Riverside Homecare"  # kept in the URL for the next page
+
+
+def test_overview_before_any_data_says_to_choose_a_later_date(demo_store: Path) -> None:
+    app = open_page(OVERVIEW)
+    app.date_input(key="filter_as_of").set_value(date(2025, 3, 31)).run()
+    assert_fine(app)
+    assert "Nothing was recorded in the months up to 31/03/2025" in page_text(app)
+    assert not app.header
+
+
+def test_overview_on_an_empty_store_guides_to_the_demo(con: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(OVERVIEW)
+    assert "No data loaded yet" in page_text(app)
+    assert [link.label for link in app.page_link] == ["Home: load the demo data", "Upload your spreadsheets"]
+    assert not app.header and not app.metric
+
+
+# Board report -------------------------------------------------------------------------------------------------
+
+def test_board_report_shows_the_register_and_its_direction_of_travel(demo_store: Path) -> None:
+    app = open_page(BOARD)
+    text = page_text(app)
+    assert [h.value for h in app.header] == ["Where each key question stands", "What is strong, and why",
+                                             "What is qualified, and why", "What is still fragile",
+                                             "What leaders said versus what the evidence shows"]
+    assert "Direction of travel since 30/09/2026" in text
+    assert "Since 30/09/2026: " in text and "worse" in text
+    register = app.table[0].value
+    assert list(register.columns) == ["Service", "Key question", "Status", "Confidence", "Since last quarter", "Why"]
+    assert set(register["Key question"]) == {"Safe", "Effective", "Caring", "Responsive", "Well-led"}
+    assert "No leader's judgement recorded yet" in text
+    assert [b.label for b in app.get("download_button")] == ["Download the board pack (.xlsx)",
+                                                             "Download the print-ready report (.html)"]
+
+
+def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(BOARD)
+    app.user = LEADER
+    app.selectbox(key="filter_service").select("Oakwood House").run()
+    button(app, "Record this judgement").click().run()
+    assert any("say in a sentence what the judgement is" in e.value.lower() for e in app.error)
+    form = app.get("form")[0]
+    form.selectbox[1].select("Safe")
+    form.selectbox[2].select("strong")
+    form.text_input[0].input("Staffing is stable on every unit")
+    button(app, "Record this judgement").click().run()
+    assert_fine(app)
+    recorded = leader_views(demo_copy)
+    assert recorded[["service", "key_question", "stance", "recorded_by"]].values.tolist() == [
+        ["Oakwood House", "Safe", "strong", "registered.manager@example.org"]]
+    assert any("Recorded: Safe at Oakwood House judged strong" in s.value for s in app.success)
+    assert any("more optimistic than the evidence" in w.value for w in app.warning)
+    leaders = app.table[-1].value
+    assert leaders["Reading"].tolist() == ["▼ Leaders more optimistic than the evidence"]
+
+
+def test_board_report_on_an_empty_store(con: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(BOARD)
+    assert "No data loaded yet" in page_text(app)
+    assert not app.get("download_button")
+
+
+# Settings -----------------------------------------------------------------------------------------------------
+
+def test_settings_show_every_threshold_with_help(con: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(SETTINGS)
+    assert [t.label for t in app.tabs] == ["Thresholds", "Shift names", "CQC key questions", "Other settings"]
+    thresholds = [n for n in app.number_input if n.key.startswith("settings|") and n.key != "settings|partial_credit"]
+    assert len(thresholds) == len(default_settings()["thresholds"])
+    assert all(n.help and "Default:" in n.help for n in thresholds)
+    assert not any(n.label[0].islower() or "_" in n.label for n in thresholds)
+    shifts = app.data_editor[0].value
+    assert shifts.set_index("Standard shift").loc["Night", "Labels (comma-separated)"].startswith("night, n, nights")
+    assert app.data_editor[1].value.iloc[0].tolist() == ["Safe", "Medicines optimisation", "medication, medicines, mar"]
+
+
+def test_a_threshold_share_must_be_between_0_and_1(demo_copy: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(SETTINGS)
+    app.number_input(key="settings|item_failing_compliance").set_value(75.0)
+    button(app, "Save thresholds").click().run()
+    assert any("'An audit item fails a month below' is a share: enter a number between 0 and 1" in e.value
+               for e in app.error)
+    assert load_settings(demo_copy)["thresholds"]["item_failing_compliance"] == 0.75
+    app.number_input(key="settings|item_failing_compliance").set_value(0.8)
+    app.number_input(key="settings|recent_cycles").set_value(12)
+    button(app, "Save thresholds").click().run()
+    assert_fine(app)
+    assert any("Saved the thresholds" in s.value for s in app.success)
+    saved = demo_copy.cursor().execute("SELECT value FROM settings WHERE key = 'thresholds'").fetchone()[0]
+    assert saved == '{"recent_cycles": 12, "item_failing_compliance": 0.8}'  # only what differs from the defaults
+    assert load_settings(demo_copy)["thresholds"]["fragility_gap"] == 0.1
+
+
+def test_editing_shift_names_and_the_key_question_mapping(demo_copy: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(SETTINGS)
+    shifts = app.data_editor[0]
+    app.session_state[shifts.key] = {"edited_rows": {0: {"Labels (comma-separated)": "early, night"}},
+                                     "added_rows": [], "deleted_rows": []}
+    button(app.run(), "Save shift names").click().run()
+    assert any("The label 'night' is given to both" in e.value for e in app.error)
+    app.session_state[shifts.key] = {"edited_rows": {}, "added_rows": [
+        {"Standard shift": "Twilight", "Labels (comma-separated)": "Twi, 6-11"}], "deleted_rows": []}
+    button(app.run(), "Save shift names").click().run()
+    assert_fine(app)
+    assert load_settings(demo_copy)["shifts"]["Twilight"] == ["twi", "6-11"]
+    rules = app.data_editor[1]
+    app.session_state[rules.key] = {"edited_rows": {0: {"Matching words (comma-separated)": ""}},
+                                    "added_rows": [], "deleted_rows": []}
+    button(app.run(), "Save the key-question mapping").click().run()
+    assert any("Row 1: give at least one matching word" in e.value for e in app.error)
+    assert load_settings(demo_copy)["key_questions"] == default_settings()["key_questions"]
+
+
+def test_other_settings_and_reset_to_defaults(demo_copy: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(SETTINGS)
+    app.text_input(key="settings|service").input("Oakwood House")
+    app.radio(key="settings|date_order").set_value("mdy")
+    button(app, "Save").click().run()
+    assert_fine(app)
+    assert (load_settings(demo_copy)["default_service"], load_settings(demo_copy)["date_order"]) == \
+        ("Oakwood House", "mdy")
+    assert button(app, "Reset to defaults").disabled
+    app.checkbox(key="confirm_reset|Everything").check().run()
+    button(app, "Reset to defaults").click().run()
+    assert_fine(app)
+    assert any("Reset everything to the defaults" in s.value for s in app.success)
+    assert load_settings(demo_copy) == default_settings()
+    assert app.text_input(key="settings|service").value == "My service"
