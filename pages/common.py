@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 import duckdb
@@ -9,6 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from analytics.audit_trail import os_user
+from analytics.insights import Insights, run_insights
+from analytics.scope import Scope
+from analytics.settings import load_settings
 from analytics.batches import list_batches, row_counts
 from analytics.store import connect, database_path
 
@@ -68,6 +72,33 @@ def loaded_batches() -> pd.DataFrame:
 def data_changed() -> None:
     """Forget cached query results after a load or removal."""
     st.cache_data.clear()
+
+
+def settings_json() -> str:
+    """The store's settings as text: part of every cache key, so a saved setting takes effect at once."""
+    return json.dumps(load_settings(get_connection()), sort_keys=True, default=str)
+
+
+@st.cache_data(show_spinner="Working out the findings...", max_entries=32)
+def _insights(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
+    return run_insights(connection_for(database), Scope(services, as_of), json.loads(settings_text))
+
+
+def cached_insights(database: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
+    """Every analytic over the services as of the date, cached until the data or the settings change."""
+    return _insights(database, settings_json(), services, as_of)
+
+
+def stop_without_data() -> None:
+    """With nothing loaded, say how to load the demo data or upload spreadsheets, and end the page there."""
+    if any(loaded_row_counts().values()):
+        return
+    st.info("No data is loaded yet, so there is nothing to show. Load the demo data (a fictional care home and "
+            "homecare service) from the Home page, or upload your own audits, complaints, rota and feedback.")
+    left, right = st.columns(2)
+    left.page_link("pages/home.py", label="Home: load the demo data", icon=":material/home:")
+    right.page_link("pages/upload.py", label="Upload your spreadsheets", icon=":material/upload_file:")
+    st.stop()
 
 
 def current_user() -> str:

@@ -1,0 +1,102 @@
+"""Findings as the insight pages show them: the cached analytics run, status badges, sentences and evidence."""
+
+from __future__ import annotations
+
+
+import pandas as pd
+import streamlit as st
+
+from analytics.board_pack import STATUS_LABELS
+from analytics.findings import Evidence, Finding, percent
+from analytics.insights import Insights
+from analytics.register import STATUS_RANK
+from pages.common import cached_insights, source_label
+from pages.filters import Filters
+
+# Badge colours per status, as the Overview page uses them; the symbol in each label says it too (not colour alone).
+STATUS_COLOURS = {"strong": "blue", "improving": "violet", "fragile": "orange", "concern": "orange",
+                  "not_enough_evidence": "gray"}
+KIND_WORDS = {
+    "repeat_finding": "Repeat audit finding", "masked_weakness": "Weakness behind a good average",
+    "fragility": "Weaker than the rest of the service", "assurance_gap": "Assurance gap",
+    "experience_ahead": "Experience ahead of assurance", "emerging_theme": "Emerging theme",
+    "special_cause": "Real change in a monthly measure", "embedded_improvement": "Embedded improvement",
+    "not_embedded": "Improvement not yet embedded", "strength": "Strength",
+    "narrative_mismatch": "Leaders' view differs from the evidence",
+}
+
+
+def current_insights(database: str, filters: Filters) -> Insights:
+    """Every finding for the chosen service and date (teams and shifts are filtered afterwards), cached."""
+    return cached_insights(database, None if filters.service is None else (filters.service,), filters.as_of)
+
+
+def at_place(findings: list[Finding], team: str | None, shift: str | None) -> list[Finding]:
+    """The findings that apply where the user is looking: that team and shift, and whole-service findings."""
+    return [f for f in findings
+            if (team is None or f.team in (None, team)) and (shift is None or f.shift in (None, shift))]
+
+
+def worst_first(findings: list[Finding]) -> list[Finding]:
+    """Concerns first, then fragile, improving and strong; within each, the most local place, then the latest."""
+    return sorted(findings, key=lambda f: (STATUS_RANK.get(f.status, 4), (f.team is None) + (f.shift is None),
+                                           -f.period_end.toordinal()))
+
+
+def status_symbol(status: str) -> str:
+    """The symbol that stands for a status, e.g. '⚠' for a concern."""
+    return STATUS_LABELS.get(status, STATUS_LABELS["not_enough_evidence"]).split(" ", 1)[0]
+
+
+def status_words(status: str) -> str:
+    """A status in a word or two with its symbol, e.g. '⚠ Concern', '↗ Improving'."""
+    return STATUS_LABELS.get(status, STATUS_LABELS["not_enough_evidence"]).split(",")[0]
+
+
+def status_badge(status: str) -> str:
+    """A status as an inline Markdown badge with its symbol, e.g. ':orange-badge[⚠ Concern]'."""
+    return f":{STATUS_COLOURS.get(status, 'gray')}-badge[{status_words(status)}]"
+
+
+def place_words(finding: Finding) -> str:
+    """Where a finding sits, e.g. 'Oakwood House · Willow Unit · Night shift'."""
+    parts = [finding.service, finding.team or "whole service", f"{finding.shift} shift" if finding.shift else None]
+    return " · ".join(part for part in parts if part)
+
+
+def show_finding(finding: Finding, evidence: bool = False) -> None:
+    """One finding: its status badge, what and where, the sentence saying why, and optionally its evidence."""
+    subject = finding.subject[:1].upper() + finding.subject[1:]
+    st.markdown(f"{status_badge(finding.status)} **{subject}** — {place_words(finding)} "
+                f":gray[({KIND_WORDS.get(finding.kind, finding.kind).lower()})]  \nFlagged because: {finding.summary}")
+    if evidence and finding.evidence:
+        st.markdown("\n".join(evidence_line(item) for item in finding.evidence))
+
+
+def show_findings(findings: list[Finding], shown: int = 5, evidence: bool = False) -> None:
+    """The first `shown` findings, the rest behind an expander."""
+    for finding in findings[:shown]:
+        show_finding(finding, evidence)
+    if len(findings) > shown:
+        with st.expander(f"{len(findings) - shown} more"):
+            for finding in findings[shown:]:
+                show_finding(finding, evidence)
+
+
+def figure_text(measure: str, value: float | None) -> str:
+    """An evidence figure: a percentage for shares and scores, a plain number for counts and rates."""
+    if value is None or pd.isna(value):
+        return "—"
+    if measure.startswith("complaints") or "per 1,000" in measure or "cycles" in measure:
+        return f"{value:,.1f}".removesuffix(".0")
+    return percent(value)
+
+
+def evidence_line(item: Evidence) -> str:
+    """One piece of evidence as a Markdown bullet: the figure against its comparison, the detail and its rows."""
+    against = f" against {figure_text(item.measure, item.comparison)}" if item.comparison is not None else ""
+    period = f", {item.period}" if item.period else ""
+    detail = f". {item.detail[:1].upper()}{item.detail[1:]}" if item.detail else ""
+    rows = f"  \n  :gray[Rows: {item.rows}]" if item.rows else ""
+    return (f"- **{source_label(item.source)}**, {item.measure}: **{figure_text(item.measure, item.value)}**"
+            f"{against}{period}{detail}{rows}")

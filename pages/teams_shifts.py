@@ -1,0 +1,53 @@
+"""Teams and shifts: which team or shift is weaker than the rest of its service, and on what evidence?"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.filters import sidebar_filters
+from pages.findings_views import current_insights
+from pages.teams_shifts_views import (FLAG, LATEST_MONTHS, OVERALL, Cell, cached_measure_table, cell_choices,
+                                      cell_label, grid_places, judgement_figure, measure_figure, measure_label,
+                                      show_cell)
+
+require_app_entry()
+st.title("Teams and shifts")
+st.markdown("**The question:** is one team or shift weaker than the rest of the service, even where the "
+            "service-wide figure looks fine? Each cell sets a team's shift against the rest of its service.")
+stop_without_data()
+
+database = current_database()
+filters = sidebar_filters(database)
+st.caption(f"Showing {filters.describe()}")
+table = cached_measure_table(database, settings_json(), filters.service, filters.as_of)
+findings = current_insights(database, filters).findings
+if table.empty:
+    st.info("There are no team or shift figures to compare yet: the grid needs rota, audit, complaint or feedback "
+            "rows that name a team or shift.")
+    st.stop()
+
+measures = [OVERALL, *sorted(table["measure"].unique(), key=measure_label)]
+measure = st.segmented_control(
+    "Colour the grid by", measures, default=OVERALL, key="teams_measure",
+    format_func=lambda m: "Overall judgement (from the findings)" if m == OVERALL else measure_label(m)) or OVERALL
+services = sorted(table["service"].unique())
+for service in services:
+    teams, shifts = grid_places(table, service)
+    figure = judgement_figure(service, teams, shifts, findings) if measure == OVERALL else \
+        measure_figure(service, teams, shifts, table, measure, findings)
+    st.plotly_chart(figure, key=f"grid_{service}")
+if measure == OVERALL:
+    st.caption("Each cell names the most serious finding about exactly that place (⚠ concern, ◐ fragile, "
+               "↗ improving, ✓ strong, ○ no flags). 'Whole team' is the team across its shifts; 'All teams' is the "
+               "shift across the service.")
+else:
+    st.caption(f"Each cell: the mean of the latest {LATEST_MONTHS} months, with the rest of the service's in "
+               f"brackets. Orange is worse than the rest, blue better. {FLAG} marks a place a finding flags on this "
+               "measure.")
+
+cells = cell_choices(services, table, findings)
+wanted = Cell(filters.service or services[0], filters.team, filters.shift) if filters.team or filters.shift else None
+chosen = st.selectbox("Look closer at", cells, index=cells.index(wanted) if wanted in cells else 0,
+                      format_func=lambda c: cell_label(c, findings, len(services)), key="teams_cell")
+show_cell(chosen, table, findings)

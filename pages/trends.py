@@ -1,0 +1,81 @@
+"""Trends: is each monthly measure really changing, or is it the usual ups and downs? For the monthly review."""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from analytics.signals import metric_catalogue
+from pages.charts import theme_lines
+from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.filters import sidebar_filters
+from pages.findings_views import current_insights
+from pages.themes_views import cached_mentions
+from pages.trends_views import (cached_repeat_table, cached_services, cached_spc, default_target,
+                                is_share, monthly_theme_counts, place_text, show_at_a_glance, show_repeat_findings,
+                                show_spc, show_this_month)
+
+ALL_AUDITS = "All audit types"
+
+require_app_entry()
+st.title("Trends")
+st.markdown("**The question:** is each measure really changing, or is this month's figure just the usual ups and "
+            "downs? Statistical process control (SPC) charts separate the two, as NHS England's *Making Data Count* "
+            "does.")
+stop_without_data()
+
+database = current_database()
+filters = sidebar_filters(database)
+settings_text = settings_json()
+st.caption(f"Showing {filters.describe()}")
+show_this_month(current_insights(database, filters), filters)
+
+st.header("Monthly measures")
+metrics = {metric.id: metric for metric in metric_catalogue()}
+repeats = cached_repeat_table(database, settings_text, filters.service, filters.as_of)
+pick_metric, pick_audit, pick_target = st.columns([2, 2, 1])
+metric = metrics[pick_metric.selectbox("Measure", list(metrics), format_func=lambda m: metrics[m].label,
+                                       key="trends_metric")]
+audit_type = None
+if metric.source == "audits":
+    chosen = pick_audit.selectbox("Audit type", [ALL_AUDITS, *sorted(repeats["audit_type"].unique())],
+                                  key="trends_audit_type")
+    audit_type = None if chosen == ALL_AUDITS else chosen
+share = is_share(metric)
+target_box = pick_target.number_input(
+    "Target (%)" if share else "Target", value=default_target(metric, json.loads(settings_text)), min_value=0.0,
+    step=1.0 if share else 0.5, format="%.0f" if share else "%.1f", key=f"trends_target_{metric.id}",
+    help="The standard to judge assurance against (from Settings); clear it for no target")
+target = None if target_box is None else target_box / 100 if share else target_box
+st.caption(metric.description)
+
+services = [filters.service] if filters.service else cached_services(database)
+results = {service: cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
+                               filters.as_of, target) for service in services}
+charted = {service: result for service, result in results.items() if not isinstance(result, str)}
+for service, result in charted.items():
+    where = place_text(service, filters.team, filters.shift)
+    show_spc(result, metric, f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}", target)
+    with st.expander(f"Every measure at {where}, latest month"):
+        show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
+                                        filters.as_of, None) for m in metrics}, metrics)
+for service, result in results.items():
+    if isinstance(result, str) and (not charted or not filters.team):
+        st.info(result)
+
+st.header("Repeat audit findings")
+st.markdown("Audit items failing month after month (below the failing level in a monthly cycle): persistent and "
+            "recurring patterns first, as CQC would expect leaders to have seen them.")
+show_repeat_findings(repeats, filters)
+
+st.header("Complaint and feedback themes over time")
+counts = monthly_theme_counts(cached_mentions(database, settings_text, filters.service, filters.as_of),
+                              filters.team, filters.shift)
+if counts.empty:
+    st.markdown("No complaints or feedback comments with a theme here yet.")
+else:
+    st.plotly_chart(theme_lines(counts, "The biggest themes in complaints and feedback comments, month by month"),
+                    key="trends_themes")
+    st.page_link("pages/themes_page.py", label="More on each theme: where it concentrates, examples, emerging themes",
+                 icon=":material/forum:")

@@ -1,0 +1,265 @@
+"""The parts of the Trends page: SPC charts with their Making Data Count badges, this month's changes,
+repeat audit findings and complaint and feedback themes over time."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from analytics.batches import coverage
+from analytics.findings import percent
+from analytics.insights import Insights
+from analytics.repeat_findings import repeat_table, subject_phrase
+from analytics.scope import Scope, months_back
+from analytics.signals import Metric, spc_chart
+from analytics.spc import MIN_POINTS, SPCResult
+from pages.charts import RULE_WORDS, spc_figure, value_text
+from pages.common import connection_for
+from pages.filters import Filters
+from pages.findings_views import at_place, show_findings, worst_first
+
+# The settings threshold each measure is held to, offered as the chart's target.
+METRIC_TARGETS = {"audit_compliance": "compliance_good", "rota_fill_rate": "fill_rate_good",
+                  "agency_share": "agency_share_concern", "handover_completion": "handover_completion_good",
+                  "feedback_score": "feedback_good_score"}
+Y_TITLES = {"audit_compliance": "Compliance (% of applicable answers met)",
+            "rota_fill_rate": "Fill rate (% of planned hours worked)",
+            "agency_share": "Agency share (% of hours worked)",
+            "handover_completion": "Handovers completed (% of shifts recorded)",
+            "complaints_per_month": "Complaints received in the month",
+            "complaints_per_1000_hours": "Complaints per 1,000 planned hours",
+            "feedback_score": "Mean feedback score (0% worst to 100% best)"}
+HIGH_RULES = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
+ASSURANCE_BADGES = {"consistent_pass": ":blue-badge[✔ Consistently passes target]",
+                    "consistent_fail": ":orange-badge[✖ Consistently fails target]",
+                    "inconsistent": ":gray-badge[≈ Hit and miss against target]"}
+# Persistent patterns are concerns and recurring ones fragile, so they share those statuses' symbols.
+REPEAT_BADGES = {"persistent": ":orange-badge[⚠ Persistent]", "recurring": ":orange-badge[◐ Recurring]",
+                 "isolated": ":gray-badge[○ Isolated]"}
+THEMES_CHARTED = 5
+
+
+def is_share(metric: Metric) -> bool:
+    """Whether the measure is a share or score, shown as a percentage."""
+    return metric.unit in ("share", "score")
+
+
+def place_text(service: str, team: str | None, shift: str | None) -> str:
+    """A place in a title, e.g. 'Oakwood House · Willow Unit · Night shift'."""
+    return " · ".join(part for part in (service, team, f"{shift} shift" if shift else None) if part)
+
+
+@st.cache_data(show_spinner=False)
+def cached_services(database: str) -> list[str]:
+    """Every service any source holds."""
+    return sorted({service for services, _, _ in coverage(connection_for(database)).values() for service in services})
+
+
+@st.cache_data(show_spinner="Drawing the chart...", max_entries=256)
+def cached_spc(database: str, settings_text: str, metric_id: str, service: str, team: str | None, shift: str | None,
+               audit_type: str | None, as_of: date | None, target: float | None) -> SPCResult | str:
+    """The XmR chart of one measure at one place, or a sentence saying why there is none."""
+    try:
+        return spc_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text), metric_id,
+                         service, team, shift, audit_type, target)
+    except ValueError as error:
+        return f"There is {error}."
+
+
+@st.cache_data(show_spinner="Looking for repeat findings...", max_entries=32)
+def cached_repeat_table(database: str, settings_text: str, service: str | None, as_of: date | None) -> pd.DataFrame:
+    """Every audit item's recent cycles and classification, per place."""
+    scope = Scope(None if service is None else (service,), as_of)
+    return repeat_table(connection_for(database), scope, json.loads(settings_text))
+
+
+def default_target(metric: Metric, settings: dict) -> float | None:
+    """The settings' standard for the measure, in the unit the target box uses (percent for shares)."""
+    threshold = settings["thresholds"].get(METRIC_TARGETS.get(metric.id, ""))
+    if threshold is None:
+        return None
+    return round(threshold * 100, 1) if is_share(metric) else float(threshold)
+
+
+def variation_badge(result: SPCResult) -> str:
+    """The Making Data Count variation icon for the latest month, as a labelled badge."""
+    kind = result.latest_variation
+    if kind is None:
+        return ":gray-badge[No value in the latest month]"
+    if not has_limits(result):
+        return ":gray-badge[● Too few months to judge]"
+    if kind == "common_cause":
+        return ":gray-badge[● Common cause — no significant change]"
+    high = result.points["special_cause_type"].iloc[-1] in HIGH_RULES
+    arrow, side = ("▲", "high") if high else ("▼", "low")
+    if kind == "special_cause_improvement":
+        return f":blue-badge[{arrow} Special cause — improving, {side}]"
+    if kind == "special_cause_concern":
+        return f":orange-badge[{arrow} Special cause — concerning, {side}]"
+    return f":violet-badge[{arrow} Special cause — {side}]"
+
+
+def has_limits(result: SPCResult) -> bool:
+    """Whether the chart has process limits: a single month has no moving range to set them from."""
+    return bool(result.points[["lower_limit", "upper_limit"]].iloc[-1].notna().all())
+
+
+def assurance_badge(result: SPCResult) -> str:
+    """The Making Data Count assurance icon as a labelled badge, or nothing without a target or limits."""
+    return ASSURANCE_BADGES.get(result.assurance, "") if has_limits(result) else ""
+
+
+def variation_sentence(result: SPCResult, metric: Metric) -> str:
+    """Why the latest month is, or is not, flagged."""
+    latest = result.points.iloc[-1]
+    month = f"{latest['date']:%b %Y}"
+    if not has_limits(result):
+        return f"{month} is the only month with data here: a chart needs at least two months to set limits."
+    if not latest["special_cause_type"]:
+        return (f"{month} ({value_text(latest['value'], is_share(metric))}) is within the process limits and not part "
+                f"of a run or trend: the usual month-to-month variation, not a change to act on by itself.")
+    better = result.latest_variation == "special_cause_improvement"
+    change = "for the better" if better else "for the worse" if result.latest_variation == "special_cause_concern" \
+        else "in the measure"
+    return (f"Flagged because {month} ({value_text(latest['value'], is_share(metric))}) is "
+            f"{RULE_WORDS[latest['special_cause_type']]}: a real change {change}, not the usual variation.")
+
+
+def assurance_sentence(result: SPCResult, target: float, metric: Metric) -> str:
+    """What the assurance icon means for this target."""
+    shown = value_text(target, is_share(metric))
+    if result.assurance == "consistent_pass":
+        return f"The whole range of usual variation is on the right side of the {shown} target: it will keep being met."
+    if result.assurance == "consistent_fail":
+        return (f"The {shown} target lies outside the process limits: as the work is done now it will not be met "
+                f"without a change to the process.")
+    return f"The {shown} target lies within the process limits: some months will meet it and some will not."
+
+
+def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None) -> None:
+    """One SPC chart with its badges, the sentences behind them and a note when the limits are not yet stable."""
+    badges = " ".join(badge for badge in (variation_badge(result), assurance_badge(result)) if badge)
+    st.markdown(badges)
+    st.markdown(variation_sentence(result, metric)
+                + (f" {assurance_sentence(result, target, metric)}" if target is not None and has_limits(result)
+                   else ""))
+    if result.too_short:
+        months = len(result.points)
+        st.warning(f"Only {months} month{'s' if months > 1 else ''} of data: too few points for stable limits "
+                   f"({MIN_POINTS} are needed). Read the limits as trial limits that will move as months are added.",
+                   icon="⚠️")
+    st.plotly_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target),
+                    key=f"spc_{title}")
+    missing = [note for note in result.warnings if "missing" in note]
+    if missing:
+        st.caption("; ".join(missing))
+
+
+def show_at_a_glance(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> None:
+    """Each measure's latest month and variation badge, one line each, so nothing is missed between charts."""
+    for metric_id, result in results.items():
+        metric = metrics[metric_id]
+        if isinstance(result, str):
+            st.markdown(f"**{metric.label}**: no data here")
+            continue
+        latest = result.points.iloc[-1]
+        st.markdown(f"**{metric.label}**: {value_text(latest['value'], is_share(metric))} in "
+                    f"{latest['date']:%b %Y} {variation_badge(result)}")
+
+
+def show_this_month(insights: Insights, filters: Filters) -> None:
+    """What changed in the latest month (special-cause findings) and what else needs attention (concerns)."""
+    if insights.as_of is None:
+        return
+    place = at_place(insights.findings, filters.team, filters.shift)
+    since = months_back(insights.as_of, 1)
+    changed = worst_first([f for f in place if f.kind == "special_cause" and f.period_end >= since])
+    attention = worst_first([f for f in place if f.status == "concern" and f not in changed])
+    with st.container(border=True):
+        st.subheader(f"This month: {insights.as_of:%B %Y}")
+        left, right = st.columns(2, gap="large")
+        with left:
+            st.markdown("##### What changed")
+            st.caption("Measures whose latest month is a real change, not the usual variation")
+            if changed:
+                show_findings(changed, shown=3)
+            else:
+                st.markdown("No measure shows a real change in its latest month: what moved is the usual variation.")
+        with right:
+            st.markdown("##### What needs attention")
+            st.caption("Other concerns in the findings")
+            if attention:
+                show_findings(attention, shown=3)
+            else:
+                st.markdown("No other concerns in the findings for this selection.")
+
+
+def repeat_rows(table: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:
+    """Failing audit items at the chosen place; with none chosen, service-wide patterns once and the rest per team."""
+    items = table[(table["level"] == "item") & (table["classification"] != "not failing")]
+    has_team, has_shift = items["team"].notna(), items["shift"].notna()
+    if team and shift:
+        chosen = (items["team"] == team) & (items["shift"] == shift)
+    elif team:
+        chosen = (items["team"] == team) & ~has_shift
+    elif shift:
+        chosen = ~has_team & (items["shift"] == shift)
+    else:
+        wide = items["spread"] == "service-wide"
+        chosen = (has_team & ~has_shift & ~wide) | (~has_team & ~has_shift & wide)
+    order = {"persistent": 0, "recurring": 1, "isolated": 2}
+    rows = items[chosen]
+    rows = rows.assign(order=rows["classification"].map(order))
+    return rows.sort_values(["order", "cycles_failed", "subject"], ascending=[True, False, True])
+
+
+def repeat_sentence(row: pd.Series, services: int) -> str:
+    """One failing item in a sentence with its classification badge."""
+    if pd.isna(row["team"]) and pd.isna(row["shift"]):
+        where = f"across the service ({row['teams_with_pattern']} of {row['teams_audited']} teams show the pattern)"
+    else:
+        where = f"on {row['place']}"
+    at = f" at {row['service']}" if services > 1 else ""
+    return (f"{REPEAT_BADGES[row['classification']]} {subject_phrase(row['level'], row['subject'], row['audit_type'])} "
+            f"failed {where}{at} in {row['cycles_failed']} of {row['cycles_audited']} monthly audits "
+            f"({', '.join(row['failing_months'])}); {percent(row['latest_compliance'])} in "
+            f"{row['latest_month']:%b %Y}.")
+
+
+def show_repeat_findings(table: pd.DataFrame, filters: Filters) -> None:
+    """Persistent and recurring failures first, one sentence each; one-off failures behind an expander."""
+    rows = repeat_rows(table, filters.team, filters.shift)
+    patterns = rows[rows["classification"] != "isolated"]
+    isolated = rows[rows["classification"] == "isolated"]
+    services = table["service"].nunique()
+    if patterns.empty:
+        st.markdown("No audit item has failed in more than one recent monthly cycle here.")
+    for _, row in patterns.head(8).iterrows():
+        st.markdown(repeat_sentence(row, services))
+    if len(patterns) > 8:
+        with st.expander(f"{len(patterns) - 8} more recurring or persistent items"):
+            for _, row in patterns.iloc[8:].iterrows():
+                st.markdown(repeat_sentence(row, services))
+    if not isolated.empty:
+        with st.expander(f"{len(isolated)} one-off failures (isolated: failed in one cycle, not yet a pattern)"):
+            for _, row in isolated.iterrows():
+                st.markdown(repeat_sentence(row, services))
+
+
+def monthly_theme_counts(mentions: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:
+    """Mentions per month of the biggest themes at the chosen place, with zero for quiet months."""
+    chosen = mentions
+    if team:
+        chosen = chosen[chosen["team"] == team]
+    if shift:
+        chosen = chosen[chosen["shift"] == shift]
+    if chosen.empty:
+        return pd.DataFrame(columns=["theme", "month", "mentions"])
+    themes = chosen["theme"].value_counts().head(THEMES_CHARTED).index
+    months = pd.date_range(chosen["month"].min(), chosen["month"].max(), freq="MS")
+    counts = chosen[chosen["theme"].isin(themes)].groupby(["theme", "month"]).size()
+    full = counts.reindex(pd.MultiIndex.from_product([themes, months], names=["theme", "month"]), fill_value=0)
+    return full.rename("mentions").reset_index()

@@ -1,0 +1,44 @@
+"""Triangulation: do our audits and rota tell the same story as the people we support and their families?"""
+
+from __future__ import annotations
+
+import json
+
+import streamlit as st
+
+from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.filters import sidebar_filters
+from pages.triangulation_views import CLASS_BADGES, cached_triangulation, show_cards, show_scatter, show_shift_rows
+
+require_app_entry()
+st.title("Triangulation")
+st.markdown("**The question:** do our audits and rota tell the same story as complaints and feedback? Green "
+            "audits beside rising family complaints is the pattern CQC asks about.")
+stop_without_data()
+
+database = current_database()
+filters = sidebar_filters(database)
+settings_text = settings_json()
+st.caption(f"Showing {filters.describe()}")
+table, earlier, recent = cached_triangulation(database, settings_text, filters.service, filters.as_of)
+if filters.team:
+    table = table[table["team"] == filters.team] if not table.empty else table
+if table.empty:
+    st.info("There is nothing to set side by side here yet: triangulation needs audits or rota, and complaints or "
+            "feedback, that name the team.")
+    st.stop()
+
+teams = table[table["shift"].isna()]
+shifts = table[table["shift"].notna() & ((table["shift"] == filters.shift) if filters.shift else True)]
+counts = teams["classification"].value_counts()
+st.markdown(f"**Recent** months are {recent}, set against the **earlier** months, {earlier}. "
+            + " ".join(f"{CLASS_BADGES[c][0]} {counts[c]}" for c in CLASS_BADGES if c in counts))
+
+st.header("Assurance against experience")
+show_scatter(teams, json.loads(settings_text)["thresholds"], recent)
+
+st.header("Team by team")
+show_cards(teams)
+if not shifts.empty:
+    with st.expander(f"Each team's shifts ({len(shifts)})"):
+        show_shift_rows(shifts)

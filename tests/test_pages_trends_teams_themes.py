@@ -1,0 +1,177 @@
+"""Trends, Teams and shifts, Triangulation and Themes through AppTest: demo data, a few rows, an empty store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from analytics.demo import load_demo
+from analytics.store import DB_ENV, connect
+from pages.teams_shifts_views import Cell
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+PAGES = {"pages/trends.py": "Trends", "pages/teams_shifts.py": "Teams and shifts",
+         "pages/triangulation_page.py": "Triangulation", "pages/themes_page.py": "Themes"}
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A store holding the demo data, built once for the module and closed so the app can open it."""
+    folder = tmp_path_factory.mktemp("demo_store")
+    connection = connect(folder / "leadership_insight.duckdb")
+    try:
+        load_demo(connection, folder / "demo")
+    finally:
+        connection.close()
+    return folder / "leadership_insight.duckdb"
+
+
+@pytest.fixture
+def demo(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The app pointed at the demo store."""
+    monkeypatch.setenv(DB_ENV, str(demo_db))
+    yield demo_db
+
+
+def open_page(page: str, **params: str) -> AppTest:
+    """The app after its first run, switched to `page` with the given filters in the URL."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.query_params.update(params)
+    app.run()
+    app.switch_page(page).run()
+    assert_runs(app)
+    return app
+
+
+def assert_runs(app: AppTest) -> None:
+    """No exception on the page."""
+    assert not app.exception, [e.message for e in app.exception]
+
+
+def page_text(app: AppTest) -> str:
+    """Every piece of text on the page."""
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning")
+             for e in getattr(app, kind)]
+    return "\n".join(map(str, parts))
+
+
+def charts(app: AppTest) -> int:
+    """How many Plotly charts the page drew."""
+    return len(app.get("plotly_chart"))
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_guides_a_user_with_an_empty_store(db_path: Path, page: str) -> None:
+    app = open_page(page)
+    assert app.title[0].value == PAGES[page]
+    assert any("No data is loaded yet" in info.value for info in app.info)
+    assert [link.label for link in app.page_link] == ["Home: load the demo data", "Upload your spreadsheets"]
+    assert charts(app) == 0
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_page_runs_on_a_few_rows_of_data(loaded_con: duckdb.DuckDBPyConnection, page: str) -> None:
+    app = open_page(page)
+    assert app.title[0].value == PAGES[page]
+    assert "**The question:**" in page_text(app)
+
+
+def test_trends_shows_this_month_the_spc_charts_repeat_findings_and_themes(demo: Path) -> None:
+    app = open_page("pages/trends.py")
+    text = page_text(app)
+    for expected in ("**The question:**", "This month: October 2026", "What changed", "What needs attention",
+                     "Monthly measures", "Repeat audit findings", "Complaint and feedback themes over time",
+                     "Flagged because", "Special cause — improving, high", "Hit and miss against target",
+                     ":orange-badge[⚠ Persistent]"):
+        assert expected in text, expected
+    assert charts(app) == 3  # audit compliance for each of the two services, and the themes over time
+    assert app.selectbox(key="trends_audit_type").value == "All audit types"
+    assert app.number_input(key="trends_target_audit_compliance").value == 90
+
+
+def test_trends_charts_the_measure_picked_for_a_team_shift_from_the_url(demo: Path) -> None:
+    app = open_page("pages/trends.py", service="Oakwood House", team="Willow Unit", shift="Night")
+    app.selectbox(key="trends_metric").select("agency_share").run()
+    assert_runs(app)
+    text = page_text(app)
+    assert "Special cause — concerning, high" in text
+    assert "Agency share of hours for Willow Unit night shifts" in text  # this month's finding
+    assert "trends_audit_type" not in [box.key for box in app.selectbox]  # the audit type picker is for audits
+    assert "Oakwood House · Willow Unit · Night shift" in text
+
+
+def test_trends_says_when_there_are_too_few_months_for_stable_limits(demo: Path) -> None:
+    app = open_page("pages/trends.py", service="Oakwood House", as_of="2025-12-31")
+    assert any("too few points for stable limits" in warning.value for warning in app.warning)
+
+
+def test_trends_explains_a_measure_with_no_data_at_a_place(demo: Path) -> None:
+    app = open_page("pages/trends.py", service="Oakwood House", team="Beech Unit", shift="Night")
+    app.selectbox(key="trends_metric").select("feedback_score").run()
+    assert_runs(app)
+    assert any("There is no feedback mean score data" in info.value for info in app.info)
+
+
+def test_teams_and_shifts_shows_the_grid_and_the_evidence_behind_a_cell(demo: Path) -> None:
+    app = open_page("pages/teams_shifts.py")
+    assert charts(app) == 2 + 1  # a grid per service, and the chosen cell against the rest of its service
+    app.selectbox(key="teams_cell").set_value(Cell("Oakwood House", "Willow Unit", "Night")).run()
+    assert_runs(app)
+    text = page_text(app)
+    assert "Why Willow Unit · Night shift is judged as it is" in text
+    assert "Flagged because: Willow Unit night shifts at Oakwood House have been worse than the rest" in text
+    assert "**Rota**, agency share of hours: **38%**" in text  # an evidence row, with the rows it rests on
+    assert "Rows: rota: service = 'Oakwood House', team = 'Willow Unit', shift = 'Night'" in text
+
+
+def test_teams_and_shifts_colours_the_grid_by_a_measure(demo: Path) -> None:
+    app = open_page("pages/teams_shifts.py", service="Oakwood House")
+    app.segmented_control(key="teams_measure").set_value("agency_share").run()
+    assert_runs(app)
+    assert "⚠ marks a place a finding flags on this measure" in page_text(app)
+    assert charts(app) == 2
+
+
+def test_teams_and_shifts_starts_at_the_cell_in_the_url(demo: Path) -> None:
+    app = open_page("pages/teams_shifts.py", service="Oakwood House", team="Willow Unit", shift="Night")
+    assert app.selectbox(key="teams_cell").value == Cell("Oakwood House", "Willow Unit", "Night")
+
+
+def test_triangulation_sets_assurance_beside_lived_experience(demo: Path) -> None:
+    app = open_page("pages/triangulation_page.py")
+    text = page_text(app)
+    for expected in ("Assurance against experience", "Team by team", ":orange-badge[▼ Assurance gap]",
+                     ":violet-badge[▲ Experience ahead]", ":blue-badge[● Agree — good]",
+                     "Assurance looks good (scheduled audits averaged 97%", "| Scheduled audits |",
+                     "#### Beech Unit · Oakwood House"):
+        assert expected in text, expected
+    assert charts(app) == 1
+
+
+def test_triangulation_for_one_team(demo: Path) -> None:
+    app = open_page("pages/triangulation_page.py", service="Riverside Homecare", team="Town Team")
+    text = page_text(app)
+    assert "#### Town Team" in text and "complaints rose from 3 to 13" in text
+    assert "Beech Unit" not in text
+
+
+def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(demo: Path) -> None:
+    app = open_page("pages/themes_page.py")
+    text = page_text(app)
+    for expected in ("Emerging themes", "How much, and how it feels", "Month by month",
+                     "Each theme: where it concentrates and what people say", "Flagged because",
+                     "**Concentrated in:**", "> “"):
+        assert expected in text, expected
+    assert charts(app) == 2
+    table = app.dataframe[0].value
+    assert list(table.columns)[:4] == ["Theme", "Mentions", "Complaints", "Comments"]
+    assert table["Mentions"].is_monotonic_decreasing
+
+
+def test_themes_for_one_team_says_what_the_counts_cover(demo: Path) -> None:
+    app = open_page("pages/themes_page.py", service="Oakwood House", team="Beech Unit")
+    assert "Counts, charts and examples are for the chosen team and shift" in page_text(app)
