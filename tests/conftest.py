@@ -1,17 +1,24 @@
-"""Shared fixtures: a throwaway store, and a small hand-made data set loaded into it."""
+"""Shared fixtures: throwaway stores, a small hand-made data set, the demo data, servers and a browser."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
 import pytest
 from openpyxl import Workbook
 
+import served
+from analytics.demo import load_demo
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
+
+if TYPE_CHECKING:
+    from playwright import sync_api
 
 SAMPLE_LOADED_BY = "test.lead@example.org"
 
@@ -121,3 +128,69 @@ def loaded_db_file(tmp_path_factory: pytest.TempPathFactory, sample_spreadsheets
     finally:
         connection.close()
     return path
+
+
+@pytest.fixture(scope="session")
+def pristine_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo data loaded once per session; copy it (demo_db_copy) rather than change it."""
+    folder = tmp_path_factory.mktemp("pristine_demo")
+    connection = connect(folder / "demo.duckdb")
+    try:
+        load_demo(connection, folder / "files")
+    finally:
+        connection.close()
+    return folder / "demo.duckdb"
+
+
+@pytest.fixture(scope="module")
+def demo_db_copy(pristine_demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A module's own copy of the demo store, closed, free to change."""
+    copy = tmp_path_factory.mktemp("demo_copy") / "leadership_insight.duckdb"
+    shutil.copyfile(pristine_demo_db, copy)
+    return copy
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    """Headless Debian Chromium (the browser tests skip, saying why, where it or Playwright is missing)."""
+    playwright_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    if not Path(served.CHROMIUM).exists():
+        pytest.skip("no chromium binary (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=served.CHROMIUM, args=served.CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(browser: sync_api.Browser) -> Iterator[sync_api.Page]:
+    """A fresh tab, sized like a laptop screen."""
+    context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(served.WAIT_MS)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def loaded_server(loaded_db_file: Path) -> Iterator[str]:
+    """A server on a store holding the sample data."""
+    with served.streamlit_server(loaded_db_file) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server on a store with nothing loaded."""
+    with served.streamlit_server(tmp_path_factory.mktemp("browser_empty") / "leadership_insight.duckdb") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def demo_server(demo_db_copy: Path) -> Iterator[str]:
+    """A server on a copy of the demo store."""
+    with served.streamlit_server(demo_db_copy) as url:
+        yield url

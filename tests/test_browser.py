@@ -2,156 +2,24 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from analytics.store import DB_ENV
+from served import (assert_app_navigation, assert_no_exception, open_app_page, screenshot, streamlit_server,
+                    wait_for_script)
+
+if TYPE_CHECKING:
+    from playwright import sync_api
 
 pytestmark = pytest.mark.browser
-
-sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-if not Path(CHROMIUM).exists():
-    pytest.skip("no chromium binary (apt-get install chromium)", allow_module_level=True)
-
-ROOT = Path(__file__).resolve().parent.parent
-SCREENSHOTS = ROOT / "tests" / "screenshots"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-STARTUP_SECONDS = 60
-WAIT_MS = 30_000
-EXCEPTION = '[data-testid="stException"]'
 
 NEW_AUDITS = ("Date,Unit,Audit type,Question,Answer,Audit ref\n"
               "11/03/2026,Willow,Falls,Sensor mats checked,Yes,FALLS-9\n"
               "11/03/2026,Willow,Falls,Call bell in reach,Not met,FALLS-9\n"
               "31/02/2026,Willow,Falls,Bed rails assessed,Yes,FALLS-9\n")
 UNMAPPED_TEAM = "Date,Corridor,Audit type,Question,Answer\n04/03/2026,Blue,Falls,Sensor mats checked,Yes\n"
-
-
-def free_port() -> int:
-    """A TCP port nothing is listening on."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-@contextmanager
-def streamlit_server(database: Path) -> Iterator[str]:
-    """Run `streamlit run app.py` on the given store; yields its address and always stops it."""
-    port = free_port()
-    log = database.parent / "server.log"
-    with log.open("wb") as output:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1"],
-            cwd=ROOT, env={**os.environ, DB_ENV: str(database)}, stdout=output, stderr=subprocess.STDOUT)
-        try:
-            url = f"http://127.0.0.1:{port}"
-            _wait_until_healthy(url, server, log)
-            yield url
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
-
-
-def _wait_until_healthy(url: str, server: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            pytest.fail(f"the server stopped (exit {server.returncode}):\n{log.read_text()}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    pytest.fail(f"the server did not answer within {STARTUP_SECONDS} s:\n{log.read_text()}")
-
-
-@pytest.fixture(scope="module")
-def loaded_server(loaded_db_file: Path) -> Iterator[str]:
-    """A server on a store holding the sample data."""
-    with streamlit_server(loaded_db_file) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def empty_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server on a store with nothing loaded."""
-    with streamlit_server(tmp_path_factory.mktemp("browser_empty") / "leadership_insight.duckdb") as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator["sync_api.Browser"]:
-    """Headless Debian Chromium."""
-    with sync_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@pytest.fixture
-def page(browser: "sync_api.Browser") -> Iterator["sync_api.Page"]:
-    """A fresh tab, sized like a laptop screen."""
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    context.set_default_timeout(WAIT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def open_app_page(page: "sync_api.Page", url: str, expected_text: str) -> None:
-    """Go to a page and wait until the script has run far enough to show `expected_text`."""
-    page.goto(url)
-    page.get_by_text(expected_text, exact=False).first.wait_for()
-    wait_for_script(page)
-
-
-def wait_for_script(page: "sync_api.Page") -> None:
-    """Wait until Streamlit has finished running the page script."""
-    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]')
-    page.wait_for_timeout(500)  # tables and charts paint after the script has finished
-
-
-def screenshot(page: "sync_api.Page", name: str) -> None:
-    """Save the whole page: the app scrolls inside its main panel, so grow the window to fit it first."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    height = page.evaluate("() => document.querySelector('[data-testid=\"stMain\"]').scrollHeight")
-    page.set_viewport_size({"width": 1400, "height": max(900, int(height) + 40)})
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
-
-
-def assert_app_navigation(page: "sync_api.Page") -> None:
-    """The sidebar lists the app's pages, not every module in pages/."""
-    links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
-    assert [link.split("\n")[-1] for link in links] == ["Home", "Overview", "Trends", "Teams and shifts",
-                                                         "Triangulation", "Themes", "Board report", "Upload", "Settings"]
-
-
-def assert_no_exception(page: "sync_api.Page") -> None:
-    """No Streamlit exception box anywhere on the page."""
-    shown = page.locator(EXCEPTION)
-    assert shown.count() == 0, shown.first.inner_text()
 
 
 def test_home_with_data(page: "sync_api.Page", loaded_server: str) -> None:

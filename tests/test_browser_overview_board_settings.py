@@ -7,24 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from analytics.demo import load_demo
-from analytics.store import connect
-from test_browser import (assert_no_exception, browser, open_app_page, page, screenshot,  # noqa: F401 (fixtures)
-                          streamlit_server, wait_for_script)
+from served import assert_no_exception, open_app_page, screenshot, streamlit_server, wait_for_script
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[str]:  # noqa: F811
-    """A server over a store holding the demo data, through which app.py has run once."""
-    folder = tmp_path_factory.mktemp("browser_demo")
-    connection = connect(folder / "leadership_insight.duckdb")
-    try:
-        load_demo(connection, folder / "files")
-    finally:
-        connection.close()
-    with streamlit_server(folder / "leadership_insight.duckdb") as url:
+def warm_demo_server(demo_db_copy: Path, browser) -> Iterator[str]:
+    """A server over a copy of the demo store, through which app.py has run once."""
+    with streamlit_server(demo_db_copy) as url:
         # Until app.py has run once in the process, a visit straight to a page lands on Home.
         first = browser.new_page()
         first.goto(url)
@@ -33,8 +24,8 @@ def demo_server(tmp_path_factory: pytest.TempPathFactory, browser) -> Iterator[s
         yield url
 
 
-def test_overview(page, demo_server: str) -> None:  # noqa: F811
-    open_app_page(page, f"{demo_server}/overview", "The balanced picture")
+def test_overview(page, warm_demo_server: str) -> None:
+    open_app_page(page, f"{warm_demo_server}/overview", "The balanced picture")
     body = page.inner_text("body")
     for expected in ("Is the service as good as its headline figures say?", "Headline figures and what lies beneath",
                      "66 points lower", "Flagged because", "Fragile shifts and teams", "✓ Strong (", "⚠ Concern ("):
@@ -46,8 +37,8 @@ def test_overview(page, demo_server: str) -> None:  # noqa: F811
     screenshot(page, "overview")
 
 
-def test_board_report(page, demo_server: str, tmp_path: Path) -> None:  # noqa: F811
-    open_app_page(page, f"{demo_server}/board_report", "What leaders said versus what the evidence shows")
+def test_board_report(page, warm_demo_server: str, tmp_path: Path) -> None:
+    open_app_page(page, f"{warm_demo_server}/board_report", "What leaders said versus what the evidence shows")
     body = page.inner_text("body")
     for expected in ("Where each key question stands", "Direction of travel since 30/09/2026",
                      "What is strong, and why", "What is qualified, and why", "What is still fragile", "▼ worse"):
@@ -66,8 +57,8 @@ def test_board_report(page, demo_server: str, tmp_path: Path) -> None:  # noqa: 
     screenshot(page, "board_report")
 
 
-def test_settings(page, demo_server: str) -> None:  # noqa: F811
-    open_app_page(page, f"{demo_server}/settings", "Reset to defaults")
+def test_settings(page, warm_demo_server: str) -> None:
+    open_app_page(page, f"{warm_demo_server}/settings", "Reset to defaults")
     page.get_by_role("spinbutton", name="An audit item fails a month below").fill("75")
     page.get_by_role("button", name="Save thresholds").click()
     page.get_by_text("is a share: enter a number between 0 and 1", exact=False).wait_for()

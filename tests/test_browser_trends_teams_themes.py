@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from analytics.demo import load_demo
-from analytics.store import connect
-from test_browser import (assert_no_exception, browser, empty_server, open_app_page, page,  # noqa: F401 (fixtures)
-                          screenshot, streamlit_server, sync_api, wait_for_script)
+from served import assert_no_exception, open_app_page, screenshot, wait_for_script
+
+if TYPE_CHECKING:
+    from playwright import sync_api
 
 pytestmark = pytest.mark.browser
 FIRST_RUN_MS = 120_000
-
-
-@pytest.fixture(scope="module")
-def demo_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A server on a store holding the demo data, built once for the module."""
-    folder = tmp_path_factory.mktemp("browser_demo")
-    database = folder / "leadership_insight.duckdb"
-    connection = connect(database)
-    try:
-        load_demo(connection, folder / "demo")
-    finally:
-        connection.close()
-    with streamlit_server(database) as url:
-        yield url
 
 
 def open_page(page: "sync_api.Page", server: str, path: str, expected_text: str) -> None:

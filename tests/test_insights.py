@@ -7,7 +7,6 @@ import pandas as pd
 import pytest
 
 from analytics.__main__ import main
-from analytics.demo import load_demo
 from analytics.findings import KINDS
 from analytics.insights import run_insights
 from analytics.narrative import record_view
@@ -18,12 +17,8 @@ CLEAN = {("Oakwood House", "Cedar Unit"), ("Riverside Homecare", "North Team")}
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("insights")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, folder / "files")
-    con.close()
-    return folder / "demo.duckdb"
+def demo_db(demo_db_copy):
+    return demo_db_copy
 
 
 @pytest.fixture(scope="module")

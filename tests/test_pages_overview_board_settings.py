@@ -11,7 +11,6 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.demo import load_demo
 from analytics.narrative import leader_views
 from analytics.settings import default_settings, load_settings
 from analytics.store import DB_ENV, connect
@@ -22,15 +21,9 @@ LEADER = {"is_logged_in": True, "email": "registered.manager@example.org", "name
 
 
 @pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the demo data, built once for the module and closed."""
-    folder = tmp_path_factory.mktemp("demo_store")
-    connection = connect(folder / "leadership_insight.duckdb")
-    try:
-        load_demo(connection, folder / "files")
-    finally:
-        connection.close()
-    return folder / "leadership_insight.duckdb"
+def demo_file(demo_db_copy: Path) -> Path:
+    """This module's copy of the demo store."""
+    return demo_db_copy
 
 
 @pytest.fixture

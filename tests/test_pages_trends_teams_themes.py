@@ -9,8 +9,7 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from analytics.demo import load_demo
-from analytics.store import DB_ENV, connect
+from analytics.store import DB_ENV
 from pages.teams_shifts_views import Cell
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
@@ -18,23 +17,11 @@ PAGES = {"pages/trends.py": "Trends", "pages/teams_shifts.py": "Teams and shifts
          "pages/triangulation_page.py": "Triangulation", "pages/themes_page.py": "Themes"}
 
 
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A store holding the demo data, built once for the module and closed so the app can open it."""
-    folder = tmp_path_factory.mktemp("demo_store")
-    connection = connect(folder / "leadership_insight.duckdb")
-    try:
-        load_demo(connection, folder / "demo")
-    finally:
-        connection.close()
-    return folder / "leadership_insight.duckdb"
-
-
 @pytest.fixture
-def demo(demo_db: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def demo(demo_db_copy: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """The app pointed at the demo store."""
-    monkeypatch.setenv(DB_ENV, str(demo_db))
-    yield demo_db
+    monkeypatch.setenv(DB_ENV, str(demo_db_copy))
+    yield demo_db_copy
 
 
 def open_page(page: str, **params: str) -> AppTest:
