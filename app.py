@@ -2,11 +2,15 @@
 
 import streamlit as st
 
-from pages.common import ENTERED_THROUGH_APP
+from analytics.access import LOCAL_USER, ROLE_TITLES
+from pages.access_gate import gate
+from pages.common import ENTERED_THROUGH_APP, get_connection
 
 st.set_page_config(page_title="Leadership Insight", layout="wide")
 st.session_state[ENTERED_THROUGH_APP] = True
-st.navigation([
+# Nothing below runs for someone the gate does not let in: it draws why and stops.
+user = gate(get_connection())
+pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),
     st.Page("pages/trends.py", title="Trends", icon=":material/monitoring:"),
@@ -15,5 +19,13 @@ st.navigation([
     st.Page("pages/themes_page.py", title="Themes", icon=":material/forum:", url_path="themes"),
     st.Page("pages/board_report.py", title="Board report", icon=":material/summarize:"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
-    st.Page("pages/settings_page.py", title="Settings", icon=":material/settings:", url_path="settings"),
-]).run()
+]
+if user.can("change_settings") or user.can("assign_roles") or user.can("view_audit_trail"):
+    pages.append(st.Page("pages/settings_page.py", title="Settings", icon=":material/settings:", url_path="settings"))
+if user.email != LOCAL_USER:
+    with st.sidebar:
+        roles = ", ".join(ROLE_TITLES[r] for r in ROLE_TITLES if r in user.roles)
+        st.caption(f"Signed in as {user.email} ({roles}; "
+                   f"{'all services' if user.services is None else ', '.join(user.services) or 'no services'})")
+        st.button("Sign out", on_click=st.logout, key="sign_out")
+st.navigation(pages).run()

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import duckdb
 
+from .audit_trail import os_user, record
 from .scope import Scope
 
 ROLES = ("quality_lead", "registered_manager", "senior_leader", "administrator")
@@ -63,20 +64,40 @@ def local_user() -> User:
 
 def assign_role(con: duckdb.DuckDBPyConnection, email: str, role: str, services: tuple[str, ...] | None,
                 granted_by: str) -> None:
-    """Give `email` a role, limited to `services` (None for all); replaces an earlier grant of that role."""
+    """Give `email` a role, limited to `services` (None for all); replaces an earlier grant of that role.
+
+    The grant and its line in the audit trail are kept together or not at all."""
     if role not in ROLES:
         raise ValueError(f"role must be one of {', '.join(ROLES)}; got {role!r}")
     if "@" not in email:
         raise ValueError(f"{email!r} is not an email address; roles are given to the address people sign in with")
     cur = con.cursor()
-    cur.execute("DELETE FROM role_assignments WHERE lower(email) = lower(?) AND role = ?", [email, role])
-    cur.execute("INSERT INTO role_assignments VALUES (?, ?, ?, ?, current_timestamp)",
-                [email.strip().lower(), role, None if services is None else list(services), granted_by])
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("DELETE FROM role_assignments WHERE lower(email) = lower(?) AND role = ?", [email.strip(), role])
+        cur.execute("INSERT INTO role_assignments VALUES (?, ?, ?, ?, current_timestamp)",
+                    [email.strip().lower(), role, None if services is None else list(services), granted_by])
+        record(cur, granted_by, "assign_role", {"email": email.strip().lower(), "role": role,
+                                                "services": "all" if services is None else list(services)})
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
 
 
-def revoke_role(con: duckdb.DuckDBPyConnection, email: str, role: str) -> None:
-    """Take a role away from `email`."""
-    con.cursor().execute("DELETE FROM role_assignments WHERE lower(email) = lower(?) AND role = ?", [email, role])
+def revoke_role(con: duckdb.DuckDBPyConnection, email: str, role: str, revoked_by: str | None = None) -> None:
+    """Take a role away from `email`, noting who did in the audit trail (the operating-system user if not said)."""
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        removed = cur.execute("DELETE FROM role_assignments WHERE lower(email) = lower(?) AND role = ? RETURNING 1",
+                              [email.strip(), role]).fetchall()
+        if removed:
+            record(cur, revoked_by or os_user(), "revoke_role", {"email": email.strip().lower(), "role": role})
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
 
 
 def role_assignments(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, tuple[str, ...] | None]]:

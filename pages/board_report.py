@@ -9,6 +9,7 @@ from analytics.key_questions import key_questions
 from analytics.narrative import leader_views
 from analytics.settings import load_settings
 from pages.board_views import show_downloads, show_judgements, show_record_view_form, show_table
+from pages.access_gate import needs_role, page_user
 from pages.common import current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
 from pages.overview_views import cached_insights, markdown_text, stop_without_data, stop_without_evidence
@@ -20,10 +21,22 @@ st.markdown("**For the quarterly board: how does each CQC key question stand, is
 stop_without_data()
 
 database = current_database()
+user = page_user()
+if not (user.can("board_report") or user.can("record_judgement")):
+    st.info(needs_role("board_report", "The board report"), icon=":material/lock:")
+    st.stop()
 filters = sidebar_filters(database, team=False, shift=False)
 services = filters.scope.services
 now = cached_insights(database, services, filters.as_of)
 stop_without_evidence(now)
+if not user.can("board_report"):
+    # A registered manager may not see the board report, but may record their own judgement for the board.
+    st.info(needs_role("board_report", "The board report"), icon=":material/lock:")
+    st.markdown("You can still record your judgement of a key question for the services you look after: it is set "
+                "against the evidence in the board report.")
+    show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
+                          key_questions(load_settings(get_connection())["key_questions"]))
+    st.stop()
 before = cached_insights(database, services, previous_quarter_end(now.as_of))
 pack = build_board_pack(now, before, filters.service, leader_views(get_connection(), services))
 st.caption(f"{pack.scope}: data to {uk_date(pack.as_of)}, compared with {uk_date(pack.before_as_of)}, the end of "
@@ -55,5 +68,6 @@ for finding in findings_of(now, filters.service, "narrative_mismatch"):
     st.warning(markdown_text(f"Flagged because {finding.summary[:1].lower()}{finding.summary[1:]}"), icon="⚠️")
 show_table(pack.leaders.drop(columns="Why"),
            "No leader's judgement recorded yet: record one below to set it against the evidence.")
-show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
-                      key_questions(load_settings(get_connection())["key_questions"]))
+if user.can("record_judgement"):
+    show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
+                          key_questions(load_settings(get_connection())["key_questions"]))

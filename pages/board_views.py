@@ -7,6 +7,7 @@ import streamlit as st
 from pandas.io.formats.style import Styler
 
 from analytics.board_pack import STATUS_LABELS, BoardPack, board_pack_html, board_pack_xlsx
+from analytics.audit_trail import record
 from analytics.narrative import STANCES, record_view
 from pages.common import XLSX_MIME, current_user, data_changed, get_connection
 
@@ -53,10 +54,17 @@ def show_downloads(pack: BoardPack) -> None:
     stem = f"board_report_{pack.scope.lower().replace(' ', '_')}_{pack.as_of:%Y-%m-%d}"
     left, right = st.columns(2)
     left.download_button("Download the board pack (.xlsx)", board_pack_xlsx(pack), file_name=f"{stem}.xlsx",
-                         mime=XLSX_MIME, icon=":material/table_view:", on_click="ignore")
+                         mime=XLSX_MIME, icon=":material/table_view:", on_click=record_export,
+                         args=({"what": "board pack", "format": "xlsx", "scope": pack.scope, "file": f"{stem}.xlsx"},))
     right.download_button("Download the print-ready report (.html)", board_pack_html(pack), file_name=f"{stem}.html",
-                          mime="text/html", icon=":material/print:", on_click="ignore")
+                          mime="text/html", icon=":material/print:", on_click=record_export,
+                          args=({"what": "board pack", "format": "html", "scope": pack.scope, "file": f"{stem}.html"},))
     right.caption("Open it in your browser and print it to PDF: each section starts on a new A4 page.")
+
+
+def record_export(detail: dict) -> None:
+    """Note a download in the audit trail (runs when the button is clicked)."""
+    record(get_connection().cursor(), current_user(), "export", detail)
 
 
 def show_record_view_form(services: list[str], chosen: str | None, questions: list[str]) -> None:

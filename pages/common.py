@@ -108,6 +108,16 @@ def current_user() -> str:
     return os_user()
 
 
+def show_original_text() -> bool:
+    """The sidebar's "Show original text" switch, for roles that may see it; everyone else sees masked text."""
+    user = st.session_state.get("access_user")
+    if user is None or not user.can("see_original_text"):
+        return False
+    return st.sidebar.toggle("Show original text", value=False, key="show_original_text",
+                             help="Complaint summaries and comments are shown with names, phone numbers, addresses "
+                                  "and other personal data masked. Your role may see the original text.")
+
+
 def source_label(name: str) -> str:
     """A source's name as people read it."""
     return SOURCE_LABELS.get(name, name)

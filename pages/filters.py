@@ -11,7 +11,9 @@ from datetime import date
 
 import streamlit as st
 
+from analytics.access import User, scope_for
 from analytics.scope import Scope
+from pages.access_gate import page_user
 from pages.common import get_connection
 
 ALL = "All"
@@ -19,17 +21,28 @@ ALL = "All"
 
 @dataclass(frozen=True)
 class Filters:
-    """What the user chose: a service (None for all), team, shift and the date to judge as of."""
+    """What the user chose: a service (None for all), team, shift and the date to judge as of.
+
+    `services` is what the person may see of that choice (scope_for): None for every service, else a tuple, empty
+    when they asked for a service that is not theirs. Every page's analytics run on it, never on `service`.
+    """
 
     service: str | None
     team: str | None
     shift: str | None
     as_of: date | None
+    services: tuple[str, ...] | None = None
 
     @property
     def scope(self) -> Scope:
-        """The analytics scope for these filters."""
-        return Scope(None if self.service is None else (self.service,), self.as_of)
+        """The analytics scope for these filters, limited to the person's services."""
+        return Scope(self.services, self.as_of)
+
+    def place_services(self, every: list[str]) -> list[str]:
+        """The services to draw one by one: the chosen one, else each of `every` that is in scope."""
+        if self.services is None:
+            return [self.service] if self.service else list(every)
+        return [s for s in every if s in self.services] if self.service is None else list(self.services)
 
     def describe(self) -> str:
         """The filters in words, for captions and exports."""
@@ -55,12 +68,19 @@ def _choices(database: str) -> dict[str, list]:
 
 
 def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> Filters:
-    """Draw the filters in the sidebar, read from and written back to the URL."""
+    """Draw the filters in the sidebar, read from and written back to the URL, limited to the person's services.
+
+    A URL naming a service the person may not see shows nothing of it: the page says so and stops."""
     choices = _choices(database)
     params = st.query_params
+    user = page_user()
+    mine = choices["services"] if user.services is None else [s for s in choices["services"] if s in user.services]
+    wanted = params.get("service")
+    if user.services is not None and (not mine or (wanted is not None and wanted not in mine)):
+        stop_outside_scope(user, wanted)
     with st.sidebar:
         st.subheader("Filters")
-        services = [ALL] + choices["services"]
+        services = [ALL] + mine
         service = _pick("Service", services, params.get("service"), "service")
         places = [p for p in choices["places"] if service == ALL or p[0] == service]
         team_choice = shift_choice = ALL
@@ -80,8 +100,22 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
             params.pop(key, None)
         elif params.get(key) != chosen[key]:
             params[key] = chosen[key]
-    return Filters(None if service == ALL else service, None if team_choice == ALL else team_choice,
-                   None if shift_choice == ALL else shift_choice, as_of)
+    service = None if service == ALL else service
+    allowed = scope_for(user, Scope(None if service is None else (service,), as_of)).services
+    return Filters(service, None if team_choice == ALL else team_choice,
+                   None if shift_choice == ALL else shift_choice, as_of, allowed)
+
+
+def stop_outside_scope(user: User, wanted: str | None) -> None:
+    """Say there is nothing in the person's scope here (without saying whether the service exists) and stop."""
+    if wanted is not None and user.services:
+        st.info(f"There is nothing in your scope here: you may see {', '.join(user.services)} only. Ask an "
+                "administrator if you need another service.", icon=":material/lock:")
+        st.button("Show my services", on_click=lambda: st.query_params.pop("service", None))
+    else:
+        st.info("There is nothing in your scope: you have not been given any services yet. Ask an administrator "
+                "to add the services you look after.", icon=":material/lock:")
+    st.stop()
 
 
 def _pick(label: str, options: list[str], wanted: str | None, key: str) -> str:

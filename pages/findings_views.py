@@ -28,7 +28,7 @@ KIND_WORDS = {
 
 def current_insights(database: str, filters: Filters) -> Insights:
     """Every finding for the chosen service and date (teams and shifts are filtered afterwards), cached."""
-    return cached_insights(database, None if filters.service is None else (filters.service,), filters.as_of)
+    return cached_insights(database, filters.scope.services, filters.as_of)
 
 
 def at_place(findings: list[Finding], team: str | None, shift: str | None) -> list[Finding]:

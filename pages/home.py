@@ -9,6 +9,7 @@ import streamlit as st
 from analytics.demo import load_demo
 from analytics.batches import coverage
 from analytics.store import database_path
+from pages.access_gate import page_user
 from pages.common import (connection_for, current_database, data_changed, get_connection, loaded_batches,
                           loaded_row_counts, require_app_entry, uk_date, uk_datetime)
 
@@ -20,6 +21,15 @@ ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Ro
 def cached_coverage(database: str) -> dict[str, tuple[list[str], date | None, date | None]]:
     """Per source: the services it covers and its first and last date."""
     return coverage(connection_for(database))
+
+
+@st.cache_data(show_spinner=False)
+def scoped_counts(database: str, services: tuple[str, ...]) -> dict[str, int]:
+    """Rows per source in the person's services only."""
+    cur = connection_for(database).cursor()
+    marks = ", ".join("?" for _ in services) or "NULL"
+    return {table: cur.execute(f"SELECT count(*) FROM {table} WHERE service IN ({marks})", list(services)).fetchone()[0]
+            for table in ROW_LABELS}
 
 
 def services_text(services: list[str]) -> str:
@@ -44,14 +54,20 @@ st.markdown(
     "It brings together your audits, complaints, rota and feedback exports so that patterns hidden in "
     "separate spreadsheets become visible.")
 
+user = page_user()
 counts = loaded_row_counts()
-if not any(counts.values()):
+if user.services is not None and any(counts.values()):
+    counts = scoped_counts(current_database(), user.services)
+if not any(loaded_row_counts().values()):
     st.subheader("No data loaded yet")
     st.markdown("Start with the demo data to see what the dashboard shows, or load your own spreadsheets.")
     left, right = st.columns(2)
     with left:
-        st.button("Load the demo data", type="primary", on_click=load_demo_data)
-        st.caption("Or, with the dashboard stopped, run `python -m analytics demo` in the project folder.")
+        if user.can("upload"):
+            st.button("Load the demo data", type="primary", on_click=load_demo_data)
+            st.caption("Or, with the dashboard stopped, run `python -m analytics demo` in the project folder.")
+        else:
+            st.caption("A quality lead or administrator loads the spreadsheets.")
     with right:
         st.page_link("pages/upload.py", label="Upload your spreadsheets", icon=":material/upload_file:")
         st.caption("Audits, complaints logs, rotas and feedback surveys: .xlsx, .xlsm, .xls or .csv.")
@@ -60,12 +76,15 @@ else:
     spans = cached_coverage(current_database())
     for column, (name, count) in zip(st.columns(len(counts)), counts.items()):
         services, first, last = spans[name]
+        if user.services is not None:
+            services = [s for s in services if s in user.services]
         with column, st.container(border=True):
             st.metric(ROW_LABELS[name], f"{count:,}")
             if count:
                 st.caption(f"{services_text(services)}  \n{uk_date(first)} to {uk_date(last)}")
             else:
                 st.caption("Nothing loaded yet")
-    latest = loaded_batches().iloc[0]
-    st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
-    st.page_link("pages/upload.py", label="Upload more spreadsheets", icon=":material/upload_file:")
+    if user.can("upload"):
+        latest = loaded_batches().iloc[0]
+        st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
+        st.page_link("pages/upload.py", label="Upload more spreadsheets", icon=":material/upload_file:")

@@ -10,7 +10,7 @@ import streamlit as st
 
 from analytics.key_questions import KEY_QUESTIONS
 from analytics.settings import default_settings, reset_settings, save_setting
-from pages.common import data_changed, fitted_height, get_connection
+from pages.common import current_user, data_changed, fitted_height, get_connection
 
 WIDGET_PREFIX = "settings|"
 SAVED = "settings_saved"
@@ -219,7 +219,7 @@ def save(values: dict[str, Any], problems: list[str], what: str) -> None:
         return
     con = get_connection()
     for key, value in values.items():
-        save_setting(con, key, value)
+        save_setting(con, key, value, changed_by=current_user())
     data_changed()
     st.success(f"Saved the {what}. Every page now uses them.")
 
@@ -311,7 +311,7 @@ def reset_section() -> None:
     if st.button("Reset to defaults", disabled=not confirmed, icon=":material/restart_alt:"):
         con = get_connection()
         for key in RESET_CHOICES[choice] or (None,):
-            reset_settings(con, key)
+            reset_settings(con, key, changed_by=current_user())
         for key in [k for k in st.session_state if str(k).startswith(WIDGET_PREFIX)]:
             del st.session_state[key]
         st.session_state.pop(f"confirm_reset|{choice}", None)

@@ -20,7 +20,7 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 st.caption(f"Showing {filters.describe()}")
-table = cached_measure_table(database, settings_json(), filters.service, filters.as_of)
+table = cached_measure_table(database, settings_json(), filters.services, filters.as_of)
 findings = current_insights(database, filters).findings
 if table.empty:
     st.info("There are no team or shift figures to compare yet: the grid needs rota, audit, complaint or feedback "

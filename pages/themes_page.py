@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.charts import theme_small_multiples, theme_volume_bars
-from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.common import current_database, require_app_entry, settings_json, show_original_text, stop_without_data
 from pages.filters import sidebar_filters
 from pages.findings_views import at_place as findings_at_place
 from pages.findings_views import current_insights, show_findings, worst_first
@@ -24,8 +24,8 @@ database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
 st.caption(f"Showing {filters.describe()}")
-table = cached_theme_table(database, settings_text, filters.service, filters.as_of)
-mentions = at_place(cached_mentions(database, settings_text, filters.service, filters.as_of), filters.team,
+table = cached_theme_table(database, settings_text, filters.services, filters.as_of)
+mentions = at_place(cached_mentions(database, settings_text, filters.services, filters.as_of), filters.team,
                     filters.shift)
 if table.empty or mentions.empty:
     st.info("There are no complaint summaries or feedback comments to group into themes here yet. Load a "
@@ -62,4 +62,6 @@ st.plotly_chart(theme_small_multiples(monthly_by_source(mentions, shown),
                 key="themes_monthly")
 
 st.header("Each theme: where it concentrates and what people say")
-show_theme_cards(volumes, mentions, whole_service)
+st.caption("Names, phone numbers, addresses and other personal data in what people wrote are masked."
+           if not (original := show_original_text()) else "Showing the original text, personal data included.")
+show_theme_cards(volumes, mentions, whole_service, original)

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.findings import percent
+from analytics.privacy import mask_text
 from analytics.scope import Scope
 from analytics.themes import theme_mentions, theme_table
 from pages.common import connection_for
@@ -19,16 +20,16 @@ EXAMPLE_LENGTH = 140
 
 
 @st.cache_data(show_spinner="Reading complaint and feedback themes...", max_entries=32)
-def cached_mentions(database: str, settings_text: str, service: str | None, as_of: date | None) -> pd.DataFrame:
+def cached_mentions(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
     """Every themed complaint and comment."""
-    scope = Scope(None if service is None else (service,), as_of)
+    scope = Scope(services, as_of)
     return theme_mentions(connection_for(database), scope, json.loads(settings_text))
 
 
 @st.cache_data(show_spinner="Summing up each theme...", max_entries=32)
-def cached_theme_table(database: str, settings_text: str, service: str | None, as_of: date | None) -> pd.DataFrame:
+def cached_theme_table(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
     """One row per theme: volume, sentiment, trend, where it concentrates and examples."""
-    scope = Scope(None if service is None else (service,), as_of)
+    scope = Scope(services, as_of)
     return theme_table(connection_for(database), scope, json.loads(settings_text))
 
 
@@ -80,7 +81,7 @@ def examples(theme: str, mentions: pd.DataFrame, row: pd.Series, whole_service: 
     return (short if len(short) >= 2 else texts.str.slice(0, EXAMPLE_LENGTH)).head(EXAMPLES).tolist()
 
 
-def show_theme_card(row: pd.Series, mentions: pd.DataFrame, whole_service: bool) -> None:
+def show_theme_card(row: pd.Series, mentions: pd.DataFrame, whole_service: bool, original: bool = False) -> None:
     """One theme: how much and how it feels, where it concentrates or is emerging, and what people say."""
     with st.container(border=True):
         st.markdown(f"#### {row['theme']}")
@@ -93,13 +94,16 @@ def show_theme_card(row: pd.Series, mentions: pd.DataFrame, whole_service: bool)
             if isinstance(row[column], str) and row[column]:
                 lines.append(f"**{label}:** {row[column]}")
         st.markdown("  \n".join(lines))
-        quotes = [f"> “{' '.join(text.split())}”" for text in examples(row["theme"], mentions, row, whole_service)]
+        # Personal data masked on screen unless the person's role may see the original and asked to.
+        quotes = [f"> “{' '.join((text if original else mask_text(text)).split())}”"
+                  for text in examples(row["theme"], mentions, row, whole_service)]
         st.markdown("\n>\n".join(quotes))
 
 
-def show_theme_cards(volumes: pd.DataFrame, mentions: pd.DataFrame, whole_service: bool) -> None:
+def show_theme_cards(volumes: pd.DataFrame, mentions: pd.DataFrame, whole_service: bool,
+                     original: bool = False) -> None:
     """The themes as cards, two abreast, the biggest first."""
     columns = st.columns(2)
     for index, (_, row) in enumerate(volumes.iterrows()):
         with columns[index % 2]:
-            show_theme_card(row, mentions, whole_service)
+            show_theme_card(row, mentions, whole_service, original)

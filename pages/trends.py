@@ -33,7 +33,7 @@ show_this_month(current_insights(database, filters), filters)
 
 st.header("Monthly measures")
 metrics = {metric.id: metric for metric in metric_catalogue()}
-repeats = cached_repeat_table(database, settings_text, filters.service, filters.as_of)
+repeats = cached_repeat_table(database, settings_text, filters.services, filters.as_of)
 pick_metric, pick_audit, pick_target = st.columns([2, 2, 1])
 metric = metrics[pick_metric.selectbox("Measure", list(metrics), format_func=lambda m: metrics[m].label,
                                        key="trends_metric")]
@@ -50,7 +50,7 @@ target_box = pick_target.number_input(
 target = None if target_box is None else target_box / 100 if share else target_box
 st.caption(metric.description)
 
-services = [filters.service] if filters.service else cached_services(database)
+services = filters.place_services(cached_services(database))
 results = {service: cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
                                filters.as_of, target) for service in services}
 charted = {service: result for service, result in results.items() if not isinstance(result, str)}
@@ -70,7 +70,7 @@ st.markdown("Audit items failing month after month (below the failing level in a
 show_repeat_findings(repeats, filters)
 
 st.header("Complaint and feedback themes over time")
-counts = monthly_theme_counts(cached_mentions(database, settings_text, filters.service, filters.as_of),
+counts = monthly_theme_counts(cached_mentions(database, settings_text, filters.services, filters.as_of),
                               filters.team, filters.shift)
 if counts.empty:
     st.markdown("No complaints or feedback comments with a theme here yet.")

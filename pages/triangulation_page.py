@@ -20,7 +20,7 @@ database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
 st.caption(f"Showing {filters.describe()}")
-table, earlier, recent = cached_triangulation(database, settings_text, filters.service, filters.as_of)
+table, earlier, recent = cached_triangulation(database, settings_text, filters.services, filters.as_of)
 if filters.team:
     table = table[table["team"] == filters.team] if not table.empty else table
 if table.empty:

@@ -34,11 +34,11 @@ ASSURANCE_STANDARDS = {"audit_compliance": "compliance_good", "fill_rate": "fill
 
 
 @st.cache_data(show_spinner="Setting assurance beside lived experience...", max_entries=32)
-def cached_triangulation(database: str, settings_text: str, service: str | None,
+def cached_triangulation(database: str, settings_text: str, services: tuple[str, ...] | None,
                          as_of: date | None) -> tuple[pd.DataFrame, str, str]:
     """The triangulation table, with the earlier and recent halves' months as labels."""
     con, settings = connection_for(database), json.loads(settings_text)
-    scope = Scope(None if service is None else (service,), as_of)
+    scope = Scope(services, as_of)
     window = triangulation_window(con, scope, settings)
     if window is None:
         return pd.DataFrame(), "", ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from pages.access_gate import require_permission
 from pages.common import loaded_batches, require_app_entry
 from pages.upload_views import show_history, show_upload
 
@@ -11,6 +12,8 @@ require_app_entry()
 st.title("Upload spreadsheets")
 st.markdown("Load exports of your audits, complaints log, rota and feedback surveys. Check how each sheet "
             "will be read, correct any column that was matched wrongly, then load it.")
+# Uploading, correcting mappings and removing batches go together: the same roles may do all three.
+require_permission("upload", "Uploading spreadsheets, correcting column mappings and removing batches")
 
 uploads = st.file_uploader("Spreadsheets to load (.xlsx, .xlsm, .xls or .csv)", type=["xlsx", "xlsm", "xls", "csv"],
                            accept_multiple_files=True, key="uploads")

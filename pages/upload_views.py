@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,10 @@ from analytics.ingest import BatchResult, SheetUpload, load_sheet
 from analytics.mapping import IGNORE, QUESTION_COLUMN, MappingError, SheetPlan, apply_overrides, mapping_table, plan_sheet
 from analytics.readers import FileRefused, RawSheet, read_sheets
 from analytics.sources import SOURCE_NAMES, Source, source_named
-from pages.common import (XLSX_MIME, cell_text, connection_for, current_database, current_user, data_changed,
+from analytics.audit_trail import record
+from analytics.privacy import mask_text
+from pages.access_gate import page_user
+from pages.common import (XLSX_MIME, show_original_text, cell_text, connection_for, current_database, current_user, data_changed,
                           fitted_height, get_connection, source_label, uk_datetime)
 
 PREVIEW_ROWS = 5
@@ -193,11 +197,15 @@ def show_results(file_name: str, results: list[BatchResult]) -> None:
     count = rows["row_number"].nunique()
     st.markdown(f"**{count:,} {'row was' if count == 1 else 'rows were'} not loaded.** Download "
                 f"{'it' if count == 1 else 'them'}, fix the spreadsheet and upload it again.")
+    original = show_original_text()
+    rows = rows if original else masked_rejections(rows)
     shown = [c for c in REJECTION_COLUMNS if c != "sheet" or rows["sheet"].astype(bool).any()]
     st.dataframe(rows[shown].rename(columns=REJECTION_COLUMNS), hide_index=True, width="stretch",
                  height=fitted_height(len(rows)))
+    out_name = f"{Path(file_name).stem}_rows_to_fix.xlsx"
     st.download_button("Download the rows to fix (.xlsx)", rejections_workbook(rows), mime=XLSX_MIME,
-                       file_name=f"{Path(file_name).stem}_rows_to_fix.xlsx", key=f"rejections|{file_name}")
+                       file_name=out_name, key=f"rejections|{file_name}", on_click=record_export,
+                       args=({"what": "rejected rows", "file": out_name, "original_text": original},))
 
 
 def show_history(batches: pd.DataFrame) -> None:
@@ -220,9 +228,11 @@ def show_history(batches: pd.DataFrame) -> None:
     download, removal = st.columns(2)
     with download:
         if batch.rows_rejected:
+            original = show_original_text()
             st.download_button(f"Download its {batch.rows_rejected:,} rejected rows (.xlsx)",
-                               batch_rejections(current_database(), chosen), mime=XLSX_MIME,
-                               file_name=f"batch_{chosen}_rows_to_fix.xlsx")
+                               batch_rejections(current_database(), chosen, original), mime=XLSX_MIME,
+                               file_name=f"batch_{chosen}_rows_to_fix.xlsx", on_click=record_export,
+                               args=({"what": "rejected rows", "batch": chosen, "original_text": original},))
         else:
             st.caption("No rows were rejected from this batch.")
     with removal:
@@ -242,13 +252,34 @@ def history_table(batches: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def batch_rejections(database: str, batch_id: int) -> bytes:
-    """A batch's rejected rows as an .xlsx to fix."""
-    return rejections_workbook(rejections(connection_for(database), batch_id))
+def batch_rejections(database: str, batch_id: int, original: bool = False) -> bytes:
+    """A batch's rejected rows as an .xlsx to fix, personal data masked unless `original`."""
+    rows = rejections(connection_for(database), batch_id)
+    return rejections_workbook(rows if original else masked_rejections(rows))
+
+
+def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with personal data masked in every text cell: summaries, comments, names of staff."""
+    if rows.empty:
+        return rows
+    masked = rows.copy()
+    masked["value"] = [mask_text(v) if isinstance(v, str) else v for v in masked["value"]]
+    masked["row_values"] = [json.dumps({k: mask_text(v) if isinstance(v, str) else v
+                                        for k, v in json.loads(values).items()}, ensure_ascii=False)
+                            if isinstance(values, str) else values for values in masked["row_values"]]
+    return masked
+
+
+def record_export(detail: dict) -> None:
+    """Note a download in the audit trail (runs when the button is clicked)."""
+    record(get_connection().cursor(), current_user(), "export", detail)
 
 
 def remove_chosen_batch(batch_id: int) -> None:
     """Remove a batch (runs before the page redraws, so the history shows the result)."""
+    if not page_user().can("remove_batch"):
+        st.session_state["removal_message"] = (False, "Removing a batch needs the Quality lead or Administrator role.")
+        return
     try:
         removed = remove_batch(get_connection(), batch_id, current_user())
     except UnknownBatch:

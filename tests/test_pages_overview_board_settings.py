@@ -167,7 +167,8 @@ def test_board_report_on_an_empty_store(con: duckdb.DuckDBPyConnection) -> None:
 
 def test_settings_show_every_threshold_with_help(con: duckdb.DuckDBPyConnection) -> None:
     app = open_page(SETTINGS)
-    assert [t.label for t in app.tabs] == ["Thresholds", "Shift names", "CQC key questions", "Other settings"]
+    assert [t.label for t in app.tabs] == ["Thresholds", "Shift names", "CQC key questions", "Other settings",
+                                        "People and roles", "Audit trail"]
     thresholds = [n for n in app.number_input if n.key.startswith("settings|") and n.key != "settings|partial_credit"]
     assert len(thresholds) == len(default_settings()["thresholds"])
     assert all(n.help and "Default:" in n.help for n in thresholds)

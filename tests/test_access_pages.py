@@ -1,0 +1,208 @@
+"""Access as a property of the whole product: the gate, each role's pages, scoping through URLs, downloads, masking."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import pytest
+from streamlit.testing.v1 import AppTest
+
+import pages.access_gate
+from analytics.access import ADMINS_FILE_ENV, assign_role, role_assignments
+from analytics.audit_trail import trail
+from analytics.ingest import ingest_path
+from analytics.store import DB_ENV, connect
+from pages.access_gate import decide, host_name
+from spreadsheets import csv_file
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+OVERVIEW, BOARD, SETTINGS, UPLOAD, THEMES = ("pages/overview.py", "pages/board_report.py", "pages/settings_page.py",
+                                            "pages/upload.py", "pages/themes_page.py")
+AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                 "client_id": "id", "client_secret": "secret",
+                 "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}}
+MANAGER, LEAD, LEADER, ADMIN = ("rm@example.org", "lead@example.org", "ceo@example.org", "admin@example.org")
+OAK, RIVERSIDE = "Oakwood House", "Riverside Homecare"
+
+
+# The decision, from plain values -------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("address, host, ip", [
+    (None, "localhost:8501", "127.0.0.1"), ("localhost", "localhost:8501", None), ("127.0.0.1", "127.0.0.1:8501", None),
+    ("::1", "[::1]:8501", "::1"), (None, None, None)])  # AppTest: no Host header, no client address
+def test_without_sign_in_only_this_machine_gets_in(address, host, ip):
+    assert decide(False, False, address, host, ip).outcome == "local"
+
+
+@pytest.mark.parametrize("address, host, ip", [
+    ("0.0.0.0", "insight.example.org", "10.1.2.3"),  # served to the network
+    (None, "192.168.1.20:8501", "192.168.1.30"),  # unset address, reached from another computer
+    ("0.0.0.0", "localhost:8501", None),  # listening on every interface
+    (None, "localhost:8501", "10.1.2.3"),  # a forged Host header from another computer
+    ("insight.example.org", "insight.example.org", None)])
+def test_without_sign_in_any_other_address_is_refused(address, host, ip):
+    decision = decide(False, False, address, host, ip)
+    assert decision.outcome == "refuse" and "not localhost" in decision.reason
+
+
+def test_with_sign_in_configured_everyone_signs_in_even_on_this_machine():
+    assert decide(True, False, "localhost", "localhost:8501", "127.0.0.1").outcome == "sign_in"
+    assert decide(True, True, "0.0.0.0", "insight.example.org", "10.1.2.3").outcome == "signed_in"
+    assert host_name("[::1]:8501") == "::1" and host_name("LocalHost:80") == "localhost"
+
+
+# The app, person by person -------------------------------------------------------------------------------------
+
+@pytest.fixture
+def store(demo_db_copy: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A copy of the demo store with one person per role; the administrators file names no one."""
+    path = tmp_path / "leadership_insight.duckdb"
+    shutil.copy(demo_db_copy, path)
+    monkeypatch.setenv(DB_ENV, str(path))
+    monkeypatch.setenv(ADMINS_FILE_ENV, str(tmp_path / "administrators.txt"))
+    con = connect(path)
+    assign_role(con, MANAGER, "registered_manager", (OAK,), "setup@example.org")
+    assign_role(con, LEAD, "quality_lead", (OAK,), "setup@example.org")
+    assign_role(con, LEADER, "senior_leader", None, "setup@example.org")
+    assign_role(con, ADMIN, "administrator", None, "setup@example.org")
+    yield con
+    con.close()
+
+
+def signed_in(email: str | None, page: str | None = None, **params: str) -> AppTest:
+    """The app with sign-in configured, as `email` (None: no one signed in), switched to `page`."""
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets.update(AUTH)
+    app.user = {"is_logged_in": False} if email is None else {"is_logged_in": True, "email": email, "name": email}
+    app.query_params.update(params)
+    app.run()
+    if page:
+        app.switch_page(page).run()
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+def text(app: AppTest) -> str:
+    parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
+                                  "success") for e in getattr(app, kind)]
+    return "\n".join(map(str, parts))
+
+
+def shows_no_data(app: AppTest) -> None:
+    assert not app.dataframe and not app.table and not app.get("plotly_chart") and not app.get("metric")
+
+
+def test_served_to_the_network_without_sign_in_shows_no_data(store, monkeypatch):
+    monkeypatch.setattr(pages.access_gate, "request_host", lambda: "insight.example.org")
+    app = AppTest.from_file(APP, default_timeout=120).run()
+    assert not app.exception
+    assert "not showing any data" in text(app) and "secrets.toml" in text(app)
+    shows_no_data(app)
+
+
+def test_sign_in_configured_asks_for_sign_in_first(store):
+    app = signed_in(None)
+    assert [b.label for b in app.button] == ["Sign in"]
+    assert "Sign in with your work account" in text(app)
+    shows_no_data(app)
+
+
+def test_someone_signed_in_with_no_role_is_told_to_ask_an_administrator(store):
+    app = signed_in("stranger@example.org")
+    assert "ask an administrator to give you a role" in text(app).lower()
+    shows_no_data(app)
+    assert [b.label for b in app.button] == ["Sign out"]
+
+
+def test_a_registered_manager_sees_only_their_service(store):
+    app = signed_in(MANAGER, OVERVIEW)
+    assert app.selectbox(key="filter_service").options == ["All", OAK]
+    assert RIVERSIDE not in text(app) and OAK in text(app)
+
+
+def test_a_url_naming_another_service_shows_nothing_of_it(store):
+    for page in (OVERVIEW, "pages/trends.py", "pages/teams_shifts.py", "pages/triangulation_page.py", THEMES):
+        app = signed_in(MANAGER, page, service=RIVERSIDE)
+        assert "nothing in your scope" in text(app), page
+        assert RIVERSIDE not in text(app).replace(f"?service={RIVERSIDE}", "")
+        shows_no_data(app)
+
+
+def test_a_registered_manager_may_record_a_judgement_but_not_see_the_board_report(store):
+    app = signed_in(MANAGER, BOARD)
+    assert "needs the Senior leader or Administrator role" in text(app)
+    assert not app.get("download_button") and not app.table
+    form = app.get("form")[0]
+    assert form.selectbox[0].options == [OAK]
+
+
+def test_a_registered_manager_cannot_upload_or_change_settings(store):
+    app = signed_in(MANAGER, UPLOAD)
+    assert "needs the Quality lead or Administrator role" in text(app)
+    assert not app.get("file_uploader") and not app.dataframe
+    assert settings_out_of_reach(MANAGER)
+
+
+def settings_out_of_reach(email: str) -> bool:
+    """Settings is not in the person's navigation, so the app cannot be switched to it."""
+    app = signed_in(email)
+    with pytest.raises(ValueError, match="Could not find a navigation page"):
+        app.switch_page(SETTINGS)
+    return True
+
+
+def test_a_quality_lead_may_upload_but_not_see_the_board_report(store):
+    app = signed_in(LEAD, UPLOAD)
+    assert app.get("file_uploader") and "needs" not in text(app)
+    board = signed_in(LEAD, BOARD)
+    assert "needs the Senior leader or Administrator role" in text(board)
+    assert not board.get("form") and not board.get("download_button")
+
+
+def test_a_senior_leader_gets_the_board_pack_and_its_download_is_in_the_audit_trail(store):
+    app = signed_in(LEADER, BOARD)
+    assert [b.label for b in app.get("download_button")] == ["Download the board pack (.xlsx)",
+                                                             "Download the print-ready report (.html)"]
+    app.get("download_button")[0].click().run()
+    exports = trail(store, action="export")
+    assert list(exports["who"]) == [LEADER] and "board pack" in exports["detail"].iloc[0]
+    assert "Show original text" not in [t.label for t in app.toggle]  # a senior leader sees masked text only
+    assert settings_out_of_reach(LEADER)
+
+
+def test_an_administrator_gives_and_takes_roles_and_each_change_is_in_the_trail(store):
+    app = signed_in(ADMIN, SETTINGS)
+    assert [t.label for t in app.tabs][-2:] == ["People and roles", "Audit trail"]
+    app.text_input[-1].input("new.manager@example.org")
+    role_box = next(s for s in app.selectbox if s.label == "Role")
+    role_box.select("registered_manager")
+    next(m for m in app.multiselect if m.label == "Services").select(RIVERSIDE)
+    next(b for b in app.button if b.label == "Give this role").click().run()
+    assert not app.exception
+    assert ("new.manager@example.org", "registered_manager", (RIVERSIDE,)) in role_assignments(store)
+    assert any("Gave new.manager@example.org" in s.value for s in app.success)
+    app.selectbox(key="revoke_choice").select(("new.manager@example.org", "registered_manager")).run()
+    app.button(key="revoke_button").click().run()
+    assert ("new.manager@example.org", "registered_manager", (RIVERSIDE,)) not in role_assignments(store)
+    log = trail(store)
+    assert list(log[log["who"] == ADMIN]["action"])[:2] == ["revoke_role", "assign_role"]
+
+
+def test_complaint_text_is_masked_on_screen_by_default(store):
+    latest = store.execute("SELECT max(received_date) FROM complaints").fetchone()[0]
+    day = latest.strftime("%d/%m/%Y")
+    rows = [["Ref", "Date received", "Service", "Unit", "Category", "Summary", "Complainant", "Outcome", "Status"]]
+    rows += [[f"Z-{i}", day, OAK, "Zeta", "Communication", f"Mrs Jane Smith's calls about laundry not returned, "
+              f"ring 07700 900{i:03d}", "Daughter", "", "Open"] for i in range(6)]
+    ingest_path(store, csv_file(Path(store.execute("PRAGMA database_list").fetchone()[2]).parent / "named.csv", rows),
+                loaded_by="setup@example.org")
+    manager = signed_in(MANAGER, THEMES, team="Zeta")
+    shown = text(manager)
+    assert "Jane Smith" not in shown and "07700" not in shown and "[name]" in shown
+    toggle = next(t for t in manager.toggle if t.label == "Show original text")
+    assert toggle.value is False
+    toggle.set_value(True).run()
+    assert "Jane Smith" in text(manager)
