@@ -21,16 +21,35 @@ class UnknownBatch(LookupError):
     """A batch number that is not in the store."""
 
 
-def list_batches(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every batch, newest first, with who loaded it, when, and its row counts."""
-    return con.cursor().execute("""
-        SELECT batch_id, source, file_name, sheet, layout, loaded_at, loaded_by, rows_new, rows_updated,
-               rows_unchanged, rows_rejected, content_hash, stored_path, notes
-        FROM batches ORDER BY batch_id DESC""").df()
+def list_batches(con: duckdb.DuckDBPyConnection, services: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Every batch, newest first, with who loaded it, when, its row counts and the services its rows are for.
+
+    With `services`, only the batches whose rows all belong to those services (a person limited to some
+    services does not learn of other services' files)."""
+    frame = con.cursor().execute(f"""
+        WITH batch_services AS (
+            SELECT batch_id, list(DISTINCT service ORDER BY service) AS services FROM (
+                {" UNION ALL ".join(f"SELECT batch_id, service FROM {name} UNION ALL "
+                                    f"SELECT batch_id, service FROM {name}_superseded" for name in SOURCE_NAMES)})
+            GROUP BY batch_id)
+        SELECT b.batch_id, source, file_name, sheet, layout, loaded_at, loaded_by, rows_new, rows_updated,
+               rows_unchanged, rows_rejected, content_hash, stored_path, notes,
+               coalesce(s.services, []) AS services
+        FROM batches b LEFT JOIN batch_services s USING (batch_id) ORDER BY b.batch_id DESC""").df()
+    if services is None:
+        return frame
+    allowed = set(services)
+    keep = [len(found) > 0 and set(found) <= allowed for found in frame["services"]]
+    return frame[keep].reset_index(drop=True)
 
 
-def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str) -> dict[str, int]:
-    """Remove a batch's rows, bring back the versions it replaced; returns rows removed per table."""
+def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str,
+                 services: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Remove a batch's rows, bring back the versions it replaced; returns rows removed per table.
+
+    With `services`, only a batch whose rows all belong to those services may be removed."""
+    if services is not None and batch_id not in set(list_batches(con, services)["batch_id"]):
+        raise UnknownBatch(f"there is no batch {batch_id} among the batches for your services")
     cur = con.cursor()
     found = cur.execute("SELECT source, content_hash, stored_path, file_name FROM batches WHERE batch_id = ?",
                         [batch_id]).fetchone()

@@ -55,8 +55,8 @@ def _row_counts(database: str) -> dict[str, int]:
 
 
 @st.cache_data(show_spinner=False)
-def _batches(database: str) -> pd.DataFrame:
-    return list_batches(connection_for(database))
+def _batches(database: str, services: tuple[str, ...] | None) -> pd.DataFrame:
+    return list_batches(connection_for(database), services)
 
 
 def loaded_row_counts() -> dict[str, int]:
@@ -64,9 +64,9 @@ def loaded_row_counts() -> dict[str, int]:
     return _row_counts(current_database())
 
 
-def loaded_batches() -> pd.DataFrame:
-    """Every loaded batch, newest first, cached until the data changes."""
-    return _batches(current_database())
+def loaded_batches(services: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """The loaded batches (for `services` only, when given), newest first, cached until the data changes."""
+    return _batches(current_database(), services)
 
 
 def data_changed() -> None:

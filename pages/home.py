@@ -85,6 +85,8 @@ else:
             else:
                 st.caption("Nothing loaded yet")
     if user.can("upload"):
-        latest = loaded_batches().iloc[0]
-        st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
+        batches = loaded_batches(user.services)
+        if not batches.empty:
+            latest = batches.iloc[0]
+            st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
         st.page_link("pages/upload.py", label="Upload more spreadsheets", icon=":material/upload_file:")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.access_gate import require_permission
+from pages.access_gate import page_user, require_permission
 from pages.common import loaded_batches, require_app_entry
 from pages.upload_views import show_history, show_upload
 
@@ -21,4 +21,4 @@ for upload in uploads:
     show_upload(upload)
 
 st.header("Upload history")
-show_history(loaded_batches())
+show_history(loaded_batches(page_user().services))

@@ -281,9 +281,10 @@ def remove_chosen_batch(batch_id: int) -> None:
         st.session_state["removal_message"] = (False, "Removing a batch needs the Quality lead or Administrator role.")
         return
     try:
-        removed = remove_batch(get_connection(), batch_id, current_user())
+        removed = remove_batch(get_connection(), batch_id, current_user(), page_user().services)
     except UnknownBatch:
-        st.session_state["removal_message"] = (False, f"Could not remove batch {batch_id}: it was already removed.")
+        st.session_state["removal_message"] = (False, f"Could not remove batch {batch_id}: it was already removed "
+                                                      "or holds rows of services outside yours.")
     else:
         taken = ", ".join(f"{count:,} rows taken out of {source_label(table)}" for table, count in removed.items())
         st.session_state["removal_message"] = (True, f"Removed batch {batch_id}: {taken}; "

@@ -9,7 +9,7 @@ import analytics.ingest
 from analytics.access import (NotAllowed, assign_role, bootstrap_administrators, local_user, revoke_role,
                               role_assignments, scope_for, user_for)
 from analytics.audit_trail import record, trail
-from analytics.batches import remove_batch
+from analytics.batches import UnknownBatch, list_batches, remove_batch
 from analytics.ingest import ingest_path
 from analytics.insights import run_insights
 from analytics.narrative import record_view
@@ -134,3 +134,18 @@ def test_a_failed_upload_leaves_no_trail(store, tmp_path, monkeypatch):
 def test_scope_limited_to_no_service_selects_nothing():
     assert Scope(services=()).service_filter() == ("FALSE", [])
     assert Scope(services=("A", "B"), as_of=date(2026, 1, 1)).service_filter() == ("service IN (?, ?)", ["A", "B"])
+
+
+def test_batches_are_listed_and_removed_only_within_a_persons_services(store, tmp_path):
+    two_services(store, tmp_path)
+    elm_only = csv_file(tmp_path / "elm.csv", [["Date of audit", "Home", "Unit", "Audit type", "Question", "Answer"],
+                                               ["03/03/2026", "Elm House", "Birch", "Care plan", "Signed", "No"]])
+    [elm] = ingest_path(store, elm_only, loaded_by="lead@example.org")
+    everything = list_batches(store)
+    assert set(map(tuple, everything["services"])) == {("Elm House", "Oak House"), ("Elm House",)}
+    assert list(list_batches(store, ("Elm House",))["batch_id"]) == [elm.batch_id]
+    assert list_batches(store, ("Oak House",)).empty  # the two-service file is not theirs alone
+    mixed = int(everything[everything["file_name"] == "audits.csv"]["batch_id"].iloc[0])
+    with pytest.raises(UnknownBatch, match="among the batches for your services"):
+        remove_batch(store, mixed, "lead@example.org", ("Elm House",))
+    assert remove_batch(store, elm.batch_id, "lead@example.org", ("Elm House",)) == {"audits": 1}
