@@ -9,7 +9,14 @@ from datetime import date
 from pathlib import Path
 
 from .audit_trail import os_user
-from .batches import UnknownBatch, list_batches, rejections, rejections_workbook, remove_batch, row_counts
+from .batches import (
+    UnknownBatch,
+    list_batches,
+    rejections,
+    rejections_workbook,
+    remove_batch,
+    row_counts,
+)
 from .demo import load_demo
 from .ingest import ingest_path
 from .insights import run_insights

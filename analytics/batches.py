@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .audit_trail import record
+from .scope import Scope
 from .sources import SOURCE_NAMES, SOURCES
 
 
@@ -126,15 +127,17 @@ def _saved(workbook: Workbook) -> bytes:
     return buffer.getvalue()
 
 
-def coverage(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[list[str], date | None, date | None]]:
-    """Per source: the services it covers and its first and last date."""
+def coverage(con: duckdb.DuckDBPyConnection,
+             scope: Scope = Scope()) -> dict[str, tuple[list[str], date | None, date | None]]:
+    """Per source: the services it covers and its first and last date, within the scope's services."""
     cur = con.cursor()
+    services, values = scope.service_filter()
     found = {}
     for source in SOURCES.values():
         date_column = next(f.name for f in source.fields if f.kind == "date")
         found[source.name] = cur.execute(
             f"SELECT coalesce(list(DISTINCT service ORDER BY service), []), min({date_column}), "
-            f"max({date_column}) FROM {source.name}").fetchone()
+            f"max({date_column}) FROM {source.name} WHERE {services}", values).fetchone()
     return found
 
 

@@ -15,9 +15,23 @@ from .mapping import SheetPlan
 from .readers import RawSheet
 from .sources import Source, source_named
 from .store import data_columns
-from .values import (Coded, clean_prose, clean_text, detect_rating_scale, distinct_values, normalise_shift,
-                     numeric_date_order, parse_answer, parse_audit_kind, parse_column, parse_date, parse_flag,
-                     parse_number, parse_rating, shift_lookup)
+from .values import (
+    Coded,
+    clean_prose,
+    clean_text,
+    detect_rating_scale,
+    distinct_values,
+    normalise_shift,
+    numeric_date_order,
+    parse_answer,
+    parse_audit_kind,
+    parse_column,
+    parse_date,
+    parse_flag,
+    parse_number,
+    parse_rating,
+    shift_lookup,
+)
 
 _ROW = "_row"
 _ORIGIN = "_origin"  # the position of the source row in the sheet, before a wide layout is unpivoted

@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import date, datetime, time
 import json
 from dataclasses import dataclass, field
+from datetime import date, datetime, time
 
 import duckdb
 import pandas as pd
 
 from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
-from .values import Unreadable, detect_rating_scale, distinct_values, parse_answer, parse_rating
+from .values import (
+    Unreadable,
+    detect_rating_scale,
+    distinct_values,
+    parse_answer,
+    parse_rating,
+)
 
 IGNORE = "ignore"
 QUESTION_COLUMN = "question_column"  # a wide layout's question column, not the feedback field "question"

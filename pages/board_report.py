@@ -4,15 +4,30 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.board_pack import build_board_pack, findings_of, previous_quarter_end, register_of
+from analytics.board_pack import (
+    build_board_pack,
+    findings_of,
+    previous_quarter_end,
+    register_of,
+)
 from analytics.key_questions import key_questions
 from analytics.narrative import leader_views
 from analytics.settings import load_settings
-from pages.board_views import show_downloads, show_judgements, show_record_view_form, show_table
 from pages.access_gate import needs_role, page_user
+from pages.board_views import (
+    show_downloads,
+    show_judgements,
+    show_record_view_form,
+    show_table,
+)
 from pages.common import current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
-from pages.overview_views import cached_insights, markdown_text, stop_without_data, stop_without_evidence
+from pages.overview_views import (
+    cached_insights,
+    markdown_text,
+    stop_without_data,
+    stop_without_evidence,
+)
 
 require_app_entry()
 st.title("Board report")

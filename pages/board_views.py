@@ -6,8 +6,13 @@ import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
 
-from analytics.board_pack import STATUS_LABELS, BoardPack, board_pack_html, board_pack_xlsx
 from analytics.audit_trail import record
+from analytics.board_pack import (
+    STATUS_LABELS,
+    BoardPack,
+    board_pack_html,
+    board_pack_xlsx,
+)
 from analytics.narrative import STANCES, record_view
 from pages.common import XLSX_MIME, current_user, data_changed, get_connection
 

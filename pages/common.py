@@ -10,10 +10,10 @@ import pandas as pd
 import streamlit as st
 
 from analytics.audit_trail import os_user
+from analytics.batches import list_batches, row_counts
 from analytics.insights import Insights, run_insights
 from analytics.scope import Scope
 from analytics.settings import load_settings
-from analytics.batches import list_batches, row_counts
 from analytics.store import connect, database_path
 
 ENTERED_THROUGH_APP = "entered_through_app"

@@ -6,21 +6,32 @@ from datetime import date
 
 import streamlit as st
 
-from analytics.demo import load_demo
 from analytics.batches import coverage
+from analytics.demo import load_demo
+from analytics.scope import Scope
 from analytics.store import database_path
 from pages.access_gate import page_user
-from pages.common import (connection_for, current_database, data_changed, get_connection, loaded_batches,
-                          loaded_row_counts, require_app_entry, uk_date, uk_datetime)
+from pages.common import (
+    connection_for,
+    current_database,
+    data_changed,
+    get_connection,
+    loaded_batches,
+    loaded_row_counts,
+    require_app_entry,
+    uk_date,
+    uk_datetime,
+)
 
 ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Rota lines",
               "feedback": "Feedback answers"}
 
 
 @st.cache_data(show_spinner=False)
-def cached_coverage(database: str) -> dict[str, tuple[list[str], date | None, date | None]]:
+def cached_coverage(database: str, services: tuple[str, ...] | None) -> dict[str, tuple[list[str], date | None,
+                                                                                     date | None]]:
     """Per source: the services it covers and its first and last date."""
-    return coverage(connection_for(database))
+    return coverage(connection_for(database), Scope(services))
 
 
 @st.cache_data(show_spinner=False)
@@ -73,11 +84,9 @@ if not any(loaded_row_counts().values()):
         st.caption("Audits, complaints logs, rotas and feedback surveys: .xlsx, .xlsm, .xls or .csv.")
 else:
     st.subheader("What is loaded")
-    spans = cached_coverage(current_database())
+    spans = cached_coverage(current_database(), user.services)
     for column, (name, count) in zip(st.columns(len(counts)), counts.items()):
         services, first, last = spans[name]
-        if user.services is not None:
-            services = [s for s in services if s in user.services]
         with column, st.container(border=True):
             st.metric(ROW_LABELS[name], f"{count:,}")
             if count:

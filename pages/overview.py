@@ -8,8 +8,16 @@ from analytics.board_pack import GROUPS, balanced_picture, findings_of
 from analytics.settings import load_settings
 from pages.common import current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
-from pages.overview_views import (cached_headline_pairs, cached_insights, show_counts, show_fragile_places, show_group,
-                                  show_headlines, stop_without_data, stop_without_evidence)
+from pages.overview_views import (
+    cached_headline_pairs,
+    cached_insights,
+    show_counts,
+    show_fragile_places,
+    show_group,
+    show_headlines,
+    stop_without_data,
+    stop_without_evidence,
+)
 
 require_app_entry()
 st.title("Overview")

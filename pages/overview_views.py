@@ -9,7 +9,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from analytics.board_pack import CONFIDENCE_LABELS, GROUPS, STATUS_LABELS, evidence_frame, figure_text, place_name
+from analytics.board_pack import (
+    CONFIDENCE_LABELS,
+    GROUPS,
+    STATUS_LABELS,
+    evidence_frame,
+    figure_text,
+    place_name,
+)
 from analytics.findings import Finding, percent
 from analytics.insights import Insights, run_insights
 from analytics.masked import headline_pairs

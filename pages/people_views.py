@@ -7,7 +7,13 @@ import json
 import pandas as pd
 import streamlit as st
 
-from analytics.access import ROLE_TITLES, ROLES, assign_role, revoke_role, role_assignments
+from analytics.access import (
+    ROLE_TITLES,
+    ROLES,
+    assign_role,
+    revoke_role,
+    role_assignments,
+)
 from analytics.audit_trail import record, trail
 from pages.common import current_user, fitted_height, get_connection, uk_datetime
 

@@ -7,11 +7,16 @@ import streamlit as st
 
 from analytics.settings import load_settings
 from pages.access_gate import needs_role, page_user
-from pages.common import get_connection, require_app_entry
+from pages.common import current_database, get_connection, require_app_entry
 from pages.filters import _choices
-from pages.common import current_database
 from pages.people_views import audit_trail_tab, people_and_roles
-from pages.settings_views import other_form, reset_section, rules_form, shifts_form, thresholds_form
+from pages.settings_views import (
+    other_form,
+    reset_section,
+    rules_form,
+    shifts_form,
+    thresholds_form,
+)
 
 require_app_entry()
 st.title("Settings")

@@ -4,12 +4,28 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.common import (
+    current_database,
+    require_app_entry,
+    settings_json,
+    stop_without_data,
+)
 from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
-from pages.teams_shifts_views import (FLAG, LATEST_MONTHS, OVERALL, Cell, cached_measure_table, cell_choices,
-                                      cell_label, grid_places, judgement_figure, measure_figure, measure_label,
-                                      show_cell)
+from pages.teams_shifts_views import (
+    FLAG,
+    LATEST_MONTHS,
+    OVERALL,
+    Cell,
+    cached_measure_table,
+    cell_choices,
+    cell_label,
+    grid_places,
+    judgement_figure,
+    measure_figure,
+    measure_label,
+    show_cell,
+)
 
 require_app_entry()
 st.title("Teams and shifts")

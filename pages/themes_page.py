@@ -5,12 +5,25 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.charts import theme_small_multiples, theme_volume_bars
-from pages.common import current_database, require_app_entry, settings_json, show_original_text, stop_without_data
+from pages.common import (
+    current_database,
+    require_app_entry,
+    settings_json,
+    show_original_text,
+    stop_without_data,
+)
 from pages.filters import sidebar_filters
 from pages.findings_views import at_place as findings_at_place
 from pages.findings_views import current_insights, show_findings, worst_first
-from pages.themes_views import (at_place, cached_mentions, cached_theme_table, monthly_by_source, show_theme_cards,
-                                summary_table, theme_volumes)
+from pages.themes_views import (
+    at_place,
+    cached_mentions,
+    cached_theme_table,
+    monthly_by_source,
+    show_theme_cards,
+    summary_table,
+    theme_volumes,
+)
 
 THEMES_CHARTED = 6
 

@@ -8,13 +8,28 @@ import streamlit as st
 
 from analytics.signals import metric_catalogue
 from pages.charts import theme_lines
-from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.common import (
+    current_database,
+    require_app_entry,
+    settings_json,
+    stop_without_data,
+)
 from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
 from pages.themes_views import cached_mentions
-from pages.trends_views import (cached_repeat_table, cached_services, cached_spc, default_target,
-                                is_share, monthly_theme_counts, place_text, show_at_a_glance, show_repeat_findings,
-                                show_spc, show_this_month)
+from pages.trends_views import (
+    cached_repeat_table,
+    cached_services,
+    cached_spc,
+    default_target,
+    is_share,
+    monthly_theme_counts,
+    place_text,
+    show_at_a_glance,
+    show_repeat_findings,
+    show_spc,
+    show_this_month,
+)
 
 ALL_AUDITS = "All audit types"
 

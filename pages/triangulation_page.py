@@ -6,9 +6,20 @@ import json
 
 import streamlit as st
 
-from pages.common import current_database, require_app_entry, settings_json, stop_without_data
+from pages.common import (
+    current_database,
+    require_app_entry,
+    settings_json,
+    stop_without_data,
+)
 from pages.filters import sidebar_filters
-from pages.triangulation_views import CLASS_BADGES, cached_triangulation, show_cards, show_scatter, show_shift_rows
+from pages.triangulation_views import (
+    CLASS_BADGES,
+    cached_triangulation,
+    show_cards,
+    show_scatter,
+    show_shift_rows,
+)
 
 require_app_entry()
 st.title("Triangulation")

@@ -10,16 +10,40 @@ import pandas as pd
 import streamlit as st
 from streamlit.runtime.uploaded_file_manager import UploadedFile
 
-from analytics.batches import UnknownBatch, rejections, rejections_workbook, remove_batch
+from analytics.audit_trail import record
+from analytics.batches import (
+    UnknownBatch,
+    rejections,
+    rejections_workbook,
+    remove_batch,
+)
 from analytics.ingest import BatchResult, SheetUpload, load_sheet
-from analytics.mapping import IGNORE, QUESTION_COLUMN, MappingError, SheetPlan, apply_overrides, mapping_table, plan_sheet
+from analytics.mapping import (
+    IGNORE,
+    QUESTION_COLUMN,
+    MappingError,
+    SheetPlan,
+    apply_overrides,
+    mapping_table,
+    plan_sheet,
+)
+from analytics.privacy import mask_text
 from analytics.readers import FileRefused, RawSheet, read_sheets
 from analytics.sources import SOURCE_NAMES, Source, source_named
-from analytics.audit_trail import record
-from analytics.privacy import mask_text
 from pages.access_gate import page_user
-from pages.common import (XLSX_MIME, show_original_text, cell_text, connection_for, current_database, current_user, data_changed,
-                          fitted_height, get_connection, source_label, uk_datetime)
+from pages.common import (
+    XLSX_MIME,
+    cell_text,
+    connection_for,
+    current_database,
+    current_user,
+    data_changed,
+    fitted_height,
+    get_connection,
+    show_original_text,
+    source_label,
+    uk_datetime,
+)
 
 PREVIEW_ROWS = 5
 REJECTION_COLUMNS = {"sheet": "Sheet", "row_number": "Row in file", "column_name": "Column", "value": "Value",

@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 import duckdb
 import pandas as pd
 import pytest
+import served
 from openpyxl import Workbook
 
-import served
 from analytics.demo import load_demo
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect

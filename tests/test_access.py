@@ -4,10 +4,19 @@ import json
 from datetime import date
 
 import pytest
+from spreadsheets import AUDIT_HEADER, csv_file
 
 import analytics.ingest
-from analytics.access import (NotAllowed, assign_role, bootstrap_administrators, local_user, revoke_role,
-                              role_assignments, scope_for, user_for)
+from analytics.access import (
+    NotAllowed,
+    assign_role,
+    bootstrap_administrators,
+    local_user,
+    revoke_role,
+    role_assignments,
+    scope_for,
+    user_for,
+)
 from analytics.audit_trail import record, trail
 from analytics.batches import UnknownBatch, list_batches, remove_batch
 from analytics.ingest import ingest_path
@@ -16,7 +25,6 @@ from analytics.narrative import record_view
 from analytics.scope import Scope
 from analytics.settings import reset_settings, save_setting
 from analytics.store import connect
-from spreadsheets import AUDIT_HEADER, csv_file
 
 
 @pytest.fixture

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+from spreadsheets import csv_file
 from streamlit.testing.v1 import AppTest
 
 import pages.access_gate
@@ -16,7 +17,6 @@ from analytics.audit_trail import trail
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
 from pages.access_gate import decide, host_name
-from spreadsheets import csv_file
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVERVIEW, BOARD, SETTINGS, UPLOAD, THEMES = ("pages/overview.py", "pages/board_report.py", "pages/settings_page.py",

@@ -9,9 +9,22 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from analytics.board_pack import (BETTER, NOT_COMPARABLE, SAME, WORSE, balanced_picture, board_pack_html,
-                                  board_pack_xlsx, build_board_pack, direction, direction_of_travel, evidence_frame,
-                                  figure_text, leaders_versus_evidence, previous_quarter_end)
+from analytics.board_pack import (
+    BETTER,
+    NOT_COMPARABLE,
+    SAME,
+    WORSE,
+    balanced_picture,
+    board_pack_html,
+    board_pack_xlsx,
+    build_board_pack,
+    direction,
+    direction_of_travel,
+    evidence_frame,
+    figure_text,
+    leaders_versus_evidence,
+    previous_quarter_end,
+)
 from analytics.findings import Evidence, Finding
 from analytics.insights import Insights
 

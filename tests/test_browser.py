@@ -6,9 +6,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
-
-from served import (assert_app_navigation, assert_no_exception, open_app_page, screenshot, streamlit_server,
-                    wait_for_script)
+from served import (
+    assert_app_navigation,
+    assert_no_exception,
+    open_app_page,
+    screenshot,
+    streamlit_server,
+    wait_for_script,
+)
 
 if TYPE_CHECKING:
     from playwright import sync_api

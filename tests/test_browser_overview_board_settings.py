@@ -6,8 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from served import assert_no_exception, open_app_page, screenshot, streamlit_server, wait_for_script
+from served import (
+    assert_no_exception,
+    open_app_page,
+    screenshot,
+    streamlit_server,
+    wait_for_script,
+)
 
 pytestmark = pytest.mark.browser
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
-
 from served import assert_no_exception, open_app_page, screenshot, wait_for_script
 
 if TYPE_CHECKING:

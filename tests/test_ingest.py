@@ -7,15 +7,21 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
+from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, audit_rows, csv_file, xlsx
 
 import analytics.ingest
 from analytics.__main__ import main
-from analytics.batches import list_batches, rejections, rejections_workbook, remove_batch, row_counts
+from analytics.batches import (
+    list_batches,
+    rejections,
+    rejections_workbook,
+    remove_batch,
+    row_counts,
+)
 from analytics.ingest import ingest_bytes, ingest_path
 from analytics.mapping import MappingError
 from analytics.readers import FileRefused
 from analytics.store import connect, uploads_dir
-from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, audit_rows, csv_file, xlsx
 
 
 @pytest.fixture

@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.privacy import PLACEHOLDERS, Match, find_personal_data, mask_series, mask_text, strip_placeholders
+from analytics.privacy import (
+    PLACEHOLDERS,
+    Match,
+    find_personal_data,
+    mask_series,
+    mask_text,
+    strip_placeholders,
+)
 
 REAL_FFT = Path("/work/shared/real-data/nhs-fft-comments-trust-a.csv")
 

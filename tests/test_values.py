@@ -6,9 +6,22 @@ import pandas as pd
 import pytest
 
 from analytics.settings import default_settings
-from analytics.values import (Unreadable, clean_text, detect_rating_scale, is_blank, normalise_shift, numeric_date_order, parse_answer,
-                              parse_audit_kind, parse_column, parse_date, parse_flag, parse_number, parse_rating,
-                              shift_lookup)
+from analytics.values import (
+    Unreadable,
+    clean_text,
+    detect_rating_scale,
+    is_blank,
+    normalise_shift,
+    numeric_date_order,
+    parse_answer,
+    parse_audit_kind,
+    parse_column,
+    parse_date,
+    parse_flag,
+    parse_number,
+    parse_rating,
+    shift_lookup,
+)
 
 
 @pytest.mark.parametrize("value, expected", [
