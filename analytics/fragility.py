@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .compliance import audit_compliance
@@ -90,14 +91,17 @@ def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[s
         return pd.DataFrame(columns=TABLE_COLUMNS)
     lookback = settings["thresholds"].get("fragility_lookback_months", DEFAULT_LOOKBACK_MONTHS)
     start = months_back(end, lookback - 1)
-    parts = pd.concat([_rota_parts(con, scope, start, end), _audit_parts(con, scope, settings, start, end),
+    rota = _rota_months(con, scope, start, end)  # one pass over the rota for its measures and planned hours
+    parts = pd.concat([_rota_parts_of(rota), _audit_parts(con, scope, settings, start, end),
                        _feedback_parts(con, scope, start, end)], ignore_index=True)
     complaints = _complaint_counts(con, scope, start, end)
-    hours = _planned_hours(con, scope, start, end)
+    hours = _hours_of(rota)
+    # The complaint rates are measures like the others: compared in the same grouping.
+    compared = pd.concat([frame for frame in (parts, _complaint_rate_parts(complaints, hours)) if not frame.empty],
+                         ignore_index=True) if not (parts.empty and hours.empty) else parts
     frames = []
     for keys in LEVELS:
-        frames.append(_compare(parts, keys))
-        frames.append(_compare(_complaint_rate_parts(complaints, hours), keys))
+        frames.append(_compare(compared, keys))
         frames.append(_complaints_per_month(complaints, hours, parts, keys, start, end))
     frames = [frame for frame in frames if not frame.empty]
     if not frames:
@@ -134,10 +138,12 @@ def _as_months(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _rota_parts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+def _rota_months(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
+    """The rota's sums per month, service, team and shift (`hours`: the positive planned hours)."""
     services, values = scope.service_filter()
     rota = con.cursor().execute(f"""
         SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, count(*) AS rows,
+               sum(planned_hours) FILTER (WHERE planned_hours > 0) AS hours,
                sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
                sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
                sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
@@ -148,9 +154,18 @@ def _rota_parts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: 
                count(handover_completed) AS handover_rows
         FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [start, end, *values]).df()
+    return clean_places(_as_months(rota)) if not rota.empty else rota
+
+
+def _hours_of(rota: pd.DataFrame) -> pd.DataFrame:
+    """`_planned_hours` from the rota's monthly sums."""
+    return rota.loc[rota["hours"].notna(), ["month", "service", "team", "shift", "hours"]] if not rota.empty else rota
+
+
+def _rota_parts_of(rota: pd.DataFrame) -> pd.DataFrame:
+    """Fill rate, agency share and handover completion parts from the rota's monthly sums."""
     if rota.empty:
         return pd.DataFrame()
-    rota = clean_places(_as_months(rota))
     # A service's fill rate is in hours where its rota records hours, else in staff numbers.
     in_hours = rota.groupby("service")["fill_planned_hours"].transform("sum") > 0
     fill_num = rota["filled_hours"].where(in_hours, rota["filled_staff"])
@@ -198,15 +213,6 @@ def _complaint_counts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date,
         FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [start, end, *values]).df()
     return clean_places(_as_months(counts)) if not counts.empty else counts
-
-
-def _planned_hours(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    hours = con.cursor().execute(f"""
-        SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, sum(planned_hours) AS hours
-        FROM rota WHERE planned_hours > 0 AND rota_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [start, end, *values]).df()
-    return clean_places(_as_months(hours)) if not hours.empty else hours
 
 
 def _complaint_rate_parts(complaints: pd.DataFrame, hours: pd.DataFrame) -> pd.DataFrame:
@@ -258,10 +264,10 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
     groups = groups[groups["den"] > 0]
     if groups.empty:
         return pd.DataFrame()
-    totals = groups.groupby(["month", "service", "measure"], as_index=False)[["num", "den", "count"]].sum()
-    table = groups.merge(totals, on=["month", "service", "measure"], suffixes=("", "_all"))
+    totals = groups.groupby(["month", "service", "measure"])[["num", "den", "count"]].transform("sum")
+    table = groups.join(totals.add_suffix("_all"))
     rest_den = table["den_all"] - table["den"]
-    scale = table["measure"].map(lambda name: MEASURES[name].scale)
+    scale = table["measure"].map({name: measure.scale for name, measure in MEASURES.items()}).astype(float)
     table["value"] = scale * table["num"] / table["den"]
     table["rest_of_service"] = (scale * (table["num_all"] - table["num"]) / rest_den).where(rest_den > 0)
     table["denominator"] = table["den"] if with_denominator else math.nan
@@ -274,19 +280,6 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
 
 # --- from monthly comparisons to signals and findings -------------------------------------------------
 
-def _is_worse(measure: Measure, value: float, rest: float, count: float, rest_count: float,
-              thresholds: dict[str, Any]) -> bool:
-    """Whether one month's figure is worse than the rest of the service by the settings' margin."""
-    if pd.isna(value) or pd.isna(rest):
-        return False
-    if measure.source == "complaints":
-        return count >= thresholds["min_complaints"] and value >= thresholds["complaint_rate_ratio"] * rest
-    if measure.source == "feedback" and min(count, rest_count) < thresholds["min_feedback_responses"]:
-        return False
-    gap = value - rest if measure.higher_is_worse else rest - value
-    return gap >= thresholds["fragility_gap"] - 1e-9
-
-
 def _gap(measure: Measure, value: float, rest: float) -> float:
     if measure.source == "complaints":
         return math.inf if rest == 0 else value / rest
@@ -295,25 +288,49 @@ def _gap(measure: Measure, value: float, rest: float) -> float:
 
 def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
     """Every place and measure worse than the rest in at least the minimum run of months up to the latest."""
-    latest = table.groupby(["service", "measure"])["month"].max()
+    if table.empty:
+        return []
+    keys = ["service", "measure", "team", "shift"]
+    index = pd.Series([month.year * 12 + month.month for month in table["month"]], index=table.index)
+    latest = index.groupby([table["service"], table["measure"]]).transform("max")
+    worse = _worse(table, thresholds)
+    # The run of months up to the latest in which the place was worse: the worse months that are the
+    # latest, the one before it, and so on without a gap (a month not worse, or missing, ends the run).
+    back = (latest - index)[worse]
+    frame = table.loc[worse, keys].assign(back=back)
+    rank = frame.sort_values("back").groupby(keys, dropna=False, sort=False).cumcount()
+    in_run = back == rank.reindex(back.index)
+    runs = table.loc[in_run[in_run].index]
     signals = []
-    for (service, measure_name, team, shift), series in table.groupby(
-            ["service", "measure", "team", "shift"], dropna=False, sort=True):
-        measure = MEASURES[measure_name]
-        by_month = {row.month: row for row in series.itertuples()}
-        run, month = [], latest[(service, measure_name)]
-        while month in by_month and _is_worse(measure, by_month[month].value, by_month[month].rest_of_service,
-                                              by_month[month].count, by_month[month].rest_count, thresholds):
-            run.append(by_month[month])
-            month = months_back(month, 1)
+    for (service, measure_name, team, shift), run in runs.groupby(keys, dropna=False, sort=True):
         if len(run) < thresholds["fragility_min_periods"]:
             continue
-        run.reverse()
-        value = sum(r.value for r in run) / len(run)
-        rest = sum(r.rest_of_service for r in run) / len(run)
-        signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(r.month for r in run),
-                              value, rest, _gap(measure, value, rest), sum(r.count for r in run)))
+        run = run.sort_values("month")
+        value = sum(run["value"]) / len(run)
+        rest = sum(run["rest_of_service"]) / len(run)
+        signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(run["month"]), value, rest,
+                              _gap(MEASURES[measure_name], value, rest), sum(run["count"])))
     return signals
+
+
+def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
+    """Whether each month's figure is worse than the rest of the service by the settings' margin.
+
+    Complaints: at least `min_complaints` and `complaint_rate_ratio` times the rest's rate. Feedback: only with
+    `min_feedback_responses` on both sides. Otherwise worse by `fragility_gap` in the measure's bad direction.
+    A month without a figure for the place or the rest is never worse.
+    """
+    measure = table["measure"]
+    source = measure.map(lambda name: MEASURES[name].source)
+    higher_is_worse = measure.map(lambda name: MEASURES[name].higher_is_worse).astype(bool)
+    value, rest = table["value"].astype(float), table["rest_of_service"].astype(float)
+    count, rest_count = table["count"].astype(float), table["rest_count"].astype(float)
+    known = value.notna() & rest.notna()
+    complaints = (count >= thresholds["min_complaints"]) & (value >= thresholds["complaint_rate_ratio"] * rest)
+    too_few = (source == "feedback") & (np.minimum(count, rest_count) < thresholds["min_feedback_responses"])
+    gap = (value - rest).where(higher_is_worse, rest - value)
+    others = ~too_few & (gap >= thresholds["fragility_gap"] - 1e-9)
+    return known & complaints.where(source == "complaints", others)
 
 
 def _none(value: object) -> str | None:

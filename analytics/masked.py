@@ -26,8 +26,16 @@ import pandas as pd
 
 from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
-from .repeat_findings import (CHECK_KINDS, SUBJECT, audit_name, kinds_showing, monthly_subjects, place_months,
-                              recent_window, subject_sections)
+from .repeat_findings import (
+    CHECK_KINDS,
+    SUBJECT,
+    audit_name,
+    kinds_showing,
+    monthly_subjects,
+    place_months,
+    recent_window,
+    subject_sections,
+)
 from .scope import Scope, period_label
 
 PAIR_COLUMNS = ["source", "service", "headline_measure", "headline_value", "headline_good", "sub_measure",
@@ -97,13 +105,12 @@ def _audit_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     headline = months[months["level"] == "item"].groupby(["service", "audit_type"], as_index=False).agg(
         answers=("answers", "sum"), score=("score", "sum"), months=("month", "nunique"))
     headline["headline_value"] = headline["score"] / headline["answers"]
-    rows = []
-    for key, subject in months.groupby(SUBJECT):
-        rows.append(dict(zip(SUBJECT, key)) | {
-            "sub_value": subject["score"].sum() / subject["answers"].sum(),
-            "months_flagged": int((subject["compliance"] < limit).sum())} | {
-            f"{name}_cycles_failed": int((subject[f"{name}_compliance"] < limit).sum()) for name in CHECK_KINDS})
-    pairs = pd.DataFrame(rows).merge(headline[["service", "audit_type", "headline_value", "months"]]) \
+    flags = {"months_flagged": months["compliance"] < limit} | {
+        f"{name}_cycles_failed": months[f"{name}_compliance"] < limit for name in CHECK_KINDS}
+    rows = months[SUBJECT + ["score", "answers"]].assign(**flags).groupby(SUBJECT, as_index=False).sum()
+    rows.insert(len(SUBJECT), "sub_value", rows.pop("score") / rows.pop("answers"))
+    rows = rows.astype({name: int for name in flags})
+    pairs = rows.merge(headline[["service", "audit_type", "headline_value", "months"]]) \
         .merge(subject_sections(subjects), on=SUBJECT, how="left")
     pairs["headline_good"] = pairs["headline_value"] >= thresholds["headline_good_compliance"]
     # Failing over the period too: with a few answers a month, one slip on one team can sink a month.

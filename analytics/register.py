@@ -169,6 +169,7 @@ def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: di
               for service, team in zip(evidence["service"], evidence["team"])}
     places |= {(f.service, None) for f in findings} | {(f.service, f.team) for f in findings if f.team}
     # Each place's evidence rows and findings, looked up rather than searched for every place and key question.
+    records = evidence.to_dict("records")
     teams = [None if pd.isna(team) else team for team in evidence["team"]]
     evidence_at: dict[tuple, list[int]] = {}
     for position, key in enumerate(zip(evidence["service"], teams, evidence["key_question"])):
@@ -181,18 +182,19 @@ def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: di
     rows = []
     for service, team in sorted(places, key=lambda p: (p[0], p[1] or "")):
         for key_question in key_questions(settings["key_questions"]):
-            here = evidence.iloc[evidence_at.get((service, team, key_question), [])]
+            here = [records[i] for i in evidence_at.get((service, team, key_question), [])]
             found = service_findings.get((service, key_question), []) if team is None else \
                 team_findings.get((service, team, key_question), [])
             rows.append(_register_row(service, team, key_question, here, found, window))
     return pd.DataFrame(rows)
 
 
-def _register_row(service: str, team: str | None, key_question: str, evidence: pd.DataFrame,
+def _register_row(service: str, team: str | None, key_question: str, evidence: list[dict[str, Any]],
                   findings: list[Finding], window: Window) -> dict[str, Any]:
+    """One register row from the place's evidence rows (as records) and its findings."""
     negative = [f for f in findings if f.kind in _NEGATIVE_KINDS]
-    sources = set(evidence["source"]) | {e.source for f in findings for e in f.evidence}
-    good = bool(len(evidence)) and bool(evidence["good"].all())
+    sources = {row["source"] for row in evidence} | {e.source for f in findings for e in f.evidence}
+    good = bool(len(evidence)) and all(bool(row["good"]) for row in evidence)
     if negative:
         worst = min(negative, key=lambda f: STATUS_RANK.get(f.status, 3))
         status = worst.status if worst.status in STATUS_RANK else "fragile"
@@ -202,8 +204,8 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: p
         status, agree = "strong", True
         reason = _strength_sentence(evidence, findings)
     elif len(evidence):
-        status, agree = "fragile", bool(not evidence["good"].any())
-        weak = evidence[~evidence["good"]].iloc[0]
+        status, agree = "fragile", not any(bool(row["good"]) for row in evidence)
+        weak = next(row for row in evidence if not row["good"])
         reason = _weak_sentence(weak, window)
     else:
         return {"service": service, "team": team, "key_question": key_question, "status": "not_enough_evidence",
@@ -212,21 +214,21 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: p
     confidence = confidence_from_sources(sources, agree)
     return {"service": service, "team": team, "key_question": key_question, "status": status,
             "confidence": confidence, "sources": ", ".join(sorted(sources)), "summary": reason,
-            "evidence": [_evidence(row, window) for row in evidence.to_dict("records")],
+            "evidence": [_evidence(row, window) for row in evidence],
             "findings": len(findings)}
 
 
-def _weak_sentence(row: pd.Series, window: Window) -> str:
+def _weak_sentence(row: dict[str, Any], window: Window) -> str:
     if row["source"] == "complaints":
         return f"Complaints rose to {row['value']:.0f} in {window.label} ({row['earlier']:.0f} in as many months before)."
     return f"{row['measure'].capitalize()} is {_shown(row)} over {window.label}, below the level set as good."
 
 
-def _strength_sentence(evidence: pd.DataFrame, findings: list[Finding]) -> str:
+def _strength_sentence(evidence: list[dict[str, Any]], findings: list[Finding]) -> str:
     embedded = [f for f in findings if f.kind == "embedded_improvement"]
     if embedded:
         return embedded[0].summary
-    parts = [f"{row['measure']} {_shown(row)}" for row in evidence.to_dict("records")]
+    parts = [f"{row['measure']} {_shown(row)}" for row in evidence]
     return "Consistently good: " + "; ".join(parts) + ", with no repeat findings or fragile shifts."
 
 

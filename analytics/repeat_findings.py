@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .compliance import audit_compliance
@@ -74,11 +75,16 @@ def place_months(subjects: pd.DataFrame, place: list[str]) -> pd.DataFrame:
     """Compliance per subject, place and month, overall and for each kind of check."""
     data = subjects.dropna(subset=place)
     keys = SUBJECT + place + ["month"]
-    months = data.groupby(keys, as_index=False)[["answers", "score"]].sum()
+    # One grouping, each kind of check summed beside the total (zero where the row is of the other kind).
+    sums = {"answers": data["answers"], "score": data["score"]}
     for name, (_, spot) in CHECK_KINDS.items():
-        kind = data[data["spot_check"] == spot].groupby(keys, as_index=False)[["answers", "score"]].sum()
-        kind[f"{name}_compliance"] = kind["score"] / kind["answers"]
-        months = months.merge(kind[keys + [f"{name}_compliance"]], on=keys, how="left")
+        of_kind = (data["spot_check"] == spot).fillna(False).astype(bool)
+        sums |= {f"{name}_answers": data["answers"].where(of_kind, 0),
+                 f"{name}_score": data["score"].where(of_kind, 0.0)}
+    months = data[keys].assign(**sums).groupby(keys, as_index=False).sum()
+    for name in CHECK_KINDS:
+        answers, score = months.pop(f"{name}_answers"), months.pop(f"{name}_score")
+        months[f"{name}_compliance"] = (score / answers).where(answers > 0)
     months["compliance"] = months["score"] / months["answers"]
     return months
 
@@ -96,31 +102,79 @@ def classify_cycles(failed: list[bool], thresholds: dict[str, Any]) -> str:
 
 
 def _place_rows(months: pd.DataFrame, keys: list[str], thresholds: dict[str, Any]) -> pd.DataFrame:
+    """Per place: cycles audited and failed (overall and per kind of check), the latest month and compliance,
+    the compliance over the period, the failing months and the classification."""
     limit = thresholds["item_failing_compliance"]
-    months = months.sort_values("month").assign(failed=lambda m: m["compliance"] < limit)
-    kinds = {}
+    months = months.sort_values("month")
+    # The rows of each place together, months in order, places in order of first appearance (as a groupby).
+    group = months.groupby(keys, sort=False).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    order = order[group[order] >= 0]
+    group = group[order]
+    starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]]) if len(group) else np.array([], dtype=int)
+    stops = np.r_[starts[1:], len(group)].astype(int)
+    ordered = months.iloc[order]
+    rows = ordered[keys].iloc[starts].reset_index(drop=True)
+    if rows.empty:
+        columns = ["cycles_audited", "cycles_failed", "latest_month", "latest_compliance", "answers", "score",
+                   *(f"{name}_cycles_{what}" for name in CHECK_KINDS for what in ("audited", "failed")),
+                   "compliance", "failing_months", "classification"]
+        return rows.assign(**{column: pd.Series(dtype=object) for column in columns})
+
+    def total(values: np.ndarray) -> np.ndarray:
+        return np.add.reduceat(values, starts)
+
+    compliance = ordered["compliance"].to_numpy(dtype=float)
+    failed = compliance < limit
+    rows["cycles_audited"] = stops - starts
+    rows["cycles_failed"] = total(failed.astype(np.int64))
+    rows["latest_month"] = ordered["month"].iloc[stops - 1].reset_index(drop=True)
+    rows["latest_compliance"] = compliance[stops - 1]
+    rows["answers"] = total(ordered["answers"].to_numpy())
+    rows["score"] = total(ordered["score"].to_numpy(dtype=float))
     for name in CHECK_KINDS:
-        months[f"{name}_audited"] = months[f"{name}_compliance"].notna()
-        months[f"{name}_failed"] = months[f"{name}_compliance"] < limit
-        kinds |= {f"{name}_cycles_audited": (f"{name}_audited", "sum"),
-                  f"{name}_cycles_failed": (f"{name}_failed", "sum")}
-    rows = months.groupby(keys, as_index=False, sort=False).agg(
-        cycles_audited=("month", "size"), cycles_failed=("failed", "sum"), failed=("failed", list),
-        months=("month", list), latest_month=("month", "last"), latest_compliance=("compliance", "last"),
-        answers=("answers", "sum"), score=("score", "sum"), **kinds)
+        kind = ordered[f"{name}_compliance"].to_numpy(dtype=float)
+        rows[f"{name}_cycles_audited"] = total((~np.isnan(kind)).astype(np.int64))
+        rows[f"{name}_cycles_failed"] = total((kind < limit).astype(np.int64))
     rows["compliance"] = rows["score"] / rows["answers"]
-    rows["failing_months"] = [[f"{month:%b %Y}" for month, failed in zip(months, flags) if failed]
-                              for months, flags in zip(rows["months"], rows["failed"])]
-    rows["classification"] = [classify_cycles(failed, thresholds) for failed in rows["failed"]]
+    # Each place's failing months, oldest first, and how many failed in a row up to the latest.
+    codes, distinct = pd.factorize(ordered["month"].to_numpy())
+    labels = np.array([_month_label(month) for month in pd.Series(distinct)], dtype=object)[codes]
+    failing = np.flatnonzero(failed)
+    rows["failing_months"] = [list(part) for part in np.split(labels[failing],
+                                                              np.searchsorted(failing, starts[1:]))]
+    position = np.arange(len(group))
+    last_passed = np.maximum.reduceat(np.where(failed, -1, position), starts)
+    rows["classification"] = _classify_counts(rows["cycles_failed"].to_numpy(), rows["cycles_audited"].to_numpy(),
+                                              (stops - 1) - np.maximum(last_passed, starts - 1), thresholds)
     return rows
 
 
+def _month_label(month: object) -> str:
+    return f"{month:%b %Y}"
+
+
+def _classify_counts(failed: np.ndarray, audited: np.ndarray, latest_run: np.ndarray,
+                     thresholds: dict[str, Any]) -> np.ndarray:
+    """classify_cycles for many places at once, from their failed and audited cycles and latest run of failures."""
+    persistent = (failed >= thresholds["persistent_min_cycles"]) & (
+        (latest_run >= thresholds["persistent_min_cycles"]) | (failed > audited / 2))
+    return np.select([failed == 0, persistent, failed >= thresholds["recurring_min_cycles"]],
+                     ["not failing", "persistent", "recurring"], default="isolated").astype(object)
+
+
 def _place_label(team: object, shift: object) -> str:
-    if pd.notna(team) and pd.notna(shift):
+    named_team, named_shift = _named(team), _named(shift)
+    if named_team and named_shift:
         return f"{team}, {shift} shift"
-    if pd.notna(team):
+    if named_team:
         return str(team)
-    return f"{shift} shift, all teams" if pd.notna(shift) else "all teams"
+    return f"{shift} shift, all teams" if named_shift else "all teams"
+
+
+def _named(value: object) -> bool:
+    """pd.notna for one label, quicker: a string is a name, None and NaN are not."""
+    return isinstance(value, str) or (value is not None and pd.notna(value))
 
 
 def subject_sections(subjects: pd.DataFrame) -> pd.DataFrame:
@@ -155,7 +209,8 @@ def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     thresholds = settings["thresholds"]
     table = pd.concat([_place_rows(place_months(subjects, place), SUBJECT + place, thresholds)
                        for place in PLACES.values()], ignore_index=True)
-    table["place"] = [_place_label(t, s) for t, s in zip(table["team"], table["shift"])]
+    table["place"] = [_place_label(t, s) for t, s in zip(table["team"].to_numpy(dtype=object),
+                                                          table["shift"].to_numpy(dtype=object))]
     table = table.merge(subject_sections(subjects), on=SUBJECT, how="left") \
         .merge(_spread(table, thresholds), on=SUBJECT)
     return table[TABLE_COLUMNS].sort_values(SUBJECT + ["team", "shift"], na_position="first", ignore_index=True)
@@ -180,53 +235,68 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     table = repeat_table(con, scope, settings)
     if window is None or table.empty:
         return []
-    chosen = []
-    for _, rows in table.groupby(SUBJECT, sort=False):
-        chosen.extend(_narrowest(rows))
-    chosen = _drop_explained_themes(chosen)
+    chosen = _drop_explained_themes(_chosen(table))
     return [_finding(rows, window, settings) for rows in chosen]
 
 
-def _narrowest(rows: pd.DataFrame) -> list[pd.DataFrame]:
-    patterns = rows[rows["classification"].isin(PATTERNS) & rows["team"].notna()]
-    teams = patterns[patterns["shift"].isna()]
-    if rows["spread"].iloc[0] == "service-wide":
-        return [teams]
-    team_shifts = patterns[patterns["shift"].notna() & ~patterns["team"].isin(teams["team"])]
-    return [teams.loc[[i]] for i in teams.index] + [team_shifts.loc[[i]] for i in team_shifts.index]
+def _chosen(table: pd.DataFrame) -> list[list[dict[str, Any]]]:
+    """The rows each finding is about (as records), subject by subject in the table's order: the narrowest place
+    holding it.
+
+    A service-wide subject is one finding of all its teams with the pattern. Otherwise each team with the pattern
+    is one, then each team's shift with the pattern where the team as a whole has none.
+    """
+    patterns = table[table["classification"].isin(PATTERNS) & table["team"].notna()]
+    if patterns.empty:
+        return []
+    subject = table.groupby(SUBJECT, sort=False).ngroup().loc[patterns.index]
+    is_team = patterns["shift"].isna()
+    service_wide = patterns["spread"] == "service-wide"
+    team_keys = pd.MultiIndex.from_frame(patterns.loc[is_team, SUBJECT + ["team"]])
+    team_has_pattern = pd.MultiIndex.from_frame(patterns[SUBJECT + ["team"]]).isin(team_keys)
+    kept = patterns[is_team | (~service_wide & ~team_has_pattern)]
+    kept = kept.assign(_subject=subject.loc[kept.index], _team_shift=kept["shift"].notna(),
+                       _position=np.arange(len(kept)))
+    kept = kept.sort_values(["_subject", "_team_shift", "_position"], kind="stable")
+    # A service-wide subject is one finding of all its (consecutive) team rows; otherwise each row is one.
+    subjects = kept["_subject"].to_numpy()
+    wide = (kept["spread"] == "service-wide").to_numpy()
+    starts = np.flatnonzero(~wide | np.r_[True, subjects[1:] != subjects[:-1]])
+    stops = np.r_[starts[1:], len(kept)]
+    records = kept.drop(columns=["_subject", "_team_shift", "_position"]).astype(object).to_dict("records")
+    return [records[start:stop] for start, stop in zip(starts, stops)]
 
 
-def _place_key(rows: pd.DataFrame) -> tuple:
-    first = rows.iloc[0]
+def _first_place_key(first: dict[str, Any]) -> tuple:
     if first["spread"] == "service-wide":
         return ("service-wide",)
     return first["team"], first["shift"] if pd.notna(first["shift"]) else None
 
 
-def _drop_explained_themes(chosen: list[pd.DataFrame]) -> list[pd.DataFrame]:
-    reported = {(r.iloc[0]["service"], r.iloc[0]["audit_type"], r.iloc[0]["section"], _place_key(r))
-                for r in chosen if r.iloc[0]["level"] == "item"}
+def _drop_explained_themes(chosen: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+    reported = {(rows[0]["service"], rows[0]["audit_type"], rows[0]["section"], _first_place_key(rows[0]))
+                for rows in chosen if rows[0]["level"] == "item"}
 
-    def explained(rows: pd.DataFrame) -> bool:
-        first = rows.iloc[0]
+    def explained(first: dict[str, Any]) -> bool:
         theme = (first["service"], first["audit_type"], first["subject"])
-        return first["level"] == "theme" and bool({(*theme, _place_key(rows)), (*theme, ("service-wide",))}
+        return first["level"] == "theme" and bool({(*theme, _first_place_key(first)), (*theme, ("service-wide",))}
                                                   & reported)
 
-    return [rows for rows in chosen if not explained(rows)]
+    return [rows for rows in chosen if not explained(rows[0])]
 
 
-def _finding(rows: pd.DataFrame, window: tuple[date, date], settings: dict[str, Any]) -> Finding:
+def _finding(rows: list[dict[str, Any]], window: tuple[date, date], settings: dict[str, Any]) -> Finding:
+    """The finding about the chosen rows (records of the repeat table)."""
     thresholds = settings["thresholds"]
-    first = rows.iloc[0]
+    first = rows[0]
     service_wide = first["spread"] == "service-wide"
     if service_wide:
-        persistent = int((rows["classification"] == "persistent").sum())
+        persistent = sum(row["classification"] == "persistent" for row in rows)
         classification = "persistent" if is_service_wide(persistent, first["teams_audited"], thresholds) \
             else "recurring"
     else:
         classification = first["classification"]
-    kinds = kinds_showing(rows, thresholds)
+    kinds = _kinds_showing(rows, thresholds)
     text = " ".join(str(p) for p in (first["audit_type"], first["section"], first["subject"]) if pd.notna(p))
     key_question, statement = classify(text, settings["key_questions"]) or (None, None)
     start, end = window
@@ -240,7 +310,7 @@ def _finding(rows: pd.DataFrame, window: tuple[date, date], settings: dict[str, 
         confidence=confidence_from_sources(kinds, agree=True),
         period_start=start, period_end=end,
         summary=_summary(rows, classification, service_wide, window, kinds),
-        evidence=tuple(_evidence(row, window, kinds) for _, row in rows.iterrows()))
+        evidence=tuple(_evidence(row, window, kinds) for row in rows))
 
 
 def kinds_showing(rows: pd.DataFrame, thresholds: dict[str, Any]) -> set[str]:
@@ -249,17 +319,23 @@ def kinds_showing(rows: pd.DataFrame, thresholds: dict[str, Any]) -> set[str]:
             if (rows[f"{name}_cycles_failed"] >= thresholds["recurring_min_cycles"]).any()}
 
 
-def _summary(rows: pd.DataFrame, classification: str, service_wide: bool, window: tuple[date, date],
+def _kinds_showing(rows: list[dict[str, Any]], thresholds: dict[str, Any]) -> set[str]:
+    """`kinds_showing` for rows as records."""
+    return {label for name, (label, _) in CHECK_KINDS.items()
+            if any(row[f"{name}_cycles_failed"] >= thresholds["recurring_min_cycles"] for row in rows)}
+
+
+def _summary(rows: list[dict[str, Any]], classification: str, service_wide: bool, window: tuple[date, date],
              kinds: set[str]) -> str:
-    first = rows.iloc[0]
+    first = rows[0]
     what = subject_phrase(first["level"], first["subject"], first["audit_type"])
     period = period_label(*window)
     if service_wide:
         teams = "all" if len(rows) == first["teams_audited"] else f"{len(rows)} of the"
-        return (f"At {first['service']}, {what} failed in {rows['cycles_failed'].sum()} of "
-                f"{rows['cycles_audited'].sum()} monthly team audits from {period}{_checks(rows, kinds)}, on "
-                f"{teams} {first['teams_audited']} teams audited: a {classification}, service-wide pattern CQC "
-                f"would expect leaders to have seen.")
+        return (f"At {first['service']}, {what} failed in {sum(row['cycles_failed'] for row in rows)} of "
+                f"{sum(row['cycles_audited'] for row in rows)} monthly team audits from {period}"
+                f"{_checks(rows, kinds)}, on {teams} {first['teams_audited']} teams audited: a {classification}, "
+                f"service-wide pattern CQC would expect leaders to have seen.")
     latest = f", including the latest in {first['latest_month']:%b %Y}" \
         if first["failing_months"][-1] == f"{first['latest_month']:%b %Y}" else ""
     return (f"At {first['service']}, {what} failed on {_where(first)} in {first['cycles_failed']} of "
@@ -267,19 +343,19 @@ def _summary(rows: pd.DataFrame, classification: str, service_wide: bool, window
             f"{latest}{_checks(rows, kinds)}: a {classification} pattern CQC would expect leaders to have seen.")
 
 
-def _checks(rows: pd.DataFrame, kinds: set[str]) -> str:
+def _checks(rows: list[dict[str, Any]], kinds: set[str]) -> str:
     if len(kinds) == len(CHECK_KINDS):
         return ", in both scheduled audits and spot checks"
-    failing = [label for name, (label, _) in CHECK_KINDS.items() if rows[f"{name}_cycles_failed"].sum()]
-    every_kind_audited = all(rows[f"{name}_cycles_audited"].sum() for name in CHECK_KINDS)
+    failing = [label for name, (label, _) in CHECK_KINDS.items() if sum(row[f"{name}_cycles_failed"] for row in rows)]
+    every_kind_audited = all(sum(row[f"{name}_cycles_audited"] for row in rows) for name in CHECK_KINDS)
     return f", in {failing[0]} only" if len(failing) == 1 and every_kind_audited else ""
 
 
-def _where(row: pd.Series) -> str:
+def _where(row: dict[str, Any]) -> str:
     return f"{row['team']}'s {row['shift']} shift" if pd.notna(row["shift"]) else str(row["team"])
 
 
-def _evidence(row: pd.Series, window: tuple[date, date], kinds: set[str]) -> Evidence:
+def _evidence(row: dict[str, Any], window: tuple[date, date], kinds: set[str]) -> Evidence:
     start, end = window
     column = "section" if row["level"] == "theme" else "item"
     where = "".join(f", {c} = {row[c]!r}" for c in ("team", "shift") if pd.notna(row[c]))

@@ -25,6 +25,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from . import spc as _spc
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
@@ -136,19 +137,159 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
 def signal_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """A special_cause finding for each series whose latest months show special cause, reported where it lives."""
     min_points = settings["thresholds"]["spc_min_points"]
-    judged: dict[tuple, tuple[Finding | None, pd.DataFrame]] = {}
+    z = settings["thresholds"].get("spc_chance_z", 2.0)
+    judged: dict[tuple, tuple[_Signal | None, _Series]] = {}
+    places: dict[tuple, tuple[Metric, dict[str, str]]] = {}
     for entry in CATALOGUE:
         for by in _groupings(entry):
             frame = _grouped_series(con, scope, entry, by, settings)
-            for keys, series in frame.groupby(list(by), sort=True):
-                if len(series) < min_points:
-                    continue
+            for keys, series in _each_series(frame, by, min_points):
                 place = dict(zip(by, keys))
                 key = (entry.id, *(place.get(column) for column in _PLACES))
-                judged[key] = (_latest_signal(entry, place, series, settings), series)
+                # Judged on the series' arrays; the finding, with its chart and words, only where it is reported.
+                judged[key] = (_signal(entry, series, z), series)
+                places[key] = (entry, place)
     judged = _one_complaints_measure(judged)
     shadowed = _shadowed(judged)
-    return [finding for key, (finding, _) in judged.items() if finding is not None and key not in shadowed]
+    findings = []
+    for key, (signal, series) in judged.items():
+        if signal is not None and key not in shadowed:
+            entry, place = places[key]
+            finding = _latest_signal(entry, place, series.frame, settings)
+            if finding is not None:
+                findings.append(finding)
+    return findings
+
+
+@dataclass(frozen=True)
+class _Signal:
+    """What `_latest_signal` would find for a series, without its words: enough to place it."""
+
+    status: str
+    period_start: date
+
+
+def _signal(entry: Metric, series: _Series, z: float) -> _Signal | None:
+    """The status and first month of the finding `_latest_signal` would make of the series, or None."""
+    values = series.values
+    latest, mean, outside = _latest_kind(values)
+    alone = _alone(np.where(outside, "above_upper_limit", ""), values, mean)
+    if alone.any():
+        values = np.where(alone, np.nan, values)
+        latest, mean, _ = _latest_kind(values)
+    if not latest:
+        return None
+    means = np.full(len(values), mean)
+    rule = _story(latest, values, means)
+    high = rule in _HIGH
+    first = series.months[-min(_start_length(rule, values, means), len(values))]
+    since = series.months >= first
+    if not _chance_passes(entry, series.numerator[since], series.denominator[since], int(since.sum()), mean, high,
+                          z):
+        return None
+    return _Signal("improving" if high == (entry.improvement_direction == "increase") else "concern", first)
+
+
+class _Series:
+    """One monthly series of a grouped frame: its values and figures as arrays, the frame rows when needed."""
+
+    def __init__(self, frame: pd.DataFrame, rows: np.ndarray, values: np.ndarray, months: np.ndarray,
+                 numerator: np.ndarray, denominator: np.ndarray) -> None:
+        self._source, self._rows = frame, rows
+        self.values, self.months, self.numerator, self.denominator = values, months, numerator, denominator
+        self._frame: pd.DataFrame | None = None
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The series' rows of the grouped frame, as a groupby over it would give them."""
+        if self._frame is None:
+            self._frame = self._source.iloc[self._rows]
+        return self._frame
+
+
+def _each_series(frame: pd.DataFrame, by: tuple[str, ...], min_points: int):
+    """(keys, series) for every group of `by` with at least `min_points` months, in sorted key order."""
+    if frame.empty:
+        return
+    codes = frame.groupby(list(by), sort=True).ngroup().to_numpy()
+    order = np.argsort(codes, kind="stable")
+    order = order[codes[order] >= 0]
+    if not len(order):
+        return
+    sorted_codes = codes[order]
+    cuts = np.flatnonzero(np.diff(sorted_codes)) + 1
+    starts, stops = np.r_[0, cuts], np.r_[cuts, len(order)]
+    values = frame["value"].to_numpy(dtype=float, na_value=np.nan)[order]
+    months = frame["month"].to_numpy(dtype=object)[order]
+    numerator = frame["numerator"].to_numpy(dtype=float, na_value=np.nan)[order]
+    denominator = pd.to_numeric(frame["denominator"]).to_numpy(dtype=float, na_value=np.nan)[order]
+    keys = [frame[column].to_numpy(dtype=object)[order] for column in by]
+    for start, stop in zip(starts, stops):
+        if stop - start < min_points:
+            continue
+        yield (tuple(column[start] for column in keys),
+               _Series(frame, order[start:stop], values[start:stop], months[start:stop], numerator[start:stop],
+                       denominator[start:stop]))
+
+
+def _special_cause_types(values: np.ndarray) -> tuple[np.ndarray, float]:
+    """Each point's special cause type and the mean, exactly as `xmr` with default options works them out."""
+    mean, mean_mr, _ = _spc._period_limits(values, None, True)
+    lower, upper = mean - _spc.LIMIT_WIDTH * mean_mr, mean + _spc.LIMIT_WIDTH * mean_mr
+    lower_two_thirds = mean - _spc.TWO_THIRDS_WIDTH * mean_mr
+    upper_two_thirds = mean + _spc.TWO_THIRDS_WIDTH * mean_mr
+    outside = _spc._outside_limits(values, lower, upper)
+    side = np.sign(values - mean)
+    close = ~outside & ((values < lower_two_thirds) | (values > upper_two_thirds))
+    kinds = _spc._special_cause_type(side, outside, _spc._seven_trend(values), _spc._two_in_three(close, side),
+                                     _spc._seven_one_side(side))
+    return kinds, mean
+
+
+def _latest_kind(values: np.ndarray) -> tuple[str, float, np.ndarray]:
+    """The latest point's special cause type, the mean and which points are beyond the limits, as `xmr` with
+    default options has them (the same limits; the rules looked at for the latest point only)."""
+    mean, mean_mr, _ = _spc._period_limits(values, None, True)
+    lower, upper = mean - _spc.LIMIT_WIDTH * mean_mr, mean + _spc.LIMIT_WIDTH * mean_mr
+    outside = (values > upper) | (values < lower)
+    side = np.sign(values - mean)
+    if outside[-1]:
+        return ("above_upper_limit" if side[-1] == 1 else "below_lower_limit"), mean, outside
+    steps = np.sign(np.diff(values[-_spc.RUN_LENGTH:]))
+    if len(steps) == _spc.RUN_LENGTH - 1 and ((steps == 1).all() or (steps == -1).all()):
+        return ("trend_increasing" if steps[-1] == 1 else "trend_decreasing"), mean, outside
+    close = ~outside[-3:] & ((values[-3:] < mean - _spc.TWO_THIRDS_WIDTH * mean_mr)
+                             | (values[-3:] > mean + _spc.TWO_THIRDS_WIDTH * mean_mr))
+    last3 = side[-3:]
+    if close[-1] and len(last3) == 3 and ((last3 == 1).all() or (last3 == -1).all()) and close.sum() >= 2:
+        return ("two_in_three_above" if side[-1] > 0 else "two_in_three_below"), mean, outside
+    last7 = side[-_spc.RUN_LENGTH:]
+    if len(last7) == _spc.RUN_LENGTH and ((last7 == 1).all() or (last7 == -1).all()):
+        return ("run_above" if side[-1] > 0 else "run_below"), mean, outside
+    return "", mean, outside
+
+
+def _chart_points(values: np.ndarray, months: pd.Series) -> pd.DataFrame:
+    """The columns of `xmr(values, months).points` a finding reads (date, value, mean, limits, special cause type),
+    worked out by the same functions for a series of one period already in date order, with default options."""
+    kinds, mean = _special_cause_types(values)
+    _, mean_mr, _ = _spc._period_limits(values, None, True)
+    return pd.DataFrame({"date": pd.to_datetime(pd.Series(months).to_numpy()), "value": values,
+                         "mean": np.full(len(values), mean),
+                         "lower_limit": np.full(len(values), mean - _spc.LIMIT_WIDTH * mean_mr),
+                         "upper_limit": np.full(len(values), mean + _spc.LIMIT_WIDTH * mean_mr),
+                         "special_cause_type": kinds})
+
+
+def _alone(kinds: np.ndarray, values: np.ndarray, mean: float) -> np.ndarray:
+    """`_one_offs` on arrays: earlier points alone beyond a limit, both neighbours on the other side of the mean."""
+    beyond = np.isin(kinds, ["above_upper_limit", "below_lower_limit"])
+    side = np.sign(values - mean)
+    previous, following = np.roll(side, 1), np.roll(side, -1)
+    previous[0], following[-1] = -side[0], -side[-1]
+    alone = beyond & (previous == -side) & (following == -side)
+    alone[-1] = False
+    return alone
 
 
 def _one_complaints_measure(judged: dict[tuple, Any]) -> dict[tuple, Any]:
@@ -255,11 +396,11 @@ def _with_zero_months(frame: pd.DataFrame, by: tuple[str, ...], first: date | No
 def _latest_signal(entry: Metric, place: dict[str, str], series: pd.DataFrame,
                    settings: dict[str, Any]) -> Finding | None:
     """The finding for a series whose latest point is part of a special cause, else None."""
-    options = SPCOptions(improvement_direction=entry.improvement_direction)
-    points = xmr(series["value"].tolist(), series["month"].tolist(), options).points
+    values = series["value"].to_numpy(dtype=float)
+    points = _chart_points(values, series["month"])
     one_offs = _one_offs(points)
     if one_offs.any():
-        points = xmr(series["value"].where(~one_offs.to_numpy()).tolist(), series["month"].tolist(), options).points
+        points = _chart_points(np.where(one_offs.to_numpy(), np.nan, values), series["month"])
     rule = _current_rule(points)
     if rule is None:
         return None
@@ -313,36 +454,51 @@ def _beyond_chance(entry: Metric, signal: pd.DataFrame, mean: float, high: bool,
     or complaints a month happens to hold; a one-point wobble in it is not a finding. Hours-based
     shares have no counting model and always pass.
     """
+    return _chance_passes(entry, *(pd.to_numeric(signal[column]).to_numpy(dtype=float, na_value=np.nan)
+                                   for column in ("numerator", "denominator")), len(signal), mean, high, z)
+
+
+def _chance_passes(entry: Metric, numerator: np.ndarray, denominator: np.ndarray, months: int, mean: float,
+                   high: bool, z: float) -> bool:
+    """`_beyond_chance` on the signal months' numerators, denominators and count."""
     model = _CHANCE.get(entry.id)
     if model is None:
         return True
-    observed = signal["numerator"].sum()
+    observed = np.nansum(numerator)
     if model == "binomial":
-        answers = signal["denominator"].sum()
+        answers = np.nansum(denominator)
         gap = observed / answers - mean
         spread = math.sqrt(max(mean * (1 - mean), 0.0) / answers)
     else:
-        exposure = len(signal) if entry.unit == "count" else signal["denominator"].sum() / 1000
+        exposure = months if entry.unit == "count" else np.nansum(denominator) / 1000
         gap = observed - mean * exposure
         spread = math.sqrt(max(mean * exposure, 0.0))
-    return (gap > z * spread) if high else (gap < -z * spread)
+    return bool((gap > z * spread) if high else (gap < -z * spread))
 
 
 def _longest_story(points: pd.DataFrame, rule: str) -> str:
     """A run or trend that the latest point also belongs to tells the story better than the single point."""
+    return _story(rule, points["value"].to_numpy(dtype=float), points["mean"].to_numpy(dtype=float))
+
+
+def _story(rule: str, values: np.ndarray, means: np.ndarray) -> str:
+    """`_longest_story` on the points' values and means."""
     high = rule in _HIGH
-    latest = points.iloc[-1]
-    if _trailing_run(points) >= RUN_LENGTH and (latest["value"] > latest["mean"]) == high:
+    if _run_count(values, means) >= RUN_LENGTH and (values[-1] > means[-1]) == high:
         return "run_above" if high else "run_below"
-    rising = len(points) > 1 and latest["value"] > points["value"].iloc[-2]
-    if _trailing_trend(points) >= RUN_LENGTH and rising == high:
+    rising = len(values) > 1 and values[-1] > values[-2]
+    if _trend_count(values) >= RUN_LENGTH and rising == high:
         return "trend_increasing" if high else "trend_decreasing"
     return rule
 
 
 def _trailing_run(points: pd.DataFrame) -> int:
     """How many points up to the latest lie in a row on the latest point's side of the mean."""
-    side = np.sign(points["value"] - points["mean"]).tolist()
+    return _run_count(points["value"].to_numpy(dtype=float), points["mean"].to_numpy(dtype=float))
+
+
+def _run_count(values: np.ndarray, means: np.ndarray) -> int:
+    side = np.sign(values - means).tolist()
     count = 0
     for value in reversed(side):
         if value != side[-1] or value == 0:
@@ -353,7 +509,11 @@ def _trailing_run(points: pd.DataFrame) -> int:
 
 def _trailing_trend(points: pd.DataFrame) -> int:
     """How many points up to the latest rise (or fall) strictly in a row, counting the first."""
-    steps = np.sign(np.diff(points["value"].to_numpy())).tolist()
+    return _trend_count(points["value"].to_numpy(dtype=float))
+
+
+def _trend_count(values: np.ndarray) -> int:
+    steps = np.sign(np.diff(values)).tolist()
     if not steps or steps[-1] == 0:
         return 1
     count = 1
@@ -366,15 +526,19 @@ def _trailing_trend(points: pd.DataFrame) -> int:
 
 def _signal_start(points: pd.DataFrame, rule: str) -> date:
     """The first month of the signal the latest point belongs to."""
-    if rule.startswith("run"):
-        length = _trailing_run(points)
-    elif rule.startswith("trend"):
-        length = _trailing_trend(points)
-    elif rule.startswith("two_in_three"):
-        length = 3
-    else:
-        length = 1
+    length = _start_length(rule, points["value"].to_numpy(dtype=float), points["mean"].to_numpy(dtype=float))
     return points["date"].iloc[-min(length, len(points))].date()
+
+
+def _start_length(rule: str, values: np.ndarray, means: np.ndarray) -> int:
+    """How many months back the signal the latest point belongs to starts."""
+    if rule.startswith("run"):
+        return _run_count(values, means)
+    if rule.startswith("trend"):
+        return _trend_count(values)
+    if rule.startswith("two_in_three"):
+        return 3
+    return 1
 
 
 def _summary(entry: Metric, place: dict[str, str], series: pd.DataFrame, points: pd.DataFrame, rule: str,
@@ -421,7 +585,7 @@ def _evidence(entry: Metric, place: dict[str, str], points: pd.DataFrame, rule: 
                     period_label(first, chart_end), rows, detail)
 
 
-def _shadowed(judged: dict[tuple, tuple[Finding | None, pd.DataFrame]]) -> set[tuple]:
+def _shadowed(judged: dict[tuple, tuple[_Signal | None, _Series]]) -> set[tuple]:
     """Series whose finding is better reported at another level.
 
     For each series with a signal and each way of splitting it (by team, shift or audit type), a part
@@ -430,6 +594,12 @@ def _shadowed(judged: dict[tuple, tuple[Finding | None, pd.DataFrame]]) -> set[t
     the whole tells it once; otherwise, when a carrying part has its own matching finding, the whole
     is dropped and the parts say where it lives (a single part is the whole, named more exactly).
     """
+    # The parts of each whole: the series whose key differs from it only at one position, set there.
+    parts_of: dict[tuple, list[tuple]] = {}
+    for other in judged:
+        for position in range(2, len(other)):
+            if other[position] is not None:
+                parts_of.setdefault((position, (*other[:position], None, *other[position + 1:])), []).append(other)
     dropped: set[tuple] = set()
     for key, (finding, series) in judged.items():
         if finding is None:
@@ -438,7 +608,7 @@ def _shadowed(judged: dict[tuple, tuple[Finding | None, pd.DataFrame]]) -> set[t
         for position in range(2, len(key)):  # team, shift, audit_type
             if key[position] is not None:
                 continue
-            parts = [other for other in judged if other[position] is not None and _same_except(other, key, position)]
+            parts = parts_of.get((position, key), [])
             carrying = [part for part in parts if _carries(_change(judged[part][1], finding.period_start), change)]
             matching = [part for part in carrying
                         if judged[part][0] is not None and judged[part][0].status == finding.status]
@@ -449,19 +619,28 @@ def _shadowed(judged: dict[tuple, tuple[Finding | None, pd.DataFrame]]) -> set[t
     return dropped
 
 
-def _change(series: pd.DataFrame, since: date) -> float | None:
+def _change(series: _Series, since: date) -> float | None:
     """How far a series' level moved from the months before `since` to the months from it."""
-    before, after = series[series["month"] < since], series[series["month"] >= since]
-    if before.empty or after.empty:
+    after = series.months >= since
+    if after.all() or not after.any():
         return None
-    return _level(after) - _level(before)
+    return _level(series.numerator[after], series.denominator[after]) - \
+        _level(series.numerator[~after], series.denominator[~after])
 
 
-def _level(series: pd.DataFrame) -> float:
-    """A series' level over several months: pooled over the denominators where there are any."""
-    if series["denominator"].notna().any():
-        return float(series["numerator"].sum() / series["denominator"].sum())
-    return float(series["numerator"].mean())
+def _level(numerator: np.ndarray | pd.DataFrame, denominator: np.ndarray | None = None) -> float:
+    """A series' level over several months: pooled over the denominators where there are any.
+
+    Takes the numerators and denominators, or a series frame with those columns.
+    """
+    if isinstance(numerator, pd.DataFrame):
+        numerator, denominator = (pd.to_numeric(numerator[column]).to_numpy(dtype=float, na_value=np.nan)
+                                  for column in ("numerator", "denominator"))
+    if not len(numerator):
+        return math.nan
+    if (~np.isnan(denominator)).any():
+        return float(np.nansum(numerator) / np.nansum(denominator))
+    return float(np.nanmean(numerator))
 
 
 def _carries(part: float | None, whole: float | None) -> bool:
@@ -469,11 +648,6 @@ def _carries(part: float | None, whole: float | None) -> bool:
     if part is None or whole is None or whole == 0:
         return False
     return part / whole >= 0.5
-
-
-def _same_except(other: tuple, key: tuple, position: int) -> bool:
-    """Whether two series keys differ only at `position`."""
-    return all(a == b for index, (a, b) in enumerate(zip(other, key)) if index != position)
 
 
 def _topic(entry: Metric, place: dict[str, str]) -> str:

@@ -177,8 +177,28 @@ def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     if texts["theme"].isna().all():
         return []
     window = _Window.of(texts, scope.end(con), int(settings["thresholds"]["emerging_recent_months"]))
-    return [_finding(texts, place, window, settings)
-            for place in _emerging_places(texts, window, settings).itertuples(index=False)]
+    places = _emerging_places(texts, window, settings)
+    if places.empty:
+        return []
+    local = _Places(texts)
+    return [_finding(texts, place, window, settings, local) for place in places.itertuples(index=False)]
+
+
+class _Places:
+    """The texts of each place, found by one grouping per set of columns rather than a scan per place."""
+
+    def __init__(self, texts: pd.DataFrame) -> None:
+        self.texts = texts
+        self._positions: dict[tuple[str, ...], dict] = {}
+
+    def at(self, where: dict[str, str]) -> pd.DataFrame:
+        """`_at(texts, where)`."""
+        columns = tuple(where)
+        if columns not in self._positions:
+            self._positions[columns] = self.texts.groupby(list(columns), sort=False).indices
+        key = tuple(where.values())
+        positions = self._positions[columns].get(key[0] if len(key) == 1 else key)
+        return self.texts.iloc[positions if positions is not None else []]
 
 
 def _themed(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
@@ -197,6 +217,8 @@ def _texts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         return pd.DataFrame(columns=_TEXT_COLUMNS)
     services, values = scope.service_filter()
     # A wide survey export may repeat one comment on every question row of a response: keep it once.
+    # The order is total (date, source, place, category, text, rating), so the texts a large model samples
+    # do not depend on how DuckDB's threads happened to return rows with the same date.
     texts = con.cursor().execute(f"""
         SELECT 'complaints' AS source, received_date AS date, date_trunc('month', received_date)::DATE AS month,
                service, team, shift, category, summary AS text, NULL::DOUBLE AS rating_score
@@ -208,7 +230,7 @@ def _texts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         FROM feedback
         WHERE feedback_date <= ? AND comment IS NOT NULL AND {services}
         GROUP BY service, team, shift, comment, coalesce(response_id, row_key::VARCHAR)
-        ORDER BY 2, 1""", [end, *values, end, *values]).df()
+        ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""", [end, *values, end, *values]).df()
     return texts[_keys(texts["text"]).notna()].reset_index(drop=True)
 
 
@@ -356,8 +378,8 @@ class _Window:
 
 def _rates(texts: pd.DataFrame, keys: tuple[str, ...], window: _Window) -> pd.DataFrame:
     """Per place (`keys`) and theme: recent and earlier mentions, their share of all texts there, and the ratio."""
-    flagged = texts.assign(recent=window.is_recent(texts["month"]), earlier=~window.is_recent(texts["month"]),
-                           everywhere="")
+    recent = window.is_recent(texts["month"])
+    flagged = texts[[*keys, "theme"]].assign(recent=recent, earlier=~recent, everywhere="")
     by = list(keys) or ["everywhere"]
     totals = flagged.groupby(by)[["recent", "earlier"]].sum()
     rates = (flagged.dropna(subset=["theme"]).groupby([*by, "theme"])[["recent", "earlier"]].sum().reset_index()
@@ -455,14 +477,16 @@ def _examples(group: pd.DataFrame) -> list[str]:
 # ----------------------------------------------------------------------------------------------- findings
 
 
-def _finding(texts: pd.DataFrame, place: Any, window: _Window, settings: dict[str, Any]) -> Finding:
+def _finding(texts: pd.DataFrame, place: Any, window: _Window, settings: dict[str, Any],
+             places: _Places | None = None) -> Finding:
     """The emerging_theme finding for one theme in one team (or service), with the evidence of each source."""
     thresholds = settings["thresholds"]
     theme = place.theme
     where = {"service": place.service, **({"team": place.team} if isinstance(place.team, str) else {})}
     shift = place.shift if isinstance(place.shift, str) else None
-    local = _at(texts, where)
-    by_source = _rates(local, ("source",), window).query("theme == @theme").set_index("source")
+    at = places.at if places is not None else lambda where: _at(texts, where)
+    local = at(where)
+    by_source = _of_theme(_rates(local, ("source",), window), theme).set_index("source")
     rising = by_source[by_source["ratio"] >= thresholds["emerging_theme_ratio"]]
     recent = local[(local["theme"] == theme) & window.is_recent(local["month"])]
     rating = recent["rating_score"].mean()
@@ -472,7 +496,7 @@ def _finding(texts: pd.DataFrame, place: Any, window: _Window, settings: dict[st
     summary = _summary(theme, where, shift, by_source, rising.index, rating, window)
     evidence = tuple(_share_evidence(source, rate, where, theme, window) for source, rate in by_source.iterrows())
     if shift:
-        on_shift = _rates(_at(texts, {**where, "shift": shift}), ("source",), window).query("theme == @theme")
+        on_shift = _of_theme(_rates(at({**where, "shift": shift}), ("source",), window), theme)
         evidence += tuple(_share_evidence(source, rate, {**where, "shift": shift}, theme, window)
                           for source, rate in on_shift.set_index("source").loc[rising.index.intersection(
                               on_shift["source"])].iterrows())
@@ -493,6 +517,11 @@ def _finding(texts: pd.DataFrame, place: Any, window: _Window, settings: dict[st
         subject=theme, status="concern" if negative else "fragile",
         confidence=confidence_from_sources(set(rising.index), agree=True), period_start=window.recent_start,
         period_end=window.end, summary=summary, evidence=evidence)
+
+
+def _of_theme(rates: pd.DataFrame, theme: str) -> pd.DataFrame:
+    """The rates of one theme (`rates.query("theme == @theme")` without the expression engine)."""
+    return rates[rates["theme"] == theme]
 
 
 def _summary(theme: str, where: dict[str, str], shift: str | None, by_source: pd.DataFrame, rising: pd.Index,

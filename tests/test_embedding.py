@@ -12,8 +12,15 @@ import pytest
 
 from analytics.demo import load_demo
 from analytics.embedding import (
-    DRIFTING_BACK, EMBEDDED, NOT_EMBEDDED, NOT_YET_HELD, SCHEDULED_ONLY, SOME_SHIFTS, SOME_TEAMS,
-    embedding_findings, improvement_table,
+    DRIFTING_BACK,
+    EMBEDDED,
+    NOT_EMBEDDED,
+    NOT_YET_HELD,
+    SCHEDULED_ONLY,
+    SOME_SHIFTS,
+    SOME_TEAMS,
+    embedding_findings,
+    improvement_table,
 )
 from analytics.scope import Scope
 from analytics.settings import default_settings

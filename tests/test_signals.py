@@ -14,7 +14,12 @@ import pytest
 from analytics.demo import load_demo
 from analytics.scope import Scope
 from analytics.settings import default_settings, save_setting
-from analytics.signals import metric_catalogue, metric_series, signal_findings, spc_chart
+from analytics.signals import (
+    metric_catalogue,
+    metric_series,
+    signal_findings,
+    spc_chart,
+)
 from analytics.store import connect
 
 SERVICE = "Elm Court"

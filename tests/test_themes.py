@@ -17,7 +17,13 @@ from analytics.scope import Scope, months_back
 from analytics.settings import default_settings, load_settings
 from analytics.sources import SOURCES
 from analytics.store import connect, table_columns
-from analytics.themes import is_informative, theme_findings, theme_mentions, theme_model, theme_table
+from analytics.themes import (
+    is_informative,
+    theme_findings,
+    theme_mentions,
+    theme_model,
+    theme_table,
+)
 
 REAL_DATA = Path("/work/shared/real-data/nhs-fft-comments-trust-a.csv")
 AS_OF = date(2026, 6, 30)

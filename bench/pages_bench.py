@@ -1,0 +1,317 @@
+"""Page latency: the analytics behind each dashboard page, for one service and the whole group, cold and cached;
+and the app's start to its first rendered page in headless Chromium with the group loaded.
+
+Run: .venv/bin/python bench/pages_bench.py [--services 250] [--repeat-service 10] [--repeat-group 3]
+         [--cached-calls 20] [--browser-runs 3] [--seed 2026] [--out bench/out]
+
+Uses the store bench/insights_bench.py loads (it loads it first when there is none). Each cold run is a fresh
+process with a fresh connection (imports before the clock; opening the store and reading the settings timed, as a
+page's first visit pays them). Cached: in the same process, the page's calls again through a cache that pickles the
+result and unpickles it on every hit, as st.cache_data does. The script prints figures and writes
+bench/out/pages_results.md; it never fails because something is slow.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from benchlib import ROOT, Clock, Runs, machine_info, markdown_table, memory_mb, report, run_child, seconds_text
+
+SCRIPT = Path(__file__).resolve()
+SERVICE_COLD_MS, SERVICE_CACHED_MS, FIRST_PAGE_SECONDS = 200.0, 50.0, 5.0
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+PAGES = ("Overview", "Trends", "Teams and shifts", "Triangulation", "Themes", "Board report")
+# What each page calls, as pages/*.py do (a page's own st.cache_data functions wrap exactly these calls).
+CALLS = {
+    "Overview": "run_insights + masked.headline_pairs",
+    "Trends": "signals.spc_chart (the chosen measure and the 7 at-a-glance measures, per service shown) "
+              "+ repeat_findings.repeat_table",
+    "Teams and shifts": "fragility.measure_table",
+    "Triangulation": "triangulation.triangulation_window + triangulation_table",
+    "Themes": "themes.theme_table + themes.theme_mentions",
+    "Board report": "run_insights now and at the previous quarter's end",
+}
+
+
+# --- a page's calls ---------------------------------------------------------------------------------------
+
+def page_calls(page: str, con: Any, service: str | None, services_all: list[str]) -> Callable[[], Any]:
+    """A function making the analytics calls `page` makes for one service (or the whole group, None)."""
+    from analytics.board_pack import previous_quarter_end
+    from analytics.fragility import measure_table
+    from analytics.insights import run_insights
+    from analytics.masked import headline_pairs
+    from analytics.repeat_findings import repeat_table
+    from analytics.scope import Scope
+    from analytics.settings import load_settings
+    from analytics.signals import metric_catalogue, spc_chart
+    from analytics.themes import theme_mentions, theme_table
+    from analytics.triangulation import triangulation_table, triangulation_window
+
+    scope = Scope((service,) if service else None)
+
+    def overview() -> Any:
+        settings = load_settings(con)
+        return run_insights(con, scope, settings), headline_pairs(con, scope, settings)
+
+    def trends() -> Any:
+        settings = load_settings(con)
+        charts = {}
+        for name in ([service] if service else services_all):
+            one = Scope((name,))
+            for metric in metric_catalogue():  # the chosen measure (the first) and the at-a-glance list
+                try:
+                    charts[(name, metric.id)] = spc_chart(con, one, settings, metric.id, name)
+                except ValueError as error:  # the page shows the sentence instead
+                    charts[(name, metric.id)] = str(error)
+        return charts, repeat_table(con, scope, settings)
+
+    def teams() -> Any:
+        return measure_table(con, scope, load_settings(con))
+
+    def triangulation() -> Any:
+        settings = load_settings(con)
+        return triangulation_window(con, scope, settings), triangulation_table(con, scope, settings)
+
+    def themes() -> Any:
+        settings = load_settings(con)
+        return theme_table(con, scope, settings), theme_mentions(con, scope, settings)
+
+    def board() -> Any:
+        settings = load_settings(con)
+        now = run_insights(con, scope, settings)
+        return now, run_insights(con, type(scope)(scope.services, previous_quarter_end(now.as_of)), settings)
+
+    return {"Overview": overview, "Trends": trends, "Teams and shifts": teams, "Triangulation": triangulation,
+            "Themes": themes, "Board report": board}[page]
+
+
+class PickleCache:
+    """st.cache_data's behaviour: the first call computes and stores the pickled result; a hit unpickles a copy."""
+
+    def __init__(self, function: Callable[[], Any]) -> None:
+        self.function, self.stored = function, None
+
+    def __call__(self) -> Any:
+        if self.stored is None:
+            result = self.function()
+            self.stored = pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL)
+            return result
+        return pickle.loads(self.stored)
+
+
+def child_page(page: str, database: Path, service: str, cached_calls: int) -> None:
+    """One cold visit to a page (fresh process and connection), then `cached_calls` cached ones."""
+    from analytics.store import connect
+
+    page_calls(page, None, None, [])  # imports every module a page uses before the clock, as a server has them
+    clock = Clock()
+    con = connect(database)
+    services_all = [row[0] for row in con.cursor().execute(
+        "SELECT DISTINCT service FROM audits ORDER BY 1").fetchall()] if not service else []
+    cached = PickleCache(page_calls(page, con, service or None, services_all))
+    cached()
+    cold, cold_cpu = clock.read()
+    hits = []
+    for _ in range(cached_calls):
+        hit = Clock()
+        cached()
+        hits.append(hit.read()[0])
+    report({"seconds": cold, "cpu": cold_cpu, "peak_mb": memory_mb(), "cached": hits,
+            "result_mb": len(cached.stored) / 1e6})
+
+
+# --- app start to first page --------------------------------------------------------------------------------
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def first_page(database: Path, runs: int) -> Runs:
+    """Start `streamlit run app.py` on the store, time until the Home heading shows in Chromium; always stop it."""
+    from playwright.sync_api import sync_playwright
+
+    result = Runs("app start to the Home page rendered (group loaded)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            for _ in range(runs):
+                figures = _one_start(browser, database)
+                result.add(figures)
+                for name in ("server_ready", "with_figures"):
+                    result.extra.setdefault(f"{name}_all", []).append(figures[name])
+        finally:
+            browser.close()
+    return result
+
+
+def _one_start(browser: Any, database: Path) -> dict[str, Any]:
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = database.parent / "pages_bench_server.log"
+    page = browser.new_page()
+    with log.open("wb") as output:
+        started = time.perf_counter()
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "LEADERSHIP_INSIGHT_DB": str(database)}, stdout=output,
+            stderr=subprocess.STDOUT)
+        try:
+            _wait_healthy(url, server, log, started)
+            healthy = time.perf_counter() - started
+            page.goto(url)
+            page.get_by_role("heading", name="Leadership Insight").wait_for(state="visible", timeout=120_000)
+            seconds = time.perf_counter() - started
+            page.get_by_text("What is loaded").wait_for(timeout=120_000)
+            with_figures = time.perf_counter() - started
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+            page.close()
+    return {"seconds": seconds, "cpu": float("nan"), "server_ready": healthy, "with_figures": with_figures}
+
+
+def _wait_healthy(url: str, server: subprocess.Popen, log: Path, started: float) -> None:
+    while time.perf_counter() - started < 120:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit {server.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"the server did not answer within 120 s:\n{log.read_text()[-3000:]}")
+
+
+# --- the run and the report ---------------------------------------------------------------------------------
+
+def measure(database: Path, service: str, args: argparse.Namespace) -> dict[tuple[str, str], Runs]:
+    """Cold runs (fresh processes, pages in rounds) and the cached calls of each, for one service and the group."""
+    results: dict[tuple[str, str], Runs] = {}
+    for scope, repeat in ((service, args.repeat_service), ("", args.repeat_group)):
+        for page in PAGES:
+            results[(page, scope)] = Runs(f"{page}, {scope or 'whole group'}")
+        for run in range(repeat):
+            print(f"{scope or 'whole group'}: round {run + 1} of {repeat}", file=sys.stderr, flush=True)
+            for page in PAGES:
+                figures = run_child(SCRIPT, ["page", page, str(database), scope, str(args.cached_calls)])
+                runs = results[(page, scope)]
+                runs.add(figures)
+                runs.extra.setdefault("cached_all", []).extend(figures["cached"])
+    return results
+
+
+def _percentile(values: list[float], share: int) -> float:
+    ordered = sorted(values)
+    return ordered[max(0, min(len(ordered) - 1, -(-share * len(ordered) // 100) - 1))] if ordered else float("nan")
+
+
+def render(args: argparse.Namespace, service: str, results: dict[tuple[str, str], Runs], start: Runs | None,
+           manifest: dict[str, Any]) -> str:
+    rows, detail = [], []
+    for (page, scope), runs in results.items():
+        cached = runs.extra.get("cached_all", [])
+        one = bool(scope)
+        cold_p95, cached_p95 = runs.p95(), _percentile(cached, 95)
+        rows.append([f"{page}: {'one service' if one else 'whole group'}, cold", seconds_text(runs.median),
+                     seconds_text(cold_p95), f"< {SERVICE_COLD_MS:.0f} ms" if one else "(reported)",
+                     ("yes" if cold_p95 * 1000 < SERVICE_COLD_MS else "no") if one else "n/a"])
+        rows.append([f"{page}: {'one service' if one else 'whole group'}, cached",
+                     seconds_text(_percentile(cached, 50)), seconds_text(cached_p95),
+                     f"< {SERVICE_CACHED_MS:.0f} ms" if one else "(reported)",
+                     ("yes" if cached_p95 * 1000 < SERVICE_CACHED_MS else "no") if one else "n/a"])
+        detail.append([runs.label, CALLS[page], str(len(runs.seconds)), seconds_text(min(runs.seconds)),
+                       seconds_text(max(runs.seconds)), f"{runs.median_cpu:.2f}", f"{runs.peak:.0f}",
+                       str(len(cached)), f"{runs.extra.get('result_mb', 0):.1f}"])
+    if start is not None:
+        rows.append(["app start to the Home page's heading (group loaded)", seconds_text(start.median),
+                     seconds_text(start.p95()), f"< {FIRST_PAGE_SECONDS:.0f} s",
+                     "yes" if start.p95() < FIRST_PAGE_SECONDS else "no"])
+        ready = [f"{x:.2f}" for x in start.extra.get("server_ready_all", [])]
+        figures = [f"{x:.2f}" for x in start.extra.get("with_figures_all", [])]
+    text = [
+        f"# Page latency benchmark ({time.strftime('%Y-%m-%d %H:%M')})", "",
+        f"The care group of bench/group_data.py ({manifest['services']} services, "
+        + ", ".join(f"{n:,} {source} rows" for source, n in manifest["rows"].items())
+        + f"); one service is {service}. Cold: each run a fresh process and connection (imports before the "
+        "clock; opening the store, reading the settings and the page's analytics timed), median and 95th "
+        f"percentile (nearest rank: the slowest run below 20 runs) over {args.repeat_service} runs for one service "
+        f"and {args.repeat_group} for the group. Cached: the same calls again in the same process through a cache "
+        f"that unpickles a stored copy on each hit, as st.cache_data does ({args.cached_calls} hits per run), "
+        "median and 95th percentile.", "",
+        markdown_table(["what", "median", "p95", "target", "met?"], rows), "",
+        "## What each page calls, and every run", "",
+        markdown_table(["page", "calls", "cold runs", "min", "max", "median CPU s", "peak MB", "cached hits",
+                        "cached result MB"], detail), ""]
+    if start is not None:
+        text += ["## App start", "",
+                 f"`streamlit run app.py` with LEADERSHIP_INSIGHT_DB on the group's store, Chromium at {CHROMIUM} "
+                 "already running (headless, with " + " ".join(CHROMIUM_ARGS) + "); timed from starting the "
+                 "server to the Home page's heading being visible. Server answering its health check after "
+                 f"{', '.join(ready)} s; the Home page's figures ('What is loaded') shown after {', '.join(figures)} "
+                 "s.", ""]
+    text += ["## Machine", "", *machine_info(), ""]
+    return "\n".join(text)
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--services", type=int, default=250, help="services in the group (default 250)")
+    parser.add_argument("--seed", type=int, default=2026, help="seed of the generated data (default 2026)")
+    parser.add_argument("--repeat-service", type=int, default=10, help="cold runs per page for one service")
+    parser.add_argument("--repeat-group", type=int, default=3, help="cold runs per page for the whole group")
+    parser.add_argument("--cached-calls", type=int, default=20, help="cached calls after each cold run")
+    parser.add_argument("--browser-runs", type=int, default=3, help="app starts timed (0 to skip the browser)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out",
+                        help="folder holding group/ and where pages_results.md is written")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.child:
+        child_page(args.child[1], Path(args.child[2]), args.child[3], int(args.child[4]))
+        return
+    import group_data
+    import insights_bench
+
+    out = args.out.resolve()
+    folder, manifest = group_data.ensure(out / "group", args.services, args.seed)
+    insights_bench.ensure_database(folder, fresh=False)
+    database = insights_bench.database_for(folder)
+    service = manifest["one_service"]
+    start = None
+    if args.browser_runs:
+        start = first_page(database, args.browser_runs)
+    results = measure(database, service, args)
+    text = render(args, service, results, start, manifest)
+    print(text)
+    (out / "pages_results.md").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
