@@ -7,33 +7,21 @@ from datetime import date
 from pathlib import Path
 
 import duckdb
-import pandas as pd
 import pytest
+from canonical_rows import insert
 
 from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE, WILLOW_NIGHTS_FROM, demo_months
 from analytics.fragility import TABLE_COLUMNS, fragility_findings, measure_table
 from analytics.scope import Scope
 from analytics.settings import default_settings
-from analytics.sources import SOURCES
-from analytics.store import connect, table_columns
+from analytics.store import connect
 
 SERVICE = "Elm Court"
 TEAMS = ("Ash", "Birch", "Cedar", "Hazel")
 SHIFTS = ("Early", "Night")
 MONTHS = [date(2026, m, 1) for m in range(3, 11)]  # Mar to Oct 2026
 AS_OF = Scope(as_of=date(2026, 10, 31))
-
-
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
-    """Insert canonical rows, filling the bookkeeping columns."""
-    columns = [name for name, _ in table_columns(SOURCES[table])]
-    first = con.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    new_rows = pd.DataFrame([{"row_key": first + i, "row_hash": first + i, "batch_id": 1, "source_row": i, **row}
-                             for i, row in enumerate(rows)]).reindex(columns=columns)
-    cur = con.cursor()
-    cur.register("new_rows", new_rows)
-    cur.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
 
 
 def rota_month(month: date, team: str, shift: str, agency: float = 0.0, missed_handovers: int = 0,

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from datetime import date
-from itertools import count
 from pathlib import Path
 
-import duckdb
-import pandas as pd
 import pytest
+from canonical_rows import insert
 
 from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE, SIGNED_ITEM
 from analytics.masked import headline_pairs, masked_weaknesses
 from analytics.scope import Scope
 from analytics.settings import default_settings
-from analytics.sources import SOURCES
-from analytics.store import connect, table_columns
+from analytics.store import connect
 
 SERVICE = "Elm House"
 TEAMS = ("Ash Unit", "Birch Unit", "Hazel Unit")
@@ -25,18 +22,6 @@ MONTHS = (5, 6, 7, 8, 9, 10)  # the six recent cycles up to 31 October 2026
 AS_OF = Scope(as_of=date(2026, 10, 31))
 SIGNED = "Care plan reviewed and signed"
 PASSING_ITEMS = tuple(f"Care plan check {n}" for n in range(14))
-_KEYS = count(1)
-
-
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
-    """Insert canonical rows, filling the bookkeeping columns and leaving unnamed columns empty."""
-    columns = [name for name, _ in table_columns(SOURCES[table])]
-    frame = pd.DataFrame([{"row_key": next(_KEYS), "row_hash": 0, "batch_id": 1, "source_row": n + 2, **row}
-                          for n, row in enumerate(rows)]).reindex(columns=columns)
-    cur = con.cursor()
-    cur.register("new_rows", frame)
-    cur.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
-    cur.unregister("new_rows")
 
 
 def care_plan_audits(signed_failing: set[int], other_failing: int = 0) -> list[dict]:

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import duckdb
 import numpy as np
-import pandas as pd
 import pytest
+from canonical_rows import insert
 
 from analytics.demo import load_demo
 from analytics.scope import Scope
@@ -31,18 +31,6 @@ SETTINGS = default_settings()
 def month(index: int) -> date:
     """The first day of the index-th month from January 2025."""
     return date(2025 + index // 12, index % 12 + 1, 1)
-
-
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict]) -> None:
-    """Insert rows into a canonical table with the bookkeeping columns filled as ingest would."""
-    frame = pd.DataFrame(rows)
-    frame.insert(0, "row_key", range(1, len(frame) + 1))
-    frame.insert(1, "row_hash", 0)
-    frame.insert(2, "batch_id", 1)
-    frame.insert(3, "source_row", range(2, len(frame) + 2))
-    con.register("new_rows", frame)
-    con.execute(f"INSERT INTO {table} BY NAME SELECT * FROM new_rows")
-    con.unregister("new_rows")
 
 
 def audit(when: date, answer_class: str, team: str = "Ash", audit_type: str = "Medication") -> dict:

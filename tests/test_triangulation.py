@@ -9,13 +9,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from canonical_rows import insert
 
 from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE
 from analytics.scope import Scope
 from analytics.settings import default_settings
-from analytics.sources import SOURCES
-from analytics.store import connect, table_columns
+from analytics.store import connect
 from analytics.triangulation import CLASSES, triangulation_findings, triangulation_table
 
 SERVICE = "Elm Court"
@@ -23,17 +23,6 @@ SHIFTS = ("Early", "Night")
 MONTHS = [date(2026, m, 1) for m in range(5, 11)]  # May to Oct 2026: May-Jul earlier, Aug-Oct recent
 EARLIER, RECENT = MONTHS[:3], MONTHS[3:]
 AS_OF = Scope(as_of=date(2026, 10, 31))
-
-
-def insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, object]]) -> None:
-    """Insert canonical rows, filling the bookkeeping columns."""
-    columns = [name for name, _ in table_columns(SOURCES[table])]
-    first = con.cursor().execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-    new_rows = pd.DataFrame([{"row_key": first + i, "row_hash": first + i, "batch_id": 1, "source_row": i, **row}
-                             for i, row in enumerate(rows)]).reindex(columns=columns)
-    cur = con.cursor()
-    cur.register("new_rows", new_rows)
-    cur.execute(f"INSERT INTO {table} SELECT * FROM new_rows")
 
 
 def audits(team: str, met: int, audit_type: str = "Medication") -> list[dict[str, object]]:
