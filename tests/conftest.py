@@ -194,3 +194,11 @@ def demo_server(demo_db_copy: Path) -> Iterator[str]:
     """A server on a copy of the demo store."""
     with served.streamlit_server(demo_db_copy) as url:
         yield url
+
+
+@pytest.fixture(scope="module")
+def demo_con(demo_db_copy: Path) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A connection to this module's copy of the demo store, closed after the module."""
+    connection = connect(demo_db_copy)
+    yield connection
+    connection.close()

@@ -10,7 +10,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.demo import load_demo
 from analytics.embedding import (
     DRIFTING_BACK,
     EMBEDDED,
@@ -234,12 +233,8 @@ def test_scope_limits_the_services(store):
 
 
 @pytest.fixture(scope="module")
-def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    folder = tmp_path_factory.mktemp("embedding_demo")
-    connection = connect(folder / "demo.duckdb")
-    load_demo(connection, folder / "files")
-    yield connection
-    connection.close()
+def demo_store(demo_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return demo_con
 
 
 def test_demo_medication_improvement_is_embedded(demo_store):

@@ -10,7 +10,6 @@ import duckdb
 import pytest
 from canonical_rows import insert
 
-from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE, WILLOW_NIGHTS_FROM, demo_months
 from analytics.fragility import TABLE_COLUMNS, fragility_findings, measure_table
 from analytics.scope import Scope
@@ -186,12 +185,8 @@ def test_empty_store_gives_nothing(store):
 # --- the demo data ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    folder = tmp_path_factory.mktemp("fragility_demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, folder / "files")
-    yield con
-    con.close()
+def demo(demo_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return demo_con
 
 
 def test_demo_finds_willow_nights_and_names_the_shift(demo):

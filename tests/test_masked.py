@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from canonical_rows import insert
 
-from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE, SIGNED_ITEM
 from analytics.masked import headline_pairs, masked_weaknesses
 from analytics.scope import Scope
@@ -188,13 +187,9 @@ def test_no_data_gives_no_pairs_and_no_findings(con, settings):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("masked_demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, folder / "files")
+def demo(demo_con):
     settings = default_settings()
-    yield masked_weaknesses(con, Scope(), settings), headline_pairs(con, Scope(), settings)
-    con.close()
+    return masked_weaknesses(demo_con, Scope(), settings), headline_pairs(demo_con, Scope(), settings)
 
 
 def test_demo_care_plan_headline_hides_the_signing_item(demo):

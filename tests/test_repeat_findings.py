@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from canonical_rows import insert
 
-from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE, SIGNED_ITEM
 from analytics.repeat_findings import classify_cycles, repeat_findings, repeat_table
 from analytics.scope import Scope
@@ -189,13 +188,9 @@ def test_no_audits_gives_an_empty_table_and_no_findings(con, settings):
 
 
 @pytest.fixture(scope="module")
-def demo_findings(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("repeat_demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, folder / "files")
+def demo_findings(demo_con):
     settings = default_settings()
-    yield repeat_findings(con, Scope(), settings), repeat_table(con, Scope(), settings)
-    con.close()
+    return repeat_findings(demo_con, Scope(), settings), repeat_table(demo_con, Scope(), settings)
 
 
 def test_demo_care_plan_signing_is_a_persistent_service_wide_pattern(demo_findings):

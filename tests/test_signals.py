@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
-from analytics.demo import load_demo
 from analytics.scope import Scope
 from analytics.settings import default_settings, save_setting
 from analytics.signals import (
@@ -259,14 +258,8 @@ def test_an_empty_store_has_no_signals(store):
 
 
 @pytest.fixture(scope="module")
-def demo_findings(tmp_path_factory: pytest.TempPathFactory) -> list:
-    folder = tmp_path_factory.mktemp("signals_demo")
-    connection = connect(folder / "demo.duckdb")
-    try:
-        load_demo(connection, folder / "files")
-        return signal_findings(connection, Scope(), SETTINGS)
-    finally:
-        connection.close()
+def demo_findings(demo_con: duckdb.DuckDBPyConnection) -> list:
+    return signal_findings(demo_con, Scope(), SETTINGS)
 
 
 def test_demo_willow_nights_agency_and_handovers_are_located(demo_findings):

@@ -11,12 +11,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE
 from analytics.scope import Scope, months_back
 from analytics.settings import default_settings, load_settings
 from analytics.sources import SOURCES
-from analytics.store import connect, table_columns
+from analytics.store import table_columns
 from analytics.themes import (
     is_informative,
     theme_findings,
@@ -336,13 +335,9 @@ def test_empty_store(con: duckdb.DuckDBPyConnection, settings: dict) -> None:
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> duckdb.DuckDBPyConnection:
-    """The demo data set, generated and loaded once for this module."""
-    folder = tmp_path_factory.mktemp("themes_demo")
-    connection = connect(folder / "demo.duckdb")
-    load_demo(connection, folder / "files")
-    yield connection
-    connection.close()
+def demo(demo_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    """The demo data set, loaded once per session and copied for this module."""
+    return demo_con
 
 
 def test_demo_late_calls_emerge_in_town_team(demo: duckdb.DuckDBPyConnection) -> None:

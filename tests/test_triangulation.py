@@ -11,7 +11,6 @@ import pandas as pd
 import pytest
 from canonical_rows import insert
 
-from analytics.demo import load_demo
 from analytics.demo_files import OAKWOOD, RIVERSIDE
 from analytics.scope import Scope
 from analytics.settings import default_settings
@@ -206,12 +205,8 @@ def test_empty_store_gives_nothing(tmp_path: Path):
 # --- the demo data ----------------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
-    folder = tmp_path_factory.mktemp("triangulation_demo")
-    con = connect(folder / "demo.duckdb")
-    load_demo(con, folder / "files")
-    yield con
-    con.close()
+def demo(demo_con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
+    return demo_con
 
 
 def test_demo_beech_unit_is_an_assurance_gap_about_communication(demo):
