@@ -84,6 +84,16 @@ class Signal:
         return self.service, self.team, self.shift
 
 
+# The rota sums fill rate and handover completion are judged by, here and in triangulation: a row counts
+# towards a ratio only where both of its figures were given.
+ROTA_FILL_SUMS = """sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
+               sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
+               sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
+               sum(planned_staff) FILTER (WHERE actual_staff IS NOT NULL) AS fill_planned_staff,
+               count(*) FILTER (WHERE handover_completed) AS handovers,
+               count(handover_completed) AS handover_rows"""
+
+
 def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Monthly figures per team, shift and team x shift, each beside the rest of its service (long table)."""
     end = scope.end(con)
@@ -144,14 +154,9 @@ def _rota_months(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end:
     rota = con.cursor().execute(f"""
         SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, count(*) AS rows,
                sum(planned_hours) FILTER (WHERE planned_hours > 0) AS hours,
-               sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
-               sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
-               sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
-               sum(planned_staff) FILTER (WHERE actual_staff IS NOT NULL) AS fill_planned_staff,
                sum(agency_hours) FILTER (WHERE actual_hours IS NOT NULL) AS agency_hours,
                sum(actual_hours) FILTER (WHERE agency_hours IS NOT NULL) AS agency_base_hours,
-               count(*) FILTER (WHERE handover_completed) AS handovers,
-               count(handover_completed) AS handover_rows
+               {ROTA_FILL_SUMS}
         FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [start, end, *values]).df()
     return clean_places(_as_months(rota)) if not rota.empty else rota

@@ -20,7 +20,7 @@ import pandas as pd
 
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, percent
-from .fragility import clean_places, join_clauses, place_name, rows_filter
+from .fragility import ROTA_FILL_SUMS, clean_places, join_clauses, place_name, rows_filter
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
 
@@ -132,12 +132,7 @@ def _rota(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) -> pd.Da
     rota = con.cursor().execute(f"""
         SELECT service, team, shift, CASE WHEN rota_date >= ? THEN 'recent' ELSE 'earlier' END AS half,
                sum(planned_hours) FILTER (WHERE planned_hours > 0) AS planned_hours,
-               sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
-               sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
-               sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
-               sum(planned_staff) FILTER (WHERE actual_staff IS NOT NULL) AS fill_planned_staff,
-               count(*) FILTER (WHERE handover_completed) AS handovers,
-               count(handover_completed) AS handover_rows
+               {ROTA_FILL_SUMS}
         FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [window.middle, window.start, window.end, *values]).df()
     return clean_places(rota)
