@@ -16,6 +16,7 @@ import pandas as pd
 
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, percent
+from .fragility import ROTA_FILL_SUMS
 from .key_questions import classify, key_questions
 from .scope import Scope, months_back, period_label
 
@@ -85,21 +86,22 @@ def _rota_evidence(con, scope, settings, window) -> pd.DataFrame:
         return pd.DataFrame()
     services, values = scope.service_filter()
     frame = con.cursor().execute(f"""
-        SELECT service, team, sum(actual_hours) AS actual, sum(planned_hours) AS planned,
-               sum(actual_staff) AS actual_staff, sum(planned_staff) AS planned_staff, count(*) AS shifts
+        SELECT service, team, count(*) AS shifts, {ROTA_FILL_SUMS}
         FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
         GROUP BY GROUPING SETS ((service), (service, team))""", [window.start, window.end, *values]).df()
     rows = []
     for record in frame.itertuples(index=False):
-        planned = record.planned if pd.notna(record.planned) and record.planned else record.planned_staff
-        actual = record.actual if pd.notna(record.planned) and record.planned else record.actual_staff
-        if not planned or pd.isna(planned):
+        # In hours where the rota records hours, else in staff numbers, as fragility judges it.
+        in_hours = pd.notna(record.fill_planned_hours) and record.fill_planned_hours > 0
+        planned = record.fill_planned_hours if in_hours else record.fill_planned_staff
+        filled = record.filled_hours if in_hours else record.filled_staff
+        if pd.isna(planned) or not planned:
             continue
         team = None if pd.isna(record.team) else record.team
-        fill = actual / planned
+        fill = filled / planned
         rows.append({"service": record.service, "team": team, "key_question": key_question, "source": "rota",
-                     "measure": "fill rate", "value": fill, "good": fill >= settings["thresholds"]["fill_rate_good"], "count": int(record.shifts),
-                     "rows": _rows("rota", record.service, team, window, "all shifts")})
+                     "measure": "fill rate", "value": fill, "good": fill >= settings["thresholds"]["fill_rate_good"],
+                     "count": int(record.shifts), "rows": _rows("rota", record.service, team, window, "all shifts")})
     return pd.DataFrame(rows)
 
 
