@@ -3,7 +3,8 @@
 The theme model is TF-IDF over words and two-word phrases (English and care-specific stop words dropped, plurals
 folded) factorised by NMF with the Kullback-Leibler loss, which on short comments gives even, readable themes where
 k-means gives one catch-all cluster. It is fitted on distinct sentences, so a stock phrase repeated a thousand times,
-or a "Thank you." closing many comments, does not become a theme of its own; a complaint's category (the provider's
+or a "Thank you." closing many comments, does not become a theme of its own, and with personal data taken out, so
+a resident's name or the placeholder that masks it never becomes one; a complaint's category (the provider's
 own reading) is added to its sentences, so it pulls complaints of one category together. Each text belongs to the
 theme whose term profile it shares most, and a theme's label is its two or three top terms.
 
@@ -30,6 +31,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 
 from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
+from .privacy import mask_series, strip_placeholders
 from .scope import Scope, month_start, months_back, period_label
 
 # Words that say who wrote or about whom, how a complaint log phrases things, or nothing about the subject.
@@ -43,6 +45,7 @@ CARE_STOP_WORDS = frozenset("""
     thank thanks thankyou please really just also got get like thing things lot lots bit way
     know let feel did make came come going went ask asked left keep work home
     didn don doesn isn wasn weren couldn wouldn ve ll
+    mr mrs ms mx
 """.split())
 # scikit-learn's English list holds words that are themes in care ("call", "fire", "bill", "full visit").
 CARE_WORDS = frozenset("call fire bill full empty side system move serious found find detail describe interest part"
@@ -204,7 +207,8 @@ class _Places:
 def _themed(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative text in scope with its theme (None where it has no word the themes know)."""
     texts = _texts(con, scope)
-    model_texts = pd.Series(map(_with_category, texts["text"], texts["category"]), index=texts.index, dtype=object)
+    model_texts = pd.Series(map(_with_category, _without_personal_data(texts["text"]), texts["category"]),
+                            index=texts.index, dtype=object)
     return texts.assign(theme=theme_model(model_texts, int(settings["thresholds"]["theme_count"])).assignment)
 
 
@@ -232,6 +236,13 @@ def _texts(con: duckdb.DuckDBPyConnection, scope: Scope) -> pd.DataFrame:
         GROUP BY service, team, shift, comment, coalesce(response_id, row_key::VARCHAR)
         ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""", [end, *values, end, *values]).df()
     return texts[_keys(texts["text"]).notna()].reset_index(drop=True)
+
+
+def _without_personal_data(texts: pd.Series) -> pd.Series:
+    """Each text with its names, numbers and addresses taken out (masked, then the placeholders dropped)."""
+    codes, uniques = pd.factorize(texts)
+    cleaned = mask_series(pd.Series(uniques, dtype=object)).map(strip_placeholders)
+    return pd.Series(np.array([*cleaned, None], dtype=object)[codes], index=texts.index, dtype=object)
 
 
 def _keys(texts: pd.Series) -> pd.Series:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from datetime import date
 from pathlib import Path
 
@@ -205,6 +206,29 @@ def test_theme_model_is_reproducible() -> None:
     first, second = theme_model(texts, 3, random_state=5), theme_model(texts, 3, random_state=5)
     assert first.labels == second.labels
     assert first.assignment.equals(second.assignment)
+
+
+def test_names_and_masked_data_never_become_themes(con: duckdb.DuckDBPyConnection, settings: dict) -> None:
+    # One carer is named in every kindness comment, and one relative's phone number in every laundry complaint:
+    # unmasked, the name and the number would be the strongest terms of their themes.
+    named_kindness = tuple(t.replace("{name}", "Margaret Thompson") for t in KINDNESS)
+    named_laundry = tuple(t + " Ring her son Gareth on 07700 900461." for t in LAUNDRY)
+    log = Log()
+    for month in _months(AS_OF, 12):
+        for _ in range(3):
+            log.comment(month, "Ash Unit", FOOD, 0.75)
+            log.comment(month, "Ash Unit", named_kindness, 1.0)
+            log.comment(month, "Ash Unit", named_laundry, 0.25)
+    log.store(con)
+    table = theme_table(con, Scope(as_of=AS_OF), settings)
+    mentions = theme_mentions(con, Scope(as_of=AS_OF), settings)
+
+    words = " ".join(table["theme"]).lower()
+    assert not {"margaret", "thompson", "gareth", "07700", "name", "phone"} & set(re.findall(r"\w+", words)), words
+    assert {"kind", "laundry"} <= set(re.findall(r"\w+", words)), words
+    # The named texts are still themed, by what they say.
+    assert mentions["text"].str.contains("Margaret Thompson").sum() == 36
+    assert theme_of(mentions, "Margaret Thompson") != theme_of(mentions, "laundry")
 
 
 # ----------------------------------------------------------------------------------------------- hand-made store
