@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.access_gate import page_user, require_permission
-from pages.common import loaded_batches, require_app_entry
+from pages.common import loaded_batches, require_app_entry, show_original_text
 from pages.upload_views import show_history, show_upload
 
 require_app_entry()
@@ -17,8 +17,10 @@ require_permission("upload", "Uploading spreadsheets, correcting column mappings
 
 uploads = st.file_uploader("Spreadsheets to load (.xlsx, .xlsm, .xls or .csv)", type=["xlsx", "xlsm", "xls", "csv"],
                            accept_multiple_files=True, key="uploads")
+# One switch for the page: previews, rejected rows and their downloads all follow it.
+original = show_original_text()
 for upload in uploads:
-    show_upload(upload)
+    show_upload(upload, original)
 
 st.header("Upload history")
-show_history(loaded_batches(page_user().services))
+show_history(loaded_batches(page_user().services), original)

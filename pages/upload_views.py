@@ -40,7 +40,6 @@ from pages.common import (
     data_changed,
     fitted_height,
     get_connection,
-    show_original_text,
     source_label,
     uk_datetime,
 )
@@ -64,13 +63,15 @@ def read_upload(data: bytes, file_name: str) -> list[RawSheet]:
     return read_sheets(data, file_name)
 
 
-def show_upload(upload: UploadedFile) -> None:
-    """One uploaded file: its sheets with their plans and a Load button, or what loading it did."""
+def show_upload(upload: UploadedFile, original: bool) -> None:
+    """One uploaded file: its sheets with their plans and a Load button, or what loading it did.
+
+    Text from the file is shown with personal data masked unless `original`."""
     with st.container(border=True):
         st.subheader(upload.name)
         results = st.session_state.get(_results_key(upload))
         if results is not None:
-            show_results(upload.name, results)
+            show_results(upload.name, results, original)
             return
         data = upload.getvalue()
         try:
@@ -82,16 +83,16 @@ def show_upload(upload: UploadedFile) -> None:
         planned = []
         for tab, raw in zip(tabs, sheets):
             with tab:
-                planned.append(show_sheet(upload.file_id, raw))
+                planned.append(show_sheet(upload.file_id, raw, original))
         ready = [sheet for sheet in planned if sheet is not None and not sheet.upload.plan.missing_required()]
         waiting = len(sheets) - len(ready)
         if waiting:
             st.caption(f"{waiting} of {len(sheets)} sheets still need a source or a column chosen before loading.")
         if st.button(f"Load {upload.name}", type="primary", disabled=bool(waiting), key=f"load|{upload.file_id}"):
-            load_upload(upload, data, ready)
+            load_upload(upload, data, ready, original)
 
 
-def show_sheet(file_id: str, raw: RawSheet) -> ReadySheet | None:
+def show_sheet(file_id: str, raw: RawSheet, original: bool) -> ReadySheet | None:
     """A sheet's source, layout, column mapping (editable) and first rows; None until its source is known."""
     con = get_connection()
     key = f"{file_id}|{raw.sheet}"
@@ -114,6 +115,8 @@ def show_sheet(file_id: str, raw: RawSheet) -> ReadySheet | None:
         st.caption("Using the column mapping you confirmed before for files with these headings.")
     source = source_named(source_name)
     suggested = mapping_table(plan, raw.headers, raw.frame)
+    if not original:
+        suggested["examples"] = suggested["examples"].map(mask_text)
     st.caption("How each column will be read: click a cell under *Read as* to change it.")
     edited = st.data_editor(
         suggested, key=f"mapping|{key}|{source_name}", hide_index=True, width="stretch", height="content",
@@ -135,7 +138,8 @@ def show_sheet(file_id: str, raw: RawSheet) -> ReadySheet | None:
         st.caption(f"Note: {note}")
     st.caption(f"First {min(PREVIEW_ROWS, len(raw.frame))} of {len(raw.frame):,} rows "
                f"(headings found on row {raw.header_row}):")
-    st.dataframe(raw.frame.head(PREVIEW_ROWS).map(cell_text), hide_index=True, width="stretch", height="content")
+    preview = raw.frame.head(PREVIEW_ROWS).map(cell_text)
+    st.dataframe(preview if original else preview.map(mask_text), hide_index=True, width="stretch", height="content")
     return ReadySheet(SheetUpload(raw, plan), confirmed=not same_as_detected or bool(overrides))
 
 
@@ -185,7 +189,7 @@ def warn_about_missing(plan: SheetPlan, source: Source) -> None:
                "Choose the column that holds it under *Read as* above.")
 
 
-def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet]) -> None:
+def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet], original: bool) -> None:
     """Load every sheet of the file, one batch each, then show what happened."""
     con = get_connection()
     progress = st.progress(0.0)
@@ -202,10 +206,10 @@ def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet]) -> 
     if len(results) == len(sheets):
         st.session_state[_results_key(upload)] = results
         st.rerun()
-    show_results(upload.name, results)
+    show_results(upload.name, results, original)
 
 
-def show_results(file_name: str, results: list[BatchResult]) -> None:
+def show_results(file_name: str, results: list[BatchResult], original: bool) -> None:
     """What loading a file did: one summary line per sheet, notes, and the rows that were not loaded."""
     for result in results:
         if result.already_loaded_as is None:
@@ -221,7 +225,6 @@ def show_results(file_name: str, results: list[BatchResult]) -> None:
     count = rows["row_number"].nunique()
     st.markdown(f"**{count:,} {'row was' if count == 1 else 'rows were'} not loaded.** Download "
                 f"{'it' if count == 1 else 'them'}, fix the spreadsheet and upload it again.")
-    original = show_original_text()
     rows = rows if original else masked_rejections(rows)
     shown = [c for c in REJECTION_COLUMNS if c != "sheet" or rows["sheet"].astype(bool).any()]
     st.dataframe(rows[shown].rename(columns=REJECTION_COLUMNS), hide_index=True, width="stretch",
@@ -232,7 +235,7 @@ def show_results(file_name: str, results: list[BatchResult]) -> None:
                        args=({"what": "rejected rows", "file": out_name, "original_text": original},))
 
 
-def show_history(batches: pd.DataFrame) -> None:
+def show_history(batches: pd.DataFrame, original: bool) -> None:
     """Every batch loaded, and for a chosen one: its rejected rows to download, and removing it."""
     removal = st.session_state.pop("removal_message", None)
     if removal is not None:
@@ -252,7 +255,6 @@ def show_history(batches: pd.DataFrame) -> None:
     download, removal = st.columns(2)
     with download:
         if batch.rows_rejected:
-            original = show_original_text()
             st.download_button(f"Download its {batch.rows_rejected:,} rejected rows (.xlsx)",
                                batch_rejections(current_database(), chosen, original), mime=XLSX_MIME,
                                file_name=f"batch_{chosen}_rows_to_fix.xlsx", on_click=record_export,

@@ -206,3 +206,22 @@ def test_complaint_text_is_masked_on_screen_by_default(store):
     assert toggle.value is False
     toggle.set_value(True).run()
     assert "Jane Smith" in text(manager)
+
+
+def test_an_uploaded_files_preview_is_masked_for_a_role_that_may_not_see_original_text(store):
+    rows = [["Ref", "Date received", "Service", "Unit", "Category", "Summary", "Complainant"]]
+    rows += [[f"Z-{i}", "02/03/2026", OAK, "Zeta", "Laundry", f"Mrs Jane Smith's cardigan lost, ring 07700 900{i:03d}",
+              "Daughter"] for i in range(3)]
+    data = csv_file(Path(store.execute("PRAGMA database_list").fetchone()[2]).parent / "named.csv", rows).read_bytes()
+    admin = signed_in(ADMIN, UPLOAD)
+    admin.file_uploader(key="uploads").set_value(("named.csv", data, "text/csv")).run()
+    assert not admin.exception
+    shown = admin.data_editor[0].value.to_csv() + admin.dataframe[0].value.to_csv()
+    assert "Jane Smith" not in shown and "07700" not in shown and "[name]" in shown and "[phone]" in shown
+    assert "Show original text" not in [t.label for t in admin.toggle]
+
+    lead = signed_in(LEAD, UPLOAD)
+    lead.file_uploader(key="uploads").set_value(("named.csv", data, "text/csv")).run()
+    assert "Jane Smith" not in lead.dataframe[0].value.to_csv()
+    lead.toggle(key="show_original_text").set_value(True).run()
+    assert "Jane Smith" in lead.data_editor[0].value.to_csv() + lead.dataframe[0].value.to_csv()
