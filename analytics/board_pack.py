@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from .findings import Evidence, Finding
 from .insights import Insights
 from .key_questions import KEY_QUESTIONS
+from .privacy import mask_text
 from .register import STATUS_RANK
 
 STATUS_LABELS = {"strong": "✓ Strong", "improving": "↗ Improving, not yet embedded", "fragile": "◐ Fragile",
@@ -161,7 +162,8 @@ def _service_rows(register: pd.DataFrame) -> pd.DataFrame:
 
 
 def leaders_versus_evidence(views: pd.DataFrame, insights: Insights) -> pd.DataFrame:
-    """Each leader's latest judgement per place and key question beside the register's status for it."""
+    """Each leader's latest judgement per place and key question (personal data in it masked) beside the register's
+    status for it."""
     columns = ["recorded", "recorded_by", "service", "team", "key_question", "stance", "statement", "evidence",
                "confidence", "reading", "why"]
     if views.empty:
@@ -184,7 +186,7 @@ def leaders_versus_evidence(views: pd.DataFrame, insights: Insights) -> pd.DataF
             reading = "▲ Leaders more pessimistic than the evidence"
         rows.append({"recorded": view["recorded_at"], "recorded_by": view["recorded_by"], "service": view["service"],
                      "team": team, "key_question": view["key_question"], "stance": view["stance"],
-                     "statement": view["statement"], "evidence": status,
+                     "statement": mask_text(view["statement"]), "evidence": status,
                      "confidence": match.iloc[0]["confidence"] if not match.empty else None, "reading": reading,
                      "why": match.iloc[0]["summary"] if not match.empty else ""})
     return pd.DataFrame(rows, columns=columns)

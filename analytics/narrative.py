@@ -9,6 +9,7 @@ import pandas as pd
 
 from .audit_trail import record
 from .findings import Evidence, Finding
+from .privacy import mask_text
 from .register import STATUS_RANK
 
 STANCES = ("strong", "improving", "fragile", "concern")
@@ -64,7 +65,8 @@ def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: da
             key_question=view["key_question"], quality_statement=None, subject=view["subject"] or view["key_question"],
             status=evidence_status, confidence=match.iloc[0]["confidence"],
             period_start=start, period_end=end,
-            summary=(f"Leaders judge {view['key_question']} at {where} as {view['stance']} (\"{view['statement']}\"), "
+            summary=(f"Leaders judge {view['key_question']} at {where} as {view['stance']} "
+                     f"(\"{mask_text(view['statement'])}\"), "
                      f"{leaning} than the evidence, which shows {evidence_status.replace('_', ' ')}: "
                      f"{match.iloc[0]['summary']}"),
             evidence=(Evidence(source="leaders", measure="recorded judgement", value=None,

@@ -158,6 +158,12 @@ def test_leaders_set_against_the_evidence() -> None:
     assert table.set_index("key_question").loc["Safe", "why"] == MASKED
 
 
+def test_personal_data_in_what_leaders_said_is_masked() -> None:
+    said = views().assign(statement=["Mrs Jane Smith's falls are managed; her son rings 07700 900461", "Happy"])
+    statement = leaders_versus_evidence(said, insights_now()).set_index("key_question").loc["Safe", "statement"]
+    assert statement == "Mrs [name]'s falls are managed; her son rings [phone]"
+
+
 def test_board_pack_sections() -> None:
     pack = build_board_pack(insights_now(), insights_before(), OAK, views(), generated=GENERATED)
     assert pack.title == "Board report: Oak House"

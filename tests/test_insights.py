@@ -104,14 +104,15 @@ def test_judging_as_of_an_earlier_date_uses_only_the_data_before_it(demo_db):
 def test_a_leaders_optimistic_view_is_set_against_the_evidence(demo_db, tmp_path):
     con = connect(demo_db)
     try:
-        view = record_view(con, "Oakwood House", "Safe", "strong", "Staffing is stable on every unit", "manager",
-                           team="Willow Unit")
+        view = record_view(con, "Oakwood House", "Safe", "strong", "Staffing is stable on every unit, says Mrs Jane Smith",
+                           "manager", team="Willow Unit")
         result = run_insights(con, Scope(services=("Oakwood House",)))
         con.cursor().execute("DELETE FROM leader_views WHERE view_id = ?", [view])
     finally:
         con.close()
     [mismatch] = found(result, "narrative_mismatch", team="Willow Unit")
     assert "more optimistic than the evidence" in mismatch.summary
+    assert "\"Staffing is stable on every unit, says Mrs [name]\"" in mismatch.summary  # quoted, masked
     assert mismatch.period_start <= mismatch.period_end == result.as_of
     assert {f.service for f in result.findings} == {"Oakwood House"}
 
