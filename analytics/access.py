@@ -106,10 +106,14 @@ def role_assignments(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str, tup
     return [(email, role, None if services is None else tuple(services)) for email, role, services in rows]
 
 
+def administrators_file() -> Path:
+    """Where the first administrators are listed: $LEADERSHIP_INSIGHT_ADMINS_FILE, else data/administrators.txt."""
+    return Path(os.environ.get(ADMINS_FILE_ENV, Path(__file__).resolve().parent.parent / "data" / "administrators.txt"))
+
+
 def bootstrap_administrators(path: Path | None = None) -> set[str]:
-    """The emails listed, one per line, in the administrators file ($LEADERSHIP_INSIGHT_ADMINS_FILE)."""
-    path = path or Path(os.environ.get(ADMINS_FILE_ENV, Path(__file__).resolve().parent.parent / "data" /
-                                       "administrators.txt"))
+    """The emails listed, one per line, in the administrators file."""
+    path = path or administrators_file()
     if not path.exists():
         return set()
     lines = (line.split("#", 1)[0].strip().lower() for line in path.read_text(encoding="utf-8").splitlines())

@@ -10,7 +10,9 @@ import streamlit as st
 from analytics.access import (
     ROLE_TITLES,
     ROLES,
+    administrators_file,
     assign_role,
+    bootstrap_administrators,
     revoke_role,
     role_assignments,
 )
@@ -22,10 +24,14 @@ PEOPLE_MESSAGE = "people_message"
 
 
 def people_table() -> pd.DataFrame:
-    """Every grant: email, role and services, as people read them."""
+    """Every grant, and every administrator the administrators file names: email, role, services, where given."""
     rows = role_assignments(get_connection())
-    return pd.DataFrame({"Email": [r[0] for r in rows], "Role": [ROLE_TITLES[r[1]] for r in rows],
-                         "Services": [ALL_SERVICES if r[2] is None else ", ".join(r[2]) for r in rows]})
+    in_file = sorted(bootstrap_administrators())
+    return pd.DataFrame({
+        "Email": [r[0] for r in rows] + in_file,
+        "Role": [ROLE_TITLES[r[1]] for r in rows] + [ROLE_TITLES["administrator"]] * len(in_file),
+        "Services": [ALL_SERVICES if r[2] is None else ", ".join(r[2]) for r in rows] + [ALL_SERVICES] * len(in_file),
+        "Given": ["on this page"] * len(rows) + [f"in {administrators_file()} (change it there)"] * len(in_file)})
 
 
 def people_and_roles(services: list[str]) -> None:
@@ -34,7 +40,7 @@ def people_and_roles(services: list[str]) -> None:
         (st.success if message[0] else st.error)(message[1])
     table = people_table()
     if table.empty:
-        st.caption("No roles given yet. Administrators listed in the administrators file can always sign in.")
+        st.caption(f"No roles given yet. Anyone listed in {administrators_file()} signs in as an administrator.")
     else:
         st.dataframe(table, hide_index=True, width="stretch", height=fitted_height(len(table)))
     with st.form("assign_role", clear_on_submit=True, border=True):

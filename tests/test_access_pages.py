@@ -191,6 +191,19 @@ def test_an_administrator_gives_and_takes_roles_and_each_change_is_in_the_trail(
     assert list(log[log["who"] == ADMIN]["action"])[:2] == ["revoke_role", "assign_role"]
 
 
+def test_the_people_tab_lists_the_administrators_the_file_names(store, tmp_path):
+    (tmp_path / "administrators.txt").write_text("# the first administrator\nFirst.Admin@example.org\n")
+    app = signed_in("first.admin@example.org", SETTINGS)
+    people = next(table.value for table in app.dataframe if "Given" in table.value.columns)
+    listed = people[people["Email"] == "first.admin@example.org"]
+    assert list(listed["Role"]) == ["Administrator"] and list(listed["Services"]) == ["All services"]
+    assert "administrators.txt (change it there)" in listed["Given"].iloc[0]
+    assert set(people["Email"]) >= {MANAGER, LEAD, LEADER, ADMIN}
+    # It cannot be taken away on the page, only in the file.
+    choices = app.selectbox(key="revoke_choice").options
+    assert f"{ADMIN}: Administrator" in choices and "first.admin@example.org: Administrator" not in choices
+
+
 def test_complaint_text_is_masked_on_screen_by_default(store):
     latest = store.execute("SELECT max(received_date) FROM complaints").fetchone()[0]
     day = latest.strftime("%d/%m/%Y")

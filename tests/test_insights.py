@@ -104,8 +104,8 @@ def test_judging_as_of_an_earlier_date_uses_only_the_data_before_it(demo_db):
 def test_a_leaders_optimistic_view_is_set_against_the_evidence(demo_db, tmp_path):
     con = connect(demo_db)
     try:
-        view = record_view(con, "Oakwood House", "Safe", "strong", "Staffing is stable on every unit, says Mrs Jane Smith",
-                           "manager", team="Willow Unit")
+        view = record_view(con, "Oakwood House", "Safe", "strong",
+                           "Staffing is stable on every unit, says Mrs Jane Smith", "manager", team="Willow Unit")
         result = run_insights(con, Scope(services=("Oakwood House",)))
         con.cursor().execute("DELETE FROM leader_views WHERE view_id = ?", [view])
     finally:
