@@ -20,6 +20,10 @@ from .sources import source_named
 from .store import table_columns, uploads_dir
 
 
+class OutsideYourServices(FileRefused):
+    """A sheet with rows for services the person loading it does not look after; nothing from it is stored."""
+
+
 @dataclass
 class SheetUpload:
     """One sheet of an uploaded file with the plan for loading it (shown on the Upload page)."""
@@ -73,16 +77,19 @@ def inspect(data: bytes, file_name: str, *, sheet: str | None = None, source: st
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, sheet: str | None = None,
                  source: str | None = None, overrides: dict[str, str] | None = None, service: str | None = None,
-                 loaded_by: str | None = None, path: Path | None = None) -> list[BatchResult]:
-    """Read, plan and load every sheet of a file; raises FileRefused or MappingError before storing anything."""
+                 loaded_by: str | None = None, path: Path | None = None,
+                 services: tuple[str, ...] | None = None) -> list[BatchResult]:
+    """Read, plan and load every sheet of a file; raises FileRefused or MappingError before storing anything.
+
+    With `services` (the person's), a sheet holding rows for any other service is refused (see load_sheet)."""
     uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con, path=path)
     for upload in uploads:
         missing = upload.plan.missing_required()
         if missing:
             raise MappingError(_missing_message(upload, missing))
     confirmed = bool(source or overrides)
-    return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed, path=path)
-            for u in uploads]
+    return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed, path=path,
+                       services=services) for u in uploads]
 
 
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any) -> list[BatchResult]:
@@ -106,8 +113,12 @@ def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
 
 
 def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload, *, service: str | None = None,
-               loaded_by: str | None = None, remember: bool = False, path: Path | None = None) -> BatchResult:
-    """Load one planned sheet as one batch in one transaction."""
+               loaded_by: str | None = None, remember: bool = False, path: Path | None = None,
+               services: tuple[str, ...] | None = None) -> BatchResult:
+    """Load one planned sheet as one batch in one transaction.
+
+    With `services`, a sheet with any row for another service raises OutsideYourServices and stores nothing: a
+    person limited to some services may not add to, or overwrite, another service's data."""
     raw, plan = upload.raw, upload.plan
     content_hash = hashlib.sha256(data).hexdigest()
     cur = con.cursor()
@@ -116,6 +127,8 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     if earlier:
         return BatchResult(raw.file_name, raw.sheet, plan.source, plan.layout, None, already_loaded_as=earlier[0])
     prepared = prepare(raw, plan, load_settings(con), service)
+    if services is not None:
+        _refuse_other_services(prepared, raw, services)
     stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
     notes = raw.skipped + plan.notes + prepared.notes
     try:
@@ -129,6 +142,23 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
             shutil.rmtree(stored_path.parent, ignore_errors=True)
         raise
     return result
+
+
+def _refuse_other_services(prepared: Prepared, raw: RawSheet, services: tuple[str, ...]) -> None:
+    """Raise OutsideYourServices, naming the rows and services, if any row is for a service not in `services`."""
+    service = prepared.rows.column("service").to_pandas()
+    outside = ~service.isin(services).to_numpy()
+    if not outside.any():
+        return
+    rows = sorted(set(prepared.rows.column("source_row").to_numpy()[outside].tolist()))
+    shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
+    where = raw.file_name + (f", sheet {raw.sheet!r}" if raw.sheet else "")
+    yours = ", ".join(services) if services else "no service yet"
+    raise OutsideYourServices(
+        f"{where}: {len(rows)} {'row is' if len(rows) == 1 else 'rows are'} for "
+        f"{', '.join(sorted(service[outside].unique()))} (row{'' if len(rows) == 1 else 's'} {shown}), but you "
+        f"may load data only for {yours}. Take those rows out of the file, or ask an administrator to give you "
+        "those services. Nothing from this sheet was loaded.")
 
 
 def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, content_hash: str,

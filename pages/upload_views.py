@@ -197,7 +197,8 @@ def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet], ori
     for position, sheet in enumerate(sheets):
         progress.progress(position / len(sheets), text=f"Loading {_where(sheet.upload.raw)}...")
         try:
-            results.append(load_sheet(con, data, sheet.upload, loaded_by=current_user(), remember=sheet.confirmed))
+            results.append(load_sheet(con, data, sheet.upload, loaded_by=current_user(), remember=sheet.confirmed,
+                                      services=page_user().services))
         except (FileRefused, MappingError) as error:
             st.error(str(error))
             break

@@ -24,7 +24,7 @@ from analytics.insights import run_insights
 from analytics.narrative import record_view
 from analytics.scope import Scope
 from analytics.settings import reset_settings, save_setting
-from analytics.store import connect
+from analytics.store import connect, uploads_dir
 
 
 @pytest.fixture
@@ -157,3 +157,25 @@ def test_batches_are_listed_and_removed_only_within_a_persons_services(store, tm
     with pytest.raises(UnknownBatch, match="among the batches for your services"):
         remove_batch(store, mixed, "lead@example.org", ("Elm House",))
     assert remove_batch(store, elm.batch_id, "lead@example.org", ("Elm House",)) == {"audits": 1}
+
+
+def test_a_person_limited_to_some_services_cannot_load_another_services_rows(store, tmp_path):
+    header = ["Date of audit", "Home", "Unit", "Audit type", "Question", "Answer"]
+    mixed = csv_file(tmp_path / "mixed.csv", [header,
+                                              ["02/03/2026", "Oak House", "Rowan", "Care plan", "Signed", "Yes"],
+                                              ["02/03/2026", "Elm House", "Birch", "Care plan", "Signed", "No"],
+                                              ["03/03/2026", "Elm House", "Birch", "Care plan", "Dated", "No"]])
+    with pytest.raises(analytics.ingest.OutsideYourServices,
+                       match=r"mixed.csv: 2 rows are for Elm House \(rows 3, 4\), but you may load data only for "
+                             r"Oak House\. .*Nothing from this sheet was loaded"):
+        ingest_path(store, mixed, loaded_by="lead@example.org", services=("Oak House",))
+    assert list_batches(store).empty and not trail(store, action="upload").shape[0]
+    assert not any(uploads_dir(store).rglob("*.csv"))  # the original is not kept either
+    # Their own service's rows load, and everyone else may load any service.
+    oak_only = csv_file(tmp_path / "oak.csv", [header, ["02/03/2026", "Oak House", "Rowan", "Care plan", "Signed",
+                                                        "Yes"]])
+    [oak] = ingest_path(store, oak_only, loaded_by="lead@example.org", services=("Oak House",))
+    assert oak.rows_new == 1
+    [both] = ingest_path(store, mixed, loaded_by="admin@example.org")
+    assert (both.rows_new, both.rows_unchanged) == (2, 1)
+    assert any(uploads_dir(store).rglob("mixed.csv"))

@@ -238,3 +238,18 @@ def test_an_uploaded_files_preview_is_masked_for_a_role_that_may_not_see_origina
     assert "Jane Smith" not in lead.dataframe[0].value.to_csv()
     lead.toggle(key="show_original_text").set_value(True).run()
     assert "Jane Smith" in lead.data_editor[0].value.to_csv() + lead.dataframe[0].value.to_csv()
+
+
+def test_a_quality_lead_cannot_load_rows_for_a_service_they_do_not_look_after(store):
+    rows = [["Ref", "Date received", "Service", "Unit", "Category", "Summary"],
+            ["Y-1", "02/03/2026", OAK, "Zeta", "Laundry", "Cardigan lost"],
+            ["Y-2", "02/03/2026", RIVERSIDE, "Town Team", "Call times", "Late again"]]
+    data = csv_file(Path(store.execute("PRAGMA database_list").fetchone()[2]).parent / "two.csv", rows).read_bytes()
+    batches = store.execute("SELECT count(*) FROM batches").fetchone()[0]
+    lead = signed_in(LEAD, UPLOAD)
+    lead.file_uploader(key="uploads").set_value(("two.csv", data, "text/csv")).run()
+    next(b for b in lead.button if b.label == "Load two.csv").click().run()
+    assert not lead.exception
+    assert any(f"1 row is for {RIVERSIDE} (row 3), but you may load data only for {OAK}" in e.value
+               for e in lead.error)
+    assert store.execute("SELECT count(*) FROM batches").fetchone()[0] == batches
