@@ -8,17 +8,19 @@ import sys
 from datetime import date
 from pathlib import Path
 
-from .audit_trail import os_user
+from .access import NotAllowed, User, local_user, scope_for, user_for
+from .audit_trail import os_user, record
 from .batches import (
     UnknownBatch,
     list_batches,
+    masked_rejections,
     rejections,
     rejections_workbook,
     remove_batch,
     row_counts,
 )
 from .demo import load_demo
-from .ingest import ingest_path
+from .ingest import OutsideYourServices, ingest_path
 from .insights import run_insights
 from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
@@ -33,6 +35,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      description="Leadership Insight: load care providers' spreadsheets and "
                                                  "find the patterns leaders miss.")
     parser.add_argument("--db", help=f"database file (default: ${DB_ENV} or data/leadership_insight.duckdb)")
+    parser.add_argument("--user", metavar="EMAIL",
+                        help="act as this person, as if signed in: only their services and what their roles allow "
+                             "(default: you at this computer, with every role, as when the app runs without sign-in)")
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="load spreadsheets (.xlsx, .xlsm, .xls, .csv)")
@@ -51,6 +56,9 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("rejections", help="export rejected rows to a spreadsheet to fix")
     export.add_argument("--batch", type=int, help="only this batch")
     export.add_argument("--out", default="rejected_rows.xlsx", help="where to write the .xlsx")
+    export.add_argument("--original-text", action="store_true",
+                        help="keep names, phone numbers and other personal data (default: masked; needs the Quality "
+                             "lead or Registered manager role)")
     insights = commands.add_parser("insights", help="the balanced insight register and the findings")
     insights.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
                           help="judge the data as it stood on this date (default: the latest data)")
@@ -68,22 +76,32 @@ def main(argv: list[str] | None = None) -> int:
     # Resolve the store before connecting so --db and the environment variable behave the same way.
     con = connect(database_path(args.db))
     try:
-        return COMMANDS[args.command](con, args)
-    except (FileRefused, MappingError, UnknownBatch) as error:
+        person = user_for(con, args.user) if args.user else local_user()
+        if not person.roles:
+            raise NotAllowed(f"{args.user} has no role; an administrator gives roles on Settings > People and roles")
+        return COMMANDS[args.command](con, args, person)
+    except (FileRefused, MappingError, UnknownBatch, NotAllowed) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     finally:
         con.close()
 
 
-def _ingest(con, args) -> int:
+def _who(args) -> str:
+    """Who the audit trail names: the --user given, else the operating-system user."""
+    return args.user or os_user()
+
+
+def _ingest(con, args, person: User) -> int:
+    person.require("upload")
     overrides = parse_overrides(args.map)
     results, failed = [], False
     for path in args.paths:
         try:
             results.extend(ingest_path(con, path, sheet=args.sheet, source=args.source, overrides=overrides or None,
-                                       service=args.service, loaded_by=args.by))
-        except (FileRefused, MappingError) as error:
+                                       service=args.service, loaded_by=args.by or _who(args),
+                                       services=person.services))
+        except (FileRefused, MappingError, OutsideYourServices) as error:
             failed = True
             print(f"error: {error}", file=sys.stderr)
     if args.json:
@@ -101,8 +119,8 @@ def _ingest(con, args) -> int:
     return 1 if failed else 0
 
 
-def _batches(con, args) -> int:
-    frame = list_batches(con)
+def _batches(con, args, person: User) -> int:
+    frame = list_batches(con, person.services)
     if args.json:
         print(frame.to_json(orient="records", date_format="iso", indent=2))
     elif frame.empty:
@@ -114,29 +132,40 @@ def _batches(con, args) -> int:
     return 0
 
 
-def _remove(con, args) -> int:
-    removed = remove_batch(con, args.batch, os_user())
+def _remove(con, args, person: User) -> int:
+    person.require("remove_batch")
+    removed = remove_batch(con, args.batch, _who(args), person.services)
     for table, count in removed.items():
         print(f"removed batch {args.batch}: {count} {table} rows")
     return 0
 
 
-def _rejections(con, args) -> int:
-    frame = rejections(con, args.batch)
-    Path(args.out).write_bytes(rejections_workbook(frame))
-    print(f"wrote {frame['row_number'].nunique() if len(frame) else 0} rejected rows to {args.out}")
+def _rejections(con, args, person: User) -> int:
+    person.require("upload")
+    if args.original_text:
+        person.require("see_original_text")
+    frame = rejections(con, args.batch, person.services)
+    Path(args.out).write_bytes(rejections_workbook(frame if args.original_text else masked_rejections(frame)))
+    record(con.cursor(), _who(args), "export", {"what": "rejected rows", "batch": args.batch, "file": args.out,
+                                                "original_text": args.original_text})
+    print(f"wrote {frame['row_number'].nunique() if len(frame) else 0} rejected rows to {args.out}"
+          + ("" if args.original_text else " (personal data masked; --original-text to keep it)"))
     return 0
 
 
-def _demo(con, args) -> int:
+def _demo(con, args, person: User) -> int:
+    person.require("upload")
     for result in load_demo(con, Path(args.dir), seed=args.seed):
         print(result.summary())
     print(", ".join(f"{n} {t}" for t, n in row_counts(con).items()))
     return 0
 
 
-def _insights(con, args) -> int:
-    result = run_insights(con, Scope(tuple(args.service) if args.service else None, args.as_of))
+def _insights(con, args, person: User) -> int:
+    scope = scope_for(person, Scope(tuple(args.service) if args.service else None, args.as_of))
+    if scope.services == ():
+        raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
+    result = run_insights(con, scope)
     if args.json:
         print(json.dumps(result.to_dict(), indent=2, default=str))
         return 0

@@ -14,6 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from .audit_trail import record
+from .privacy import mask_text
 from .scope import Scope
 from .sources import SOURCE_NAMES, SOURCES
 
@@ -27,16 +28,10 @@ def list_batches(con: duckdb.DuckDBPyConnection, services: tuple[str, ...] | Non
 
     With `services`, only the batches whose rows all belong to those services (a person limited to some
     services does not learn of other services' files)."""
-    frame = con.cursor().execute(f"""
-        WITH batch_services AS (
-            SELECT batch_id, list(DISTINCT service ORDER BY service) AS services FROM (
-                {" UNION ALL ".join(f"SELECT batch_id, service FROM {name} UNION ALL "
-                                    f"SELECT batch_id, service FROM {name}_superseded" for name in SOURCE_NAMES)})
-            GROUP BY batch_id)
-        SELECT b.batch_id, source, file_name, sheet, layout, loaded_at, loaded_by, rows_new, rows_updated,
-               rows_unchanged, rows_rejected, content_hash, stored_path, notes,
-               coalesce(s.services, []) AS services
-        FROM batches b LEFT JOIN batch_services s USING (batch_id) ORDER BY b.batch_id DESC""").df()
+    frame = con.cursor().execute("""
+        SELECT batch_id, source, file_name, sheet, layout, loaded_at, loaded_by, rows_new, rows_updated,
+               rows_unchanged, rows_rejected, content_hash, stored_path, notes, coalesce(services, []) AS services
+        FROM batches ORDER BY batch_id DESC""").df()
     if services is None:
         return frame
     allowed = set(services)
@@ -90,11 +85,30 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str,
     return {table: int(removed)}
 
 
-def rejections(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> pd.DataFrame:
-    """Rejected rows with file, sheet, row, column, value and reason; for one batch or all."""
+def rejections(con: duckdb.DuckDBPyConnection, batch_id: int | None = None,
+               services: tuple[str, ...] | None = None) -> pd.DataFrame:
+    """Rejected rows with file, sheet, row, column, value and reason; for one batch or all.
+
+    With `services`, only the batches listed for those services (UnknownBatch for any other)."""
+    allowed = None if services is None else set(list_batches(con, services)["batch_id"])
+    if allowed is not None and batch_id is not None and batch_id not in allowed:
+        raise UnknownBatch(f"there is no batch {batch_id} among the batches for your services")
     query = ("SELECT batch_id, file_name, sheet, row_number, column_name, value, reason, row_values "
              "FROM rejections WHERE ? IS NULL OR batch_id = ? ORDER BY batch_id, row_number, column_name")
-    return con.cursor().execute(query, [batch_id, batch_id]).df()
+    frame = con.cursor().execute(query, [batch_id, batch_id]).df()
+    return frame if allowed is None else frame[frame["batch_id"].isin(allowed)].reset_index(drop=True)
+
+
+def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows with personal data masked in every text cell: summaries, comments, names of staff."""
+    if rows.empty:
+        return rows
+    masked = rows.copy()
+    masked["value"] = [mask_text(v) if isinstance(v, str) else v for v in masked["value"]]
+    masked["row_values"] = [json.dumps({k: mask_text(v) if isinstance(v, str) else v
+                                        for k, v in json.loads(values).items()}, ensure_ascii=False)
+                            if isinstance(values, str) else values for values in masked["row_values"]]
+    return masked
 
 
 def rejections_workbook(frame: pd.DataFrame) -> bytes:

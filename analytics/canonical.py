@@ -45,7 +45,23 @@ class Prepared:
     source: Source
     rows: pa.Table          # canonical columns and source_row; keys are added when the batch is written
     rejections: pd.DataFrame
+    row_services: Coded     # the service of every row of the sheet, loaded or rejected
+    row_numbers: np.ndarray  # the number in the file of every row of the sheet
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def services(self) -> tuple[str, ...]:
+        """Every service the sheet's rows are for, loaded or rejected."""
+        used = self.row_services.lookup[np.unique(self.row_services.codes)]
+        return tuple(sorted({str(service) for service in used if isinstance(service, str)}))
+
+    def rows_outside(self, services: tuple[str, ...]) -> dict[str, list[int]]:
+        """The file's row numbers for each service not in `services`."""
+        outside = [s for s in self.services if s not in services]
+        if not outside:
+            return {}
+        values = self.row_services.values
+        return {s: sorted(set(self.row_numbers[values == s].tolist())) for s in outside}
 
 
 def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service: str | None = None) -> Prepared:
@@ -84,7 +100,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
     rows = pa.table(arrays)
     if rejected.any():
         rows = rows.filter(pa.array(~rejected))
-    return Prepared(source, rows, rejections, notes)
+    return Prepared(source, rows, rejections, columns["service"], work[_ROW].to_numpy(), notes)
 
 
 def _plain(column: Coded | np.ndarray) -> np.ndarray:

@@ -146,19 +146,17 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
 
 def _refuse_other_services(prepared: Prepared, raw: RawSheet, services: tuple[str, ...]) -> None:
     """Raise OutsideYourServices, naming the rows and services, if any row is for a service not in `services`."""
-    service = prepared.rows.column("service").to_pandas()
-    outside = ~service.isin(services).to_numpy()
-    if not outside.any():
+    outside = prepared.rows_outside(services)
+    if not outside:
         return
-    rows = sorted(set(prepared.rows.column("source_row").to_numpy()[outside].tolist()))
+    rows = sorted(row for numbers in outside.values() for row in numbers)
     shown = ", ".join(map(str, rows[:5])) + (f" and {len(rows) - 5} more" if len(rows) > 5 else "")
     where = raw.file_name + (f", sheet {raw.sheet!r}" if raw.sheet else "")
     yours = ", ".join(services) if services else "no service yet"
     raise OutsideYourServices(
-        f"{where}: {len(rows)} {'row is' if len(rows) == 1 else 'rows are'} for "
-        f"{', '.join(sorted(service[outside].unique()))} (row{'' if len(rows) == 1 else 's'} {shown}), but you "
-        f"may load data only for {yours}. Take those rows out of the file, or ask an administrator to give you "
-        "those services. Nothing from this sheet was loaded.")
+        f"{where}: {len(rows)} {'row is' if len(rows) == 1 else 'rows are'} for {', '.join(outside)} "
+        f"(row{'' if len(rows) == 1 else 's'} {shown}), but you may load data only for {yours}. Take those rows "
+        "out of the file, or ask an administrator to give you those services. Nothing from this sheet was loaded.")
 
 
 def _keep_original(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, content_hash: str,
@@ -182,9 +180,9 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
     cur.execute("BEGIN TRANSACTION")
     try:
         batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
-        cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?)",
+        cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
                     [batch_id, table, raw.file_name, raw.sheet, content_hash, str(stored_path), loaded_by,
-                     plan.layout, plan.to_json(), "\n".join(notes)])
+                     plan.layout, plan.to_json(), "\n".join(notes), list(prepared.services)])
         if not cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall():
             counts = _insert_first(cur, prepared, batch_id)
         else:

@@ -222,7 +222,8 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: l
 
 def _weak_sentence(row: dict[str, Any], window: Window) -> str:
     if row["source"] == "complaints":
-        return f"Complaints rose to {row['value']:.0f} in {window.label} ({row['earlier']:.0f} in as many months before)."
+        return (f"Complaints rose to {row['value']:.0f} in {window.label} "
+                f"({row['earlier']:.0f} in as many months before).")
     return f"{row['measure'].capitalize()} is {_shown(row)} over {window.label}, below the level set as good."
 
 

@@ -72,7 +72,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
             batch_id INTEGER PRIMARY KEY, source VARCHAR, file_name VARCHAR, sheet VARCHAR,
             content_hash VARCHAR, stored_path VARCHAR, loaded_at TIMESTAMP, loaded_by VARCHAR,
             layout VARCHAR, plan VARCHAR, rows_new INTEGER, rows_updated INTEGER, rows_unchanged INTEGER,
-            rows_rejected INTEGER, notes VARCHAR)""")
+            rows_rejected INTEGER, notes VARCHAR, services VARCHAR[])""")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS rejections (
             batch_id INTEGER, file_name VARCHAR, sheet VARCHAR, row_number INTEGER, column_name VARCHAR,
@@ -99,3 +99,19 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in table_columns(source))
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name} ({columns})")
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name}_superseded ({columns}, superseded_by INTEGER)")
+    _add_batch_services(cur)
+
+
+def _add_batch_services(cur: duckdb.DuckDBPyConnection) -> None:
+    """A store made before batches noted their services gets the column, filled from the rows each batch holds."""
+    if cur.execute("SELECT 1 FROM duckdb_columns() WHERE database_name = current_database() "
+                   "AND table_name = 'batches' AND column_name = 'services'").fetchall():
+        return
+    cur.execute("ALTER TABLE batches ADD COLUMN services VARCHAR[]")
+    rows = " UNION ALL ".join(f"SELECT batch_id, service FROM {name} UNION ALL "
+                              f"SELECT batch_id, service FROM {name}_superseded" for name in SOURCES)
+    cur.execute(f"""
+        UPDATE batches SET services = found.services
+        FROM (SELECT batch_id, list(DISTINCT service ORDER BY service) AS services FROM ({rows}) GROUP BY batch_id)
+             AS found
+        WHERE batches.batch_id = found.batch_id""")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from streamlit.runtime.uploaded_file_manager import UploadedFile
 from analytics.audit_trail import record
 from analytics.batches import (
     UnknownBatch,
+    masked_rejections,
     rejections,
     rejections_workbook,
     remove_batch,
@@ -257,7 +257,8 @@ def show_history(batches: pd.DataFrame, original: bool) -> None:
     with download:
         if batch.rows_rejected:
             st.download_button(f"Download its {batch.rows_rejected:,} rejected rows (.xlsx)",
-                               batch_rejections(current_database(), chosen, original), mime=XLSX_MIME,
+                               batch_rejections(current_database(), chosen, page_user().services, original),
+                               mime=XLSX_MIME,
                                file_name=f"batch_{chosen}_rows_to_fix.xlsx", on_click=record_export,
                                args=({"what": "rejected rows", "batch": chosen, "original_text": original},))
         else:
@@ -279,22 +280,10 @@ def history_table(batches: pd.DataFrame) -> pd.DataFrame:
 
 
 @st.cache_data(show_spinner=False)
-def batch_rejections(database: str, batch_id: int, original: bool = False) -> bytes:
+def batch_rejections(database: str, batch_id: int, services: tuple[str, ...] | None, original: bool = False) -> bytes:
     """A batch's rejected rows as an .xlsx to fix, personal data masked unless `original`."""
-    rows = rejections(connection_for(database), batch_id)
+    rows = rejections(connection_for(database), batch_id, services)
     return rejections_workbook(rows if original else masked_rejections(rows))
-
-
-def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows with personal data masked in every text cell: summaries, comments, names of staff."""
-    if rows.empty:
-        return rows
-    masked = rows.copy()
-    masked["value"] = [mask_text(v) if isinstance(v, str) else v for v in masked["value"]]
-    masked["row_values"] = [json.dumps({k: mask_text(v) if isinstance(v, str) else v
-                                        for k, v in json.loads(values).items()}, ensure_ascii=False)
-                            if isinstance(values, str) else values for values in masked["row_values"]]
-    return masked
 
 
 def record_export(detail: dict) -> None:

@@ -4,9 +4,11 @@ import json
 from datetime import date
 
 import pytest
+from openpyxl import load_workbook
 from spreadsheets import AUDIT_HEADER, csv_file
 
 import analytics.ingest
+from analytics.__main__ import main
 from analytics.access import (
     NotAllowed,
     assign_role,
@@ -179,3 +181,85 @@ def test_a_person_limited_to_some_services_cannot_load_another_services_rows(sto
     [both] = ingest_path(store, mixed, loaded_by="admin@example.org")
     assert (both.rows_new, both.rows_unchanged) == (2, 1)
     assert any(uploads_dir(store).rglob("mixed.csv"))
+
+
+@pytest.fixture
+def cli_store(tmp_path):
+    """A store file with two services' audits, one of them with rejected rows, and a person per role."""
+    con = connect(tmp_path / "cli.duckdb")
+    two_services(con, tmp_path)
+    rows = [["Date of audit", "Home", "Unit", "Audit type", "Question", "Answer"]]
+    rows += [["31/02/2026", home, "Rowan", "Care plan", f"Mrs Jane Smith's plan, ring 07700 900{n}23", "Yes"]
+             for n, home in enumerate(("Oak House", "Elm House"))]
+    for home in ("Oak House", "Elm House"):
+        ingest_path(con, csv_file(tmp_path / f"{home}.csv", [rows[0], *[r for r in rows[1:] if r[1] == home]]))
+    assign_role(con, "rm@example.org", "registered_manager", ("Oak House",), "admin@example.org")
+    assign_role(con, "lead@example.org", "quality_lead", ("Oak House",), "admin@example.org")
+    assign_role(con, "ceo@example.org", "senior_leader", None, "admin@example.org")
+    assign_role(con, "admin@example.org", "administrator", None, "admin@example.org")
+    con.close()
+    return tmp_path / "cli.duckdb"
+
+
+def cli(store_path, *args):
+    """Run the command line; returns its exit status."""
+    return main(["--db", str(store_path), *args])
+
+
+def test_the_command_line_as_a_person_sees_only_their_services(cli_store, capsys):
+    assert cli(cli_store, "--user", "RM@example.org", "insights", "--json") == 0
+    output = json.loads(capsys.readouterr().out)
+    assert output["register"] and {row["service"] for row in output["register"]} == {"Oak House"}
+    assert cli(cli_store, "--user", "rm@example.org", "insights", "--service", "Elm House") == 2
+    assert "rm@example.org may see only Oak House" in capsys.readouterr().err
+    assert cli(cli_store, "--user", "lead@example.org", "batches", "--json") == 0
+    assert {tuple(b["services"]) for b in json.loads(capsys.readouterr().out)} == {("Oak House",)}
+    # Without --user it is the person at this computer, who sees everything.
+    assert cli(cli_store, "insights", "--json") == 0
+    assert {row["service"] for row in json.loads(capsys.readouterr().out)["register"]} == {"Oak House", "Elm House"}
+
+
+def test_the_command_line_refuses_what_a_persons_roles_do_not_allow(cli_store, tmp_path, capsys):
+    assert cli(cli_store, "--user", "nobody@example.org", "insights") == 2
+    assert "nobody@example.org has no role" in capsys.readouterr().err
+    elm = csv_file(tmp_path / "elm_more.csv", [["Date of audit", "Home", "Unit", "Audit type", "Question", "Answer"],
+                                               ["04/03/2026", "Elm House", "Birch", "Care plan", "Signed", "Yes"]])
+    assert cli(cli_store, "--user", "rm@example.org", "ingest", str(elm)) == 2
+    assert "may not upload: it needs the role Administrator, Quality lead" in capsys.readouterr().err
+    assert cli(cli_store, "--user", "lead@example.org", "ingest", str(elm)) == 1
+    assert "1 row is for Elm House (row 2), but you may load data only for Oak House" in capsys.readouterr().err
+    assert cli(cli_store, "--user", "lead@example.org", "remove", "1") == 2  # the two-service batch is not theirs
+    assert "no batch 1 among the batches for your services" in capsys.readouterr().err
+
+
+def test_rejected_rows_exported_from_the_command_line_are_masked_and_scoped(cli_store, tmp_path, capsys):
+    out = tmp_path / "to_fix.xlsx"
+    assert cli(cli_store, "--user", "lead@example.org", "rejections", "--out", str(out)) == 0
+    assert "wrote 1 rejected rows" in capsys.readouterr().out
+    cells = [c for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Mrs [name]'s plan, ring [phone]" in cells and not any("Elm House" in c for c in cells)
+    assert cli(cli_store, "--user", "lead@example.org", "rejections", "--original-text", "--out", str(out)) == 0
+    cells = [c for row in load_workbook(out).active.iter_rows(values_only=True) for c in row if isinstance(c, str)]
+    assert "Mrs Jane Smith's plan, ring 07700 900023" in cells
+    assert cli(cli_store, "--user", "admin@example.org", "rejections", "--original-text", "--out", str(out)) == 2
+    assert "admin@example.org may not see original text" in capsys.readouterr().err
+    assert cli(cli_store, "--user", "ceo@example.org", "rejections", "--out", str(out)) == 2
+    assert "ceo@example.org may not upload" in capsys.readouterr().err
+    con = connect(cli_store)
+    try:
+        exports = trail(con, action="export")
+    finally:
+        con.close()
+    assert list(exports["who"]) == ["lead@example.org", "lead@example.org"]
+
+
+def test_a_store_made_before_batches_noted_their_services_gets_them_from_its_rows(tmp_path):
+    con = connect(tmp_path / "older.duckdb")
+    two_services(con, tmp_path)
+    con.execute("ALTER TABLE batches DROP COLUMN services")
+    con.close()
+    con = connect(tmp_path / "older.duckdb")
+    try:
+        assert [tuple(found) for found in list_batches(con)["services"]] == [("Elm House", "Oak House")]
+    finally:
+        con.close()
