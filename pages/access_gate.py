@@ -117,33 +117,52 @@ def gate(con) -> User:
     """The person using the app, kept in st.session_state; otherwise draw why not and stop the run."""
     st.session_state.pop(USER_KEY, None)
     decision = current_decision()
-    if decision.outcome == "refuse":
+    user = local_user() if decision.outcome == "local" else \
+        user_for(con, signed_in_email()) if decision.outcome == "signed_in" else None
+    if user is None or not user.roles:
+        hide_pages()
         st.title("Leadership Insight")
+        why_not(decision, user)
+        st.stop()
+    st.session_state[USER_KEY] = user
+    return user
+
+
+def why_not(decision: Decision, user: User | None) -> None:
+    """Say why the gate stops here: refused on this address, not signed in, or signed in with no role."""
+    if decision.outcome == "refuse":
         st.error("This dashboard is not showing any data: sign-in is not configured, and without sign-in it only "
                  f"opens on the computer it runs on ({decision.reason}).")
         st.markdown("To use it from other computers, configure sign-in with your organisation's accounts: copy "
                     "`.streamlit/secrets.toml.example` to `.streamlit/secrets.toml`, fill in the `[auth]` section "
                     "(Microsoft Entra ID or any OpenID Connect provider), list the first administrator in "
                     "`data/administrators.txt`, and restart. Or open it at http://localhost:8501 on this computer.")
-        st.stop()
-    if decision.outcome == "sign_in":
-        st.title("Leadership Insight")
+    elif user is None:
         st.markdown("Sign in with your work account to see your services.")
         st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
-        st.stop()
-    if decision.outcome == "local":
-        user = local_user()
     else:
-        user = user_for(con, str(st.user.get("email") or ""))
-        if not user.roles:
-            st.title("Leadership Insight")
-            st.warning(f"You are signed in as {user.email or 'someone with no email address'}, but you have no role "
-                       "in Leadership Insight yet, so there is nothing to show. Ask an administrator to give you a "
-                       "role (and the services you look after).")
-            st.button("Sign out", on_click=st.logout)
-            st.stop()
-    st.session_state[USER_KEY] = user
-    return user
+        st.warning(f"You are signed in as {user.email or 'someone with no email address'}, but you have no role "
+                   "in Leadership Insight yet, so there is nothing to show. Ask an administrator to give you a "
+                   "role (and the services you look after).")
+        st.button("Sign out", on_click=st.logout)
+
+
+def signed_in_email() -> str:
+    """The signed-in person's email: the email claim, else (Microsoft Entra ID without that optional claim)
+    the preferred_username, which is their sign-in address."""
+    for claim in ("email", "preferred_username"):
+        value = st.user.get(claim)
+        if isinstance(value, str) and "@" in value:
+            return value
+    return ""
+
+
+def hide_pages() -> None:
+    """List no pages on the screens that stop at the gate.
+
+    Until a run reaches st.navigation, Streamlit treats the pages/ folder as old-style pages and would list every
+    module in it; one hidden page that is never run turns that off."""
+    st.navigation([st.Page("pages/home.py", default=True)], position="hidden")
 
 
 def page_user() -> User:

@@ -9,6 +9,7 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
 from analytics.insights import Insights, run_insights
@@ -102,10 +103,9 @@ def stop_without_data() -> None:
 
 
 def current_user() -> str:
-    """Who is using the app: the signed-in user's email or name, else the operating-system user."""
-    if st.user.get("is_logged_in"):
-        return str(st.user.get("email") or st.user.get("name"))
-    return os_user()
+    """Who is using the app, for the audit trail: the signed-in person's email, else the operating-system user."""
+    user = st.session_state.get("access_user")
+    return user.email if user is not None and user.email != LOCAL_USER else os_user()
 
 
 def show_original_text() -> bool:

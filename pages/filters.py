@@ -44,9 +44,16 @@ class Filters:
             return [self.service] if self.service else list(every)
         return [s for s in every if s in self.services] if self.service is None else list(self.services)
 
+    @property
+    def service_label(self) -> str:
+        """The services shown, in words: the chosen one, all, or (for someone limited to some) theirs."""
+        if self.service or self.services is None:
+            return self.service or "All services"
+        return ", ".join(self.services) if len(self.services) == 1 else f"Your services ({', '.join(self.services)})"
+
     def describe(self) -> str:
         """The filters in words, for captions and exports."""
-        parts = [self.service or "All services", self.team or "all teams", self.shift or "all shifts"]
+        parts = [self.service_label, self.team or "all teams", self.shift or "all shifts"]
         when = f"as of {self.as_of:%d/%m/%Y}" if self.as_of else "latest data"
         return ", ".join(parts) + f"; {when}"
 

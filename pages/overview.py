@@ -31,7 +31,7 @@ services = filters.scope.services
 insights = cached_insights(database, services, filters.as_of)
 stop_without_evidence(insights)
 thresholds = load_settings(get_connection())["thresholds"]
-st.caption(f"{filters.service or 'All services'}: the {thresholds['recent_cycles']} months to "
+st.caption(f"{filters.service_label}: the {thresholds['recent_cycles']} months to "
            f"{uk_date(insights.as_of)}. Change the service or date in the sidebar.")
 
 picture = balanced_picture(insights, filters.service)

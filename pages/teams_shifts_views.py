@@ -40,7 +40,8 @@ class Cell:
 
 
 @st.cache_data(show_spinner="Comparing every team and shift with the rest of its service...", max_entries=32)
-def cached_measure_table(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
+def cached_measure_table(database: str, settings_text: str, services: tuple[str, ...] | None,
+                         as_of: date | None) -> pd.DataFrame:
     """Monthly figures per team, shift and team's shift beside the rest of the service."""
     scope = Scope(services, as_of)
     return measure_table(connection_for(database), scope, json.loads(settings_text))

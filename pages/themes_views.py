@@ -20,14 +20,16 @@ EXAMPLE_LENGTH = 140
 
 
 @st.cache_data(show_spinner="Reading complaint and feedback themes...", max_entries=32)
-def cached_mentions(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
+def cached_mentions(database: str, settings_text: str, services: tuple[str, ...] | None,
+                    as_of: date | None) -> pd.DataFrame:
     """Every themed complaint and comment."""
     scope = Scope(services, as_of)
     return theme_mentions(connection_for(database), scope, json.loads(settings_text))
 
 
 @st.cache_data(show_spinner="Summing up each theme...", max_entries=32)
-def cached_theme_table(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
+def cached_theme_table(database: str, settings_text: str, services: tuple[str, ...] | None,
+                       as_of: date | None) -> pd.DataFrame:
     """One row per theme: volume, sentiment, trend, where it concentrates and examples."""
     scope = Scope(services, as_of)
     return theme_table(connection_for(database), scope, json.loads(settings_text))

@@ -70,7 +70,8 @@ def cached_spc(database: str, settings_text: str, metric_id: str, service: str, 
 
 
 @st.cache_data(show_spinner="Looking for repeat findings...", max_entries=32)
-def cached_repeat_table(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
+def cached_repeat_table(database: str, settings_text: str, services: tuple[str, ...] | None,
+                        as_of: date | None) -> pd.DataFrame:
     """Every audit item's recent cycles and classification, per place."""
     scope = Scope(services, as_of)
     return repeat_table(connection_for(database), scope, json.loads(settings_text))

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -38,15 +38,20 @@ def free_port() -> int:
 
 
 @contextmanager
-def streamlit_server(database: Path) -> Iterator[str]:
-    """Run `streamlit run app.py` on the given store; yields its address and always stops it."""
-    port = free_port()
+def streamlit_server(database: Path, *, port: int | None = None, extra_args: Sequence[str] = (),
+                     env: Mapping[str, str] | None = None) -> Iterator[str]:
+    """Run `streamlit run app.py` on the given store; yields its address and always stops it.
+
+    `port` (default: a free one), `extra_args` for `streamlit run` and `env` (added to this process's environment)
+    are for tests that must know the address beforehand or configure the server, such as sign-in."""
+    port = port or free_port()
     log = database.parent / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1"],
-            cwd=ROOT, env={**os.environ, DB_ENV: str(database)}, stdout=output, stderr=subprocess.STDOUT)
+             "--server.headless", "true", "--server.address", "127.0.0.1", *extra_args],
+            cwd=ROOT, env={**os.environ, DB_ENV: str(database), **(env or {})}, stdout=output,
+            stderr=subprocess.STDOUT)
         try:
             url = f"http://127.0.0.1:{port}"
             _wait_until_healthy(url, server, log)

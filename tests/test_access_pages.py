@@ -121,6 +121,16 @@ def test_a_registered_manager_sees_only_their_service(store):
     app = signed_in(MANAGER, OVERVIEW)
     assert app.selectbox(key="filter_service").options == ["All", OAK]
     assert RIVERSIDE not in text(app) and OAK in text(app)
+    assert f"{OAK}: the 6 months to" in text(app) and "All services" not in text(app)
+
+
+def test_an_entra_id_token_without_an_email_claim_is_known_by_its_preferred_username(store):
+    app = AppTest.from_file(APP, default_timeout=120)
+    app.secrets.update(AUTH)
+    app.user = {"is_logged_in": True, "preferred_username": MANAGER, "name": "Rita Manager"}
+    app.run().switch_page(OVERVIEW).run()
+    assert not app.exception
+    assert app.selectbox(key="filter_service").options == ["All", OAK]
 
 
 def test_a_url_naming_another_service_shows_nothing_of_it(store):

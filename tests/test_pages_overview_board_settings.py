@@ -11,13 +11,13 @@ import duckdb
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from analytics.audit_trail import os_user
 from analytics.narrative import leader_views
 from analytics.settings import default_settings, load_settings
 from analytics.store import DB_ENV, connect
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVERVIEW, BOARD, SETTINGS = "pages/overview.py", "pages/board_report.py", "pages/settings_page.py"
-LEADER = {"is_logged_in": True, "email": "registered.manager@example.org", "name": "Registered Manager"}
 
 
 @pytest.fixture(scope="module")
@@ -138,7 +138,6 @@ def test_board_report_shows_the_register_and_its_direction_of_travel(demo_store:
 
 def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: duckdb.DuckDBPyConnection) -> None:
     app = open_page(BOARD)
-    app.user = LEADER
     app.selectbox(key="filter_service").select("Oakwood House").run()
     button(app, "Record this judgement").click().run()
     assert any("say in a sentence what the judgement is" in e.value.lower() for e in app.error)
@@ -150,7 +149,7 @@ def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: d
     assert_fine(app)
     recorded = leader_views(demo_copy)
     assert recorded[["service", "key_question", "stance", "recorded_by"]].values.tolist() == [
-        ["Oakwood House", "Safe", "strong", "registered.manager@example.org"]]
+        ["Oakwood House", "Safe", "strong", os_user()]]  # without sign-in: the person at this computer
     assert any("Recorded: Safe at Oakwood House judged strong" in s.value for s in app.success)
     assert any("more optimistic than the evidence" in w.value for w in app.warning)
     leaders = app.table[-1].value
