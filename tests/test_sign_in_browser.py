@@ -103,6 +103,15 @@ def sign_in(page: sync_api.Page, site: SignInSite, person: Person, expected_text
     wait_for_script(page)
 
 
+def assert_shows_no_data(page: sync_api.Page, *also: str) -> None:
+    """No page listed, nothing loaded and no service named (nor any of `also`), and no exception."""
+    body = page.inner_text("body")
+    assert page.locator(NAV_LINK).count() == 0, page.url
+    for data in ("What is loaded", OAK, RIVERSIDE, *also):
+        assert data not in body, f"{page.url} shows {data!r}"
+    assert_no_exception(page)
+
+
 def main_text(page: sync_api.Page) -> str:
     """The page's main panel as text (the sidebar left out)."""
     return page.inner_text(MAIN)
@@ -125,23 +134,15 @@ def test_before_anyone_signs_in_no_page_is_listed_and_no_address_gets_past_the_g
     screenshot(page, "sign_in_screen_cold")
     for module in ("overview", "board_report", "settings_page", "common", "access_gate", "people_views"):
         open_app_page(page, f"{site.url}/{module}", SIGN_IN_PROMPT)
-        body = page.inner_text("body")
-        assert page.locator(NAV_LINK).count() == 0, module
-        for data in ("What is loaded", "Signed in as", OAK, RIVERSIDE):
-            assert data not in body, f"/{module} shows {data!r}"
-        assert_no_exception(page)
+        assert_shows_no_data(page, "Signed in as")
     assert site.provider.events == []  # nobody signed in along the way
 
 
 def test_an_administrator_signs_in_through_the_provider_and_sees_the_app(page: sync_api.Page,
                                                                          site: SignInSite) -> None:
     open_app_page(page, site.url, SIGN_IN_PROMPT)
-    before = page.inner_text("body")
     assert page.get_by_role("button", name="Sign in").is_visible()
-    assert page.locator(NAV_LINK).count() == 0
-    for data in ("What is loaded", OAK, RIVERSIDE, "Signed in as"):
-        assert data not in before
-    assert_no_exception(page)
+    assert_shows_no_data(page, "Signed in as")
     screenshot(page, "sign_in_screen")
 
     events_before = len(site.provider.events)
@@ -169,10 +170,7 @@ def test_someone_without_a_role_sees_only_the_note_to_ask_an_administrator(page:
     body = page.inner_text("body")
     assert f"You are signed in as {NEWCOMER.email}" in body and "Ask an administrator" in body
     assert page.get_by_role("button", name="Sign out").is_visible()
-    assert page.locator(NAV_LINK).count() == 0
-    for data in ("What is loaded", OAK, RIVERSIDE, "Overview"):
-        assert data not in body
-    assert_no_exception(page)
+    assert_shows_no_data(page, "Overview")
     screenshot(page, "signed_in_without_a_role")
 
     # Still signed in on a fresh visit straight to a page, and still nothing to see.
