@@ -16,8 +16,8 @@ from typing import Literal
 import streamlit as st
 
 from analytics.access import PERMISSIONS, ROLE_TITLES, User, local_user, user_for
+from pages.common import USER_KEY
 
-USER_KEY = "access_user"
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 Outcome = Literal["signed_in", "sign_in", "local", "refuse"]
 
@@ -117,8 +117,11 @@ def gate(con) -> User:
     """The person using the app, kept in st.session_state; otherwise draw why not and stop the run."""
     st.session_state.pop(USER_KEY, None)
     decision = current_decision()
-    user = local_user() if decision.outcome == "local" else \
-        user_for(con, signed_in_email()) if decision.outcome == "signed_in" else None
+    user = None
+    if decision.outcome == "local":
+        user = local_user()
+    elif decision.outcome == "signed_in":
+        user = user_for(con, signed_in_email())
     if user is None or not user.roles:
         hide_pages()
         st.title("Leadership Insight")

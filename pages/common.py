@@ -17,6 +17,7 @@ from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import connect, database_path
 
+USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
 ENTERED_THROUGH_APP = "entered_through_app"
 SOURCE_LABELS = {"audits": "Audits", "complaints": "Complaints", "rota": "Rota", "feedback": "Feedback"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -104,13 +105,13 @@ def stop_without_data() -> None:
 
 def current_user() -> str:
     """Who is using the app, for the audit trail: the signed-in person's email, else the operating-system user."""
-    user = st.session_state.get("access_user")
+    user = st.session_state.get(USER_KEY)
     return user.email if user is not None and user.email != LOCAL_USER else os_user()
 
 
 def show_original_text() -> bool:
     """The sidebar's "Show original text" switch, for roles that may see it; everyone else sees masked text."""
-    user = st.session_state.get("access_user")
+    user = st.session_state.get(USER_KEY)
     if user is None or not user.can("see_original_text"):
         return False
     return st.sidebar.toggle("Show original text", value=False, key="show_original_text",
