@@ -23,6 +23,7 @@ from openpyxl.utils import get_column_letter
 from .findings import Evidence, Finding
 from .insights import Insights
 from .key_questions import KEY_QUESTIONS
+from .narrative import latest_views_against
 from .privacy import mask_text
 from .register import STATUS_RANK
 
@@ -166,16 +167,9 @@ def leaders_versus_evidence(views: pd.DataFrame, insights: Insights) -> pd.DataF
     status for it."""
     columns = ["recorded", "recorded_by", "service", "team", "key_question", "stance", "statement", "evidence",
                "confidence", "reading", "why"]
-    if views.empty:
-        return pd.DataFrame(columns=columns)
-    register = register_of(insights)
     rows = []
-    latest = views.drop_duplicates(["service", "team", "key_question"], keep="first")
-    for view in latest.to_dict("records"):
-        team = view["team"] if isinstance(view["team"], str) and view["team"] else None
-        match = register[(register["service"] == view["service"]) & (register["key_question"] == view["key_question"])
-                         & (register["team"].isna() if team is None else register["team"] == team)]
-        status = match.iloc[0]["status"] if not match.empty else None
+    for view, team, match in latest_views_against(views, register_of(insights)):
+        status = match["status"] if match is not None else None
         if status not in STATUS_RANK:
             reading = "No evidence to compare with"
         elif STATUS_RANK[view["stance"]] == STATUS_RANK[status]:
@@ -187,8 +181,8 @@ def leaders_versus_evidence(views: pd.DataFrame, insights: Insights) -> pd.DataF
         rows.append({"recorded": view["recorded_at"], "recorded_by": view["recorded_by"], "service": view["service"],
                      "team": team, "key_question": view["key_question"], "stance": view["stance"],
                      "statement": mask_text(view["statement"]), "evidence": status,
-                     "confidence": match.iloc[0]["confidence"] if not match.empty else None, "reading": reading,
-                     "why": match.iloc[0]["summary"] if not match.empty else ""})
+                     "confidence": match["confidence"] if match is not None else None, "reading": reading,
+                     "why": match["summary"] if match is not None else ""})
     return pd.DataFrame(rows, columns=columns)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -42,19 +44,28 @@ def delete_view(con: duckdb.DuckDBPyConnection, view_id: int) -> None:
     con.cursor().execute("DELETE FROM leader_views WHERE view_id = ?", [view_id])
 
 
-def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: date, end: date) -> list[Finding]:
-    """A narrative_mismatch finding wherever a leader's view is more optimistic or pessimistic than the register."""
-    if register.empty or views.empty:
-        return []
-    findings = []
+def latest_views_against(views: pd.DataFrame,
+                         register: pd.DataFrame) -> Iterator[tuple[dict[str, Any], str | None, pd.Series | None]]:
+    """Each leader's latest judgement per place and key question, its team (None for the whole service) and the
+    register's row for the same place and key question (None where the register has none)."""
+    if views.empty:
+        return
     latest = views.drop_duplicates(["service", "team", "key_question"], keep="first")
     for view in latest.to_dict("records"):
         team = view["team"] if isinstance(view["team"], str) and view["team"] else None
-        match = register[(register["service"] == view["service"]) & (register["key_question"] == view["key_question"])
-                         & (register["team"].isna() if team is None else register["team"] == team)]
-        if match.empty or match.iloc[0]["status"] not in STATUS_RANK:
+        match = register if register.empty else register[
+            (register["service"] == view["service"]) & (register["key_question"] == view["key_question"])
+            & (register["team"].isna() if team is None else register["team"] == team)]
+        yield view, team, None if match.empty else match.iloc[0]
+
+
+def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: date, end: date) -> list[Finding]:
+    """A narrative_mismatch finding wherever a leader's view is more optimistic or pessimistic than the register."""
+    findings = []
+    for view, team, match in latest_views_against(views, register):
+        if match is None or match["status"] not in STATUS_RANK:
             continue
-        evidence_status = match.iloc[0]["status"]
+        evidence_status = match["status"]
         gap = STATUS_RANK[view["stance"]] - STATUS_RANK[evidence_status]
         if gap == 0:
             continue
@@ -63,12 +74,12 @@ def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: da
         findings.append(Finding(
             kind="narrative_mismatch", service=view["service"], team=team, shift=None,
             key_question=view["key_question"], quality_statement=None, subject=view["subject"] or view["key_question"],
-            status=evidence_status, confidence=match.iloc[0]["confidence"],
+            status=evidence_status, confidence=match["confidence"],
             period_start=start, period_end=end,
             summary=(f"Leaders judge {view['key_question']} at {where} as {view['stance']} "
                      f"(\"{mask_text(view['statement'])}\"), "
                      f"{leaning} than the evidence, which shows {evidence_status.replace('_', ' ')}: "
-                     f"{match.iloc[0]['summary']}"),
+                     f"{match['summary']}"),
             evidence=(Evidence(source="leaders", measure="recorded judgement", value=None,
                                rows=f"leader_views: view_id = {view['view_id']}",
                                detail=f"recorded by {view['recorded_by']} on {view['recorded_at']:%d/%m/%Y}"),)))
