@@ -22,6 +22,7 @@ from .compliance import audit_compliance
 from .findings import Evidence, Finding, percent
 from .fragility import ROTA_FILL_SUMS, clean_places, join_clauses, place_name, rows_filter
 from .key_questions import classify
+from .privacy import mask_series
 from .scope import Scope, months_back, period_label
 
 CLASSES = ("agree_good", "agree_concern", "assurance_gap", "experience_ahead", "not_enough_evidence")
@@ -142,10 +143,14 @@ def _complaints(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) ->
     services, values = scope.service_filter()
     complaints = con.cursor().execute(f"""
         SELECT service, team, shift, CASE WHEN received_date >= ? THEN 'recent' ELSE 'earlier' END AS half,
-               coalesce(nullif(trim(category), ''), summary) AS category, count(*) AS complaints
+               nullif(trim(category), '') AS category,
+               CASE WHEN nullif(trim(category), '') IS NULL THEN summary END AS summary, count(*) AS complaints
         FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [window.middle, window.start, window.end, *values]).df()
-    return clean_places(complaints)
+    # A complaint with no category is known by what it says, which findings may quote: personal data masked.
+    complaints["category"] = complaints["category"].astype(object).where(
+        complaints["category"].notna(), mask_series(complaints["summary"].astype(object)))
+    return clean_places(complaints.drop(columns="summary"))
 
 
 def _feedback(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) -> pd.DataFrame:

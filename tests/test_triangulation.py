@@ -225,3 +225,19 @@ def test_demo_clean_teams_agree_good_and_raise_nothing(demo):
         assert not table[(table["team"] == team)]["classification"].isin(["assurance_gap", "experience_ahead"]).any()
     findings = triangulation_findings(demo, Scope(), default_settings())
     assert not [f for f in findings if f.team in ("Cedar Unit", "North Team")]
+
+
+def test_uncategorised_complaints_are_quoted_with_personal_data_masked(tmp_path: Path):
+    con = connect(tmp_path / "named.duckdb")
+    named = "Mrs Jane Smith's family not kept informed, ring 07700 900461"
+    rows = [*complaints("Ash", EARLIER[0], 1, None),
+            *[r for month in RECENT for r in complaints("Ash", month, 2, None)]]
+    insert(con, "audits", audits("Ash", 10))
+    insert(con, "rota", rota("Ash"))
+    insert(con, "complaints", [{**r, "summary": named} for r in rows])
+    insert(con, "feedback", [*feedback("Ash", EARLIER, GOOD), *feedback("Ash", RECENT, POOR)])
+    [ash] = [f for f in triangulation_findings(con, AS_OF, default_settings()) if f.team == "Ash"]
+    con.close()
+    quoted = " ".join([ash.subject, ash.summary, *(f"{e.rows} {e.detail}" for e in ash.evidence)])
+    assert "Mrs [name]'s family not kept informed, ring [phone]" in quoted
+    assert "Jane Smith" not in quoted and "07700" not in quoted
