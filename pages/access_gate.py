@@ -2,24 +2,34 @@
 
 - Sign-in configured (an [auth] section in .streamlit/secrets.toml): the person signs in with the organisation's
   OpenID Connect provider (st.login) and gets the roles an administrator gave their email address.
-- No sign-in configured: only someone on this machine (the server bound to localhost and the browser asking for
-  localhost) may use the app, as the local user with every role: the two-command demo.
+- No sign-in configured: only a browser on this machine, connected straight to the server, may use the app, as
+  the local user with every role: the two-command demo. That is decided by the connection's peer address
+  (loopback), never by the Host header; any sign of a proxy in front, or a browser page served from another
+  name (its Origin), refuses.
 - Anything else: no data at all, and a note on how to configure sign-in. The app never silently opens.
 """
 
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
+from unittest.mock import NonCallableMock
+from urllib.parse import urlsplit
 
 import streamlit as st
+from streamlit import runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import PERMISSIONS, ROLE_TITLES, User, local_user, user_for
 from pages.common import USER_KEY
 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+# Headers a proxy adds. Any of them on the browser's connection means someone else's request is being relayed.
+FORWARDING_HEADERS = ("x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "x-real-ip", "forwarded", "via")
 Outcome = Literal["signed_in", "sign_in", "local", "refuse"]
+Headers = Mapping[str, str] | Iterable[tuple[str, str]]
 
 
 @dataclass(frozen=True)
@@ -31,7 +41,7 @@ class Decision:
 
 
 def host_name(host: str | None) -> str | None:
-    """The name part of a Host header: 'localhost:8501' → 'localhost', '[::1]:8501' → '::1'."""
+    """The name part of a host[:port]: 'localhost:8501' → 'localhost', '[::1]:8501' → '::1'."""
     if not host:
         return None
     host = host.strip().lower()
@@ -43,37 +53,67 @@ def host_name(host: str | None) -> str | None:
 
 
 def is_loopback(name: str | None) -> bool:
-    """Whether a host name or address is this machine."""
+    """Whether a host name or address is this machine: localhost, 127.0.0.0/8, ::1, or ::ffff:127.x.x.x (an IPv4
+    loopback address as a dual-stack socket reports it; ipaddress calls that form not loopback)."""
     if name is None:
         return False
+    name = name.strip().lower()
     if name in LOCAL_NAMES:
         return True
     try:
-        return ipaddress.ip_address(name).is_loopback
+        address = ipaddress.ip_address(name.split("%", 1)[0])  # no zone index on a loopback address
     except ValueError:
         return False
+    mapped = getattr(address, "ipv4_mapped", None)
+    return address.is_loopback or (mapped is not None and mapped.is_loopback)
 
 
-def decide(auth_configured: bool, logged_in: bool, server_address: str | None, host: str | None,
-           client_ip: str | None = None) -> Decision:
+def header_pairs(headers: Headers | None) -> list[tuple[str, str]]:
+    """Headers as (lower-case name, value) pairs, every repeat kept."""
+    if headers is None:
+        return []
+    pairs = headers.items() if isinstance(headers, Mapping) else headers
+    return [(str(name).lower(), str(value)) for name, value in pairs]
+
+
+def origin_host(origin: str) -> str | None:
+    """The host an Origin header names ('http://localhost:8501' → 'localhost'); None for 'null' or nonsense."""
+    try:
+        return urlsplit(origin.strip()).hostname
+    except ValueError:
+        return None
+
+
+def decide(auth_configured: bool, logged_in: bool, server_address: str | None, peer: str | None,
+           headers: Headers | None = None) -> Decision:
     """The gate's decision from plain values, so it can be tested without a server.
 
-    `host` is the request's Host header and `client_ip` the browser's address; None means not known (AppTest has
-    neither, and counts as this machine). Without sign-in the server must listen on localhost (or be unset, the
-    default, which `./start.sh` sets to localhost), the browser must have asked for localhost, and, where known,
-    the browser must be on this machine.
+    `peer` is the address at the other end of the browser's connection (its socket peer), "" when a connection's
+    peer is not known, and None only where there is no browser connection at all (AppTest), which counts as this
+    machine. `headers` are the connection's request headers. Without sign-in, the server must listen on localhost
+    (or be left unset, Streamlit's default), the peer must be a loopback address, no proxy header may be present,
+    and the browser's Origin, where it sends one, must name this machine. The Host header plays no part: a browser
+    elsewhere can send any Host, and a proxy on this machine rewrites it.
     """
     if auth_configured:
         if logged_in:
             return Decision("signed_in", "signed in")
         return Decision("sign_in", "sign-in is configured and no one has signed in")
-    address_local = not server_address or is_loopback(host_name(server_address))
-    host_local = host is None or is_loopback(host_name(host))
-    ip_local = client_ip is None or is_loopback(client_ip)
-    if address_local and host_local and ip_local:
-        return Decision("local", "no sign-in configured, used on this machine only")
-    where = host_name(host) or server_address or client_ip
-    return Decision("refuse", f"no sign-in is configured and the app is being reached as {where}, not localhost")
+    refuse = "no sign-in is configured and "
+    if server_address and not is_loopback(host_name(server_address)):
+        return Decision("refuse", refuse + f"the server listens on {server_address}, not only on localhost")
+    pairs = header_pairs(headers)
+    proxied = sorted({name for name, _ in pairs if name in FORWARDING_HEADERS})
+    if proxied:
+        return Decision("refuse", refuse + f"the request came through a proxy, which sent {', '.join(proxied)}")
+    for origin in (value for name, value in pairs if name == "origin"):
+        if not is_loopback(origin_host(origin)):
+            return Decision("refuse", refuse + f"the browser's page is at {origin.strip() or 'an unnamed origin'}, "
+                            "not localhost")
+    if peer is not None and not is_loopback(peer):
+        return Decision("refuse", refuse + f"the browser connects from {peer or 'an unknown address'}, not this "
+                        "computer")
+    return Decision("local", "no sign-in configured, used on this machine only")
 
 
 def auth_configured() -> bool:
@@ -84,22 +124,23 @@ def auth_configured() -> bool:
         return False
 
 
-def request_host() -> str | None:
-    """The Host header of the browser's request, or None where there is none (AppTest)."""
-    try:
-        host = st.context.headers.get("Host")
-    except Exception:  # noqa: BLE001
-        return None
-    return host if isinstance(host, str) else None
+def connection() -> tuple[str | None, list[tuple[str, str]]]:
+    """The browser connection's peer address and request headers (those of the websocket handshake, Origin among
+    them), read from the session's client context rather than st.context.ip_address, which shows 127.0.0.1 and
+    ::1 as None (and so cannot tell them from no connection).
 
-
-def request_ip() -> str | None:
-    """The browser's address, or None where Streamlit does not know it."""
-    try:
-        ip = st.context.ip_address
-    except Exception:  # noqa: BLE001
-        return None
-    return ip if isinstance(ip, str) and ip else None  # AppTest has no client: a mock, not an address
+    Streamlit serves through uvicorn, which replaces a loopback peer with the X-Forwarded-For address; the header
+    stays in the headers, and decide() refuses on it. The peer is "" when it cannot be read, and None only under
+    AppTest, whose runtime is a mock with no browser connection."""
+    ctx = get_script_run_ctx()
+    client = runtime.get_instance().get_client(ctx.session_id) if ctx is not None and runtime.exists() else None
+    context = getattr(client, "client_context", None)
+    if isinstance(context, NonCallableMock):
+        return None, []
+    if context is None:
+        return "", []
+    peer = context.remote_ip
+    return (peer if isinstance(peer, str) else ""), header_pairs(list(context.headers))
 
 
 def server_address() -> str | None:
@@ -109,8 +150,8 @@ def server_address() -> str | None:
 
 def current_decision() -> Decision:
     """The gate's decision for this run."""
-    return decide(auth_configured(), bool(st.user.get("is_logged_in")), server_address(), request_host(),
-                  request_ip())
+    peer, headers = connection()
+    return decide(auth_configured(), bool(st.user.get("is_logged_in")), server_address(), peer, headers)
 
 
 def gate(con) -> User:

@@ -1,4 +1,5 @@
-"""Access as a property of the whole product: the gate, each role's pages, scoping through URLs, downloads, masking."""
+"""Access as a property of the whole product: the gate, each role's pages, scoping through URLs,
+downloads, masking. The gate's decision from plain values is in test_gate.py."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from analytics.access import ADMINS_FILE_ENV, assign_role, role_assignments
 from analytics.audit_trail import trail
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
-from pages.access_gate import decide, host_name
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVERVIEW, BOARD, SETTINGS, UPLOAD, THEMES = ("pages/overview.py", "pages/board_report.py", "pages/settings_page.py",
@@ -26,32 +26,6 @@ AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie
                  "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}}
 MANAGER, LEAD, LEADER, ADMIN = ("rm@example.org", "lead@example.org", "ceo@example.org", "admin@example.org")
 OAK, RIVERSIDE = "Oakwood House", "Riverside Homecare"
-
-
-# The decision, from plain values -------------------------------------------------------------------------------
-
-@pytest.mark.parametrize("address, host, ip", [
-    (None, "localhost:8501", "127.0.0.1"), ("localhost", "localhost:8501", None), ("127.0.0.1", "127.0.0.1:8501", None),
-    ("::1", "[::1]:8501", "::1"), (None, None, None)])  # AppTest: no Host header, no client address
-def test_without_sign_in_only_this_machine_gets_in(address, host, ip):
-    assert decide(False, False, address, host, ip).outcome == "local"
-
-
-@pytest.mark.parametrize("address, host, ip", [
-    ("0.0.0.0", "insight.example.org", "10.1.2.3"),  # served to the network
-    (None, "192.168.1.20:8501", "192.168.1.30"),  # unset address, reached from another computer
-    ("0.0.0.0", "localhost:8501", None),  # listening on every interface
-    (None, "localhost:8501", "10.1.2.3"),  # a forged Host header from another computer
-    ("insight.example.org", "insight.example.org", None)])
-def test_without_sign_in_any_other_address_is_refused(address, host, ip):
-    decision = decide(False, False, address, host, ip)
-    assert decision.outcome == "refuse" and "not localhost" in decision.reason
-
-
-def test_with_sign_in_configured_everyone_signs_in_even_on_this_machine():
-    assert decide(True, False, "localhost", "localhost:8501", "127.0.0.1").outcome == "sign_in"
-    assert decide(True, True, "0.0.0.0", "insight.example.org", "10.1.2.3").outcome == "signed_in"
-    assert host_name("[::1]:8501") == "::1" and host_name("LocalHost:80") == "localhost"
 
 
 # The app, person by person -------------------------------------------------------------------------------------
@@ -95,12 +69,34 @@ def shows_no_data(app: AppTest) -> None:
     assert not app.dataframe and not app.table and not app.get("plotly_chart") and not app.get("metric")
 
 
-def test_served_to_the_network_without_sign_in_shows_no_data(store, monkeypatch):
-    monkeypatch.setattr(pages.access_gate, "request_host", lambda: "insight.example.org")
+def without_sign_in(monkeypatch: pytest.MonkeyPatch, peer: str, **headers: str) -> AppTest:
+    """The app without sign-in, as if a browser had connected from `peer` with these request headers."""
+    pairs = [(name.replace("_", "-"), value) for name, value in headers.items()]
+    monkeypatch.setattr(pages.access_gate, "connection", lambda: (peer, pairs))
     app = AppTest.from_file(APP, default_timeout=120).run()
-    assert not app.exception
+    assert not app.exception, [e.message for e in app.exception]
+    return app
+
+
+@pytest.mark.parametrize("peer, headers", [
+    ("10.1.2.3", {"Host": "insight.example.org"}),  # served to the network
+    ("10.1.2.3", {"Host": "localhost:8501"}),  # a forged Host header does not help
+    ("127.0.0.1", {"Host": "127.0.0.1:8501", "Origin": "https://insight.example.org"}),  # nginx rewriting Host
+    ("127.0.0.1", {"Host": "localhost:8501", "X_Forwarded_For": "10.1.2.3"}),  # a proxy saying so
+    ("", {"Host": "localhost:8501"})])  # a connection whose peer is unknown
+def test_served_to_the_network_without_sign_in_shows_no_data(store, monkeypatch, peer, headers):
+    app = without_sign_in(monkeypatch, peer, **headers)
     assert "not showing any data" in text(app) and "secrets.toml" in text(app)
     shows_no_data(app)
+
+
+def test_opening_127_0_0_1_on_a_dual_stack_server_gets_in(store, monkeypatch):
+    """Streamlit's default bind ('::') reports a browser at http://127.0.0.1:8501 as ::ffff:127.0.0.1."""
+    app = without_sign_in(monkeypatch, "::ffff:127.0.0.1", Host="insight.example.org",
+                          Origin="http://127.0.0.1:8501")
+    assert "not showing any data" not in text(app)
+    app.switch_page(OVERVIEW).run()
+    assert not app.exception and app.get("metric")
 
 
 def test_sign_in_configured_asks_for_sign_in_first(store):
