@@ -92,7 +92,7 @@ class Match:
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
 NHS_NUMBER = re.compile(r"(?<![\d+])\d{3}([ -]?)\d{3}\1\d{4}(?![\d])")
 # The 0 or +44 and then nine or ten digits with at most one space, hyphen or bracket between any two.
-PHONE = re.compile(r"(?<![\w+(])(?:\+44[ ]?(?:\(0\)[ ]?)?|\(?0)[1-9](?:(?:\)[ ]?|[ -])?\d){8,9}(?!\d)")
+PHONE = re.compile(r"(?<![\w+])(?:\+44[ ]?(?:\(0\)[ ]?)?|\(?0)[1-9](?:(?:\)[ ]?|[ -])?\d){8,9}(?!\d)")
 # Outward codes A9, A99, AA9, AA99, A9A and AA9A; the letters no postcode uses in each place are left out.
 POSTCODE = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\b", re.IGNORECASE)
 LOWERCASE_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
@@ -148,8 +148,12 @@ def _is_phone_shape(number: str) -> bool:
 def _phones(text: str) -> Iterator[Match]:
     """UK phone numbers written as people write them: 07700 900123, +44 7700 900123, (0161) 496 0000."""
     for found in PHONE.finditer(text):
-        if _is_phone_shape(found.group()):
-            yield Match("phone", found.start(), found.end(), found.group())
+        start, number = found.start(), found.group()
+        # "(07700 900123)": the opening bracket is the sentence's, not an area code's; mask what is inside.
+        if number.startswith("(") and not _is_phone_shape(number):
+            start, number = start + 1, number[1:]
+        if _is_phone_shape(number):
+            yield Match("phone", start, found.end(), number)
 
 
 def _postcodes(text: str) -> Iterator[Match]:

@@ -96,6 +96,29 @@ def test_uk_phone_numbers_are_masked(number):
     _masked_alone(number, "[phone]")
 
 
+# A number in a sentence's brackets: the brackets stay, balanced, around the placeholder.
+PHONES_IN_BRACKETS = [
+    ("call (07700 900123)", "call ([phone])"),
+    ("ring me (07700 900123) after 6", "ring me ([phone]) after 6"),
+    ("her son (07700900123).", "her son ([phone])."),
+    ("(0161 496 0000)", "([phone])"),
+    ("mobile (+44 7700 900123)", "mobile ([phone])"),
+    ("office (0161) 496 0000", "office [phone]"),
+    ("office ((0161) 496 0000)", "office ([phone])"),
+    ("[07700 900123]", "[[phone]]"),
+]
+
+
+@pytest.mark.parametrize(("text", "masked"), PHONES_IN_BRACKETS)
+def test_phone_numbers_in_brackets_are_masked_inside_them(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", ["(07700 9001)", "(0161 496 00000)", "(1234 567890)", "(0 7700 900123)"])
+def test_bracketed_digits_without_a_phone_shape_are_not_masked(text):
+    assert find_personal_data(text) == []
+
+
 @pytest.mark.parametrize("postcode", POSTCODES)
 def test_uk_postcodes_are_masked(postcode):
     _masked_alone(postcode, "[postcode]")
