@@ -1,4 +1,4 @@
-"""Mask personal data in free text: names, phone numbers, emails, NHS numbers, postcodes and street addresses.
+"""Mask personal data in free text: names, dates of birth, phone numbers, emails, NHS numbers, postcodes, addresses.
 
 Complaint summaries and feedback comments name residents, relatives and staff. Screens and exports show the
 masked text by default; the store keeps the original for the roles that need it. Everything here is local
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-KINDS = ("email", "NHS number", "phone", "postcode", "address", "name")
+KINDS = ("email", "date of birth", "NHS number", "phone", "postcode", "address", "name")
 PLACEHOLDER = {kind: f"[{kind}]" for kind in KINDS}
 PLACEHOLDERS = frozenset(PLACEHOLDER.values())
 
@@ -90,6 +90,17 @@ class Match:
 
 
 EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# A date after the words that say it is a birth date: DOB 12/03/1941, D.O.B: 12.03.41, date of birth 12 March 1941,
+# born on the 3rd of March 1941, dob: 1941-03-12. The cue stays; other dates (visited on 12/03/2026) are no one's.
+MONTH = (r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"
+         r"|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?(?![a-z])")
+DAY = r"(?:[12]\d|3[01]|0?[1-9])(?i:st|nd|rd|th)?"
+YEAR = r"(?:1[89]|20)\d\d"
+BIRTH_DATE = re.compile(r"(?<![\w.])(?:(?i:d\.?o\.?b)(?![a-zA-Z])\.?|(?i:date[ \t]+of[ \t]+birth|birth[ \t]*date|born))"
+                        r"[ \t]*(?:[:=–-][ \t]*)?(?:(?i:is|was|on|in)[ \t]+)?(?:(?i:the)[ \t]+)?"
+                        rf"(?P<date>{YEAR}[/.-]\d\d?[/.-]\d\d?|\d\d?[/.-]\d\d?[/.-](?:{YEAR}|\d\d)"
+                        rf"|{DAY}(?:[ \t]+(?i:of))?[ \t]+{MONTH}(?:,?[ \t]+{YEAR})?"
+                        rf"|{MONTH}[ \t]+{DAY}(?:,?[ \t]+{YEAR})?|{MONTH},?[ \t]+{YEAR}|{YEAR})(?!\d)")
 NHS_NUMBER = re.compile(r"(?<![\d+])\d{3}([ -]?)\d{3}\1\d{4}(?![\d])")
 # The 0 or +44 and then nine or ten digits with at most one space, hyphen or bracket between any two.
 PHONE = re.compile(r"(?<![\w+])(?:\+44[ ]?(?:\(0\)[ ]?)?|\(?0)[1-9](?:(?:\)[ ]?|[ -])?\d){8,9}(?!\d)")
@@ -121,6 +132,12 @@ def _emails(text: str) -> Iterator[Match]:
     """Email addresses."""
     for found in EMAIL.finditer(text):
         yield Match("email", found.start(), found.end(), found.group())
+
+
+def _birth_dates(text: str) -> Iterator[Match]:
+    """A date of birth: the date after DOB, date of birth or born."""
+    for found in BIRTH_DATE.finditer(text):
+        yield Match("date of birth", found.start("date"), found.end("date"), found.group("date"))
 
 
 def _nhs_checksum_ok(digits: str) -> bool:
@@ -217,7 +234,7 @@ def _full_names(text: str) -> Iterator[Match]:
 
 # Surest first, as an earlier rule wins an overlap: an email holds a name and digits, an NHS number has a
 # phone's shape, and an address or a name inside an email must not be masked apart.
-DIGIT_RULES = (_nhs_numbers, _phones, _postcodes, _addresses)
+DIGIT_RULES = (_birth_dates, _nhs_numbers, _phones, _postcodes, _addresses)
 NAME_RULES = (_titled_names, _role_names, _signed_names, _full_names)
 
 

@@ -119,6 +119,40 @@ def test_bracketed_digits_without_a_phone_shape_are_not_masked(text):
     assert find_personal_data(text) == []
 
 
+# The date after DOB, date of birth or born is masked; the cue words stay.
+BIRTH_DATES = [
+    ("DOB 12/03/1941", "DOB [date of birth]"),
+    ("D.O.B: 12.03.41", "D.O.B: [date of birth]"),
+    ("D.O.B.: 12.3.41", "D.O.B.: [date of birth]"),
+    ("date of birth 12 March 1941", "date of birth [date of birth]"),
+    ("Date of Birth: 3 Mar. 1941.", "Date of Birth: [date of birth]."),
+    ("born 3rd March 1941", "born [date of birth]"),
+    ("born on 12/03/1941", "born on [date of birth]"),
+    ("born on the 3rd of March, 1941 in Leeds", "born on the [date of birth] in Leeds"),
+    ("born March 3rd, 1941", "born [date of birth]"),
+    ("born in March 1941", "born in [date of birth]"),
+    ("born in 1941", "born in [date of birth]"),
+    ("dob: 1941-03-12", "dob: [date of birth]"),
+    ("DOB12/03/1941", "DOB[date of birth]"),
+    ("Birthdate 12-3-41, aged 84", "Birthdate [date of birth], aged 84"),
+    ("dob 12/03/1941 NHS 943 476 5919", "dob [date of birth] NHS [NHS number]"),
+]
+# Dates without a birth cue are a visit's, a complaint's or an audit's: they stay.
+NOT_BIRTH_DATES = ["visited on 12/03/2026", "complaint received 3 March", "born in Leeds", "newborn 12/03/2026",
+                   "dobby 12/03/1941", "born 12 marching bands", "born at 12/03/1941", "date of visit 12/03/2026",
+                   "reviewed 1941-03-12", "DOB not recorded, seen 12/03/2026"]
+
+
+@pytest.mark.parametrize(("text", "masked"), BIRTH_DATES)
+def test_dates_of_birth_are_masked_and_their_cue_kept(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", NOT_BIRTH_DATES)
+def test_dates_without_a_birth_cue_are_not_masked(text):
+    assert find_personal_data(text) == []
+
+
 @pytest.mark.parametrize("postcode", POSTCODES)
 def test_uk_postcodes_are_masked(postcode):
     _masked_alone(postcode, "[postcode]")
@@ -150,7 +184,8 @@ def test_ordinary_words_dates_and_numbers_are_not_masked(text):
 
 
 ALL_TEXTS = (VALID_NHS_NUMBERS + INVALID_NHS_NUMBERS + PHONES + POSTCODES + EMAILS + ADDRESSES
-             + [text for text, _ in NAMES_IN_CONTEXT] + MUST_NOT_MASK)
+             + [text for text, _ in NAMES_IN_CONTEXT + PHONES_IN_BRACKETS + BIRTH_DATES] + MUST_NOT_MASK
+             + NOT_BIRTH_DATES)
 
 
 @pytest.mark.parametrize("text", ALL_TEXTS)
@@ -181,7 +216,8 @@ def test_overlapping_rules_keep_the_surest():
 
 
 def test_placeholders_and_stripping_them_for_theme_analysis():
-    assert PLACEHOLDERS == {"[name]", "[phone]", "[email]", "[NHS number]", "[postcode]", "[address]"}
+    assert PLACEHOLDERS == {"[name]", "[phone]", "[email]", "[NHS number]", "[postcode]", "[address]",
+                            "[date of birth]"}
     masked = mask_text("Mrs Patel said the food was cold, ring her daughter on 07700 900123")
     assert strip_placeholders(masked) == "Mrs said the food was cold, ring her daughter on"
     for text in ALL_TEXTS:
