@@ -89,7 +89,8 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
         st.subheader("Filters")
         services = [ALL] + mine
         service = _pick("Service", services, params.get("service"), "service")
-        places = [p for p in choices["places"] if service == ALL or p[0] == service]
+        # Teams and shifts of the chosen service, or of every service the person may see: never another's.
+        places = [p for p in choices["places"] if p[0] == service or (service == ALL and p[0] in mine)]
         team_choice = shift_choice = ALL
         if team:
             teams = [ALL] + sorted({p[1] for p in places if p[1]})

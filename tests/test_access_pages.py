@@ -1,4 +1,4 @@
-"""Access as a property of the whole product: the gate, each role's pages, scoping through URLs,
+"""Access as a property of the whole product: the gate, each role's pages, scoping through URLs and filters,
 downloads, masking. The gate's decision from plain values is in test_gate.py."""
 
 from __future__ import annotations
@@ -118,6 +118,45 @@ def test_a_registered_manager_sees_only_their_service(store):
     assert app.selectbox(key="filter_service").options == ["All", OAK]
     assert RIVERSIDE not in text(app) and OAK in text(app)
     assert f"{OAK}: the 6 months to" in text(app) and "All services" not in text(app)
+
+
+def places(store: duckdb.DuckDBPyConnection, service: str) -> tuple[list[str], list[str]]:
+    """The teams and the shifts the store has for `service`, each sorted."""
+    rows = store.execute("""
+        SELECT DISTINCT team, shift FROM (
+            SELECT service, team, shift FROM audits UNION SELECT service, team, shift FROM complaints
+            UNION SELECT service, team, shift FROM rota UNION SELECT service, team, shift FROM feedback)
+        WHERE service = ?""", [service]).fetchall()
+    return sorted({t for t, _ in rows if t}), sorted({s for _, s in rows if s})
+
+
+def test_someone_limited_to_one_service_is_offered_only_its_teams_and_shifts(store):
+    oak_teams, oak_shifts = places(store, OAK)
+    other_teams, other_shifts = places(store, RIVERSIDE)
+    assert oak_teams and set(other_teams) - set(oak_teams)  # the demo has teams only the other service has
+    for page in ("pages/teams_shifts.py", "pages/trends.py", THEMES, "pages/triangulation_page.py"):
+        for params in ({}, {"service": OAK}):
+            app = signed_in(MANAGER, page, **params)
+            assert app.selectbox(key="filter_service").options == ["All", OAK], page
+            assert app.selectbox(key="filter_team").options == ["All", *oak_teams], (page, params)
+            assert app.selectbox(key="filter_shift").options == ["All", *oak_shifts], (page, params)
+
+
+def test_a_url_naming_another_services_team_falls_back_to_all_teams(store):
+    other_teams, _ = places(store, RIVERSIDE)
+    theirs = next(t for t in other_teams if t not in places(store, OAK)[0])
+    app = signed_in(MANAGER, "pages/teams_shifts.py", team=theirs)
+    assert app.selectbox(key="filter_team").value == "All" and theirs not in text(app)
+
+
+def test_someone_with_every_service_is_offered_every_services_teams(store):
+    oak_teams, oak_shifts = places(store, OAK)
+    other_teams, other_shifts = places(store, RIVERSIDE)
+    app = signed_in(LEADER, "pages/teams_shifts.py")
+    assert set(app.selectbox(key="filter_team").options) >= {"All", *oak_teams, *other_teams}
+    assert set(app.selectbox(key="filter_shift").options) >= {"All", *oak_shifts, *other_shifts}
+    app.selectbox(key="filter_service").select(RIVERSIDE).run()
+    assert app.selectbox(key="filter_team").options == ["All", *other_teams]
 
 
 def test_an_entra_id_token_without_an_email_claim_is_known_by_its_preferred_username(store):
