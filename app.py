@@ -4,12 +4,13 @@ import streamlit as st
 
 from analytics.access import LOCAL_USER, ROLE_TITLES
 from pages.access_gate import gate
-from pages.common import ENTERED_THROUGH_APP, get_connection
+from pages.common import ENTERED_THROUGH_APP, forget_stale_results, get_connection
 
 st.set_page_config(page_title="Leadership Insight", layout="wide")
 st.session_state[ENTERED_THROUGH_APP] = True
 # Nothing below runs for someone the gate does not let in: it draws why and stops.
 user = gate(get_connection())
+forget_stale_results()
 pages = [
     st.Page("pages/home.py", title="Home", icon=":material/home:", default=True),
     st.Page("pages/overview.py", title="Overview", icon=":material/dashboard:"),

@@ -7,6 +7,7 @@ import json
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .access import NotAllowed, User, local_user, scope_for, user_for
 from .audit_trail import os_user, record
@@ -26,7 +27,13 @@ from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
 from .scope import Scope
 from .sources import SOURCE_NAMES
-from .store import DB_ENV, connect, database_path
+from .store import DB_ENV, StoreBusy, connect, database_path
+from .store_server import hand_over
+
+# How long the command line waits for a store another program has open (a load running from another terminal).
+WAIT_FOR_STORE_SECONDS = 60.0
+# Arguments naming files, made absolute before a command is handed to the dashboard, which runs elsewhere.
+_PATH_ARGUMENTS = ("paths", "out", "dir")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -71,20 +78,69 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run one command; returns the exit status."""
+    """Run one command; returns the exit status.
+
+    While the dashboard has the store open, the command runs there (see analytics.store_server); otherwise here,
+    waiting a while for any other program that has the store open."""
     args = build_parser().parse_args(argv)
     # Resolve the store before connecting so --db and the environment variable behave the same way.
-    con = connect(database_path(args.db))
+    database = database_path(args.db)
+    if str(args.db) != ":memory:":
+        handed = hand_over(database, portable_arguments(args))
+        if handed is not None:
+            code, out, err = handed
+            sys.stdout.write(out)
+            sys.stderr.write(err)
+            return code
+    try:
+        con = connect(database, wait=WAIT_FOR_STORE_SECONDS)
+    except StoreBusy as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    try:
+        return run(con, args, sys.stdout, sys.stderr)
+    finally:
+        con.close()
+
+
+def portable_arguments(args: argparse.Namespace) -> dict[str, Any]:
+    """The parsed arguments as JSON-ready values, file paths made absolute, to run in another process."""
+    found = dict(vars(args))
+    for name in _PATH_ARGUMENTS:
+        value = found.get(name)
+        if isinstance(value, list):
+            found[name] = [str(Path(v).resolve()) for v in value]
+        elif isinstance(value, str):
+            found[name] = str(Path(value).resolve())
+    if found.get("as_of") is not None:
+        found["as_of"] = found["as_of"].isoformat()
+    return found
+
+
+def run_handed_over(con, arguments: dict[str, Any], out, err) -> int:
+    """Run a command the command line handed to this process (the dashboard) on its connection."""
+    args = argparse.Namespace(**arguments)
+    if getattr(args, "as_of", None):
+        args.as_of = date.fromisoformat(args.as_of)
+    return run(con, args, out, err)
+
+
+def run(con, args: argparse.Namespace, out, err) -> int:
+    """Run the parsed command on an open store, printing to `out` and `err`; returns the exit status."""
+    args.out_stream, args.err_stream = out, err
     try:
         person = user_for(con, args.user) if args.user else local_user()
         if not person.roles:
             raise NotAllowed(f"{args.user} has no role; an administrator gives roles on Settings > People and roles")
         return COMMANDS[args.command](con, args, person)
     except (FileRefused, MappingError, UnknownBatch, NotAllowed) as error:
-        print(f"error: {error}", file=sys.stderr)
+        print(f"error: {error}", file=err)
         return 2
-    finally:
-        con.close()
+
+
+def say(args: argparse.Namespace, *parts: object) -> None:
+    """Print a command's output where it goes: this terminal, or back to the command line that handed it over."""
+    print(*parts, file=args.out_stream)
 
 
 def _who(args) -> str:
@@ -103,18 +159,18 @@ def _ingest(con, args, person: User) -> int:
                                        services=person.services))
         except (FileRefused, MappingError, OutsideYourServices) as error:
             failed = True
-            print(f"error: {error}", file=sys.stderr)
+            print(f"error: {error}", file=args.err_stream)
     if args.json:
-        print(json.dumps([r.to_dict() for r in results], indent=2, default=str))
+        say(args, json.dumps([r.to_dict() for r in results], indent=2, default=str))
     else:
         for result in results:
-            print(result.summary())
+            say(args, result.summary())
             for note in result.notes:
-                print(f"  note: {note}")
+                say(args, f"  note: {note}")
             for row in result.rejections.head(20).itertuples():
-                print(f"  rejected row {row.row_number}, column {row.column_name!r}: {row.reason}")
+                say(args, f"  rejected row {row.row_number}, column {row.column_name!r}: {row.reason}")
             if len(result.rejections) > 20:
-                print(f"  ... and {len(result.rejections) - 20} more: "
+                say(args, f"  ... and {len(result.rejections) - 20} more: "
                       f"python -m analytics rejections --batch {result.batch_id}")
     return 1 if failed else 0
 
@@ -122,13 +178,13 @@ def _ingest(con, args, person: User) -> int:
 def _batches(con, args, person: User) -> int:
     frame = list_batches(con, person.services)
     if args.json:
-        print(frame.to_json(orient="records", date_format="iso", indent=2))
+        say(args, frame.to_json(orient="records", date_format="iso", indent=2))
     elif frame.empty:
-        print("No batches loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
+        say(args, "No batches loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
     else:
         shown = frame[["batch_id", "source", "file_name", "sheet", "loaded_at", "loaded_by", "rows_new",
                        "rows_updated", "rows_unchanged", "rows_rejected"]]
-        print(shown.to_string(index=False))
+        say(args, shown.to_string(index=False))
     return 0
 
 
@@ -136,7 +192,7 @@ def _remove(con, args, person: User) -> int:
     person.require("remove_batch")
     removed = remove_batch(con, args.batch, _who(args), person.services)
     for table, count in removed.items():
-        print(f"removed batch {args.batch}: {count} {table} rows")
+        say(args, f"removed batch {args.batch}: {count} {table} rows")
     return 0
 
 
@@ -148,7 +204,7 @@ def _rejections(con, args, person: User) -> int:
     Path(args.out).write_bytes(rejections_workbook(frame if args.original_text else masked_rejections(frame)))
     record(con.cursor(), _who(args), "export", {"what": "rejected rows", "batch": args.batch, "file": args.out,
                                                 "original_text": args.original_text})
-    print(f"wrote {frame['row_number'].nunique() if len(frame) else 0} rejected rows to {args.out}"
+    say(args, f"wrote {frame['row_number'].nunique() if len(frame) else 0} rejected rows to {args.out}"
           + ("" if args.original_text else " (personal data masked; --original-text to keep it)"))
     return 0
 
@@ -156,8 +212,8 @@ def _rejections(con, args, person: User) -> int:
 def _demo(con, args, person: User) -> int:
     person.require("upload")
     for result in load_demo(con, Path(args.dir), seed=args.seed):
-        print(result.summary())
-    print(", ".join(f"{n} {t}" for t, n in row_counts(con).items()))
+        say(args, result.summary())
+    say(args, ", ".join(f"{n} {t}" for t, n in row_counts(con).items()))
     return 0
 
 
@@ -167,19 +223,19 @@ def _insights(con, args, person: User) -> int:
         raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
     result = run_insights(con, scope)
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2, default=str))
+        say(args, json.dumps(result.to_dict(), indent=2, default=str))
         return 0
     if result.as_of is None:
-        print("No data loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
+        say(args, "No data loaded yet: python -m analytics demo, or python -m analytics ingest FILE")
         return 0
-    print(f"As of {result.as_of:%d %B %Y}")
-    print("\nBalanced insight register")
+    say(args, f"As of {result.as_of:%d %B %Y}")
+    say(args, "\nBalanced insight register")
     for row in result.register.itertuples():
         where = row.service + (f" / {row.team}" if isinstance(row.team, str) else "")
-        print(f"  {where:40} {row.key_question:11} {row.status.replace('_', ' '):20} {row.confidence:9} {row.summary}")
-    print(f"\nFindings ({len(result.findings)})")
+        say(args, f"  {where:40} {row.key_question:11} {row.status.replace('_', ' '):20} {row.confidence:9} {row.summary}")
+    say(args, f"\nFindings ({len(result.findings)})")
     for finding in result.findings:
-        print(f"  [{finding.kind}] {finding.summary}")
+        say(args, f"  [{finding.kind}] {finding.summary}")
     return 0
 
 

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 
 ACTIONS = ("upload", "remove_batch", "change_mapping", "change_settings", "record_judgement", "export",
-           "assign_role", "revoke_role")
+           "assign_role", "revoke_role", "migrate_store")
 
 
 def os_user() -> str:

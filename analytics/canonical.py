@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 from functools import partial
 from typing import Any
 
@@ -13,10 +14,12 @@ import pyarrow as pa
 
 from .mapping import SheetPlan
 from .readers import RawSheet
+from .row_keys import natural_keys, row_hash, with_turn
 from .sources import Source, source_named
 from .store import data_columns
 from .values import (
     Coded,
+    Unreadable,
     clean_prose,
     clean_text,
     detect_rating_scale,
@@ -82,6 +85,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         if failed.any():
             problems.append((failed, f.name, reasons))
     _require(work, source, columns, problems)
+    problems.extend(_formulas_without_values(sheet, plan, source, work))
     _fill_defaults(columns, work, source, settings, service)
     rejected = np.zeros(len(work), dtype=bool)
     for mask, _, _ in problems:
@@ -90,17 +94,32 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         problems.extend(_repeated_references(columns, work[_ROW].to_numpy(), rejected))
         for mask, _, _ in problems[-1:]:
             rejected |= np.asarray(mask)
-    rejections = _rejections(sheet, work, plan, source, problems)
+    rejections = pd.concat([_rejections(sheet, work, plan, source, problems), _stray_text_rows(sheet, plan)],
+                           ignore_index=True)
     names = [name for name, _ in data_columns(source)]
-    key_hash = _row_hash([columns.get(name) for name in source.natural_key], len(work))
-    arrays = {"row_key": pa.array(key_hash if source.name == "complaints" else _with_turn(key_hash)),
-              "row_hash": pa.array(_row_hash([columns.get(name) for name in names], len(work)))}
+    arrays = {"row_key": pa.array(natural_keys(source, columns, len(work))),
+              "row_hash": pa.array(row_hash([columns.get(name) for name in names], len(work)))}
     arrays.update({name: _arrow(columns.get(name), len(work)) for name in names})
     arrays["source_row"] = pa.array(work[_ROW].to_numpy(dtype="int64"))
     rows = pa.table(arrays)
     if rejected.any():
         rows = rows.filter(pa.array(~rejected))
+    notes.extend(_columns_not_read(sheet, plan))
     return Prepared(source, rows, rejections, columns["service"], work[_ROW].to_numpy(), notes)
+
+
+def _columns_not_read(sheet: RawSheet, plan: SheetPlan) -> list[str]:
+    """Columns holding values that no field reads, named so a person can choose what they hold."""
+    used = set(plan.mapping.values()) | set(plan.question_columns)
+    unread = [c for c in sheet.headers if c not in used and not (sheet.frame[c].isna()
+              | sheet.frame[c].astype(str).str.strip().eq("")).all()]
+    if not unread:
+        return []
+    named = ", ".join(repr(c) + (" (a second column with the same heading)" if c.endswith(")") and
+                                 c.rsplit(" (", 1)[0] in sheet.headers else "") for c in unread[:12])
+    more = f" and {len(unread) - 12} more" if len(unread) > 12 else ""
+    return [f"columns with values that are not read: {named}{more}; if one matters, choose what it holds on the "
+            "Upload page or with --map \"Column=field\""]
 
 
 def _plain(column: Coded | np.ndarray) -> np.ndarray:
@@ -115,24 +134,6 @@ def _arrow(column: Coded | np.ndarray | None, length: int) -> pa.Array:
         indices = np.where(column.codes < 0, len(column.lookup) - 1, column.codes).astype("int32")
         return pa.DictionaryArray.from_arrays(pa.array(indices), pa.array(column.lookup, from_pandas=True))
     return pa.array(column, from_pandas=True)
-
-
-_FNV_PRIME = np.uint64(1099511628211)
-
-
-def _row_hash(columns: list[Coded | np.ndarray | None], length: int) -> np.ndarray:
-    """A stable 64-bit hash of each row's values across `columns` (pandas' SipHash of each value, combined)."""
-    combined = np.full(length, np.uint64(14695981039346656037))
-    for column in columns:
-        if column is None:
-            hashed = np.zeros(length, dtype="uint64")
-        elif isinstance(column, Coded):
-            hashed = pd.util.hash_array(column.lookup.astype(str))[column.codes]
-        else:
-            hashed = pd.util.hash_array(column)
-        with np.errstate(over="ignore"):
-            combined = (combined ^ hashed) * _FNV_PRIME
-    return combined
 
 
 def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFrame:
@@ -187,7 +188,8 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
             notes.append(f"{header}: {note}")
         if order == "dmy" and settings.get("date_order") == "mdy" and note:
             order = "mdy"
-        parsed = parse_column(column, partial(parse_date, order=order), "datetime64[D]")
+        parsed = parse_column(column, partial(_plausible_date, order=order, bounds=date_bounds(settings)),
+                              "datetime64[D]")
         return parsed.reasons, {name: parsed.values}
     if kind == "number":
         parsed = parse_column(column, parse_number, "float64")
@@ -215,6 +217,74 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         return _parse_ratings(work, name, "" if wide else header)
     parsed = parse_column(column, clean_prose if kind == "prose" else clean_text)
     return parsed.reasons, {name: parsed.coded}
+
+
+def date_bounds(settings: dict[str, Any]) -> tuple[date, date]:
+    """The earliest and latest dates a row may have (the `date_range` setting): a mistyped year is refused, not
+    stored where it would move "as of" into the next century."""
+    given = settings.get("date_range") or {}
+    earliest = date.fromisoformat(str(given.get("earliest", "2000-01-01")))
+    return earliest, date.today() + timedelta(days=int(given.get("latest_days_ahead", 92)))
+
+
+def _plausible_date(value: object, order: str, bounds: tuple[date, date]) -> date:
+    found = parse_date(value, order=order)
+    earliest, latest = bounds
+    if found < earliest:
+        raise Unreadable(f"{found:%d/%m/%Y} is before {earliest:%d/%m/%Y}, the earliest date accepted (the "
+                         "date_range setting); check the year")
+    if found > latest:
+        raise Unreadable(f"{found:%d/%m/%Y} is after {latest:%d/%m/%Y}, the latest date accepted (today plus the "
+                         "date_range setting's days ahead); check the year")
+    return found
+
+
+def _formulas_without_values(sheet: RawSheet, plan: SheetPlan, source: Source,
+                             work: pd.DataFrame) -> list[tuple[np.ndarray, str, np.ndarray]]:
+    """A formula cell whose file was never saved by a spreadsheet program has no value: refuse the cell, saying so,
+    rather than reading it as blank."""
+    fields = {column: name for name, column in plan.mapping.items()}
+    problems = []
+    for row, header, cell, formula in sheet.formulas_without_values:
+        if header in fields:
+            name, mask = fields[header], work[_ROW].to_numpy() == row
+        elif header in plan.question_columns:
+            name = source.wide_value_field
+            mask = (work[_ROW].to_numpy() == row) & (work[source.wide_question_field].to_numpy() == header)
+        else:
+            continue
+        reasons = np.full(len(work), None, dtype=object)
+        reasons[mask] = (f"cell {cell} holds the formula ={formula} but no saved value (the file was made by a "
+                         "program that does not calculate); open it in Excel, let it calculate, save and upload again")
+        problems.append((mask, name, reasons))
+    return problems
+
+
+def _stray_text_rows(sheet: RawSheet, plan: SheetPlan) -> pd.DataFrame:
+    """Rows with nothing in any column that is read, but text in one that is not (often a comment that spilled
+    onto the next row): reported with the column, never dropped in silence."""
+    used = set(plan.mapping.values()) | set(plan.question_columns)
+    frame = sheet.frame
+    if frame.empty:
+        return pd.DataFrame()
+    blank = frame.isna() | frame.astype(str).apply(lambda c: c.str.strip().eq(""))
+    read = [c for c in frame.columns if c in used]
+    unread = [c for c in frame.columns if c not in used]
+    if not unread:
+        return pd.DataFrame()
+    stray = blank[read].all(axis=1).to_numpy() & ~blank[unread].all(axis=1).to_numpy()
+    records = []
+    for position in np.flatnonzero(stray):
+        column = next(c for c in unread if not blank[c].iat[position])
+        value = frame[column].iat[position]
+        records.append({"file_name": sheet.file_name, "sheet": sheet.sheet,
+                        "row_number": int(sheet.row_numbers[position]), "column_name": column,
+                        "value": _cell_text(value),
+                        "reason": f"the row has text only in {column!r}, a column that is not read; if it continues "
+                                  "the row above, move it into that row, or choose what the column holds",
+                        "row_values": json.dumps({h: _cell_text(v) for h, v in
+                                                  zip(sheet.headers, frame.iloc[position])}, ensure_ascii=False)})
+    return pd.DataFrame(records)
 
 
 def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
@@ -282,7 +352,7 @@ def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: S
             frame = pd.DataFrame({g: _plain(columns[g]) for g in group if g in columns})
             hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
             if source.name == "feedback":
-                hashes = _with_turn(hashes)
+                hashes = with_turn(hashes)
         columns[name] = np.array([f"{prefix}-{h:016x}"[:14] for h in hashes], dtype=object)
     if source.name == "feedback" and "question" not in columns:
         columns["question"] = np.full(length, None, dtype=object)
@@ -290,19 +360,7 @@ def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: S
 
 def _origin_ids(base: pd.DataFrame) -> np.ndarray:
     """One id per form row: its own values, with identical rows told apart by their turn."""
-    return _with_turn(pd.util.hash_pandas_object(base.astype(str), index=False).to_numpy())
-
-
-def _with_turn(hashes: np.ndarray) -> np.ndarray:
-    """Hashes made unique by counting repeats: identical rows are real (two carers, same shift and role).
-
-    The first of each keeps its own hash, so a row's key does not depend on whether it has a twin."""
-    repeats = pd.Series(hashes).duplicated().to_numpy()
-    if not repeats.any():
-        return hashes
-    turn = pd.Series(hashes).groupby(hashes).cumcount().to_numpy()
-    turned = pd.util.hash_pandas_object(pd.DataFrame({"h": hashes, "t": turn}), index=False).to_numpy()
-    return np.where(turn == 0, hashes, turned)
+    return with_turn(pd.util.hash_pandas_object(base.astype(str), index=False).to_numpy())
 
 
 def _repeated_references(columns: dict[str, np.ndarray], row_numbers: np.ndarray,

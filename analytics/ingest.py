@@ -17,7 +17,7 @@ from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
 from .readers import FileRefused, RawSheet, read_sheets
 from .settings import load_settings
 from .sources import source_named
-from .store import table_columns, uploads_dir
+from .store import bump_data_version, table_columns, uploads_dir, writing
 
 
 class OutsideYourServices(FileRefused):
@@ -121,27 +121,45 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     person limited to some services may not add to, or overwrite, another service's data."""
     raw, plan = upload.raw, upload.plan
     content_hash = hashlib.sha256(data).hexdigest()
-    cur = con.cursor()
-    earlier = cur.execute("SELECT batch_id FROM batches WHERE content_hash = ? AND sheet = ? AND source = ?",
-                          [content_hash, raw.sheet, plan.source]).fetchone()
-    if earlier:
-        return BatchResult(raw.file_name, raw.sheet, plan.source, plan.layout, None, already_loaded_as=earlier[0])
     prepared = prepare(raw, plan, load_settings(con), service)
     if services is not None:
+        # Before anything else, so that a person limited to some services learns nothing of other services'
+        # files: a sheet that passes holds only their rows, as would any earlier batch of the same file.
         _refuse_other_services(prepared, raw, services)
-    stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
-    notes = raw.skipped + plan.notes + prepared.notes
-    try:
-        result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or os_user(), notes)
-        if remember:
-            remember_mapping(con, raw.headers, plan)
-            record(con.cursor(), loaded_by or os_user(), "change_mapping",
-                   {"file": raw.file_name, "sheet": raw.sheet, "plan": plan.to_json()})
-    except BaseException:
-        if created:
-            shutil.rmtree(stored_path.parent, ignore_errors=True)
-        raise
+    with writing():  # from the check for an earlier load to the commit, no other load in this process runs
+        cur = con.cursor()
+        earlier = cur.execute("SELECT batch_id FROM batches WHERE content_hash = ? AND sheet = ? AND source = ?",
+                              [content_hash, raw.sheet, plan.source]).fetchone()
+        if earlier:
+            return BatchResult(raw.file_name, raw.sheet, plan.source, plan.layout, None,
+                               already_loaded_as=earlier[0])
+        _forget_orphans(con)
+        stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
+        notes = raw.skipped + plan.notes + prepared.notes
+        try:
+            result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or os_user(), notes)
+            if remember:
+                remember_mapping(con, raw.headers, plan)
+                record(con.cursor(), loaded_by or os_user(), "change_mapping",
+                       {"file": raw.file_name, "sheet": raw.sheet, "plan": plan.to_json()})
+        except BaseException:
+            if created:
+                shutil.rmtree(stored_path.parent, ignore_errors=True)
+            raise
     return result
+
+
+def _forget_orphans(con: duckdb.DuckDBPyConnection) -> None:
+    """Remove kept originals that no batch refers to: a load killed between keeping the file and committing
+    leaves one. Runs under the write lock, so no load in progress is mistaken for one."""
+    folder = uploads_dir(con)
+    if not folder.is_dir():
+        return
+    kept = {Path(p).parent.name for (p,) in con.cursor().execute(
+        "SELECT DISTINCT stored_path FROM batches WHERE stored_path IS NOT NULL").fetchall()}
+    for entry in folder.iterdir():
+        if entry.is_dir() and entry.name not in kept:
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def _refuse_other_services(prepared: Prepared, raw: RawSheet, services: tuple[str, ...]) -> None:
@@ -201,6 +219,7 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         record(cur, loaded_by, "upload", {"batch": batch_id, "file": raw.file_name, "sheet": raw.sheet,
                                           "source": table, "new": counts[0], "updated": counts[1],
                                           "unchanged": counts[2], "rejected": rejected_rows})
+        bump_data_version(cur)
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

@@ -112,6 +112,24 @@ def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -
     return found
 
 
+def _without_questions_read_as_text(sheet: RawSheet, source: Source, mapping: dict[str, str]) -> dict[str, str]:
+    """Leave unmapped a question column that a text field claimed because its header contains the field's word
+    ("Section A: are hand gel dispensers full?" is not the section): its values are answers, so it is a question
+    of a wide form, and its answers must not be lost."""
+    if not source.wide_kind:
+        return mapping
+    kept = {}
+    for name, column in mapping.items():
+        claimed = source.field(name).kind == "text" and normalise_header(column) not in {
+            normalise_header(s) for s in source.field(name).synonyms}
+        if claimed and _reads_like_question(column):
+            distinct = distinct_values(sheet.frame[column].head(2000))
+            if distinct and _share_readable(distinct, source.wide_kind, column) >= WIDE_SHARE:
+                continue
+        kept[name] = column
+    return kept
+
+
 def _is_marker(value: object) -> bool:
     return str(value).strip() in ("0", "1", "0.0", "1.0")
 
@@ -142,7 +160,7 @@ def plan_sheet(sheet: RawSheet, source: str | None = None, overrides: dict[str, 
     candidates = [source_named(source)] if source else list(SOURCES.values())
     plans = []
     for candidate in candidates:
-        mapping = suggest_mapping(sheet.headers, candidate)
+        mapping = _without_questions_read_as_text(sheet, candidate, suggest_mapping(sheet.headers, candidate))
         questions = question_columns(sheet, candidate, mapping)
         plans.append((_source_score(candidate, mapping, questions), candidate.name, mapping, questions))
     plans.sort(key=lambda p: p[0], reverse=True)

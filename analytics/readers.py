@@ -12,9 +12,10 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
-from python_calamine import CalamineError, CalamineWorkbook, PasswordError
 
+from .encodings import EncodingRefused, decode_text_file, readable_file_name
 from .sources import SOURCES, normalise_header
+from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, read_workbook
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -40,56 +41,60 @@ class RawSheet:
     row_numbers: np.ndarray
     header_row: int
     skipped: list[str] = field(default_factory=list)
+    # (row, header, cell, formula) of each formula cell with no saved value: it reads as blank
+    formulas_without_values: list[tuple[int, str, str, str]] = field(default_factory=list)
 
 
-def read_sheets(data: bytes, file_name: str, sheet: str | None = None, path: Path | None = None) -> list[RawSheet]:
+def read_sheets(data: bytes, file_name: str, sheet: str | None = None, path: Path | None = None,
+                limits: ReadLimits = ReadLimits()) -> list[RawSheet]:
     """Every sheet of a workbook (or the one CSV table) that holds a recognisable table.
 
-    `path`, when the bytes came from a file on disk, lets DuckDB read a CSV there instead of a copy."""
+    `path`, when the bytes came from a file on disk, lets the readers read it there instead of a copy.
+    Limits on size are checked before reading; see analytics.workbook_reader."""
+    file_name = readable_file_name(file_name)
     if not data:
         raise FileRefused(f"{file_name}: the file is empty")
     suffix = Path(file_name).suffix.lower()
     if suffix in CSV_SUFFIXES:
+        if len(data) / 1e6 > limits.max_file_mb:
+            raise FileRefused(f"{file_name}: the file is {len(data) / 1e6:,.0f} MB; the largest accepted is "
+                              f"{limits.max_file_mb:,.0f} MB (the max_file_mb limit). Split it, e.g. a year per file.")
         return [_read_csv(data, file_name, path)]
     if suffix in EXCEL_SUFFIXES:
-        return _read_workbook(data, file_name, sheet)
+        return _read_workbook(data, file_name, sheet, path, limits)
     raise FileRefused(f"{file_name}: files ending {suffix or '(no extension)'} are not supported; "
                       "upload .xlsx, .xlsm, .xls or .csv")
 
 
-def _read_workbook(data: bytes, file_name: str, only_sheet: str | None) -> list[RawSheet]:
+def _read_workbook(data: bytes, file_name: str, only_sheet: str | None, path: Path | None,
+                   limits: ReadLimits) -> list[RawSheet]:
     if data[:8] == _OLE_MAGIC and Path(file_name).suffix.lower() != ".xls":
         raise FileRefused(f"{file_name}: the workbook is password-protected or encrypted; "
                           "save an unprotected copy and upload that")
     try:
-        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
-    except PasswordError:
-        raise FileRefused(f"{file_name}: the workbook is password-protected; save an unprotected copy") from None
-    except (CalamineError, OSError, ValueError) as error:
-        raise FileRefused(f"{file_name}: could not be read as a spreadsheet ({error}); "
-                          "check it opens in Excel and save it again as .xlsx") from None
-    names = workbook.sheet_names
+        found = read_workbook(data, file_name, limits, path)
+    except WorkbookRefused as error:
+        raise FileRefused(str(error)) from None
+    names = [s.name for s in found]
     if only_sheet is not None:
         if only_sheet not in names:
             raise FileRefused(f"{file_name}: there is no sheet called {only_sheet!r}; "
                               f"its sheets are {', '.join(map(repr, names))}")
-        names = [only_sheet]
+        found = [s for s in found if s.name == only_sheet]
     sheets, skipped = [], []
-    for name in names:
-        try:
-            calamine_sheet = workbook.get_sheet_by_name(name)
-            rows = calamine_sheet.to_python(skip_empty_area=True)
-        except CalamineError as error:
-            raise FileRefused(f"{file_name}, sheet {name!r}: could not be read ({error})") from None
-        if not rows:
+    for workbook_sheet in found:
+        name = workbook_sheet.name
+        if not workbook_sheet.visible and only_sheet is None:
+            skipped.append(f"sheet {name!r} is hidden; not loaded (name it with --sheet to load it)")
+            continue
+        if workbook_sheet.table.num_rows == 0:
             skipped.append(f"sheet {name!r} is empty")
             continue
-        first_row = calamine_sheet.start[0] if calamine_sheet.start else 0
-        found = _table_from_rows(rows, file_name, name, first_row)
-        if found is None:
+        table = _table_from_arrow(workbook_sheet, file_name)
+        if table is None:
             skipped.append(f"sheet {name!r} has no header row we recognise in its first {HEADER_SEARCH_ROWS} rows")
         else:
-            sheets.append(found)
+            sheets.append(table)
     if not sheets:
         reasons = "; ".join(skipped) or "it has no sheets"
         raise FileRefused(f"{file_name}: no table found ({reasons}). Expected a header row with columns "
@@ -98,22 +103,40 @@ def _read_workbook(data: bytes, file_name: str, only_sheet: str | None) -> list[
     return sheets
 
 
-def _table_from_rows(rows: list[list[object]], file_name: str, sheet: str, first_row: int) -> RawSheet | None:
-    header_index = find_header_row(rows[:HEADER_SEARCH_ROWS])
+def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
+    """The table on a sheet read as text: the header row found in its first rows, the rows below it as columns."""
+    table = found.table
+    top = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
+    header_index = find_header_row(top)
     if header_index is None:
         return None
-    headers, keep = _headers(rows[header_index])
-    body = rows[header_index + 1:]
-    width = len(rows[header_index])
-    if any(len(row) != width for row in body):
-        body = [(row + [""] * width)[:width] for row in body]
-    # One conversion of the whole block, then columns as views: no Python loop per cell.
-    cells = np.empty((len(body), width), dtype=object)
-    if body:
-        cells[:] = body
-    frame = pd.DataFrame({h: pd.Series(cells[:, i], dtype=object, copy=False) for h, i in zip(headers, keep)})
-    numbers = np.arange(len(body)) + first_row + header_index + 2
-    return _trimmed(RawSheet(file_name, sheet, headers, frame, numbers, first_row + header_index + 1))
+    headers, _ = _headers(top[header_index])
+    body = table.slice(header_index + 1)
+    frame = pd.DataFrame({h: body.column(i).to_pandas(types_mapper=None).astype(object)
+                          for i, h in enumerate(headers)})
+    first = found.first_row + header_index + 1
+    numbers = np.arange(len(body)) + first
+    sheet = RawSheet(file_name, found.name, headers, frame, numbers, first - 1)
+    offset = _first_column(found, top)
+    sheet.formulas_without_values = [(row, headers[_column_index(column) - offset], f"{column}{row}", formula)
+                                     for row, column, formula in found.formulas_without_values
+                                     if row >= first and 0 <= _column_index(column) - offset < len(headers)]
+    return _trimmed(sheet)
+
+
+def _column_index(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def _first_column(found: WorkbookSheet, top: list[list[object]]) -> int:
+    """The sheet column (A = 0) of the table's first column: the reader starts the table at its leftmost cell."""
+    if not top or found.first_cell_column == 0:
+        return 0
+    leading = next((i for i, value in enumerate(top[0]) if value is not None), 0)
+    return found.first_cell_column - 1 - leading
 
 
 def find_header_row(rows: list[list[object]]) -> int | None:
@@ -174,7 +197,10 @@ def _is_totals_row(row: tuple) -> bool:
 
 
 def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
-    text_bytes, encoding = _as_utf8(data)
+    try:
+        text_bytes, encoding = decode_text_file(data, file_name)
+    except EncodingRefused as error:
+        raise FileRefused(str(error)) from None
     sample = text_bytes[:256 * 1024].decode("utf-8", errors="replace")
     sample_lines = sample.splitlines()[:HEADER_SEARCH_ROWS + 1]
     delimiter = _delimiter(sample_lines)
@@ -189,7 +215,7 @@ def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
     numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
     sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1)
-    if encoding != "utf-8":
+    if encoding != "UTF-8":
         sheet.skipped.append(f"read as {encoding} text")
     return _trimmed(sheet)
 
@@ -227,17 +253,6 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, path: str, header_index: int, deli
         "escape = '\"', null_padding = true, strict_mode = false, parallel = ?)",
         params=[path, header_index + 1, delimiter, parallel]).to_arrow_table()
     return table.to_pandas()
-
-
-def _as_utf8(data: bytes) -> tuple[bytes, str]:
-    """The bytes as UTF-8 without a BOM; Windows-1252 exports are converted."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        data.decode("utf-8")
-        return data, "utf-8"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace").encode("utf-8"), "Windows-1252"
 
 
 def _delimiter(lines: list[str]) -> str:

@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import os
+import re
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -10,6 +16,7 @@ import duckdb
 from .sources import SOURCES, Source
 
 DB_ENV = "LEADERSHIP_INSIGHT_DB"
+SCHEMA_VERSION = 2  # 2: audits and feedback keyed by service too; every natural key unique in the store
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "leadership_insight.duckdb"
 
 _KIND_COLUMNS = {
@@ -51,28 +58,80 @@ def uploads_dir(con: duckdb.DuckDBPyConnection) -> Path:
     return base / "uploads"
 
 
-def connect(path: str | os.PathLike | None = None) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) the store; one connection per process, a cursor per query."""
+# Every change to the store in this process goes through this lock, from the checks that decide what to write to
+# the commit: two uploads at once in the dashboard are serialised, and a check cannot go stale before its write.
+# Other processes are kept out by DuckDB's own lock on the file (see `connect`).
+_WRITING = threading.RLock()
+
+
+@contextmanager
+def writing() -> Iterator[None]:
+    """Hold the store's write lock for this process while a change is decided and made."""
+    with _WRITING:
+        yield
+
+
+class StoreBusy(RuntimeError):
+    """The database file is open in another program; the message says which and what to do."""
+
+
+_LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
+
+
+def _busy_message(target: Path, error: duckdb.Error, waited: float) -> str:
+    found = _LOCK_HOLDER.search(str(error))
+    holder = f"another program (process {found.group(2)})" if found else "another program"
+    waited_text = f" after waiting {waited:.0f} s" if waited >= 1 else ""
+    return (f"The store {target.name} is in use by {holder}{waited_text}, so it cannot be opened now. "
+            "A load from the command line may still be running: wait for it to finish and try again. "
+            "(While the dashboard is running, the command line hands its work to the dashboard instead.)")
+
+
+def _is_lock_error(error: duckdb.Error) -> bool:
+    return "Could not set lock on file" in str(error) or "Conflicting lock" in str(error)
+
+
+def connect(path: str | os.PathLike | None = None, *, wait: float = 0.0) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) the store; one connection per process, a cursor per query.
+
+    Only one process may have the file open (DuckDB's own lock). If another holds it, keep trying for up to
+    `wait` seconds, then raise StoreBusy with a message a person can act on, never a raw lock error."""
     if str(path) == ":memory:":
         con = duckdb.connect(":memory:")
     else:
         target = database_path(path)
         target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target))
-    create_schema(con)
+        started = time.monotonic()
+        while True:
+            try:
+                con = duckdb.connect(str(target))
+                break
+            except duckdb.IOException as error:
+                if not _is_lock_error(error):
+                    raise
+                waited = time.monotonic() - started
+                if waited >= wait:
+                    raise StoreBusy(_busy_message(target, error, waited)) from None
+                time.sleep(min(0.5, max(0.05, wait - waited)))
+    with writing():
+        create_schema(con)
     return con
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create the tables the product needs, leaving existing ones as they are."""
+    """Create the tables the product needs, leaving existing ones as they are, and bring older stores up to date."""
     cur = con.cursor()
+    cur.execute("CREATE TABLE IF NOT EXISTS store_meta (key VARCHAR PRIMARY KEY, value VARCHAR)")
+    found = cur.execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    fresh = found is None and not cur.execute(
+        "SELECT 1 FROM duckdb_tables() WHERE database_name = current_database() AND table_name = 'batches'").fetchall()
     cur.execute("CREATE SEQUENCE IF NOT EXISTS batch_ids START 1")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS batches (
             batch_id INTEGER PRIMARY KEY, source VARCHAR, file_name VARCHAR, sheet VARCHAR,
             content_hash VARCHAR, stored_path VARCHAR, loaded_at TIMESTAMP, loaded_by VARCHAR,
             layout VARCHAR, plan VARCHAR, rows_new INTEGER, rows_updated INTEGER, rows_unchanged INTEGER,
-            rows_rejected INTEGER, notes VARCHAR, services VARCHAR[])""")
+            rows_rejected INTEGER, notes VARCHAR, services VARCHAR[], UNIQUE (content_hash, sheet, source))""")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS rejections (
             batch_id INTEGER, file_name VARCHAR, sheet VARCHAR, row_number INTEGER, column_name VARCHAR,
@@ -97,9 +156,36 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
                 "updated_at TIMESTAMP)")
     for source in SOURCES.values():
         columns = ", ".join(f"{name} {sql_type}" for name, sql_type in table_columns(source))
-        cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name} ({columns})")
+        # row_key is the hash of the source's natural key (service included): unique, so two loads at once
+        # can never store the same row twice.
+        cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name} ({columns}, PRIMARY KEY (row_key))")
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name}_superseded ({columns}, superseded_by INTEGER)")
     _add_batch_services(cur)
+    cur.execute("INSERT OR IGNORE INTO store_meta VALUES ('data_version', '0')")
+    if fresh:
+        cur.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+    elif found is None or int(found[0]) < SCHEMA_VERSION:
+        from .store_migration import migrate  # only older stores need it
+
+        migrate(con, int(found[0]) if found else 1)
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The store's schema version (see SCHEMA_VERSION)."""
+    found = con.cursor().execute("SELECT value FROM store_meta WHERE key = 'schema_version'").fetchone()
+    return int(found[0]) if found else 1
+
+
+def data_version(con: duckdb.DuckDBPyConnection) -> int:
+    """A number that goes up whenever rows are loaded or removed, from the dashboard or the command line:
+    cached results are dropped when it changes, so a page never shows results older than the data."""
+    found = con.cursor().execute("SELECT value FROM store_meta WHERE key = 'data_version'").fetchone()
+    return int(found[0]) if found else 0
+
+
+def bump_data_version(cur: duckdb.DuckDBPyConnection) -> None:
+    """Count a change to the data; call it inside the transaction that makes the change."""
+    cur.execute("UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) WHERE key = 'data_version'")
 
 
 def _add_batch_services(cur: duckdb.DuckDBPyConnection) -> None:

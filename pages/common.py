@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -15,7 +16,9 @@ from analytics.batches import list_batches, row_counts
 from analytics.insights import Insights, run_insights
 from analytics.scope import Scope
 from analytics.settings import load_settings
-from analytics.store import connect, database_path
+from analytics.__main__ import run_handed_over
+from analytics.store import StoreBusy, connect, data_version, database_path
+from analytics.store_server import serve
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
 ENTERED_THROUGH_APP = "entered_through_app"
@@ -42,13 +45,35 @@ def current_database() -> str:
 
 @st.cache_resource(show_spinner=False)
 def connection_for(database: str) -> duckdb.DuckDBPyConnection:
-    """The one connection this process keeps to `database` (take a cursor per query)."""
-    return connect(database)
+    """The one connection this process keeps to `database` (take a cursor per query).
+
+    While it is open, the command line hands its commands to this process (analytics.store_server)."""
+    con = connect(database, wait=5.0)
+    serve(con, Path(database), run_handed_over)
+    return con
 
 
 def get_connection() -> duckdb.DuckDBPyConnection:
-    """The connection to the current store."""
-    return connection_for(current_database())
+    """The connection to the current store; if another program has the store open, say so and stop the page."""
+    try:
+        return connection_for(current_database())
+    except StoreBusy as error:
+        st.warning(str(error), icon=":material/hourglass_top:")
+        st.button("Try again", key="store_busy_retry")
+        st.stop()
+
+
+_seen_versions: dict[str, int] = {}
+
+
+def forget_stale_results() -> None:
+    """Drop every cached result if the data changed since this process last looked, wherever the change came from
+    (this page, another session, or the command line handing a load to this process). app.py runs it every run."""
+    database = current_database()
+    version = data_version(get_connection())
+    if _seen_versions.get(database, version) != version:
+        st.cache_data.clear()
+    _seen_versions[database] = version
 
 
 @st.cache_data(show_spinner=False)
@@ -82,7 +107,8 @@ def settings_json() -> str:
 
 
 @st.cache_data(show_spinner="Working out the findings...", max_entries=32)
-def _insights(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
+def _insights(database: str, settings_text: str, services: tuple[str, ...] | None,
+              as_of: date | None) -> Insights:
     return run_insights(connection_for(database), Scope(services, as_of), json.loads(settings_text))
 
 
