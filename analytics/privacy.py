@@ -47,10 +47,21 @@ GIVEN_NAMES = frozenset("""
     Violet Wayne Wendy William Winifred Yvonne Zainab Zara Zoe
 """.split())
 
-# Words that name a unit or place when they follow a capitalised word: Rowan Unit, James Cook Hospital.
+# Listed given names that in lower case are mostly everyday words: "the resident rose at six", "my son frank".
+# After a role word they are taken as names only when written as one or after "called", "named" or "known as".
+EVERYDAY_GIVEN_NAMES = frozenset("""
+    blessing carol daisy dawn dean faith frank gail grace hazel heather holly ivy jack jade jan jean joy lee lily
+    precious reg robin rose rowan ruby sue violet
+""".split())
+
+# Words that name a unit or place when they follow a capitalised word: Rowan Unit, James Cook Hospital, Heather
+# View (a care home), Grace Church. Common surnames (Hall, Green, Mills, Brook) are left out: Mary Green is a name.
 PLACE_WORDS = frozenset("""
     Unit Ward Wing House Home Court Lodge Suite Floor Team Centre Center Hospital Hospice Surgery Practice Clinic
     University Infirmary Road Street Lane Avenue Close Drive Way Place Gardens Garden Park Hill Village Room Lounge
+    View Views Church Chapel Cathedral Mosque Temple Gurdwara Synagogue Manor Grange Meadows Heights Towers Cottage
+    Cottages Residence Residential Nursing Retirement Terrace Crescent Square Mews Rise Valley Station School
+    College Academy Library Hotel Pharmacy Medical Health Healthcare Estate
 """.split())
 # Capitalised words that follow a title, a role or a given name without being a name: sentence openers,
 # days and months, the words of care records, and places.
@@ -60,6 +71,8 @@ NOT_NAMES = PLACE_WORDS | frozenset("""
     More Most Much My No Not Nothing Now Of Off On Once One Only Or Our Out Please She Should So Some Still Such
     Than Thank Thanks That The Their Them Then There These They This Those To Too Very Was We Well Were What When
     Where Which While Who Why With Would Yes Yet You Your
+    However Although Though Unfortunately Sadly Overall Otherwise Therefore Luckily Hopefully Apart Since Before
+    During Until Whilst Both Each Either Neither Later Finally Eventually Meanwhile Instead Perhaps Maybe Sorry
     Good Great Excellent Lovely Nice Kind Brilliant Amazing Fantastic Wonderful Friendly Helpful Poor Bad
     Again Always Never Today Yesterday Tomorrow Morning Afternoon Evening Night Day Days Week Month Year
     Monday Tuesday Wednesday Thursday Friday Saturday Sunday January February March April May June July August
@@ -67,6 +80,20 @@ NOT_NAMES = PLACE_WORDS | frozenset("""
     Care Plan Chart Test Service Services Trust Group Shift Manager Assessment Review Policy Report Meeting Audit
     Nurse Nurses Sister Doctor Carer Carers Staff Crew Driver Paramedic Paramedics Ambulance Transport Emergency
     Practitioner Specialist Assistant Associate Lead Led
+    Mum Mom Mummy Mother Dad Daddy Father Wife Husband Partner Son Daughter Brother Brothers Sisters Nan Nana Nanna
+    Gran Granny Grandma Grandmother Grandad Grandpa Grandfather Aunt Auntie Uncle Niece Nephew Cousin Friend
+    Matron Sir Madam Reverend Rev Pastor Imam Rabbi Vicar Everybody Guys Folks
+""".split())
+
+# Lower-case words that follow "mr", "mrs" or "dr" without being a surname: "dr said", "mr and mrs", "dr came".
+NOT_SURNAMES = frozenset(word.lower() for word in NOT_NAMES) | frozenset("""
+    about advice advised agreed again also and appointment appointments arrived as asked asks at but by call called
+    calls came can come comes could did didn done does doesn explained feel feels felt for from gave give gives go
+    goes gone had has have he her his is isn just knew know knows letter letters listened looked made make makes
+    me mrs mr ms my never not note notes on or phone phoned prescribed rang ring rings round rounds said saw say
+    says see seen sees she spoke surgery take takes talked tell tells that the then they think thinks thought to
+    told took visit visited visits wanted wants was wasn went were who will with would wrote tablet tablets
+    capsule capsules dose doses patch patches injection injections medication
 """.split())
 
 STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Way|Court|Ct|Crescent|Cres|Place|Pl|Gardens"
@@ -109,15 +136,33 @@ POSTCODE = re.compile(r"\b[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]? ?\d[ABD-HJLNP-UW-Z]{2}\
 LOWERCASE_ORDINAL = re.compile(r"\d(?:st|nd|rd|th)")
 ADDRESS = re.compile(rf"(?<![\w/:.£,-])(?:(?i:flat|apartment|apt)[ ]+\d+[A-Za-z]?,?[ ]+)?\d{{1,4}}[A-Za-z]?,?[ ]+"
                      rf"(?:[{UPPER}][{LOWER}'’]+[ ]+){{1,3}}(?:{STREET_WORDS})\b")
+
+
+def _any_case(words: str) -> str:
+    """Some |-separated words as written in lower case, Capitalised, Title Case and UPPER CASE. Python's re skips
+    ahead to the first letters a case-sensitive alternation can start with, but tries an (?i:...) one everywhere."""
+    spellings = (spelling for word in words.split("|")
+                 for spelling in (word, word.capitalize(), word.title(), word.upper()))
+    return "|".join(dict.fromkeys(spellings))
+
+
+ROLE_WORDS = _any_case("mum|mom|mother|dad|father|wife|husband|partner|son|daughter|brother|sister|nan|nana|gran"
+                       "|granny|grandma|grandmother|grandad|grandpa|grandfather|grandson|granddaughter|aunt|auntie"
+                       "|uncle|niece|nephew|cousin|friend|neighbour|carer|nurse|doctor|manager|keyworker|key worker"
+                       "|resident|client|driver|paramedic|colleague|relative")
+SIGN_OFFS = _any_case("thanks|thank you|many thanks|regards|kind regards|best wishes|cheers|love from"
+                      "|yours sincerely|yours faithfully")
+# A title in any case (mrs Oyelaran) but Miss, which in lower case is mostly the verb (we miss Rowan Unit).
+TITLES = _any_case("mr|mrs|ms|mx|dr|prof")
 # Each rule starts with (?<!\w) rather than \b: the regex engine then skips ahead to the pattern's first letters.
-TITLED = re.compile(rf"(?<!\w)(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?[ \t]+((?:[{UPPER}]\.?[ \t]+)?{NAME_WORDS})")
-ROLE = re.compile(r"(?<!\w)(?i:mum|mom|mother|dad|father|wife|husband|partner|son|daughter|brother|sister|nan|nana"
-                  r"|gran|granny|grandma|grandmother|grandad|grandpa|grandfather|grandson|granddaughter|aunt|auntie"
-                  r"|uncle|niece|nephew|cousin|friend|neighbour|carer|nurse|doctor|manager|keyworker|key worker"
-                  r"|resident|client|driver|paramedic|colleague|relative)"
-                  rf"(?:[ \t]+(?i:called|named|known as))?,?[ \t]+({NAME_WORDS})")
-SIGNED = re.compile(r"(?<!\w)(?i:thanks|thank you|many thanks|regards|kind regards|best wishes|cheers|love from"
-                    rf"|yours sincerely|yours faithfully)[,.!]?[ \t]+({NAME_WORDS})[ \t]*[.!]*[ \t]*$", re.MULTILINE)
+TITLED = re.compile(rf"(?<!\w)(?:{TITLES}|Miss)\.?[ \t]+((?:[{UPPER}]\.?[ \t]+)?{NAME_WORDS})")
+SIGNED = re.compile(rf"(?<!\w)(?:{SIGN_OFFS})[,.!]?[ \t]+({NAME_WORDS})[ \t]*[.!]*[ \t]*$", re.MULTILINE)
+# A word after a role, a title or a sign-off: my mum Jane, my mum jane, carer called tom, thanks sarah, mrs patel.
+CUED = re.compile(rf"(?<!\w)(?:(?P<role>{ROLE_WORDS})(?P<naming>[ \t]+(?i:called|named|known as))?,?"
+                  rf"|(?P<title>{TITLES}|{_any_case('miss')})\.?|(?:{SIGN_OFFS})[,.!]?)"
+                  rf"[ \t]+(?P<word>{NAME_WORD}|[{LOWER}]+)\b")
+AND_NAME = re.compile(rf",?[ \t]+(?:and|&)[ \t]+([{UPPER}{LOWER}][{LOWER}]+)\b")
+NAME_WORDS_AT = re.compile(NAME_WORDS)
 CAPITALISED = re.compile(rf"(?<!\w)[{UPPER}][{LOWER}]+")
 SURNAME = re.compile(rf"[ \t]+({NAME_WORD})\b")
 NEXT_WORD = re.compile(r"[ \t]+(\w+)")
@@ -125,6 +170,10 @@ DIGIT = re.compile(r"\d")
 # Every name rule needs a capitalised word after another word.
 LATER_CAPITAL = re.compile(rf"\W[{UPPER}]\w")
 WORTH_A_LOOK = rf"[\d@]|{LATER_CAPITAL.pattern}"
+# Or a role, title or sign-off and a word in lower case, which may be a name (my mum jane). Both patterns are
+# kept free of lookbehinds, which pandas' pyarrow strings cannot run without falling back to Python's re.
+LOWER_CASE_CUE = (rf"\b(?:{ROLE_WORDS}|{SIGN_OFFS}|{TITLES}|miss)(?:[ \t]+(?i:called|named|known as))?[,.!]?"
+                  rf"[ \t]+[{LOWER}]")
 PLACEHOLDER_PATTERN = re.compile(r"[ \t]*(?:" + "|".join(re.escape(p) for p in sorted(PLACEHOLDERS)) + ")")
 
 
@@ -187,27 +236,24 @@ def _addresses(text: str) -> Iterator[Match]:
         yield Match("address", found.start(), found.end(), found.group())
 
 
-def _name_words(text: str, start: int, words: str) -> Match | None:
+def _name_words(text: str, start: int, words: str, first_not_names: frozenset[str] = NOT_NAMES) -> Match | None:
     """The name in some capitalised words, up to the first that is not a name; None if the first is not."""
-    end = start
+    end, not_names = start, first_not_names
     for word in re.finditer(r"\S+", words):
-        if word.group() in NOT_NAMES:
+        if word.group() in not_names:
             break
-        end = start + word.end()
+        end, not_names = start + word.end(), NOT_NAMES
     return Match("name", start, end, text[start:end]) if end > start else None
+
+
+# Right after a title a place word is a surname: Mrs Church, Mr Hill, Dr Park.
+TITLED_NOT_NAMES = NOT_NAMES - PLACE_WORDS
 
 
 def _titled_names(text: str) -> Iterator[Match]:
     """Names after a title: Mrs Patel, Dr A. Jones; the title stays to keep the sentence readable."""
     for found in TITLED.finditer(text):
-        if match := _name_words(text, found.start(1), found.group(1)):
-            yield match
-
-
-def _role_names(text: str) -> Iterator[Match]:
-    """Names after a relationship or role: my mum Jane, her daughter Sarah Jones, carer called Tom."""
-    for found in ROLE.finditer(text):
-        if match := _name_words(text, found.start(1), found.group(1)):
+        if match := _name_words(text, found.start(1), found.group(1), TITLED_NOT_NAMES):
             yield match
 
 
@@ -216,6 +262,44 @@ def _signed_names(text: str) -> Iterator[Match]:
     for found in SIGNED.finditer(text):
         if not NOT_NAMES.intersection(found.group(1).split()):
             yield Match("name", found.start(1), found.end(1), found.group(1))
+
+
+def _is_cued_name(found: re.Match, word: str) -> bool:
+    """Whether a lower-case word after a role, title or sign-off is a name: a listed given name (but "the resident
+    rose", "we miss holly"), or any word after mr, mrs or dr that is not a common one (mrs patel, not dr said)."""
+    title = (found["title"] or "").lower()
+    if word.capitalize() in GIVEN_NAMES:
+        return word not in EVERYDAY_GIVEN_NAMES or not (found["role"] and not found["naming"] or title == "miss")
+    return title in ("mr", "mrs", "dr") and word not in NOT_SURNAMES and not word.endswith(("ed", "ing", "ly"))
+
+
+def _joined_names(text: str, end: int) -> Iterator[Match]:
+    """Listed given names joined on with 'and' or '&' to a name just found: thanks sarah and tom."""
+    while (joined := AND_NAME.match(text, end)) and joined.group(1).capitalize() in GIVEN_NAMES \
+            and joined.group(1) not in EVERYDAY_GIVEN_NAMES and not _followed_by_place(text, joined.end()):
+        yield Match("name", joined.start(1), joined.end(1), joined.group(1))
+        end = joined.end()
+
+
+def _cued_names(text: str) -> Iterator[Match]:
+    """Names after a role, a title or a sign-off. Capitalised after a role, any words up to one that is not a name
+    (her daughter Sarah Jones, carer called Tom); after a sign-off, a listed given name (Thank you Sarah for);
+    in lower case, as `_is_cued_name` says (my mum jane, thanks sarah, mrs patel). Capitalised names after a title
+    are `_titled_names`'."""
+    for found in CUED.finditer(text):
+        word, start = found["word"], found.start("word")
+        if word[0].isupper():
+            if found["title"] or not (found["role"] or word in GIVEN_NAMES):
+                continue
+            match = _name_words(text, start, NAME_WORDS_AT.match(text, start).group())
+            if match is None or found["role"] is None and _followed_by_place(text, match.end):
+                continue
+        elif _is_cued_name(found, word) and not _followed_by_place(text, found.end()):
+            match = Match("name", start, found.end(), word)
+        else:
+            continue
+        yield match
+        yield from _joined_names(text, match.end)
 
 
 def _followed_by_place(text: str, end: int) -> bool:
@@ -235,13 +319,13 @@ def _full_names(text: str) -> Iterator[Match]:
 # Surest first, as an earlier rule wins an overlap: an email holds a name and digits, an NHS number has a
 # phone's shape, and an address or a name inside an email must not be masked apart.
 DIGIT_RULES = (_birth_dates, _nhs_numbers, _phones, _postcodes, _addresses)
-NAME_RULES = (_titled_names, _role_names, _signed_names, _full_names)
+NAME_RULES = (_titled_names, _cued_names, _signed_names, _full_names)
 
 
 def _rules_for(text: str) -> tuple[Callable[[str], Iterator[Match]], ...]:
     """The rules that could find something in a text: most comments have no '@', and many no digit or name."""
     return (((_emails,) if "@" in text else ()) + (DIGIT_RULES if DIGIT.search(text) else ())
-            + (NAME_RULES if LATER_CAPITAL.search(text) else ()))
+            + (NAME_RULES if LATER_CAPITAL.search(text) else (_cued_names,)))
 
 
 def find_personal_data(text: str | None) -> list[Match]:
@@ -269,7 +353,8 @@ def mask_text(text: str | None) -> str | None:
 
 def mask_series(series: pd.Series) -> pd.Series:
     """Each text of a series masked; texts with nothing that could be personal data are passed over."""
-    candidates = series.astype("string").str.contains(WORTH_A_LOOK, regex=True, na=False)
+    texts = series.astype("string")
+    candidates = texts.str.contains(WORTH_A_LOOK, regex=True, na=False) | texts.str.contains(LOWER_CASE_CUE, na=False)
     masked = series.copy()
     if candidates.any():
         masked.loc[candidates] = [mask_text(str(text)) for text in series[candidates]]

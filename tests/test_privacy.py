@@ -71,6 +71,53 @@ MUST_NOT_MASK = [
 ]
 
 
+# A listed given name in lower case after a role, a title or a sign-off; after mr, mrs or dr any uncommon word.
+LOWER_CASE_NAMES = [
+    ("my mum jane was left", "my mum [name] was left"),
+    ("carer called tom", "carer called [name]"),
+    ("the carer named rose was kind", "the carer named [name] was kind"),
+    ("thanks sarah", "thanks [name]"),
+    ("thanks grace, lovely stay", "thanks [name], lovely stay"),
+    ("mrs patel", "mrs [name]"),
+    ("ask mrs patel's daughter", "ask mrs [name]'s daughter"),
+    ("mr and mrs smith", "mr and mrs [name]"),
+    ("dr ahmed came", "dr [name] came"),
+    ("ms sarah came", "ms [name] came"),
+    ("we miss jane", "we miss [name]"),
+    ("nurse priya, thank you", "nurse [name], thank you"),
+    ("my son, derek, rang", "my son, [name], rang"),
+    ("thanks sarah and tom", "thanks [name] and [name]"),
+    ("Thank you Sarah for everything", "Thank you [name] for everything"),
+    ("Thank You Sarah Jones for the care", "Thank You [name] for the care"),
+    ("Thanks Jane & Tom", "Thanks [name] & [name]"),
+    ("MY MUM Jane rang", "MY MUM [name] rang"),
+    ("mrs Oyelaran rang", "mrs [name] rang"),
+]
+# Everyday words after the same cues, and given names that are also everyday words, stay.
+LOWER_CASE_NOT_NAMES = [
+    "my son will visit", "the nurse may call", "carer said", "my mum is happy", "the resident rose at six",
+    "my son frank and honest", "miss dawn", "we miss holly", "dr said it was fine", "dr visited", "dr came today",
+    "mr tablets at night", "the dr. then left", "thanks to all", "thanks again", "thank you so much",
+    "nurse was kind", "my mum and dad", "mrs and mr", "thank you rowan unit", "thanks to jane's team",
+    "ms nurse came", "thank you to everyone",
+]
+# Roles and places that look like names: a ward sister, a priest, a care home and a church are no one.
+NOT_NAMES_THOUGH_CAPITALISED = [
+    "Sister said the drugs round was late", "Father said mass on Sunday", "Thanks, Father", "Thank you Sister",
+    "Thanks Mum", "Heather View", "Grace Church", "I visited Heather View today", "We met at Grace Church on Sunday",
+    "Thank you Rowan Unit", "Lily Grange care home", "Ask Matron", "saw the dr. However it was late",
+]
+ROLES_AND_PLACES_WITH_NAMES = [
+    ("Sister Mary Jones was in charge", "Sister [name] was in charge"),
+    ("Father Brian visited", "Father [name] visited"),
+    ("Mrs Church rang", "Mrs [name] rang"),
+    ("Mr Hill and Dr Park", "Mr [name] and Dr [name]"),
+    ("Heather Smith at Heather View", "[name] at Heather View"),
+    ("my daughter Chiamaka rang", "my daughter [name] rang"),
+    ("Mrs Oyelaran rang", "Mrs [name] rang"),
+]
+
+
 def _masked_alone(text: str, placeholder: str) -> None:
     """The text on its own, and inside a sentence, is masked as the one placeholder."""
     assert mask_text(text) == placeholder
@@ -177,6 +224,21 @@ def test_names_in_context_are_masked(text, masked):
     assert mask_text(text) == masked
 
 
+@pytest.mark.parametrize(("text", "masked"), LOWER_CASE_NAMES)
+def test_names_in_lower_case_after_a_role_title_or_sign_off_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
+@pytest.mark.parametrize("text", LOWER_CASE_NOT_NAMES + NOT_NAMES_THOUGH_CAPITALISED)
+def test_everyday_words_roles_and_places_after_the_same_cues_are_not_masked(text):
+    assert find_personal_data(text) == []
+
+
+@pytest.mark.parametrize(("text", "masked"), ROLES_AND_PLACES_WITH_NAMES)
+def test_names_beside_role_and_place_words_are_masked(text, masked):
+    assert mask_text(text) == masked
+
+
 @pytest.mark.parametrize("text", MUST_NOT_MASK)
 def test_ordinary_words_dates_and_numbers_are_not_masked(text):
     assert mask_text(text) == text
@@ -184,8 +246,9 @@ def test_ordinary_words_dates_and_numbers_are_not_masked(text):
 
 
 ALL_TEXTS = (VALID_NHS_NUMBERS + INVALID_NHS_NUMBERS + PHONES + POSTCODES + EMAILS + ADDRESSES
-             + [text for text, _ in NAMES_IN_CONTEXT + PHONES_IN_BRACKETS + BIRTH_DATES] + MUST_NOT_MASK
-             + NOT_BIRTH_DATES)
+             + [text for text, _ in NAMES_IN_CONTEXT + PHONES_IN_BRACKETS + BIRTH_DATES + LOWER_CASE_NAMES
+                             + ROLES_AND_PLACES_WITH_NAMES]
+             + MUST_NOT_MASK + NOT_BIRTH_DATES + LOWER_CASE_NOT_NAMES + NOT_NAMES_THOUGH_CAPITALISED)
 
 
 @pytest.mark.parametrize("text", ALL_TEXTS)
