@@ -15,6 +15,7 @@ from openpyxl.styles import Font, PatternFill
 
 from .audit_trail import record
 from .privacy import mask_text
+from .safe_output import safe_row, safe_workbook
 from .scope import Scope
 from .sources import SOURCE_NAMES, SOURCES
 
@@ -100,11 +101,13 @@ def rejections(con: duckdb.DuckDBPyConnection, batch_id: int | None = None,
 
 
 def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
-    """Rejected rows with personal data masked in every text cell: summaries, comments, names of staff."""
+    """Rejected rows with personal data masked in every text cell: summaries, comments, categories (which may name
+    someone, as "Complaint about nurse Jane Smith" does), names of staff, and the reasons, which quote the value."""
     if rows.empty:
         return rows
     masked = rows.copy()
     masked["value"] = [mask_text(v) if isinstance(v, str) else v for v in masked["value"]]
+    masked["reason"] = [mask_text(v) if isinstance(v, str) else v for v in masked["reason"]]
     masked["row_values"] = [json.dumps({k: mask_text(v) if isinstance(v, str) else v
                                         for k, v in json.loads(values).items()}, ensure_ascii=False)
                             if isinstance(values, str) else values for values in masked["row_values"]]
@@ -112,7 +115,10 @@ def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def rejections_workbook(frame: pd.DataFrame) -> bytes:
-    """An .xlsx of rejected rows to fix and upload again: the original columns, then what to fix."""
+    """An .xlsx of rejected rows to fix and upload again: the original columns, then what to fix.
+
+    No cell is a formula: text a spreadsheet would read as one ('=HYPERLINK(...)', '+1+1', '@SUM(...)') is written
+    with a single quote in front (analytics.safe_output)."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "Rows to fix"
@@ -122,17 +128,17 @@ def rejections_workbook(frame: pd.DataFrame) -> bytes:
     by_row = frame.groupby(["file_name", "sheet", "row_number"], sort=False)
     originals = [json.loads(values) for values in by_row["row_values"].first()]
     headers = list(dict.fromkeys(h for row in originals for h in row))
-    sheet.append(headers + ["What to fix", "File", "Sheet", "Row in file"])
+    sheet.append(safe_row(headers + ["What to fix", "File", "Sheet", "Row in file"]))
     for cell in sheet[1]:
         cell.font = Font(bold=True)
     note_fill = PatternFill("solid", fgColor="FFF2CC")
     for (file_name, sheet_name, row_number), group in by_row:
         original = json.loads(group["row_values"].iat[0])
         fix = "; ".join(f"{c}: {r}" for c, r in zip(group["column_name"], group["reason"]))
-        sheet.append([original.get(h) for h in headers] + [fix, file_name, sheet_name, int(row_number)])
+        sheet.append(safe_row([original.get(h) for h in headers] + [fix, file_name, sheet_name, int(row_number)]))
         sheet.cell(sheet.max_row, len(headers) + 1).fill = note_fill
     sheet.freeze_panes = "A2"
-    return _saved(workbook)
+    return _saved(safe_workbook(workbook))
 
 
 def _saved(workbook: Workbook) -> bytes:

@@ -26,6 +26,7 @@ from .key_questions import KEY_QUESTIONS
 from .narrative import latest_views_against
 from .privacy import mask_text
 from .register import STATUS_RANK
+from .safe_output import safe_row, safe_workbook
 
 STATUS_LABELS = {"strong": "✓ Strong", "improving": "↗ Improving, not yet embedded", "fragile": "◐ Fragile",
                  "concern": "⚠ Concern", "not_enough_evidence": "○ Not enough evidence"}
@@ -281,7 +282,10 @@ _HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
 
 
 def board_pack_xlsx(pack: BoardPack) -> bytes:
-    """The board pack as a workbook: a front sheet, then one sheet per section."""
+    """The board pack as a workbook: a front sheet, then one sheet per section.
+
+    No cell is a formula: a name or sentence a spreadsheet would read as one ('=HYPERLINK(...)', '+1+1') is written
+    with a single quote in front (analytics.safe_output)."""
     workbook = Workbook()
     front = workbook.active
     front.title = "Board report"
@@ -289,20 +293,20 @@ def board_pack_xlsx(pack: BoardPack) -> bytes:
                                 "(the end of the previous quarter)"],
                 [pack.moves()], [f"Generated {pack.generated:%d/%m/%Y %H:%M} by Leadership Insight"], [],
                 *([line] for line in LEGEND)):
-        front.append(row)
+        front.append(safe_row(row))
     front["A1"].font = Font(bold=True, size=14)
     front.column_dimensions["A"].width = 110
     for title, attribute in _SHEETS:
         _write_sheet(workbook.create_sheet(title), getattr(pack, attribute))
     buffer = BytesIO()
-    workbook.save(buffer)
+    safe_workbook(workbook).save(buffer)
     return buffer.getvalue()
 
 
 def _write_sheet(sheet, frame: pd.DataFrame) -> None:
-    sheet.append(list(frame.columns))
+    sheet.append(safe_row(list(frame.columns)))
     for values in frame.itertuples(index=False):
-        sheet.append(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values])
+        sheet.append(safe_row(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]))
     for cell in sheet[1]:
         cell.font, cell.fill = Font(bold=True), _HEADER_FILL
     for index, name in enumerate(frame.columns, start=1):
