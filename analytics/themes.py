@@ -207,8 +207,10 @@ class _Places:
 def _themed(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative text in scope with its theme (None where it has no word the themes know)."""
     texts = _texts(con, scope)
-    model_texts = pd.Series(map(_with_category, _without_personal_data(texts["text"]), texts["category"]),
-                            index=texts.index, dtype=object)
+    # The category is the provider's free text too ("Complaint about nurse Jane Smith"): a theme is never fitted on
+    # the personal data in it, so a name never becomes a theme's label.
+    model_texts = pd.Series(map(_with_category, _without_personal_data(texts["text"]),
+                                _without_personal_data(texts["category"])), index=texts.index, dtype=object)
     return texts.assign(theme=theme_model(model_texts, int(settings["thresholds"]["theme_count"])).assignment)
 
 

@@ -147,9 +147,10 @@ def _complaints(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) ->
                CASE WHEN nullif(trim(category), '') IS NULL THEN summary END AS summary, count(*) AS complaints
         FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
         GROUP BY ALL""", [window.middle, window.start, window.end, *values]).df()
-    # A complaint with no category is known by what it says, which findings may quote: personal data masked.
-    complaints["category"] = complaints["category"].astype(object).where(
-        complaints["category"].notna(), mask_series(complaints["summary"].astype(object)))
+    # A complaint is known by its category, or with none by what it says; findings quote either, and a category
+    # cell may hold personal data as a summary does ("Complaint about nurse Jane Smith"): both masked.
+    complaints["category"] = mask_series(complaints["category"].astype(object).where(
+        complaints["category"].notna(), complaints["summary"].astype(object)))
     return clean_places(complaints.drop(columns="summary"))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.safe_output import plain_markdown
 from pages.charts import theme_small_multiples, theme_volume_bars
 from pages.common import (
     current_database,
@@ -36,7 +37,7 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
-st.caption(f"Showing {filters.describe()}")
+st.caption(f"Showing {plain_markdown(filters.describe())}")
 table = cached_theme_table(database, settings_text, filters.services, filters.as_of)
 mentions = at_place(cached_mentions(database, settings_text, filters.services, filters.as_of), filters.team,
                     filters.shift)
@@ -46,6 +47,8 @@ if table.empty or mentions.empty:
     st.stop()
 
 volumes = theme_volumes(mentions, table)
+# One switch for the page: categories in the table and what people wrote in the cards both follow it.
+original = show_original_text()
 whole_service = not (filters.team or filters.shift)
 first, last = mentions["month"].min(), mentions["month"].max()
 st.markdown(f"**{len(volumes)} theme{'s' if len(volumes) > 1 else ''}** in {volumes['complaints'].sum()} complaints "
@@ -66,7 +69,7 @@ else:
 st.header("How much, and how it feels")
 st.plotly_chart(theme_volume_bars(volumes, "Mentions per theme; beside each bar, the mean rating of its comments "
                                            "and its trend"), key="themes_volume")
-st.dataframe(summary_table(volumes), hide_index=True, width="stretch")
+st.dataframe(summary_table(volumes, original), hide_index=True, width="stretch")
 
 st.header("Month by month")
 shown = volumes["theme"].head(THEMES_CHARTED).tolist()
@@ -76,5 +79,5 @@ st.plotly_chart(theme_small_multiples(monthly_by_source(mentions, shown),
 
 st.header("Each theme: where it concentrates and what people say")
 st.caption("Names, phone numbers, addresses and other personal data in what people wrote are masked."
-           if not (original := show_original_text()) else "Showing the original text, personal data included.")
+           if not original else "Showing the original text, personal data included.")
 show_theme_cards(volumes, mentions, whole_service, original)

@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from analytics.findings import percent
-from analytics.privacy import mask_text
+from analytics.privacy import mask_series, mask_text
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.themes import theme_mentions, theme_table
 from pages.common import connection_for
@@ -57,14 +58,18 @@ def theme_volumes(mentions: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     return volumes.sort_values("mentions", ascending=False, ignore_index=True)
 
 
-def summary_table(volumes: pd.DataFrame) -> pd.DataFrame:
-    """The themes as a short table: words and percentages, not a wall of numbers."""
+def summary_table(volumes: pd.DataFrame, original: bool = False) -> pd.DataFrame:
+    """The themes as a short table: words and percentages, not a wall of numbers.
+
+    The provider's category is free text that may name someone ("Complaint about nurse Jane Smith"): personal data
+    in it is masked, as in the summaries, unless `original`."""
+    categories = volumes["category"].astype(object)
     return pd.DataFrame({
         "Theme": volumes["theme"], "Mentions": volumes["mentions"], "Complaints": volumes["complaints"],
         "Comments": volumes["feedback"],
         "Mean rating of comments": [percent(r) if pd.notna(r) else "—" for r in volumes["rating"]],
         "Trend": [TREND_WORDS.get(t, "—") for t in volumes["trend"]],
-        "Most often filed as": volumes["category"].fillna("—"),
+        "Most often filed as": (categories if original else mask_series(categories)).fillna("—"),
     })
 
 
@@ -86,18 +91,18 @@ def examples(theme: str, mentions: pd.DataFrame, row: pd.Series, whole_service: 
 def show_theme_card(row: pd.Series, mentions: pd.DataFrame, whole_service: bool, original: bool = False) -> None:
     """One theme: how much and how it feels, where it concentrates or is emerging, and what people say."""
     with st.container(border=True):
-        st.markdown(f"#### {row['theme']}")
+        st.markdown(f"#### {plain_markdown(row['theme'])}")
         rating = f"comments rate {percent(row['rating'])} on average" if pd.notna(row["rating"]) else "no ratings"
         lines = [f"{row['complaints']} complaints and {row['feedback']} comments; {rating}; "
                  f"{TREND_WORDS.get(row['trend'], '—')}"]
         if isinstance(row["emerging_in"], str) and row["emerging_in"]:
-            lines.append(f":orange-badge[⚠ Emerging] in {row['emerging_in']}")
+            lines.append(f":orange-badge[⚠ Emerging] in {plain_markdown(row['emerging_in'])}")
         for label, column in (("Concentrated in", "top_teams"), ("Most on", "top_shifts")):
             if isinstance(row[column], str) and row[column]:
-                lines.append(f"**{label}:** {row[column]}")
+                lines.append(f"**{label}:** {plain_markdown(row[column])}")
         st.markdown("  \n".join(lines))
         # Personal data masked on screen unless the person's role may see the original and asked to.
-        quotes = [f"> “{' '.join((text if original else mask_text(text)).split())}”"
+        quotes = [f"> “{plain_markdown(text if original else mask_text(text))}”"
                   for text in examples(row["theme"], mentions, row, whole_service)]
         st.markdown("\n>\n".join(quotes))
 
