@@ -12,6 +12,7 @@ from analytics.board_pack import (
 )
 from analytics.key_questions import key_questions
 from analytics.narrative import leader_views
+from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
 from pages.access_gate import needs_role, page_user
 from pages.board_views import (
@@ -54,8 +55,8 @@ if not user.can("board_report"):
     st.stop()
 before = cached_insights(database, services, previous_quarter_end(now.as_of))
 pack = build_board_pack(now, before, filters.service, leader_views(get_connection(), services))
-st.caption(f"{pack.scope}: data to {uk_date(pack.as_of)}, compared with {uk_date(pack.before_as_of)}, the end of "
-           "the previous quarter. Status: ✓ strong, ↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; "
+st.caption(f"{plain_markdown(pack.scope)}: data to {uk_date(pack.as_of)}, compared with {uk_date(pack.before_as_of)}, "
+           "the end of the previous quarter. Status: ✓ strong, ↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; "
            "direction: ▲ better, ▼ worse, ● same.")
 show_downloads(pack)
 

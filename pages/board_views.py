@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import streamlit as st
 from pandas.io.formats.style import Styler
@@ -14,6 +16,7 @@ from analytics.board_pack import (
     board_pack_xlsx,
 )
 from analytics.narrative import STANCES, record_view
+from analytics.safe_output import plain_markdown
 from pages.common import XLSX_MIME, current_user, data_changed, get_connection
 
 RECORDED = "board_view_recorded"
@@ -35,12 +38,15 @@ def styled(frame: pd.DataFrame) -> Styler:
 
 
 def show_table(frame: pd.DataFrame, empty: str) -> None:
-    """A short table with every sentence in full (no Service column for one service), or a line saying so."""
+    """A short table with every sentence in full (no Service column for one service), or a line saying so.
+
+    st.table renders Markdown in its cells: every text cell is escaped, so names show as written."""
     if frame.empty:
         st.markdown(f"_{empty}_")
         return
     if "Service" in frame and frame["Service"].nunique() == 1:
         frame = frame.drop(columns="Service")
+    frame = frame.map(lambda value: plain_markdown(value) if isinstance(value, str) else value)
     st.table(styled(frame), hide_index=True, border="horizontal")
 
 
@@ -56,7 +62,8 @@ def show_judgements(frame: pd.DataFrame, empty: str) -> None:
 
 def show_downloads(pack: BoardPack) -> None:
     """The board pack as a workbook and as a page to print to PDF."""
-    stem = f"board_report_{pack.scope.lower().replace(' ', '_')}_{pack.as_of:%Y-%m-%d}"
+    scope = re.sub(r"[^a-z0-9]+", "_", pack.scope.lower()).strip("_") or "services"
+    stem = f"board_report_{scope}_{pack.as_of:%Y-%m-%d}"
     left, right = st.columns(2)
     left.download_button("Download the board pack (.xlsx)", board_pack_xlsx(pack), file_name=f"{stem}.xlsx",
                          mime=XLSX_MIME, icon=":material/table_view:", on_click=record_export,
@@ -88,9 +95,9 @@ def show_record_view_form(services: list[str], chosen: str | None, questions: li
     try:
         record_view(get_connection(), service, key_question, stance, statement, recorded_by=current_user())
     except ValueError as problem:
-        st.error(str(problem).capitalize())
+        st.error(plain_markdown(str(problem).capitalize()))
         return
-    st.session_state[RECORDED] = (f"Recorded: {key_question} at {service} judged {stance}. It is set against the "
-                                  "evidence above.")
+    st.session_state[RECORDED] = (f"Recorded: {plain_markdown(key_question)} at {plain_markdown(service)} judged "
+                                  f"{stance}. It is set against the evidence above.")
     data_changed()
     st.rerun()

@@ -9,6 +9,7 @@ from analytics.board_pack import STATUS_LABELS
 from analytics.findings import Evidence, Finding, percent
 from analytics.insights import Insights
 from analytics.register import STATUS_RANK
+from analytics.safe_output import plain_markdown
 from pages.common import cached_insights, source_label
 from pages.filters import Filters
 
@@ -66,8 +67,10 @@ def place_words(finding: Finding) -> str:
 def show_finding(finding: Finding, evidence: bool = False) -> None:
     """One finding: its status badge, what and where, the sentence saying why, and optionally its evidence."""
     subject = finding.subject[:1].upper() + finding.subject[1:]
-    st.markdown(f"{status_badge(finding.status)} **{subject}** — {place_words(finding)} "
-                f":gray[({KIND_WORDS.get(finding.kind, finding.kind).lower()})]  \nFlagged because: {finding.summary}")
+    st.markdown(f"{status_badge(finding.status)} **{plain_markdown(subject)}** — "
+                f"{plain_markdown(place_words(finding))} "
+                f":gray[({KIND_WORDS.get(finding.kind, finding.kind).lower()})]  \n"
+                f"Flagged because: {plain_markdown(finding.summary)}")
     if evidence and finding.evidence:
         st.markdown("\n".join(evidence_line(item) for item in finding.evidence))
 
@@ -94,8 +97,8 @@ def figure_text(measure: str, value: float | None) -> str:
 def evidence_line(item: Evidence) -> str:
     """One piece of evidence as a Markdown bullet: the figure against its comparison, the detail and its rows."""
     against = f" against {figure_text(item.measure, item.comparison)}" if item.comparison is not None else ""
-    period = f", {item.period}" if item.period else ""
-    detail = f". {item.detail[:1].upper()}{item.detail[1:]}" if item.detail else ""
-    rows = f"  \n  :gray[Rows: {item.rows}]" if item.rows else ""
-    return (f"- **{source_label(item.source)}**, {item.measure}: **{figure_text(item.measure, item.value)}**"
-            f"{against}{period}{detail}{rows}")
+    period = f", {plain_markdown(item.period)}" if item.period else ""
+    detail = f". {plain_markdown(item.detail[:1].upper() + item.detail[1:])}" if item.detail else ""
+    rows = f"  \n  :gray[Rows: {plain_markdown(item.rows)}]" if item.rows else ""
+    return (f"- **{source_label(item.source)}**, {plain_markdown(item.measure)}: "
+            f"**{figure_text(item.measure, item.value)}**{against}{period}{detail}{rows}")

@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics.batches import coverage
 from analytics.demo import load_demo
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.store import database_path
 from pages.access_gate import page_user
@@ -90,12 +91,13 @@ else:
         with column, st.container(border=True):
             st.metric(ROW_LABELS[name], f"{count:,}")
             if count:
-                st.caption(f"{services_text(services)}  \n{uk_date(first)} to {uk_date(last)}")
+                st.caption(f"{plain_markdown(services_text(services))}  \n{uk_date(first)} to {uk_date(last)}")
             else:
                 st.caption("Nothing loaded yet")
     if user.can("upload"):
         batches = loaded_batches(user.services)
         if not batches.empty:
             latest = batches.iloc[0]
-            st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {latest.loaded_by}: {latest.file_name}")
+            st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {plain_markdown(latest.loaded_by)}: "
+                       f"{plain_markdown(latest.file_name)}")
         st.page_link("pages/upload.py", label="Upload more spreadsheets", icon=":material/upload_file:")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from analytics.board_pack import GROUPS, balanced_picture, findings_of
+from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
 from pages.common import current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
@@ -31,7 +32,7 @@ services = filters.scope.services
 insights = cached_insights(database, services, filters.as_of)
 stop_without_evidence(insights)
 thresholds = load_settings(get_connection())["thresholds"]
-st.caption(f"{filters.service_label}: the {thresholds['recent_cycles']} months to "
+st.caption(f"{plain_markdown(filters.service_label)}: the {thresholds['recent_cycles']} months to "
            f"{uk_date(insights.as_of)}. Change the service or date in the sidebar.")
 
 picture = balanced_picture(insights, filters.service)

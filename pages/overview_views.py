@@ -20,6 +20,7 @@ from analytics.board_pack import (
 from analytics.findings import Finding, percent
 from analytics.insights import Insights, run_insights
 from analytics.masked import headline_pairs
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings
 from pages.common import connection_for, fitted_height, loaded_row_counts, uk_date
@@ -70,8 +71,9 @@ def stop_without_evidence(insights: Insights) -> None:
 
 
 def markdown_text(text: str) -> str:
-    """Text shown as Markdown without a $ starting a formula."""
-    return text.replace("$", r"\$")
+    """Text shown as Markdown as written: no $ starting a formula, and no link, image, HTML or emphasis from the
+    names in it (analytics.safe_output.plain_markdown)."""
+    return plain_markdown(text)
 
 
 def capitalised(text: str) -> str:
@@ -127,10 +129,12 @@ def show_masked_pair(pair: pd.Series, thresholds: dict[str, Any]) -> None:
     """One headline that hides a weakness: the two figures side by side, the sentence and why it is flagged."""
     higher = pair["sub_value"] > pair["headline_value"]
     with st.container(border=True):
-        st.markdown(f"**{pair['service']}** · {capitalised(pair['headline_measure'])}")
+        st.markdown(f"**{plain_markdown(pair['service'])}** · {plain_markdown(capitalised(pair['headline_measure']))}")
         left, right = st.columns(2)
-        left.metric("Headline", percent(pair["headline_value"]), help=f"{pair['period']}, across the service")
-        right.metric("Beneath it", percent(pair["sub_value"]), help=f"{beneath_label(pair)}, {pair['period']}",
+        left.metric("Headline", percent(pair["headline_value"]),
+                    help=f"{plain_markdown(pair['period'])}, across the service")
+        right.metric("Beneath it", percent(pair["sub_value"]),
+                     help=plain_markdown(f"{beneath_label(pair)}, {pair['period']}"),
                      delta=f"{abs(pair['sub_value'] - pair['headline_value']) * 100:.0f} points "
                            f"{'higher' if higher else 'lower'}",
                      delta_color="off", delta_arrow="up" if higher else "down")
@@ -166,10 +170,10 @@ def show_headlines(pairs: pd.DataFrame, thresholds: dict[str, Any]) -> None:
 def show_fragile_place(finding: Finding) -> None:
     """One place persistently worse than the rest of its service, with each figure against the rest."""
     with st.container(border=True):
-        st.markdown(f"**{place_name(finding.service, finding.team, finding.shift)}**  \n"
+        st.markdown(f"**{plain_markdown(place_name(finding.service, finding.team, finding.shift))}**  \n"
                     + status_badges(finding.status, finding.confidence))
         for column, evidence in zip(st.columns(max(len(finding.evidence), 1)), finding.evidence):
-            column.metric(capitalised(evidence.measure),
+            column.metric(plain_markdown(capitalised(evidence.measure)),
                           figure_text(evidence.measure, evidence.value),
                           delta=f"{figure_text(evidence.measure, evidence.comparison)} in the rest of the service",
                           delta_color="off", delta_arrow="off")
@@ -195,7 +199,8 @@ def show_counts(picture: pd.DataFrame) -> None:
 def show_judgement(row: dict[str, Any]) -> None:
     """One judgement: where and what, its status and confidence, the sentence, and the evidence behind it."""
     with st.container(border=True):
-        st.markdown(f"**{row['where']}** · {row['about']}&nbsp; {status_badges(row['status'], row['confidence'])}")
+        st.markdown(f"**{plain_markdown(row['where'])}** · {plain_markdown(row['about'])}&nbsp; "
+                    f"{status_badges(row['status'], row['confidence'])}")
         st.markdown(markdown_text(row["summary"]))
         evidence = evidence_frame(row["evidence"])
         with st.expander(f"Evidence ({len(evidence)} {'figure' if len(evidence) == 1 else 'figures'})"):

@@ -17,6 +17,7 @@ from analytics.access import (
     role_assignments,
 )
 from analytics.audit_trail import record, trail
+from analytics.safe_output import plain_markdown, safe_csv
 from pages.common import current_user, fitted_height, get_connection, uk_datetime
 
 ALL_SERVICES = "All services"
@@ -37,7 +38,7 @@ def people_table() -> pd.DataFrame:
 def people_and_roles(services: list[str]) -> None:
     """List the grants, give a role (to named services or all), take one away; each change goes in the trail."""
     if message := st.session_state.pop(PEOPLE_MESSAGE, None):
-        (st.success if message[0] else st.error)(message[1])
+        (st.success if message[0] else st.error)(message[1])  # names in it escaped where it is made
     table = people_table()
     if table.empty:
         st.caption(f"No roles given yet. Anyone listed in {administrators_file()} signs in as an administrator.")
@@ -61,7 +62,8 @@ def people_and_roles(services: list[str]) -> None:
                                 placeholder="Choose a person and role", key="revoke_choice")
         if right.button("Take it away", disabled=picked is None, key="revoke_button"):
             revoke_role(get_connection(), picked[0], picked[1], revoked_by=current_user())
-            st.session_state[PEOPLE_MESSAGE] = (True, f"Took the {ROLE_TITLES[picked[1]]} role from {picked[0]}.")
+            st.session_state[PEOPLE_MESSAGE] = (True, f"Took the {ROLE_TITLES[picked[1]]} role from "
+                                                      f"{plain_markdown(picked[0])}.")
             st.session_state.pop("revoke_choice", None)
             st.rerun()
 
@@ -74,10 +76,11 @@ def give(email: str, role: str, services: tuple[str, ...] | None) -> None:
     try:
         assign_role(get_connection(), email.strip(), role, services, granted_by=current_user())
     except ValueError as problem:
-        st.session_state[PEOPLE_MESSAGE] = (False, f"Not given: {problem}.")
+        st.session_state[PEOPLE_MESSAGE] = (False, f"Not given: {plain_markdown(problem)}.")
         return
     where = ALL_SERVICES.lower() if services is None else ", ".join(services)
-    st.session_state[PEOPLE_MESSAGE] = (True, f"Gave {email.strip().lower()} the {ROLE_TITLES[role]} role for {where}.")
+    st.session_state[PEOPLE_MESSAGE] = (True, f"Gave {plain_markdown(email.strip().lower())} the {ROLE_TITLES[role]} "
+                                              f"role for {plain_markdown(where)}.")
 
 
 def trail_table() -> pd.DataFrame:
@@ -98,6 +101,12 @@ def detail_text(detail: str) -> str:
     return "; ".join(f"{k}: {v}" for k, v in values.items())
 
 
+def trail_csv(table: pd.DataFrame) -> bytes:
+    """The audit trail as a .csv (UTF-8 with a BOM, for Excel); every text cell a spreadsheet would read as a formula
+    ('=HYPERLINK(...)' as a file name, say) is written as text (analytics.safe_output)."""
+    return safe_csv(table)
+
+
 def audit_trail_tab() -> None:
     """The trail with a download, noting the download itself."""
     table = trail_table()
@@ -105,7 +114,7 @@ def audit_trail_tab() -> None:
         st.caption("Nothing has been recorded yet.")
         return
     st.dataframe(table, hide_index=True, width="stretch", height=fitted_height(len(table)))
-    st.download_button("Download the audit trail (.csv)", table.to_csv(index=False).encode("utf-8-sig"),
+    st.download_button("Download the audit trail (.csv)", trail_csv(table),
                        file_name="audit_trail.csv", mime="text/csv", icon=":material/download:",
                        on_click=lambda: record(get_connection().cursor(), current_user(), "export",
                                                {"what": "audit trail", "format": "csv"}))

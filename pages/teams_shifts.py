@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.safe_output import plain_markdown
 from pages.common import (
     current_database,
     require_app_entry,
@@ -35,7 +36,7 @@ stop_without_data()
 
 database = current_database()
 filters = sidebar_filters(database)
-st.caption(f"Showing {filters.describe()}")
+st.caption(f"Showing {plain_markdown(filters.describe())}")
 table = cached_measure_table(database, settings_json(), filters.services, filters.as_of)
 findings = current_insights(database, filters).findings
 if table.empty:

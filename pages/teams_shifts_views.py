@@ -12,6 +12,7 @@ import streamlit as st
 from analytics.findings import Finding
 from analytics.fragility import MEASURES, measure_table
 from analytics.register import STATUS_RANK
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from pages.charts import WORSE_SCALE, comparison_lines, place_heatmap, value_text
 from pages.common import connection_for
@@ -160,7 +161,7 @@ def cell_label(cell: Cell, findings: list[Finding], services: int) -> str:
 def show_cell(cell: Cell, table: pd.DataFrame, findings: list[Finding]) -> None:
     """The evidence behind one cell: its findings with their evidence rows, and its measures over time."""
     here = worst_first(findings_at(findings, cell))
-    st.subheader(f"Why {cell.words()} is judged as it is")
+    st.subheader(f"Why {plain_markdown(cell.words())} is judged as it is")
     if here:
         for finding in here:
             show_finding(finding, evidence=True)
@@ -170,7 +171,8 @@ def show_cell(cell: Cell, table: pd.DataFrame, findings: list[Finding]) -> None:
     if cell.team and cell.shift:
         wider = worst_first(findings_at(findings, Cell(cell.service, cell.team, None)))
         if wider:
-            with st.expander(f"{len(wider)} finding{'s' if len(wider) > 1 else ''} about the whole of {cell.team}"):
+            with st.expander(f"{len(wider)} finding{'s' if len(wider) > 1 else ''} about the whole of "
+                             f"{plain_markdown(cell.team)}"):
                 for finding in wider:
                     show_finding(finding, evidence=True)
     rows = table[(table["service"] == cell.service)

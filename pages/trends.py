@@ -7,6 +7,7 @@ import json
 import streamlit as st
 
 from analytics.signals import metric_catalogue
+from analytics.safe_output import plain_markdown
 from pages.charts import theme_lines
 from pages.common import (
     current_database,
@@ -43,7 +44,7 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
-st.caption(f"Showing {filters.describe()}")
+st.caption(f"Showing {plain_markdown(filters.describe())}")
 show_this_month(current_insights(database, filters), filters)
 
 st.header("Monthly measures")
@@ -72,12 +73,12 @@ charted = {service: result for service, result in results.items() if not isinsta
 for service, result in charted.items():
     where = place_text(service, filters.team, filters.shift)
     show_spc(result, metric, f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}", target)
-    with st.expander(f"Every measure at {where}, latest month"):
+    with st.expander(f"Every measure at {plain_markdown(where)}, latest month"):
         show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
                                         filters.as_of, None) for m in metrics}, metrics)
 for service, result in results.items():
     if isinstance(result, str) and (not charted or not filters.team):
-        st.info(result)
+        st.info(plain_markdown(result))
 
 st.header("Repeat audit findings")
 st.markdown("Audit items failing month after month (below the failing level in a monthly cycle): persistent and "

@@ -13,6 +13,7 @@ from analytics.batches import coverage
 from analytics.findings import percent
 from analytics.insights import Insights
 from analytics.repeat_findings import repeat_table, subject_phrase
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
 from analytics.signals import Metric, spc_chart
 from analytics.spc import MIN_POINTS, SPCResult
@@ -156,7 +157,7 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
                     key=f"spc_{title}")
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
-        st.caption("; ".join(missing))
+        st.caption(plain_markdown("; ".join(missing)))
 
 
 def show_at_a_glance(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> None:
@@ -224,10 +225,11 @@ def repeat_sentence(row: pd.Series, services: int) -> str:
     else:
         where = f"on {row['place']}"
     at = f" at {row['service']}" if services > 1 else ""
-    return (f"{REPEAT_BADGES[row['classification']]} {subject_phrase(row['level'], row['subject'], row['audit_type'])} "
-            f"failed {where}{at} in {row['cycles_failed']} of {row['cycles_audited']} monthly audits "
-            f"({', '.join(row['failing_months'])}); {percent(row['latest_compliance'])} in "
-            f"{row['latest_month']:%b %Y}.")
+    sentence = (f"{subject_phrase(row['level'], row['subject'], row['audit_type'])} failed {where}{at} in "
+                f"{row['cycles_failed']} of {row['cycles_audited']} monthly audits "
+                f"({', '.join(row['failing_months'])}); {percent(row['latest_compliance'])} in "
+                f"{row['latest_month']:%b %Y}.")
+    return f"{REPEAT_BADGES[row['classification']]} {plain_markdown(sentence)}"
 
 
 def show_repeat_findings(table: pd.DataFrame, filters: Filters) -> None:

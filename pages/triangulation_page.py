@@ -6,6 +6,7 @@ import json
 
 import streamlit as st
 
+from analytics.safe_output import plain_markdown
 from pages.common import (
     current_database,
     require_app_entry,
@@ -30,7 +31,7 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
-st.caption(f"Showing {filters.describe()}")
+st.caption(f"Showing {plain_markdown(filters.describe())}")
 table, earlier, recent = cached_triangulation(database, settings_text, filters.services, filters.as_of)
 if filters.team:
     table = table[table["team"] == filters.team] if not table.empty else table

@@ -11,6 +11,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.findings import percent
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.triangulation import triangulation_table, triangulation_window
 from pages.charts import quadrant_scatter
@@ -80,9 +81,10 @@ def show_card(row: dict[str, Any], services: int) -> None:
     """One team: the classification in words with its meaning, the sentence why, and both halves' figures."""
     badge, meaning = CLASS_BADGES[row["classification"]]
     with st.container(border=True):
-        st.markdown(f"#### {row['team']}" + (f" · {row['service']}" if services > 1 else ""))
+        st.markdown(f"#### {plain_markdown(row['team'])}"
+                    + (f" · {plain_markdown(row['service'])}" if services > 1 else ""))
         st.markdown(f"{badge} {meaning}")
-        st.markdown(row["explanation"])
+        st.markdown(plain_markdown(row["explanation"]))
         st.markdown(figures_table(row))
 
 
@@ -101,8 +103,8 @@ def show_shift_rows(rows: pd.DataFrame) -> None:
     ordered = sorted(rows.to_dict("records"),
                      key=lambda r: (priority(r["classification"]), r["service"], r["team"], r["shift"]))
     for row in ordered:
-        st.markdown(f"{CLASS_BADGES[row['classification']][0]} **{row['team']} · {row['shift']} shift**: "
-                    f"{row['explanation']}")
+        st.markdown(f"{CLASS_BADGES[row['classification']][0]} **{plain_markdown(row['team'])} · "
+                    f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}")
 
 
 def scatter_points(rows: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
@@ -136,4 +138,5 @@ def show_scatter(rows: pd.DataFrame, thresholds: dict[str, Any], recent: str) ->
                "the judgement.")
     missing = sorted(set(rows["team"]) - set(points["label"]))
     if missing:
-        st.caption(f"Not on the chart (no feedback scores or no internal figures): {', '.join(missing)}.")
+        st.caption(f"Not on the chart (no feedback scores or no internal figures): "
+                   f"{plain_markdown(', '.join(missing))}.")
