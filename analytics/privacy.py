@@ -10,9 +10,12 @@ they are, an earlier rule's span winning any overlap, and `mask_text` puts a rea
 
 from __future__ import annotations
 
+import importlib
+import logging
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 
 import pandas as pd
 
@@ -45,6 +48,19 @@ GIVEN_NAMES = frozenset("""
     Samuel Sandra Sarah Scott Sean Shaun Sharon Sheila Shirley Simon Sophie Stanley Stephanie Stephen Steve Steven
     Stuart Sue Sunita Susan Sylvia Tendai Teresa Thomas Tom Tony Tracey Tracy Trevor Valerie Vera Victoria Vincent
     Violet Wayne Wendy William Winifred Yvonne Zainab Zara Zoe
+""".split())
+
+# Given names of the countries that residents, relatives and care staff in England come from, as the Faker
+# package lists them (it ships them; nothing is fetched). Only a given name followed by a surname is taken from
+# these (Zbigniew Kowalski, Chiamaka Obi): the lists hold more everyday words than GIVEN_NAMES does.
+WORLD_NAME_LOCALES = ("en_GB", "en_IE", "en_NG", "ig_NG", "yo_NG", "ha_NG", "tw_GH", "en_KE", "sw", "zu_ZA", "en_IN",
+                      "en_PK", "pl_PL", "ro_RO", "lt_LT", "lv_LV", "cs_CZ", "sk_SK", "hu_HU", "hr_HR", "sl_SI",
+                      "et_EE", "pt_PT", "pt_BR", "es_ES", "it_IT", "fr_FR", "de_DE", "tr_TR")
+# Names in those lists that are also English words seen capitalised in a heading or a sentence's start.
+NOT_WORLD_NAMES = frozenset("""
+    Amber Angel Charity Christian Coral Cord Corona Danish Don Duke Edit Eta Fancy Forum Gal German Grant Hardy Harm
+    Harsh India Innocent Kaiser Lavender Lucky Mad Made Maj Mar Mark Mate Maxim Meta Mile Peer Roman Sad Said Santa
+    Server Sole Tan Tea Till Toy Urban Verde
 """.split())
 
 # Listed given names that in lower case are mostly everyday words: "the resident rose at six", "my son frank".
@@ -104,6 +120,7 @@ LOWER = "a-zß-öø-ÿ"
 # One capitalised name word: Jane, O'Brien, McDonald, Anne-Marie.
 NAME_WORD = rf"(?:Mc|Mac|O['’])?[{UPPER}][{LOWER}]+(?:-[{UPPER}][{LOWER}]+)?"
 NAME_WORDS = rf"{NAME_WORD}(?:[ \t]+{NAME_WORD}){{0,2}}"
+NAME_WORD_PATTERN = re.compile(NAME_WORD)
 
 
 @dataclass(frozen=True)
@@ -289,7 +306,7 @@ def _cued_names(text: str) -> Iterator[Match]:
     for found in CUED.finditer(text):
         word, start = found["word"], found.start("word")
         if word[0].isupper():
-            if found["title"] or not (found["role"] or word in GIVEN_NAMES):
+            if found["title"] or not (found["role"] or word in world_given_names()):
                 continue
             match = _name_words(text, start, NAME_WORDS_AT.match(text, start).group())
             if match is None or found["role"] is None and _followed_by_place(text, match.end):
@@ -308,10 +325,28 @@ def _followed_by_place(text: str, end: int) -> bool:
     return after is not None and after.group(1).capitalize() in PLACE_WORDS
 
 
+@cache
+def world_given_names() -> frozenset[str]:
+    """GIVEN_NAMES and the given names Faker lists for WORLD_NAME_LOCALES, less common English words; GIVEN_NAMES
+    alone, with a warning, where Faker is not installed."""
+    try:
+        lorem = importlib.import_module("faker.providers.lorem.en_US").Provider
+        providers = [importlib.import_module(f"faker.providers.person.{locale}").Provider
+                     for locale in WORLD_NAME_LOCALES]
+    except ModuleNotFoundError:
+        logging.getLogger(__name__).warning("Faker is not installed: names are found from GIVEN_NAMES alone")
+        return GIVEN_NAMES
+    listed = {name for provider in providers for kind in ("first_names", "first_names_male", "first_names_female")
+              for name in getattr(provider, kind, ()) if NAME_WORD_PATTERN.fullmatch(name)}
+    everyday = {word.capitalize() for word in lorem.word_list}
+    return GIVEN_NAMES | frozenset(listed - everyday - NOT_NAMES - NOT_WORLD_NAMES)
+
+
 def _full_names(text: str) -> Iterator[Match]:
-    """A listed given name and a surname: Margaret Thompson, not Rowan Unit."""
+    """A given name and a surname: Margaret Thompson, Zbigniew Kowalski, not Rowan Unit."""
+    given_names = world_given_names()
     for given in CAPITALISED.finditer(text):
-        surname = given.group() in GIVEN_NAMES and SURNAME.match(text, given.end())
+        surname = given.group() in given_names and SURNAME.match(text, given.end())
         if surname and surname.group(1) not in NOT_NAMES and not _followed_by_place(text, surname.end()):
             yield Match("name", given.start(), surname.end(), text[given.start():surname.end()])
 
