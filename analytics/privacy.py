@@ -2,7 +2,8 @@
 
 Complaint summaries and feedback comments name residents, relatives and staff. Screens and exports show the
 masked text by default; the store keeps the original for the roles that need it. Everything here is local
-pattern matching: nothing is sent anywhere and no model is loaded.
+pattern matching and word lists (ours, and the given names the Faker package ships): nothing is sent anywhere,
+fetched or learnt, and no model is loaded.
 
 Each rule is one small function that finds its spans; `find_personal_data` runs them in order of how sure
 they are, an earlier rule's span winning any overlap, and `mask_text` puts a readable placeholder in each.
@@ -301,8 +302,8 @@ def _joined_names(text: str, end: int) -> Iterator[Match]:
 def _cued_names(text: str) -> Iterator[Match]:
     """Names after a role, a title or a sign-off. Capitalised after a role, any words up to one that is not a name
     (her daughter Sarah Jones, carer called Tom); after a sign-off, a listed given name (Thank you Sarah for);
-    in lower case, as `_is_cued_name` says (my mum jane, thanks sarah, mrs patel). Capitalised names after a title
-    are `_titled_names`'."""
+    in lower case, as `_is_cued_name` says (my mum jane, thanks sarah, mrs patel). `_titled_names` finds the
+    capitalised names after a title."""
     for found in CUED.finditer(text):
         word, start = found["word"], found.start("word")
         if word[0].isupper():

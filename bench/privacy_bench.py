@@ -14,7 +14,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from analytics.privacy import mask_series, mask_text
+from analytics.privacy import mask_series, mask_text, world_given_names
 
 TEMPLATES = ("Staff were lovely, thank you.", "My mum {given} said the carer called {other} was late.",
              "Please call me on 07700 {n:06d} about room {n}.", "Lives at {house} Acacia Avenue, SW1A 1AA.",
@@ -46,12 +46,16 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=500_000)
     count = parser.parse_args().comments
     texts = comments(count)
+    # Loaded once a process, on first use: timed apart so that it weighs on neither column.
+    loading = timed(world_given_names)
     ours = timed(lambda: mask_series(texts))
     baseline = timed(lambda: [mask_text(t) for t in texts])
     print(f"| what ({count:,} comments) | ours: mask_series | baseline: mask_text per comment | ratio |")
     print("|---|---|---|---|")
     print(f"| wall time | {ours[0]:.2f} s | {baseline[0]:.2f} s | {baseline[0] / ours[0]:.2f}x faster |")
     print(f"| CPU time | {ours[1]:.2f} s | {baseline[1]:.2f} s | {baseline[1] / ours[1]:.2f}x faster |")
+    print(f"\nLoading the given-name lists on first use (once a process): {loading[0]:.2f} s wall, "
+          f"{loading[1]:.2f} s CPU.")
 
 
 if __name__ == "__main__":
