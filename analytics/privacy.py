@@ -110,7 +110,9 @@ NOT_SURNAMES = frozenset(word.lower() for word in NOT_NAMES) | frozenset("""
     me mrs mr ms my never not note notes on or phone phoned prescribed rang ring rings round rounds said saw say
     says see seen sees she spoke surgery take takes talked tell tells that the then they think thinks thought to
     told took visit visited visits wanted wants was wasn went were who will with would wrote tablet tablets
-    capsule capsules dose doses patch patches injection injections medication
+    capsule capsules dose doses patch patches injection injections medication kept left put sent got let found
+    spent met brought heard set ran sat stood needs seems looks checks might must shall won wouldn couldn shouldn
+    hasn hadn aren weren referral receptionist reception office
 """.split())
 
 STREET_WORDS = ("Street|St|Road|Rd|Avenue|Ave|Lane|Ln|Close|Drive|Way|Court|Ct|Crescent|Cres|Place|Pl|Gardens"
@@ -178,7 +180,7 @@ SIGNED = re.compile(rf"(?<!\w)(?:{SIGN_OFFS})[,.!]?[ \t]+({NAME_WORDS})[ \t]*[.!
 # A word after a role, a title or a sign-off: my mum Jane, my mum jane, carer called tom, thanks sarah, mrs patel.
 CUED = re.compile(rf"(?<!\w)(?:(?P<role>{ROLE_WORDS})(?P<naming>[ \t]+(?i:called|named|known as))?,?"
                   rf"|(?P<title>{TITLES}|{_any_case('miss')})\.?|(?:{SIGN_OFFS})[,.!]?)"
-                  rf"[ \t]+(?P<word>{NAME_WORD}|[{LOWER}]+)\b")
+                  rf"[ \t]+(?P<word>{NAME_WORD}|(?:o['’])?[{LOWER}]+(?:-[{LOWER}]+)?)\b")
 AND_NAME = re.compile(rf",?[ \t]+(?:and|&)[ \t]+([{UPPER}{LOWER}][{LOWER}]+)\b")
 NAME_WORDS_AT = re.compile(NAME_WORDS)
 CAPITALISED = re.compile(rf"(?<!\w)[{UPPER}][{LOWER}]+")
@@ -286,7 +288,7 @@ def _is_cued_name(found: re.Match, word: str) -> bool:
     """Whether a lower-case word after a role, title or sign-off is a name: a listed given name (but "the resident
     rose", "we miss holly"), or any word after mr, mrs or dr that is not a common one (mrs patel, not dr said)."""
     title = (found["title"] or "").lower()
-    if word.capitalize() in GIVEN_NAMES:
+    if word.split("-")[0].capitalize() in GIVEN_NAMES:  # jane, or jane-marie
         return word not in EVERYDAY_GIVEN_NAMES or not (found["role"] and not found["naming"] or title == "miss")
     return title in ("mr", "mrs", "dr") and word not in NOT_SURNAMES and not word.endswith(("ed", "ing", "ly"))
 

@@ -94,6 +94,10 @@ LOWER_CASE_NAMES = [
     ("Thanks Jane & Tom", "Thanks [name] & [name]"),
     ("MY MUM Jane rang", "MY MUM [name] rang"),
     ("mrs Oyelaran rang", "mrs [name] rang"),
+    ("mrs o'brien and mr o’neill", "mrs [name] and mr [name]"),
+    ("mrs smith-jones rang", "mrs [name] rang"),
+    ("my mum jane-marie rang", "my mum [name] rang"),
+    ("the dr okafor said", "the dr [name] said"),
 ]
 # Everyday words after the same cues, and given names that are also everyday words, stay.
 LOWER_CASE_NOT_NAMES = [
@@ -101,7 +105,8 @@ LOWER_CASE_NOT_NAMES = [
     "my son frank and honest", "miss dawn", "we miss holly", "dr said it was fine", "dr visited", "dr came today",
     "mr tablets at night", "the dr. then left", "thanks to all", "thanks again", "thank you so much",
     "nurse was kind", "my mum and dad", "mrs and mr", "thank you rowan unit", "thanks to jane's team",
-    "ms nurse came", "thank you to everyone",
+    "ms nurse came", "thank you to everyone", "the dr needs to call", "dr kept me waiting", "the dr wouldn't listen",
+    "the dr receptionist was rude", "saw dr today", "my son well-known here",
 ]
 # Roles and places that look like names: a ward sister, a priest, a care home and a church are no one.
 NOT_NAMES_THOUGH_CAPITALISED = [
