@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -158,12 +158,29 @@ ADDRESS = re.compile(rf"(?<![\w/:.£,-])(?:(?i:flat|apartment|apt)[ ]+\d+[A-Za-z
                      rf"(?:[{UPPER}][{LOWER}'’]+[ ]+){{1,3}}(?:{STREET_WORDS})\b")
 
 
+def _trie(spellings: Iterable[str]) -> str:
+    """A regex matching any of the spellings, sharing their beginnings (mum|mother as m(?:um|other)): Python's re
+    tries each branch of an alternation in turn, so fewer branches at each letter make a faster scan."""
+    trie: dict = {}
+    for spelling in spellings:
+        node = trie
+        for char in spelling:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def branches(node: dict) -> str:
+        inner = [re.escape(char) + branches(child) for char, child in sorted(node.items()) if char]
+        body = inner[0] if len(inner) == 1 else f"(?:{'|'.join(inner)})" if inner else ""
+        return f"(?:{body})?" if "" in node and body else body
+
+    return branches(trie)
+
+
 def _any_case(words: str) -> str:
     """Some |-separated words as written in lower case, Capitalised, Title Case and UPPER CASE. Python's re skips
-    ahead to the first letters a case-sensitive alternation can start with, but tries an (?i:...) one everywhere."""
-    spellings = (spelling for word in words.split("|")
-                 for spelling in (word, word.capitalize(), word.title(), word.upper()))
-    return "|".join(dict.fromkeys(spellings))
+    ahead to the first letters a case-sensitive pattern can start with, but tries an (?i:...) one everywhere."""
+    return _trie(dict.fromkeys(spelling for word in words.split("|")
+                               for spelling in (word, word.capitalize(), word.title(), word.upper())))
 
 
 ROLE_WORDS = _any_case("mum|mom|mother|dad|father|wife|husband|partner|son|daughter|brother|sister|nan|nana|gran"
@@ -179,7 +196,7 @@ TITLED = re.compile(rf"(?<!\w)(?:{TITLES}|Miss)\.?[ \t]+((?:[{UPPER}]\.?[ \t]+)?
 SIGNED = re.compile(rf"(?<!\w)(?:{SIGN_OFFS})[,.!]?[ \t]+({NAME_WORDS})[ \t]*[.!]*[ \t]*$", re.MULTILINE)
 # A word after a role, a title or a sign-off: my mum Jane, my mum jane, carer called tom, thanks sarah, mrs patel.
 CUED = re.compile(rf"(?<!\w)(?:(?P<role>{ROLE_WORDS})(?P<naming>[ \t]+(?i:called|named|known as))?,?"
-                  rf"|(?P<title>{TITLES}|{_any_case('miss')})\.?|(?:{SIGN_OFFS})[,.!]?)"
+                  rf"|(?P<title>{_any_case('mr|mrs|ms|mx|dr|prof|miss')})\.?|(?:{SIGN_OFFS})[,.!]?)"
                   rf"[ \t]+(?P<word>{NAME_WORD}|(?:o['’])?[{LOWER}]+(?:-[{LOWER}]+)?)\b")
 AND_NAME = re.compile(rf",?[ \t]+(?:and|&)[ \t]+([{UPPER}{LOWER}][{LOWER}]+)\b")
 NAME_WORDS_AT = re.compile(NAME_WORDS)
