@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,7 @@ from .store import DB_ENV, StoreBusy, connect, database_path
 from .store_server import hand_over
 
 # How long the command line waits for a store another program has open (a load running from another terminal).
-WAIT_FOR_STORE_SECONDS = 60.0
+WAIT_FOR_STORE_SECONDS = float(os.environ.get("LEADERSHIP_INSIGHT_WAIT_SECONDS", "60"))
 # Arguments naming files, made absolute before a command is handed to the dashboard, which runs elsewhere.
 _PATH_ARGUMENTS = ("paths", "out", "dir")
 

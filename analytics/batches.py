@@ -18,6 +18,7 @@ from .privacy import mask_text
 from .safe_output import safe_row, safe_workbook
 from .scope import Scope
 from .sources import SOURCE_NAMES, SOURCES
+from .store import bump_data_version, writing
 
 
 class UnknownBatch(LookupError):
@@ -47,40 +48,42 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str,
     With `services`, only a batch whose rows all belong to those services may be removed."""
     if services is not None and batch_id not in set(list_batches(con, services)["batch_id"]):
         raise UnknownBatch(f"there is no batch {batch_id} among the batches for your services")
-    cur = con.cursor()
-    found = cur.execute("SELECT source, content_hash, stored_path, file_name FROM batches WHERE batch_id = ?",
-                        [batch_id]).fetchone()
-    if found is None:
-        raise UnknownBatch(f"there is no batch {batch_id}; list them with `python -m analytics batches`")
-    table, content_hash, stored_path, file_name = found
-    cur.execute("BEGIN TRANSACTION")
-    try:
-        # Rows a later or earlier export also holds unchanged pass to that batch instead of going.
-        cur.execute(f"""
-            UPDATE {table} t SET batch_id = s.other FROM (
-                SELECT row_key, max(batch_id) AS other FROM sightings WHERE source = ? AND batch_id <> ?
-                GROUP BY row_key) s
-            WHERE t.batch_id = ? AND t.row_key = s.row_key""", [table, batch_id, batch_id])
-        [(removed,)] = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()
-        # A version this batch replaced comes back, unless a later batch has replaced it since.
-        cur.execute(f"""
-            UPDATE {table}_superseded s SET superseded_by = t.batch_id FROM {table} t
-            WHERE s.superseded_by = ? AND s.row_key = t.row_key""", [batch_id])
-        cur.execute(f"""
-            INSERT INTO {table} SELECT * EXCLUDE (superseded_by) FROM {table}_superseded
-            WHERE superseded_by = ?""", [batch_id])
-        cur.execute(f"DELETE FROM {table}_superseded WHERE superseded_by = ? OR batch_id = ?",
-                    [batch_id, batch_id])
-        cur.execute("DELETE FROM sightings WHERE batch_id = ?", [batch_id])
-        cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
-        cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
-        still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]
-        record(cur, removed_by, "remove_batch", {"batch": batch_id, "file": file_name, "source": table,
-                                                 "rows_removed": removed})
-        cur.execute("COMMIT")
-    except BaseException:
-        cur.execute("ROLLBACK")
-        raise
+    with writing():
+        cur = con.cursor()
+        found = cur.execute("SELECT source, content_hash, stored_path, file_name FROM batches WHERE batch_id = ?",
+                            [batch_id]).fetchone()
+        if found is None:
+            raise UnknownBatch(f"there is no batch {batch_id}; list them with `python -m analytics batches`")
+        table, content_hash, stored_path, file_name = found
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            # Rows a later or earlier export also holds unchanged pass to that batch instead of going.
+            cur.execute(f"""
+                UPDATE {table} t SET batch_id = s.other FROM (
+                    SELECT row_key, max(batch_id) AS other FROM sightings WHERE source = ? AND batch_id <> ?
+                    GROUP BY row_key) s
+                WHERE t.batch_id = ? AND t.row_key = s.row_key""", [table, batch_id, batch_id])
+            [(removed,)] = cur.execute(f"DELETE FROM {table} WHERE batch_id = ?", [batch_id]).fetchall()
+            # A version this batch replaced comes back, unless a later batch has replaced it since.
+            cur.execute(f"""
+                UPDATE {table}_superseded s SET superseded_by = t.batch_id FROM {table} t
+                WHERE s.superseded_by = ? AND s.row_key = t.row_key""", [batch_id])
+            cur.execute(f"""
+                INSERT INTO {table} SELECT * EXCLUDE (superseded_by) FROM {table}_superseded
+                WHERE superseded_by = ?""", [batch_id])
+            cur.execute(f"DELETE FROM {table}_superseded WHERE superseded_by = ? OR batch_id = ?",
+                        [batch_id, batch_id])
+            cur.execute("DELETE FROM sightings WHERE batch_id = ?", [batch_id])
+            cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
+            cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
+            still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]
+            record(cur, removed_by, "remove_batch", {"batch": batch_id, "file": file_name, "source": table,
+                                                     "rows_removed": removed})
+            bump_data_version(cur)
+            cur.execute("COMMIT")
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
     if not still_used and stored_path:
         shutil.rmtree(Path(stored_path).parent, ignore_errors=True)
     return {table: int(removed)}

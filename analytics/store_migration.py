@@ -52,9 +52,20 @@ def _to_version_2(cur: duckdb.DuckDBPyConnection) -> list[str]:
         if source.name in ("audits", "feedback"):
             report += _rekey(cur, source, plans)
         report += _one_row_per_key(cur, source)
-        cur.execute(f"ALTER TABLE {source.name} ADD PRIMARY KEY (row_key)")
-    cur.execute("CREATE UNIQUE INDEX IF NOT EXISTS batches_loaded_once ON batches (content_hash, sheet, source)")
+        _rebuild(cur, source.name, "PRIMARY KEY (row_key)")
+    _rebuild(cur, "batches", "PRIMARY KEY (batch_id), UNIQUE (content_hash, sheet, source)")
     return report
+
+
+def _rebuild(cur: duckdb.DuckDBPyConnection, table: str, constraints: str) -> None:
+    """The table again, with its constraints (DuckDB adds no index to a table changed in the same transaction)."""
+    columns = ", ".join(f'"{name}" {data_type}' for name, data_type in cur.execute(
+        "SELECT column_name, data_type FROM duckdb_columns() WHERE database_name = current_database() "
+        "AND table_name = ? ORDER BY column_index", [table]).fetchall())
+    cur.execute(f"CREATE TABLE {table}_keyed ({columns}, {constraints})")
+    cur.execute(f"INSERT INTO {table}_keyed SELECT * FROM {table}")
+    cur.execute(f"DROP TABLE {table}")
+    cur.execute(f"ALTER TABLE {table}_keyed RENAME TO {table}")
 
 
 def _merge_repeated_batches(cur: duckdb.DuckDBPyConnection) -> list[str]:

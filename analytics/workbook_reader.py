@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
 import os
 import re
 import resource
+import struct
+import subprocess
+import sys
 import tempfile
 import zipfile
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -123,44 +126,42 @@ def read_workbook(data: bytes, file_name: str, limits: ReadLimits = ReadLimits()
                   path: Path | None = None) -> list[WorkbookSheet]:
     """Every sheet of a workbook, read in a child process under the limits; raises WorkbookRefused."""
     check_limits(data, file_name, limits)
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["analytics.workbook_reader", "fastexcel", "pyarrow"])
-    handle, copy = None, None
+    copy = None
     if path is None or not Path(path).is_file():
         handle, copy = tempfile.mkstemp(suffix=Path(file_name).suffix.lower() or ".xlsx")
         with os.fdopen(handle, "wb") as out:
             out.write(data)
-    source = copy or str(path)
-    receiver, sender = context.Pipe(duplex=False)
-    child = context.Process(target=_read_in_child, args=(source, asdict(limits), sender), daemon=True)
+    # A fresh interpreter rather than a fork: the dashboard's server has threads, which a fork would copy
+    # mid-flight. The child imports only the reader (about a quarter of a second).
+    command = [sys.executable, "-m", "analytics.workbook_reader", copy or str(path), json.dumps(asdict(limits))]
     try:
-        child.start()
-        sender.close()
-        parts = _receive(receiver, child, limits)
-    finally:
-        receiver.close()
-        if child.is_alive():
+        child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
+                                 cwd=Path(__file__).resolve().parent.parent)
+        try:
+            output, _ = child.communicate(timeout=limits.reader_seconds)
+        except subprocess.TimeoutExpired:
             child.kill()
-        child.join(5)
+            child.communicate()
+            output = _frame(json.dumps({"timeout": True}).encode())
+    finally:
         if copy:
             os.unlink(copy)
-    return _sheets_from(parts, child.exitcode, file_name, limits)
+    return _sheets_from(_unframe(output), child.returncode, file_name, limits)
 
 
-def _receive(receiver, child, limits: ReadLimits) -> list[bytes]:
-    parts: list[bytes] = []
-    deadline = limits.reader_seconds
-    while True:
-        if not receiver.poll(deadline):
-            child.kill()
-            return parts + [json.dumps({"timeout": True}).encode()]
-        try:
-            message = receiver.recv_bytes()
-        except (EOFError, OSError):
-            return parts  # the child ended without a word: it crashed
-        parts.append(message)
-        if message.startswith(b"{") and b'"end"' in message[:40]:
-            return parts
+def _frame(message: bytes) -> bytes:
+    return struct.pack("<Q", len(message)) + message
+
+
+def _unframe(output: bytes) -> list[bytes]:
+    parts, at = [], 0
+    while at + 8 <= len(output):
+        (size,) = struct.unpack_from("<Q", output, at)
+        if at + 8 + size > len(output):
+            break  # cut short: the child died while writing
+        parts.append(output[at + 8:at + 8 + size])
+        at += 8 + size
+    return parts
 
 
 def _sheets_from(parts: list[bytes], exitcode: int | None, file_name: str, limits: ReadLimits) -> list[WorkbookSheet]:
@@ -182,32 +183,26 @@ def _sheets_from(parts: list[bytes], exitcode: int | None, file_name: str, limit
                                         [tuple(f) for f in meta["formulas"]]))
             meta = None
     raise WorkbookRefused(
-        f"{file_name}: the spreadsheet reader stopped on this file (it {'ran out of memory' if exitcode else 'failed'}"
-        f" under the limit of {limits.reader_memory_mb:,} MB), so nothing was read and nothing was stored. A stray "
-        "cell far below or to the right of the table, or a very long text in one cell, usually causes this: in "
-        "Excel, Ctrl+End shows the last cell; delete the empty rows and columns after the table, save, and upload "
-        "again.")
+        f"{file_name}: the spreadsheet reader stopped on this file (exit status {exitcode}; it may not use more "
+        f"than {limits.reader_memory_mb:,} MB), so nothing was read and nothing was stored. A stray cell far below "
+        "or to the right of the table, or a very long text in one cell, usually causes this: in Excel, Ctrl+End "
+        "shows the last cell; delete the empty rows and columns after the table, save, and upload again.")
 
 
-def _read_in_child(source: str, limits_given: dict[str, Any], sender) -> None:
+def _read_in_child(source: str, limits: ReadLimits, send: Callable[[bytes], None]) -> None:
     """In the child process: read every sheet as text and send it back, one Arrow stream per sheet."""
     import fastexcel
 
-    # A reader that fails prints a Rust backtrace: it is not the person's business, and the server log's.
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, 2)
-    limits = ReadLimits(**limits_given)
     memory = limits.reader_memory_mb * 1024 * 1024
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     try:
         reader = fastexcel.read_excel(source)
-        names = reader.sheet_names
         archive = zipfile.ZipFile(source) if zipfile.is_zipfile(source) else None
         parts = _sheet_parts(archive) if archive else {}
-        for position, name in enumerate(names):
+        for position, name in enumerate(reader.sheet_names):
             sheet = reader.load_sheet(name, header_row=None, dtypes="string")
             if sheet.height * max(sheet.width, 1) > limits.max_cells:
-                sender.send_bytes(json.dumps({"error": ", " + _too_large(
+                send(json.dumps({"error": ", " + _too_large(
                     "", name, sheet.height, sheet.width, "its first to its last cell", limits)[2:]}).encode())
                 return
             first_row, first_column, formulas = _scan_sheet_xml(archive, parts.get(position)) if archive \
@@ -215,20 +210,17 @@ def _read_in_child(source: str, limits_given: dict[str, Any], sender) -> None:
             table = sheet.to_arrow()
             table = pa.table({f"c{i}": column for i, column in enumerate(table.columns)}) if table.num_columns \
                 else pa.table({})
-            sender.send_bytes(json.dumps({"name": name, "visible": sheet.visible == "visible",
-                                          "first_row": first_row, "first_column": first_column,
-                                          "formulas": formulas}).encode())
+            send(json.dumps({"name": name, "visible": sheet.visible == "visible", "first_row": first_row,
+                             "first_column": first_column, "formulas": formulas}).encode())
             sink = pa.BufferOutputStream()
             with pa.ipc.new_stream(sink, table.schema) as writer:
                 writer.write_table(table)
-            sender.send_bytes(sink.getvalue().to_pybytes())
-        sender.send_bytes(json.dumps({"end": True}).encode())
+            send(sink.getvalue().to_pybytes())
+        send(json.dumps({"end": True}).encode())
     except MemoryError:
         raise
     except Exception as error:  # noqa: BLE001 - every reader error becomes a message for the person
-        sender.send_bytes(json.dumps({"error": _reader_error(error)}).encode())
-    finally:
-        sender.close()
+        send(json.dumps({"error": _reader_error(error)}).encode())
 
 
 def _reader_error(error: Exception) -> str:
@@ -277,3 +269,17 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, part: str | None) -> tuple[int, in
                                          (cell.group(3) or b"").decode(errors="replace")))
             tail = window[-65536:]
     return first_row or 1, first_column, sorted(set(formulas))
+
+
+def _child_main() -> None:
+    out = sys.stdout.buffer
+
+    def send(message: bytes) -> None:
+        out.write(_frame(message))
+        out.flush()
+
+    _read_in_child(sys.argv[1], ReadLimits(**json.loads(sys.argv[2])), send)
+
+
+if __name__ == "__main__":
+    _child_main()

@@ -3,6 +3,7 @@ downloads, masking. The gate's decision from plain values is in test_gate.py."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -60,9 +61,10 @@ def signed_in(email: str | None, page: str | None = None, **params: str) -> AppT
 
 
 def text(app: AppTest) -> str:
+    """Every text element as a person reads it: provider text is escaped for Markdown, so unescape it here."""
     parts = [e.value for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error",
                                   "success") for e in getattr(app, kind)]
-    return "\n".join(map(str, parts))
+    return re.sub(r"\\([\\`*_{}\[\]()#+\-.!|$<>~])", r"\1", "\n".join(map(str, parts)))
 
 
 def shows_no_data(app: AppTest) -> None:
