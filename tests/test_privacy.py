@@ -349,6 +349,13 @@ def test_mask_series_on_pandas_string_dtypes():
     assert mask_series(pd.Series([], dtype="string")).empty
 
 
+def test_mask_series_looks_at_texts_whose_only_name_is_in_lower_case():
+    # No digit, '@' or capital after the first word: only the cue and a lower-case word mark them as worth a look.
+    series = pd.Series(["thanks sarah", "my mum jane was left", "mrs patel rang", "the food was cold"], dtype="string")
+    assert mask_series(series).tolist() == ["thanks [name]", "my mum [name] was left", "mrs [name] rang",
+                                            "the food was cold"]
+
+
 def _synthetic_comments(count: int, seed: int = 11) -> pd.Series:
     """Care home comments in the mix people write, most of them unique, about half holding personal data."""
     rng = np.random.default_rng(seed)
