@@ -3,6 +3,7 @@
 import streamlit as st
 
 from analytics.access import LOCAL_USER, ROLE_TITLES
+from analytics.safe_output import plain_markdown
 from pages.access_gate import gate
 from pages.common import ENTERED_THROUGH_APP, forget_stale_results, get_connection
 
@@ -26,7 +27,7 @@ if user.can("change_settings") or user.can("assign_roles") or user.can("view_aud
 if user.email != LOCAL_USER:
     with st.sidebar:
         roles = ", ".join(ROLE_TITLES[r] for r in ROLE_TITLES if r in user.roles)
-        st.caption(f"Signed in as {user.email} ({roles}; "
-                   f"{'all services' if user.services is None else ', '.join(user.services) or 'no services'})")
+        services = "all services" if user.services is None else ", ".join(user.services) or "no services"
+        st.caption(plain_markdown(f"Signed in as {user.email} ({roles}; {services})"))
         st.button("Sign out", on_click=st.logout, key="sign_out")
 st.navigation(pages).run()

@@ -233,7 +233,8 @@ def _insights(con, args, person: User) -> int:
     say(args, "\nBalanced insight register")
     for row in result.register.itertuples():
         where = row.service + (f" / {row.team}" if isinstance(row.team, str) else "")
-        say(args, f"  {where:40} {row.key_question:11} {row.status.replace('_', ' '):20} {row.confidence:9} {row.summary}")
+        status = row.status.replace("_", " ")
+        say(args, f"  {where:40} {row.key_question:11} {status:20} {row.confidence:9} {row.summary}")
     say(args, f"\nFindings ({len(result.findings)})")
     for finding in result.findings:
         say(args, f"  [{finding.kind}] {finding.summary}")

@@ -76,7 +76,8 @@ def remove_batch(con: duckdb.DuckDBPyConnection, batch_id: int, removed_by: str,
             cur.execute("DELETE FROM sightings WHERE batch_id = ?", [batch_id])
             cur.execute("DELETE FROM rejections WHERE batch_id = ?", [batch_id])
             cur.execute("DELETE FROM batches WHERE batch_id = ?", [batch_id])
-            still_used = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?", [content_hash]).fetchone()[0]
+            [(still_used,)] = cur.execute("SELECT count(*) FROM batches WHERE content_hash = ?",
+                                          [content_hash]).fetchall()
             record(cur, removed_by, "remove_batch", {"batch": batch_id, "file": file_name, "source": table,
                                                      "rows_removed": removed})
             bump_data_version(cur)

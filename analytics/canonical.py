@@ -36,6 +36,8 @@ from .values import (
     shift_lookup,
 )
 
+# Fields without which a row says nothing, besides each source's required ones: an audit row is its answer.
+ESSENTIAL = {"audits": {"answer"}}
 _ROW = "_row"
 _ORIGIN = "_origin"  # the position of the source row in the sheet, before a wide layout is unpivoted
 _ORIGIN_ID = "_origin_id"  # in a wide layout, a stable id of the form or survey row each fact came from
@@ -87,15 +89,22 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
     _require(work, source, columns, problems)
     problems.extend(_formulas_without_values(sheet, plan, source, work))
     _fill_defaults(columns, work, source, settings, service)
+    # A cell that cannot be read costs the row only when the row means nothing without it (a date, a team, an
+    # audit's answer); otherwise the row is kept without that value, and the cell is listed: a comment is never
+    # lost because its rating could not be read.
+    essential = set(source.required) | ESSENTIAL.get(source.name, set())
     rejected = np.zeros(len(work), dtype=bool)
-    for mask, _, _ in problems:
-        rejected |= np.asarray(mask)
+    for mask, name, _ in problems:
+        if name in essential:
+            rejected |= np.asarray(mask)
     if source.name == "complaints":
         problems.extend(_repeated_references(columns, work[_ROW].to_numpy(), rejected))
         for mask, _, _ in problems[-1:]:
             rejected |= np.asarray(mask)
-    rejections = pd.concat([_rejections(sheet, work, plan, source, problems), _stray_text_rows(sheet, plan)],
-                           ignore_index=True)
+    listed = _rejections(sheet, work, plan, source, problems)
+    kept_rows = set(work[_ROW].to_numpy()[~rejected].tolist())
+    listed["row_kept"] = listed["row_number"].isin(kept_rows)
+    rejections = pd.concat([listed, _stray_text_rows(sheet, plan).assign(row_kept=False)], ignore_index=True)
     names = [name for name, _ in data_columns(source)]
     arrays = {"row_key": pa.array(natural_keys(source, columns, len(work))),
               "row_hash": pa.array(row_hash([columns.get(name) for name in names], len(work)))}

@@ -45,6 +45,7 @@ class BatchResult:
     rows_updated: int = 0
     rows_unchanged: int = 0
     rows_rejected: int = 0
+    cells_rejected: int = 0  # cells that could not be read, in rows that were kept without them
     already_loaded_as: int | None = None
     notes: list[str] = field(default_factory=list)
     rejections: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
@@ -56,7 +57,9 @@ class BatchResult:
             return (f"{where}: already loaded as batch {self.already_loaded_as}; nothing added "
                     "(remove that batch first to load it again)")
         return (f"{where}: {self.source} ({self.layout} layout), batch {self.batch_id}: {self.rows_new} new, "
-                f"{self.rows_updated} updated, {self.rows_unchanged} unchanged, {self.rows_rejected} rejected")
+                f"{self.rows_updated} updated, {self.rows_unchanged} unchanged, {self.rows_rejected} rejected"
+                + (f", {self.cells_rejected} {'cell' if self.cells_rejected == 1 else 'cells'} not read (their rows "
+                   "kept without them)" if self.cells_rejected else ""))
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary, rejections included."""
@@ -198,7 +201,9 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
     cur.execute("BEGIN TRANSACTION")
     try:
         batch_id = cur.execute("SELECT nextval('batch_ids')").fetchone()[0]
-        cur.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
+        cur.execute("INSERT INTO batches (batch_id, source, file_name, sheet, content_hash, stored_path, loaded_at, "
+                    "loaded_by, layout, plan, rows_new, rows_updated, rows_unchanged, rows_rejected, notes, services) "
+                    "VALUES (?, ?, ?, ?, ?, ?, current_timestamp, ?, ?, ?, 0, 0, 0, 0, ?, ?)",
                     [batch_id, table, raw.file_name, raw.sheet, content_hash, str(stored_path), loaded_by,
                      plan.layout, plan.to_json(), "\n".join(notes), list(prepared.services)])
         if not cur.execute(f"SELECT 1 FROM {table} LIMIT 1").fetchall():
@@ -210,12 +215,15 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
         rejections = prepared.rejections.assign(batch_id=batch_id)
         if len(rejections):
             cur.register("staged_rejections", rejections)
-            cur.execute("INSERT INTO rejections SELECT batch_id, file_name, sheet, row_number, column_name, value, "
-                        "reason, row_values FROM staged_rejections")
+            cur.execute("INSERT INTO rejections (batch_id, file_name, sheet, row_number, column_name, value, reason, "
+                        "row_values, row_kept) SELECT batch_id, file_name, sheet, row_number, column_name, value, "
+                        "reason, row_values, row_kept FROM staged_rejections")
             cur.unregister("staged_rejections")
-        rejected_rows = int(rejections["row_number"].nunique()) if len(rejections) else 0
-        cur.execute("UPDATE batches SET rows_new = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ? "
-                    "WHERE batch_id = ?", [*counts, rejected_rows, batch_id])
+        refused = rejections[~rejections["row_kept"].astype(bool)] if len(rejections) else rejections
+        rejected_rows = int(refused["row_number"].nunique()) if len(refused) else 0
+        rejected_cells = len(rejections) - len(refused)
+        cur.execute("UPDATE batches SET rows_new = ?, rows_updated = ?, rows_unchanged = ?, rows_rejected = ?, "
+                    "cells_rejected = ? WHERE batch_id = ?", [*counts, rejected_rows, rejected_cells, batch_id])
         record(cur, loaded_by, "upload", {"batch": batch_id, "file": raw.file_name, "sheet": raw.sheet,
                                           "source": table, "new": counts[0], "updated": counts[1],
                                           "unchanged": counts[2], "rejected": rejected_rows})
@@ -224,7 +232,7 @@ def _write_batch(cur: duckdb.DuckDBPyConnection, prepared: Prepared, raw: RawShe
     except BaseException:
         cur.execute("ROLLBACK")
         raise
-    return BatchResult(raw.file_name, raw.sheet, table, plan.layout, batch_id, *counts, rejected_rows,
+    return BatchResult(raw.file_name, raw.sheet, table, plan.layout, batch_id, *counts, rejected_rows, rejected_cells,
                        notes=notes, rejections=rejections)
 
 

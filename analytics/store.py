@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -161,6 +160,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name} ({columns}, PRIMARY KEY (row_key))")
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name}_superseded ({columns}, superseded_by INTEGER)")
     _add_batch_services(cur)
+    # Cells that could not be read while their rows were kept (release after version 2's first).
+    cur.execute("ALTER TABLE rejections ADD COLUMN IF NOT EXISTS row_kept BOOLEAN DEFAULT false")
+    cur.execute("ALTER TABLE batches ADD COLUMN IF NOT EXISTS cells_rejected INTEGER DEFAULT 0")
     cur.execute("INSERT OR IGNORE INTO store_meta VALUES ('data_version', '0')")
     if fresh:
         cur.execute("INSERT INTO store_meta VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])

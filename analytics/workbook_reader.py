@@ -104,7 +104,7 @@ def _check_declared_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo, file
     rows = int(found.group(4)) - int(found.group(2)) + 1
     columns = _column_number(found.group(3).decode()) - _column_number(found.group(1).decode()) + 1
     if rows * columns > limits.max_cells:
-        extent = f"{found.group(1).decode()}{found.group(2).decode()}:{found.group(3).decode()}{found.group(4).decode()}"
+        extent = "{}{}:{}{}".format(*(part.decode() for part in found.groups()))
         raise WorkbookRefused(_too_large(file_name, Path(part.filename).stem, rows, columns, extent, limits))
 
 

@@ -23,6 +23,7 @@ from streamlit import runtime
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from analytics.access import PERMISSIONS, ROLE_TITLES, User, local_user, user_for
+from analytics.safe_output import plain_markdown
 from pages.common import USER_KEY
 
 LOCAL_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -176,7 +177,7 @@ def why_not(decision: Decision, user: User | None) -> None:
     """Say why the gate stops here: refused on this address, not signed in, or signed in with no role."""
     if decision.outcome == "refuse":
         st.error("This dashboard is not showing any data: sign-in is not configured, and without sign-in it only "
-                 f"opens on the computer it runs on ({decision.reason}).")
+                 f"opens on the computer it runs on ({plain_markdown(decision.reason)}).")
         st.markdown("To use it from other computers, configure sign-in with your organisation's accounts: copy "
                     "`.streamlit/secrets.toml.example` to `.streamlit/secrets.toml`, fill in the `[auth]` section "
                     "(Microsoft Entra ID or any OpenID Connect provider), list the first administrator in "
@@ -185,7 +186,8 @@ def why_not(decision: Decision, user: User | None) -> None:
         st.markdown("Sign in with your work account to see your services.")
         st.button("Sign in", type="primary", on_click=st.login, icon=":material/login:")
     else:
-        st.warning(f"You are signed in as {user.email or 'someone with no email address'}, but you have no role "
+        who = plain_markdown(user.email or "someone with no email address")
+        st.warning(f"You are signed in as {who}, but you have no role "
                    "in Leadership Insight yet, so there is nothing to show. Ask an administrator to give you a "
                    "role (and the services you look after).")
         st.button("Sign out", on_click=st.logout)

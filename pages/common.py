@@ -10,13 +10,14 @@ import duckdb
 import pandas as pd
 import streamlit as st
 
+from analytics.__main__ import run_handed_over
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
 from analytics.insights import Insights, run_insights
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings
-from analytics.__main__ import run_handed_over
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
 
@@ -58,7 +59,7 @@ def get_connection() -> duckdb.DuckDBPyConnection:
     try:
         return connection_for(current_database())
     except StoreBusy as error:
-        st.warning(str(error), icon=":material/hourglass_top:")
+        st.warning(plain_markdown(error), icon=":material/hourglass_top:")
         st.button("Try again", key="store_busy_retry")
         st.stop()
 

@@ -12,6 +12,7 @@ from datetime import date
 import streamlit as st
 
 from analytics.access import User, scope_for
+from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from pages.access_gate import page_user
 from pages.common import get_connection
@@ -117,7 +118,8 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
 def stop_outside_scope(user: User, wanted: str | None) -> None:
     """Say there is nothing in the person's scope here (without saying whether the service exists) and stop."""
     if wanted is not None and user.services:
-        st.info(f"There is nothing in your scope here: you may see {', '.join(user.services)} only. Ask an "
+        st.info(f"There is nothing in your scope here: you may see {plain_markdown(', '.join(user.services))} only. "
+                "Ask an "
                 "administrator if you need another service.", icon=":material/lock:")
         st.button("Show my services", on_click=lambda: st.query_params.pop("service", None))
     else:

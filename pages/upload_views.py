@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,9 @@ from analytics.mapping import (
 )
 from analytics.privacy import mask_text
 from analytics.readers import FileRefused, RawSheet, read_sheets
+from analytics.safe_output import plain_markdown
 from analytics.sources import SOURCE_NAMES, Source, source_named
+from analytics.workbook_reader import ReadLimits
 from pages.access_gate import page_user
 from pages.common import (
     XLSX_MIME,
@@ -40,6 +43,7 @@ from pages.common import (
     data_changed,
     fitted_height,
     get_connection,
+    settings_json,
     source_label,
     uk_datetime,
 )
@@ -58,9 +62,9 @@ class ReadySheet:
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=16)
-def read_upload(data: bytes, file_name: str) -> list[RawSheet]:
-    """The sheets of an uploaded file (raises FileRefused)."""
-    return read_sheets(data, file_name)
+def read_upload(data: bytes, file_name: str, settings_text: str) -> list[RawSheet]:
+    """The sheets of an uploaded file, read under the store's limits (raises FileRefused)."""
+    return read_sheets(data, file_name, limits=ReadLimits.from_settings(json.loads(settings_text)))
 
 
 def show_upload(upload: UploadedFile, original: bool) -> None:
@@ -68,18 +72,19 @@ def show_upload(upload: UploadedFile, original: bool) -> None:
 
     Text from the file is shown with personal data masked unless `original`."""
     with st.container(border=True):
-        st.subheader(upload.name)
+        st.subheader(plain_markdown(upload.name))
         results = st.session_state.get(_results_key(upload))
         if results is not None:
             show_results(upload.name, results, original)
             return
         data = upload.getvalue()
         try:
-            sheets = read_upload(data, upload.name)
+            sheets = read_upload(data, upload.name, settings_json())
         except FileRefused as error:
-            st.error(str(error))
+            st.error(plain_markdown(error))
             return
-        tabs = st.tabs([f"Sheet: {raw.sheet}" for raw in sheets]) if len(sheets) > 1 else [st.container()]
+        tabs = (st.tabs([f"Sheet: {plain_markdown(raw.sheet)}" for raw in sheets]) if len(sheets) > 1
+                else [st.container()])
         planned = []
         for tab, raw in zip(tabs, sheets):
             with tab:
@@ -88,7 +93,8 @@ def show_upload(upload: UploadedFile, original: bool) -> None:
         waiting = len(sheets) - len(ready)
         if waiting:
             st.caption(f"{waiting} of {len(sheets)} sheets still need a source or a column chosen before loading.")
-        if st.button(f"Load {upload.name}", type="primary", disabled=bool(waiting), key=f"load|{upload.file_id}"):
+        if st.button(f"Load {plain_markdown(upload.name)}", type="primary", disabled=bool(waiting),
+                     key=f"load|{upload.file_id}"):
             load_upload(upload, data, ready, original)
 
 
@@ -106,7 +112,8 @@ def show_sheet(file_id: str, raw: RawSheet, original: bool) -> ReadySheet | None
         format_func=source_label, key=f"source|{key}", placeholder="Choose which source this sheet holds",
         help="Detected from the column headings; change it if the sheet holds something else.")
     if source_name is None:
-        st.warning(f"Cannot tell from its columns which source this sheet holds ({', '.join(raw.headers)}). "
+        st.warning(f"Cannot tell from its columns which source this sheet holds "
+                   f"({plain_markdown(', '.join(raw.headers))}). "
                    "Choose it above.")
         return None
     same_as_detected = detected is not None and source_name == detected.source
@@ -135,7 +142,7 @@ def show_sheet(file_id: str, raw: RawSheet, original: bool) -> ReadySheet | None
     about.caption(layout_text(plan))
     warn_about_missing(plan, source)
     for note in raw.skipped + plan.notes:
-        st.caption(f"Note: {note}")
+        st.caption(f"Note: {plain_markdown(note)}")
     st.caption(f"First {min(PREVIEW_ROWS, len(raw.frame))} of {len(raw.frame):,} rows "
                f"(headings found on row {raw.header_row}):")
     preview = raw.frame.head(PREVIEW_ROWS).map(cell_text)
@@ -173,8 +180,8 @@ def warn_about_repeats(edited: pd.DataFrame, plan: SheetPlan, source: Source) ->
     """Say which column wins where the user chose one field for several columns."""
     chosen = edited[~edited["field"].isin([IGNORE, QUESTION_COLUMN])]
     for target, group in chosen[chosen["field"].duplicated(keep=False)].groupby("field"):
-        st.warning(f"{target_label(source, target)} is chosen for {', '.join(group['column'])}; only "
-                   f"{plan.mapping.get(target)} will be used. Set the others to (not used).")
+        st.warning(f"{target_label(source, target)} is chosen for {plain_markdown(', '.join(group['column']))}; only "
+                   f"{plain_markdown(plan.mapping.get(target))} will be used. Set the others to (not used).")
 
 
 def warn_about_missing(plan: SheetPlan, source: Source) -> None:
@@ -195,12 +202,12 @@ def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet], ori
     progress = st.progress(0.0)
     results: list[BatchResult] = []
     for position, sheet in enumerate(sheets):
-        progress.progress(position / len(sheets), text=f"Loading {_where(sheet.upload.raw)}...")
+        progress.progress(position / len(sheets), text=f"Loading {plain_markdown(_where(sheet.upload.raw))}...")
         try:
             results.append(load_sheet(con, data, sheet.upload, loaded_by=current_user(), remember=sheet.confirmed,
                                       services=page_user().services))
         except (FileRefused, MappingError) as error:
-            st.error(str(error))
+            st.error(plain_markdown(error))
             break
     progress.progress(1.0, text="Loaded" if len(results) == len(sheets) else "Stopped")
     data_changed()
@@ -214,11 +221,11 @@ def show_results(file_name: str, results: list[BatchResult], original: bool) -> 
     """What loading a file did: one summary line per sheet, notes, and the rows that were not loaded."""
     for result in results:
         if result.already_loaded_as is None:
-            st.success(result.summary())
+            st.success(plain_markdown(result.summary()))
         else:
-            st.info(result.summary())
+            st.info(plain_markdown(result.summary()))
         for note in result.notes:
-            st.caption(f"Note: {note}")
+            st.caption(f"Note: {plain_markdown(note)}")
     refused = [r.rejections for r in results if len(r.rejections)]
     if not refused:
         return

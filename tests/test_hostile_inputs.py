@@ -4,7 +4,6 @@ serialised, and nothing dropped without a word."""
 import os
 import subprocess
 import sys
-import textwrap
 import threading
 from datetime import date, datetime
 from pathlib import Path
@@ -319,3 +318,13 @@ def test_a_load_killed_before_its_commit_leaves_no_orphan_original(tmp_path):
     assert [p.name for p in uploads_dir(con).iterdir()] == [Path(list_batches(con)["stored_path"][0]).parent.name]
     assert rejections(con).empty
     con.close()
+
+
+def test_a_limited_lead_is_not_told_of_another_services_batch(store, tmp_path):
+    rows = [["Home"] + AUDIT_HEADER] + [[home, "02/03/2026", "Rowan Unit", "Early", "Care plan", "Item 1", "Yes",
+                                         f"{home}-1", "Jo"] for home in ("Oakwood", "Beech")]
+    path = csv_file(tmp_path / "both.csv", rows)
+    [loaded] = ingest_path(store, path)
+    with pytest.raises(OutsideYourServices) as refused:
+        ingest_path(store, path, services=("Beech",))
+    assert f"batch {loaded.batch_id}" not in str(refused.value) and "already loaded" not in str(refused.value)

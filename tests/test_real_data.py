@@ -23,17 +23,23 @@ def loaded(tmp_path_factory):
 def test_it_is_read_as_feedback_with_the_fft_code_scale(loaded):
     con, result = loaded
     assert result.source == "feedback" and result.layout == "long"
-    scales = con.cursor().execute("SELECT DISTINCT rating_scale FROM feedback").fetchall()
+    scales = con.cursor().execute("SELECT DISTINCT rating_scale FROM feedback WHERE rating_value IS NOT NULL").fetchall()
     assert scales == [("fft_code",)]
     very_good = con.cursor().execute("SELECT DISTINCT rating_score FROM feedback WHERE rating = '1'").fetchall()
     assert very_good == [(1.0,)]
 
 
-def test_codes_outside_the_scale_are_refused_with_the_reason(loaded):
-    _, result = loaded
+def test_codes_outside_the_scale_are_refused_as_cells_and_their_comments_kept(loaded):
+    con, result = loaded
     off_scale = result.rejections[result.rejections["value"] == "7"]
     assert len(off_scale) == 54
     assert off_scale["reason"].str.contains("not a Friends and Family Test code").all()
+    # Every such row is kept with its comment, unless its date could not be read either.
+    refused_for_date = set(result.rejections.loc[result.rejections["column_name"] == "Date", "row_number"])
+    assert (off_scale["row_kept"] == ~off_scale["row_number"].isin(refused_for_date)).all()
+    kept = con.cursor().execute("SELECT count(*), count(comment) FROM feedback WHERE rating = '7'").fetchone()
+    assert kept == (off_scale["row_kept"].sum(),) * 2 and kept[0] >= 50
+    assert result.cells_rejected >= kept[0]
 
 
 def test_dates_written_both_ways_are_refused_not_guessed(loaded):
