@@ -1,0 +1,670 @@
+"""Which rating scale a column uses, which end of it is best, and how sure we are.
+
+`read_rating_column` looks at a column's values, its header and (when given) the free-text comments on the same
+rows, and returns a `RatingReading`: the scale, the direction, a certainty, the evidence in plain English, a
+question for the user when it cannot tell, and `score(value)`, which maps one value to 0 (worst) .. 1 (best).
+
+The scales:
+- "fft_code": Friends and Family Test codes as NHS exports them: 1 very good ... 5 very poor, 6 don't know.
+- "fft": the current FFT words, Very good / Good / Neither good nor poor / Poor / Very poor / Don't know.
+- "fft_legacy": the old FFT words, Extremely likely ... Extremely unlikely / Don't know.
+- "gp_survey": the GP Patient Survey words, Very good / Fairly good / Neither good nor poor / Fairly poor /
+  Very poor / Don't know.
+- "1-5" and "0-10": numbers, also written "4 out of 5", "7/10" or as stars.
+
+Numbers 1-5 (or 1-6) under a plain header such as "Rating" or "Score" are the hard case: FFT codes put the best
+answer at 1, a local 1-5 scale usually at 5. The header decides when it says so ("FFT", "friends and family",
+"1 = very good", "(1 best)", "5 = excellent"); otherwise the comments do: people write kinder comments next to
+better ratings, so the Spearman correlation between the number and the comments' sentiment (VADER) shows which end
+is best. A value off the scale (7 as an FFT code, 6 on a 1-5 question, 11 on 0-10) is refused with its reason,
+never clipped.
+
+`is_answer_column` says whether a column of a wide layout holds answers to a rating question, refusing columns
+whose header names a score, id, sentiment, count and the like, and 0/1 theme flags.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import threading
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from analytics.values import FFT_CODES, FFT_CURRENT, FFT_LEGACY, Unreadable, clean_text, is_blank
+
+SCALES = ("fft_code", "fft", "fft_legacy", "gp_survey", "1-5", "0-10")
+HIGHER, LOWER = "higher_is_better", "lower_is_better"
+SURE, LIKELY, UNSURE = "sure", "likely", "unsure"
+
+# How clear the comments must be before they decide which end of a scale is best.
+MIN_COMMENT_ROWS = 20
+MIN_RHO = 0.2
+MAX_P = 0.01
+# Comments scored when checking a column's direction; a larger column is sampled evenly.
+MAX_COMMENTS_SCORED = 5000
+# A value beyond 6 counts as part of a 0-10 scale (rather than a stray code) when its values make up this share.
+_SIGNIFICANT_SHARE = 0.05
+
+# --- the word scales --------------------------------------------------------------------------
+
+_DONT_KNOW = frozenset({"don't know", "dont know", "do not know", "i don't know", "i dont know", "not sure",
+                        "unsure", "dk", "n/a", "na", "not applicable"})
+GP_SURVEY = {"very good": 1.0, "fairly good": 0.75, "neither good nor poor": 0.5, "fairly poor": 0.25,
+             "very poor": 0.0}
+_CURRENT = {k: v for k, v in FFT_CURRENT.items() if k not in _DONT_KNOW}
+_LEGACY = {k: v for k, v in FFT_LEGACY.items() if k not in _DONT_KNOW}
+_WORD_SCALES = {"fft": _CURRENT, "fft_legacy": _LEGACY, "gp_survey": GP_SURVEY}
+_ALL_WORDS = {**_CURRENT, **_LEGACY, **GP_SURVEY}
+_SHARED_GOOD_WORDS = set(_CURRENT) & set(GP_SURVEY)  # very good, neither good nor poor, very poor
+
+_DESCRIBED = {
+    "fft_code": "Friends and Family Test codes (1 very good, 2 good, 3 neither good nor poor, 4 poor, 5 very poor, "
+                "6 don't know)",
+    "fft": "the Friends and Family Test scale (Very good, Good, Neither good nor poor, Poor, Very poor; Don't know "
+           "has no score)",
+    "fft_legacy": "the former Friends and Family Test scale (Extremely likely, Likely, Neither likely nor unlikely, "
+                  "Unlikely, Extremely unlikely; Don't know has no score)",
+    "gp_survey": "the GP Patient Survey scale (Very good, Fairly good, Neither good nor poor, Fairly poor, Very poor;"
+                 " Don't know has no score)",
+    "1-5": "the 1-5 scale",
+    "0-10": "the 0-10 scale",
+}
+
+
+@dataclass(frozen=True)
+class RatingReading:
+    """How a rating column is read.
+
+    `direction` says which end of the numbers is best ("higher_is_better" / "lower_is_better"); for the word scales
+    it is "higher_is_better" in the sense that the score rises with the word. `evidence` is a short list of
+    plain-English sentences; `question` is set when `certainty` is "unsure". `correlation` is (rho, p, n) of the
+    check against the comments' sentiment when one was made."""
+
+    scale: str | None
+    direction: str
+    certainty: str
+    evidence: tuple[str, ...]
+    question: str | None = None
+    correlation: tuple[float, float, int] | None = field(default=None, compare=False)
+    refusal: str | None = field(default=None, repr=False)
+
+    def score(self, value: object) -> float | None:
+        """0 (worst) .. 1 (best); None for don't know; raises Unreadable, saying why, for a value off the scale."""
+        if is_blank(value):
+            return None
+        if self.scale is None:
+            raise Unreadable(f"'{_shown(value)}' is not read as a rating: {self.refusal or 'the column holds no answers'}")
+        token = _token(value)
+        if token.kind == "dont_know":
+            return None
+        if self.scale in _WORD_SCALES:
+            return _word_score(value, token, self.scale)
+        if self.scale == "fft_code":
+            if token.kind == "word" and token.word in _CURRENT:
+                return _CURRENT[token.word]
+            if token.kind != "number":
+                raise Unreadable(f"'{_shown(value)}' is not a Friends and Family Test code: expected 1 very good ... "
+                                 "5 very poor, or 6 don't know")
+            number = token.number
+            if number not in FFT_CODES:
+                raise Unreadable(f"{number:g} is not on the Friends and Family Test scale (codes 1 very good ... "
+                                 "5 very poor, 6 don't know)")
+            score = FFT_CODES[int(number)]
+            return score if self.direction == LOWER or score is None else 1 - score
+        number = _number_on(value, token, self.scale)
+        low, high = (1.0, 5.0) if self.scale == "1-5" else (0.0, 10.0)
+        if not low <= number <= high:
+            raise Unreadable(f"{number:g} is outside the {self.scale} scale, so it is refused rather than read as "
+                             f"{low:g} or {high:g}")
+        fraction = (number - low) / (high - low)
+        return fraction if self.direction == HIGHER else 1 - fraction
+
+
+# --- reading one value ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # "word", "dont_know", "number", "out_of", "stars", "other"
+    number: float | None = None
+    word: str | None = None
+    top: int | None = None
+
+
+_OUT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*(?:/|out of|of)\s*(\d+)")
+_STARS_TEXT = re.compile(r"(\d)\s*(?:stars?|\*|★)")
+
+
+def _key(value: object) -> str:
+    return clean_text(value).lower().replace("\u2019", "'").replace("\u2018", "'").strip(" .!")
+
+
+def _shown(value: object) -> str:
+    return clean_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _token_of_text(text: str) -> _Token:
+    if text in _DONT_KNOW:
+        return _Token("dont_know")
+    if text in _ALL_WORDS:
+        return _Token("word", word=text)
+    out_of = _OUT_OF.fullmatch(text)
+    if out_of:
+        return _Token("out_of", number=float(out_of.group(1)), top=int(out_of.group(2)))
+    if text and set(text) <= {"★", "☆", " "}:
+        return _Token("stars", number=float(text.count("★")))
+    if text and set(text) <= {"*"} and len(text) <= 5:
+        return _Token("stars", number=float(len(text)))
+    stars = _STARS_TEXT.fullmatch(text)
+    if stars:
+        return _Token("stars", number=float(stars.group(1)))
+    try:
+        number = float(text)
+    except ValueError:
+        return _Token("other")
+    return _Token("other") if math.isnan(number) or math.isinf(number) else _Token("number", number=number)
+
+
+def _token(value: object) -> _Token:
+    if isinstance(value, bool):
+        return _Token("other")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        number = float(value)
+        return _Token("other") if math.isnan(number) or math.isinf(number) else _Token("number", number=number)
+    return _token_of_text(_key(value))
+
+
+def _word_score(value: object, token: _Token, scale: str) -> float:
+    words = _WORD_SCALES[scale]
+    if token.kind == "word" and token.word in words:
+        return words[token.word]
+    raise Unreadable(f"'{_shown(value)}' is not on {_DESCRIBED[scale]}")
+
+
+def _number_on(value: object, token: _Token, scale: str) -> float:
+    if token.kind == "number":
+        return token.number
+    if token.kind == "out_of":
+        top = 10 if scale == "0-10" else 5
+        if token.top != top:
+            raise Unreadable(f"'{_shown(value)}' is out of {token.top}, but this column is rated on the {scale} scale")
+        return token.number
+    if token.kind == "stars":
+        if scale != "1-5":
+            raise Unreadable(f"'{_shown(value)}' is a star rating, but this column is rated on the {scale} scale")
+        return token.number
+    raise Unreadable(f"'{_shown(value)}' is not a rating on the {scale} scale: expected a number")
+
+
+# --- the column's values ----------------------------------------------------------------------------
+
+@dataclass
+class _Column:
+    counts: dict[object, int]            # distinct non-blank values and how often each occurs
+    tokens: dict[object, _Token]
+    row_values: np.ndarray | None = None  # per row, its distinct value's position in `counts` (-1 blank)
+    distinct: list[object] = field(default_factory=list)
+
+    def total(self, kind: str | None = None) -> int:
+        return sum(c for v, c in self.counts.items() if kind is None or self.tokens[v].kind == kind)
+
+
+def _read_values(values: object) -> _Column:
+    """Distinct values with counts from a mapping, a list of (value, count) pairs, or the column itself."""
+    pairs: Iterable[tuple[object, int]] | None = None
+    rows = None
+    if isinstance(values, Mapping):
+        pairs = values.items()
+    elif not isinstance(values, (pd.Series, np.ndarray)):
+        values = list(values)  # type: ignore[arg-type]
+        if values and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], (int, np.integer))
+                          and not isinstance(v[1], bool) for v in values):
+            pairs = values
+    if pairs is not None:
+        counts: dict[object, int] = {}
+        for value, count in pairs:
+            if not is_blank(value) and count > 0:
+                counts[value] = counts.get(value, 0) + int(count)
+        distinct = list(counts)
+    else:
+        series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        tally = np.bincount(codes[codes >= 0], minlength=len(uniques))
+        keep = np.array([not is_blank(v) for v in uniques], dtype=bool)
+        position = np.full(len(uniques) + 1, -1)
+        distinct = [v for v, k in zip(uniques, keep) if k]
+        position[:-1][keep] = np.arange(len(distinct))
+        counts = {v: int(tally[i]) for i, v in enumerate(uniques) if keep[i]}
+        rows = position[codes]  # code -1 (missing) reads the last entry, -1
+    return _Column(counts=counts, tokens={v: _token(v) for v in counts}, row_values=rows, distinct=distinct)
+
+
+def _n(count: int) -> str:
+    return f"{count:,}"
+
+
+def _list_values(items: Sequence[tuple[object, int]], limit: int = 6) -> str:
+    shown = [f"{_shown(v)} ({_n(c)})" for v, c in items[:limit]]
+    more = f" and {len(items) - limit} more" if len(items) > limit else ""
+    return ", ".join(shown) + more
+
+
+def _number_label(number: float) -> str:
+    return f"{number:g}"
+
+
+# --- what the header says ---------------------------------------------------------------------------
+
+_BEST = (r"very good|excellent|the best|best|extremely likely|very likely|very satisfied|strongly agree|outstanding|"
+         r"highest|perfect")
+_WORST = (r"very poor|very bad|the worst|worst|poor|bad|terrible|awful|extremely unlikely|very unlikely|"
+          r"not at all likely|very dissatisfied|strongly disagree|lowest")
+_NUMBER_LABEL = re.compile(rf"(?<![\d/\-–.])(\d{{1,2}})\s*(?:=|:|is|means|-|–)?\s*\(?\s*({_BEST}|{_WORST})\b")
+_LABEL_NUMBER = re.compile(rf"\b({_BEST}|{_WORST})\s*(?:=|:|is)\s*(\d{{1,2}})\b")
+_BETTER = re.compile(r"\b(lower|higher)\s+(?:(?:scores?|numbers?|values?)\s+)?(?:is|are)\s+better\b")
+_FFT = re.compile(r"\bfft\b|friends\s*(?:and|&)\s*family|overall,? how was your experience")
+_FFT_LABEL = re.compile(r"(?<![\d/\-–.])1\s*(?:=|:|is|means|-|–)?\s*\(?\s*very good\b|"
+                        r"(?<![\d/\-–.])5\s*(?:=|:|is|means|-|–)?\s*\(?\s*very poor\b")
+_GP = re.compile(r"\bgp\b|general practice|gp patient survey")
+_RANGE_10 = re.compile(r"\b[01]\s*(?:-|–|to)\s*10\b|\bout of (?:ten|10)\b|/\s*10\b")
+_RANGE_5 = re.compile(r"\b1\s*(?:-|–|to)\s*5\b|\bout of (?:five|5)\b|/\s*5\b")
+_OUT_OF_HEADER = re.compile(r"\bout of (?:ten|10|five|5)\b|/\s*(?:10|5)\b")
+_STARS_HEADER = re.compile(r"\bstars?\b|★")
+
+
+@dataclass(frozen=True)
+class _Header:
+    fft: bool
+    gp: bool
+    stated_range: str | None  # "1-5" / "0-10" when the header names the range
+    direction: str | None     # when the header states which end is best
+    why: str | None           # the header's words that stated it
+
+
+def _read_header(header: str) -> _Header:
+    head = clean_text(header or "").lower().replace("\u2019", "'")
+    fft = bool(_FFT.search(head) or _FFT_LABEL.search(head))
+    stated_range = "0-10" if _RANGE_10.search(head) else "1-5" if (_RANGE_5.search(head) or
+                                                                     _STARS_HEADER.search(head)) else None
+    directions: dict[str, str] = {}
+    for match in _NUMBER_LABEL.finditer(head):
+        number, label = int(match.group(1)), match.group(2)
+        directions.setdefault(_direction_of(number, label), match.group(0).strip(" ("))
+    for match in _LABEL_NUMBER.finditer(head):
+        label, number = match.group(1), int(match.group(2))
+        directions.setdefault(_direction_of(number, label), match.group(0))
+    better = _BETTER.search(head)
+    if better:
+        directions.setdefault(LOWER if better.group(1) == "lower" else HIGHER, better.group(0))
+    if len(directions) == 1:
+        direction, why = next(iter(directions.items()))
+    else:  # nothing said, or the header contradicts itself
+        direction, why = None, None
+    if direction is None and _OUT_OF_HEADER.search(head):
+        direction, why = HIGHER, _OUT_OF_HEADER.search(head).group(0)
+    if direction is None and _STARS_HEADER.search(head):
+        direction, why = HIGHER, "stars"
+    if direction is None and fft:
+        direction, why = LOWER, (_FFT.search(head) or _FFT_LABEL.search(head)).group(0)
+    return _Header(fft=fft, gp=bool(_GP.search(head)), stated_range=stated_range, direction=direction, why=why)
+
+
+def _direction_of(number: int, label: str) -> str:
+    best = re.fullmatch(_BEST, label) is not None
+    low_end = number <= 1
+    return LOWER if best == low_end else HIGHER
+
+
+# --- sentiment of comments ---------------------------------------------------------------------------
+
+_ANALYSER = None
+_ANALYSER_LOCK = threading.Lock()
+
+
+def _analyser():
+    global _ANALYSER
+    if _ANALYSER is None:
+        with _ANALYSER_LOCK:
+            if _ANALYSER is None:
+                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+                _ANALYSER = SentimentIntensityAnalyzer()
+    return _ANALYSER
+
+
+@lru_cache(maxsize=65536)
+def comment_sentiment(text: str) -> float:
+    """VADER's compound sentiment of a comment, -1 (very negative) .. 1 (very positive); 0 for neutral text."""
+    return float(_analyser().polarity_scores(text)["compound"])
+
+
+def _comment_check(column: _Column, comments: Sequence[str | None] | None,
+                   numbers: dict[object, float]) -> tuple[float, float, int] | None | str:
+    """(rho, p, n) between each row's number and its comment's sentiment, or a sentence saying why not."""
+    if comments is None:
+        return None
+    if column.row_values is None:
+        raise ValueError("comments can only be compared with the column itself (one value per row), not with "
+                         "distinct values and counts")
+    if len(comments) != len(column.row_values):
+        raise ValueError(f"{len(comments)} comments for {len(column.row_values)} rows; give one comment per row")
+    lookup = np.array([numbers.get(v, np.nan) for v in column.distinct] + [np.nan], dtype=float)
+    row_numbers = lookup[column.row_values]
+    rows = [i for i in np.flatnonzero(~np.isnan(row_numbers))
+            if isinstance(comments[i], str) and not is_blank(comments[i])]
+    if len(rows) > MAX_COMMENTS_SCORED:
+        rows = [rows[int(i)] for i in np.linspace(0, len(rows) - 1, MAX_COMMENTS_SCORED)]
+    pairs = [(row_numbers[i], s) for i in rows if (s := comment_sentiment(str(comments[i]))) != 0]
+    if len(pairs) < MIN_COMMENT_ROWS:
+        return (f"only {len(pairs)} rows have both a rating and a comment that shows a feeling; "
+                f"{MIN_COMMENT_ROWS} are needed to check which end of the scale is best")
+    x, y = np.array(pairs).T
+    if np.ptp(x) == 0 or np.ptp(y) == 0:
+        return "every rating (or every comment's sentiment) is the same, so the comments cannot show which end is best"
+    rho, p = spearman(x, y)
+    return rho, p, len(pairs)
+
+
+def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
+    """Spearman's rho with its two-sided p-value (the t approximation, as scipy.stats.spearmanr gives), without
+    importing scipy.stats, which costs most of a second."""
+    from scipy.special import stdtr
+    rx = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
+    ry = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
+    n = len(rx)
+    rho = float(np.corrcoef(rx, ry)[0, 1])
+    if n <= 2 or math.isnan(rho):
+        return rho, math.nan
+    if abs(rho) >= 1:
+        return rho, 0.0
+    t = rho * math.sqrt((n - 2) / (1 - rho * rho))
+    return rho, float(2 * stdtr(n - 2, -abs(t)))
+
+
+def _correlation_sentence(rho: float, p: float, n: int) -> str:
+    p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return f"Spearman rho = {rho:+.2f} between the number and the comment's sentiment, n = {_n(n)} rows, {p_text}"
+
+
+def _clear(check: tuple[float, float, int]) -> bool:
+    rho, p, n = check
+    return n >= MIN_COMMENT_ROWS and abs(rho) >= MIN_RHO and p < MAX_P
+
+
+# --- reading a column --------------------------------------------------------------------------------
+
+def read_rating_column(values: object, header: str,
+                       comments: Sequence[str | None] | None = None) -> RatingReading:
+    """How to read a rating column: its scale, which end is best, how sure, why, and what to ask when unsure.
+
+    `values` is the column itself (a list, array or Series, one value per row) or its distinct values with counts
+    (a mapping, or a list of (value, count) pairs). `comments`, one per row of the column, lets the comments'
+    sentiment say which end of a numeric scale is best."""
+    column = _read_values(values)
+    cues = _read_header(header)
+    answers = column.total() - column.total("dont_know")
+    if answers == 0:
+        return _refused(column, "there are no rated answers" if column.counts else "the column is empty")
+    words, numeric = column.total("word"), column.total() - column.total("word") - column.total("other") - \
+        column.total("dont_know")
+    other = column.total("other")
+    if other > 0.5 * answers:
+        strange = sorted(((v, c) for v, c in column.counts.items() if column.tokens[v].kind == "other"),
+                         key=lambda vc: -vc[1])
+        return _refused(column, f"{_n(other)} of {_n(answers)} values, such as {_list_values(strange, 3)}, are "
+                                "not answers on a rating scale")
+    if words >= numeric:
+        return _read_words(column, cues, header)
+    return _read_numbers(column, cues, header, comments)
+
+
+def _refused(column: _Column, why: str) -> RatingReading:
+    return RatingReading(scale=None, direction=HIGHER, certainty=SURE, evidence=(why,), refusal=why)
+
+
+def _read_words(column: _Column, cues: _Header, header: str) -> RatingReading:
+    seen = Counter({column.tokens[v].word: c for v, c in column.counts.items() if column.tokens[v].kind == "word"})
+    legacy = sum(c for w, c in seen.items() if w in _LEGACY)
+    gp_only = sum(c for w, c in seen.items() if w in GP_SURVEY and w not in _CURRENT)
+    current_only = sum(c for w, c in seen.items() if w in _CURRENT and w not in GP_SURVEY)
+    shared = sum(c for w, c in seen.items() if w in _SHARED_GOOD_WORDS)
+    evidence = []
+    if legacy > gp_only + current_only + shared:
+        scale = "fft_legacy"
+        rule = "words of the former Friends and Family Test (Extremely likely ... Extremely unlikely)"
+    elif gp_only > current_only or (gp_only == current_only == 0 and cues.gp):
+        scale = "gp_survey"
+        rule = ("GP Patient Survey words (Fairly good / Fairly poor)" if gp_only else
+                "Very good / Very poor under a header naming a GP practice: the GP Patient Survey scale")
+    else:
+        scale = "fft"
+        rule = ("Friends and Family Test words (Good / Poor)" if current_only else
+                "only Very good / Neither good nor poor / Very poor, which the FFT and the GP Patient Survey share "
+                "and score alike: read as the FFT scale")
+    listed = sorted(((v, c) for v, c in column.counts.items() if column.tokens[v].kind in ("word", "dont_know")),
+                    key=lambda vc: -vc[1])
+    evidence.append(f"answers in words: {_list_values(listed)}; {rule}; scored on {_DESCRIBED[scale]}")
+    off = [(v, c) for v, c in column.counts.items() if column.tokens[v].kind != "dont_know"
+           and not (column.tokens[v].kind == "word" and column.tokens[v].word in _WORD_SCALES[scale])]
+    if off:
+        evidence.append(f"{_n(sum(c for _, c in off))} answers are not on that scale and are refused: "
+                        f"{_list_values(off, 4)}")
+    return RatingReading(scale=scale, direction=HIGHER, certainty=SURE, evidence=tuple(evidence))
+
+
+def _read_numbers(column: _Column, cues: _Header, header: str,
+                  comments: Sequence[str | None] | None) -> RatingReading:
+    tokens = column.tokens
+    numbers = Counter()
+    for value, count in column.counts.items():
+        if tokens[value].kind in ("number", "out_of", "stars"):
+            numbers[tokens[value].number] += count
+    total = sum(numbers.values())
+    seen = sorted(numbers.items())
+    evidence = [f"values {_list_values([(_number_label(v), c) for v, c in seen], 11)}: {_n(total)} numeric answers"]
+
+    # Values that cannot be answers on any scale.
+    whole = {v for v in numbers if float(v * 2).is_integer()}  # halves too: 4.5 stars
+    fractions = total - sum(numbers[v] for v in whole)
+    if fractions and numbers and max(numbers) <= 1:
+        return _refused(column, evidence[0] + "; fractions between 0 and 1 are scores or proportions, not answers")
+    if fractions > 0.2 * total:
+        return _refused(column, evidence[0] + "; many have decimals (such as "
+                        f"{_number_label(next(v for v in numbers if v not in whole))}): averages or measures, "
+                        "not answers")
+    beyond = sum(c for v, c in numbers.items() if v > 10 or v < 0)
+    if beyond > 0.1 * total:
+        return _refused(column, evidence[0] + f"; {_n(beyond)} lie outside 0-10, so these are counts, percentages "
+                        "or other measures, not answers on a rating scale")
+    if set(numbers) == {0.0, 1.0}:
+        return _refused(column, evidence[0] + "; only 0 and 1: a yes/no flag (such as a theme label), not a rating")
+
+    forms = Counter()
+    for value, count in column.counts.items():
+        kind = tokens[value].kind
+        if kind == "out_of":
+            forms["0-10" if tokens[value].top == 10 else "1-5"] += count
+        elif kind == "stars":
+            forms["1-5"] += count
+
+    # Which range: from the values' own form, the header, or the values themselves.
+    high = {v: c for v, c in numbers.items() if 7 <= v <= 10}
+    zero = numbers.get(0.0, 0)
+    ten_like = (zero + sum(high.values()) >= _SIGNIFICANT_SHARE * total) or len(high) + (zero > 0) >= 2
+    by_values = "0-10" if ten_like else "1-6"
+    certainty = SURE
+    question = None
+    if forms:
+        scale = forms.most_common(1)[0][0]
+        evidence.append(f"answers written as {'n/10 or n out of 10' if scale == '0-10' else 'n out of 5 or stars'}: "
+                        f"{_DESCRIBED[scale]}, higher is better")
+        stated, stated_why = HIGHER, "the values are written out of the scale's top"
+    elif cues.fft:
+        scale, stated, stated_why = "fft_code", cues.direction, cues.why
+        evidence.append(f"the header '{_shown(header)}' names the Friends and Family Test: FFT codes, 1 = very good")
+    elif cues.stated_range:
+        scale = cues.stated_range
+        stated, stated_why = cues.direction, cues.why
+        evidence.append(f"the header '{_shown(header)}' names the {scale} scale")
+    elif by_values == "0-10":
+        scale, stated, stated_why = "0-10", cues.direction, cues.why
+        evidence.append("values beyond 6 (or 0) are common: the 0-10 scale")
+    else:
+        scale, stated, stated_why = None, cues.direction, cues.why  # 1-5 or FFT codes: decided below
+    said = f"the header says '{stated_why}': {_direction_words(stated)}" if stated_why and not forms else None
+
+    # Whether the header's (or values') scale fits the values: most answers must lie on it.
+    candidate = scale or ("fft_code" if stated == LOWER else "1-5")
+    on_scale = sum(c for v, c in numbers.items() if _on(candidate, v))
+    if scale is not None and total - on_scale > max(0.1 * total, 2) and not forms:
+        evidence.append(f"but only {_n(on_scale)} of {_n(total)} answers lie on {_DESCRIBED[candidate]}")
+        certainty = UNSURE
+        scale = "0-10" if ten_like else None
+        stated = None
+        question = (f"The header '{_shown(header)}' suggests {_DESCRIBED[candidate]}, but most values do not fit it: "
+                    "which scale do these answers use?")
+        said = None
+    if said:
+        evidence.append(said)
+
+    # What the comments say.
+    check_numbers = {v: tokens[v].number for v in column.counts if tokens[v].kind in ("number", "out_of", "stars")
+                     and _on("1-5" if scale in (None, "fft_code") else scale, tokens[v].number)}
+    check = _comment_check(column, comments, check_numbers)
+    from_comments = None
+    correlation = None
+    if isinstance(check, str):
+        evidence.append(check)
+    elif check is not None:
+        correlation = check
+        sentence = _correlation_sentence(*check)
+        if _clear(check):
+            from_comments = HIGHER if check[0] > 0 else LOWER
+            evidence.append(f"comments are more positive where the number is "
+                            f"{'higher' if from_comments == HIGHER else 'lower'} ({sentence})")
+        else:
+            evidence.append(f"the comments do not show which end is best ({sentence}; needs |rho| >= {MIN_RHO} "
+                            f"and p < {MAX_P})")
+
+    direction = stated
+    if stated and from_comments:
+        if from_comments == stated:
+            evidence.append("the comments agree with the header")
+        else:
+            certainty = UNSURE
+            question = (f"The {'header says' if not forms else 'values say'} {_direction_words(stated)}, but the "
+                        f"comments are kinder where the number is {'higher' if from_comments == HIGHER else 'lower'}"
+                        f" (rho = {check[0]:+.2f}, n = {_n(check[2])}): is the "
+                        f"{'lowest' if stated == HIGHER else 'highest'} number the best answer, not the worst?")
+    elif from_comments:
+        direction = from_comments
+        certainty = LIKELY if certainty != UNSURE else UNSURE
+    elif not stated:
+        if scale == "0-10":
+            direction = HIGHER
+            certainty = LIKELY if certainty != UNSURE else UNSURE
+            evidence.append("no label says which end is best; 0-10 scales put the best at 10")
+        else:
+            certainty = UNSURE
+    if scale is None:
+        # Whole numbers 1-5 (or 1-6) with no range named: FFT codes if 1 is best, a 1-5 scale if 5 is.
+        has_six = numbers.get(6.0, 0) > 0
+        if direction is None:
+            direction = LOWER if has_six else HIGHER
+            guess = ("FFT codes (6 = don't know)" if has_six else "a 1-5 scale, 5 best")
+            evidence.append(f"no label says which end is best; guessed {guess}")
+            if question is None:
+                question = (f"Ratings 1-6 under '{_shown(header)}' with no label: are these Friends and Family "
+                            "Test codes (1 = very good, 5 = very poor, 6 = don't know), or is a higher number "
+                            "better?" if has_six else
+                            f"Ratings 1-5 under '{_shown(header)}' with no label: is 5 the best or the worst?")
+        scale = "fft_code" if direction == LOWER else "1-5"
+        if from_comments and not stated:
+            evidence.append("1 is best: read as FFT codes (1 very good ... 5 very poor, 6 don't know)"
+                            if scale == "fft_code" else "5 is best: read as a 1-5 scale")
+    if direction is None:
+        direction = LOWER if scale == "fft_code" else HIGHER
+    if certainty == UNSURE and question is None:
+        top = "10" if scale == "0-10" else "5"
+        question = (f"Ratings {'0-10' if scale == '0-10' else '1-5'} under '{_shown(header)}' with no label: is {top}"
+                    " the best or the worst?")
+    off = [(_number_label(v), c) for v, c in seen if not _on(scale, v)]
+    if off:
+        evidence.append(f"{_n(sum(c for _, c in off))} answers are not on {_DESCRIBED[scale]} and are refused, not "
+                        f"guessed: {_list_values(off, 4)}")
+    return RatingReading(scale=scale, direction=direction, certainty=certainty, evidence=tuple(evidence),
+                         question=question if certainty == UNSURE else None, correlation=correlation)
+
+
+def _on(scale: str, number: float) -> bool:
+    if scale == "fft_code":
+        return number in FFT_CODES
+    if scale == "1-5":
+        return 1 <= number <= 5
+    if scale == "1-6":
+        return 1 <= number <= 6
+    return 0 <= number <= 10
+
+
+def _direction_words(direction: str | None) -> str:
+    return "a lower number is better" if direction == LOWER else "a higher number is better"
+
+
+# --- wide layouts: is a column of numbers a rating question? ----------------------------------------------
+
+_NOT_ANSWERS = re.compile(
+    r"\b(score|scores|scoring|id|ids|identifier|ref|reference|index|idx|sentiment|polarity|count|counts|total|"
+    r"totals|sum|percentage|percent|pct|number|num|no\.|uuid|guid|age|ages|year|years|average|avg|mean|"
+    r"weight|height)(?=\W|$)|%|#")
+_QUESTION = re.compile(
+    r"\?\s*$|^\s*(?:q\s*\d+|question\s*\d+)\b|^\s*(?:how|what|would|did|do|does|were|was|are|is|have|has|overall|"
+    r"please|on a scale|to what extent|rate|thinking about)\b|\b(?:rating|rated|rate|satisf\w*|experience|"
+    r"recommend|agree|fft|friends\s*(?:and|&)\s*family|stars?|out of \d+)\b")
+
+
+def is_answer_column(header: str, values: object, confirmed: bool = False) -> tuple[bool, str]:
+    """Whether a wide layout's column holds answers to a rating question, and why (or why not).
+
+    True only when the header reads as a question or a rating, and almost every value lies on a known scale.
+    A header naming a score, id, index, sentiment, count, total, percentage, number, uuid or age, and a column of
+    0/1 flags, is refused unless `confirmed` (the user said it is a question)."""
+    head = clean_text(header or "").lower()
+    named = _NOT_ANSWERS.search(head)
+    if named and not confirmed:
+        word = named.group(0).strip()
+        return False, (f"the header '{_shown(header)}' names '{word}': a measure or a label, not the answers to a "
+                       "question (confirm it to read it as a question)")
+    column = _read_values(values)
+    if not column.counts:
+        return False, "the column is empty"
+    numbers = {column.tokens[v].number for v in column.counts if column.tokens[v].kind == "number"}
+    if numbers and numbers <= {0.0, 1.0} and all(column.tokens[v].kind == "number" for v in column.counts) \
+            and not confirmed:
+        return False, ("the values are only 0 and 1 (or 1 and blanks): a flag such as a theme label, not a rating "
+                       "answer")
+    reading = read_rating_column(column.counts, header)
+    if reading.scale is None:
+        return False, reading.refusal or "the values are not answers on a rating scale"
+    answers = sum(c for v, c in column.counts.items() if column.tokens[v].kind != "dont_know")
+    fitting = 0
+    for value, count in column.counts.items():
+        if column.tokens[value].kind == "dont_know":
+            continue
+        try:
+            reading.score(value)
+        except Unreadable:
+            continue
+        fitting += count
+    if fitting < 0.95 * answers:
+        return False, (f"only {_n(fitting)} of {_n(answers)} values lie on {_DESCRIBED[reading.scale]}, so they do "
+                       "not look like answers")
+    if not (_QUESTION.search(head) or confirmed):
+        return False, (f"the values fit {_DESCRIBED[reading.scale]}, but the header '{_shown(header)}' does not read "
+                       "as a question or a rating")
+    return True, (f"the header reads as a question or a rating and the values fit {_DESCRIBED[reading.scale]}"
+                  + (" (confirmed by the user)" if confirmed else ""))
