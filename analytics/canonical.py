@@ -24,6 +24,7 @@ from .values import (
     clean_text,
     detect_rating_scale,
     distinct_values,
+    is_empty,
     normalise_shift,
     numeric_date_order,
     parse_answer,
@@ -201,7 +202,7 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
                               "datetime64[D]")
         return parsed.reasons, {name: parsed.values}
     if kind == "number":
-        parsed = parse_column(column, parse_number, "float64")
+        parsed = parse_column(column, parse_number, "float64", blank=is_empty)
         return parsed.reasons, {name: parsed.values}
     if kind == "flag":
         parsed = parse_column(column, parse_flag)

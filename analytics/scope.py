@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 
@@ -25,14 +25,54 @@ class Scope:
         return f"{column} IN ({marks})", list(self.services)
 
     def end(self, con: duckdb.DuckDBPyConnection) -> date | None:
-        """The as-of date, or the latest date in any source when none was given."""
+        """The as-of date, or, when none was given, the end of the last month every loaded source covers."""
         if self.as_of is not None:
             return self.as_of
-        row = con.cursor().execute("""
-            SELECT greatest(
-                (SELECT max(audit_date) FROM audits), (SELECT max(received_date) FROM complaints),
-                (SELECT max(rota_date) FROM rota), (SELECT max(feedback_date) FROM feedback))""").fetchone()
-        return row[0]
+        return latest_complete_month(con, self)[0]
+
+
+# Sources recorded every month, whose last month shows how far the data reaches; complaints come when they come,
+# so a month without one is a month with none, not a month not yet loaded.
+_RECORDED_MONTHLY = {"audits": "audit_date", "rota": "rota_date", "feedback": "feedback_date"}
+# A source's last month counts only with at least this share of its usual (median) monthly rows.
+PARTIAL_SHARE = 0.25
+
+
+def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple[date | None, list[str]]:
+    """The end of the last month that every loaded source covers, and a note for each month left out as partial.
+
+    One file with a few November rows must not move the whole dashboard into a month with no rota or complaints:
+    a source's last month counts when it holds at least PARTIAL_SHARE of the source's usual monthly rows, and the
+    default "as of" is the earliest of the sources' last counted months."""
+    services, values = scope.service_filter()
+    cur = con.cursor()
+    ends, notes = [], []
+    for table, column in _RECORDED_MONTHLY.items():
+        counts = cur.execute(f"""
+            SELECT date_trunc('month', {column})::DATE AS month, count(*) AS n FROM {table}
+            WHERE {services} AND {column} IS NOT NULL GROUP BY 1 ORDER BY 1""", values).fetchall()
+        if not counts:
+            continue
+        usual = sorted(n for _, n in counts[-13:-1]) or [counts[-1][1]]
+        median = usual[len(usual) // 2]
+        last = len(counts) - 1
+        while last > 0 and counts[last][1] < PARTIAL_SHARE * median:
+            notes.append(f"{counts[last][0]:%B %Y} is partial in {table} ({counts[last][1]} rows against a usual "
+                         f"{median}); it is not judged yet")
+            last -= 1
+        ends.append(month_end(counts[last][0]))
+    if not ends:
+        found = cur.execute(f"SELECT max(received_date) FROM complaints WHERE {services}", values).fetchone()[0]
+        return found, notes  # complaints alone: the last one received, its month not yet over
+    latest = min(ends)
+    if max(ends) > latest:
+        notes.append(f"as of {latest:%d %B %Y}: the last month every loaded source covers")
+    return latest, notes
+
+
+def month_end(day: date) -> date:
+    """The last day of the month `day` falls in."""
+    return months_back(day, -1) - timedelta(days=1)
 
 
 def month_start(day: date) -> date:

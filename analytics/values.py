@@ -326,7 +326,7 @@ def parse_number(value: object) -> float:
         try:
             number = float(text)
         except ValueError:
-            raise Unreadable(f"'{clean_text(value)}' is not a number") from None
+            raise Unreadable(f"'{clean_text(value)}' is not a number; the cell was left empty, not read as 0") from None
     if math.isnan(number) or number < 0:
         raise Unreadable(f"'{clean_text(value)}' is not a number of zero or more")
     return number
@@ -441,7 +441,16 @@ class Coded:
 _MISSING = {"datetime64[D]": np.datetime64("NaT"), "float64": np.nan}
 
 
-def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: str = "object") -> ParsedColumn:
+def is_empty(value: object) -> bool:
+    """True only for cells with nothing in them: for counts and hours, "N/K" or "-" is not a blank but a value
+    that is not a number, and is reported as such."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return True
+    return isinstance(value, str) and not value.strip()
+
+
+def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: str = "object",
+                 blank: Callable[[object], bool] = is_blank) -> ParsedColumn:
     """Apply `parse` to each distinct value of `column` once; blank cells become missing values."""
     codes, distinct = pd.factorize(column, use_na_sentinel=True)
     missing = _MISSING.get(dtype)
@@ -449,7 +458,7 @@ def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: st
     failed: list[str | None] = []
     for value in distinct:
         result, reason = missing, None
-        if not is_blank(value):
+        if not blank(value):
             try:
                 result = parse(value)
             except Unreadable as error:

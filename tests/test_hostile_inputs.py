@@ -16,7 +16,7 @@ from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, csv_file, xlsx
 from analytics.batches import list_batches, rejections, row_counts
 from analytics.ingest import OutsideYourServices, ingest_bytes, ingest_path
 from analytics.readers import FileRefused, read_sheets
-from analytics.scope import Scope
+from analytics.scope import Scope, latest_complete_month
 from analytics.store import connect, uploads_dir
 from analytics.store_server import serve
 from analytics.workbook_reader import ReadLimits
@@ -170,7 +170,7 @@ def test_a_mistyped_year_is_refused_and_does_not_move_as_of(store, tmp_path, typ
     assert (result.rows_new, result.rows_rejected) == (1, 1)
     [row] = result.rejections.itertuples()
     assert (row.row_number, row.column_name) == (3, "Date of audit") and reason in row.reason
-    assert Scope().end(store) == date(2026, 3, 2)
+    assert Scope().end(store) == date(2026, 3, 31)
 
 
 # --- one writer, many readers --------------------------------------------------------------
@@ -328,3 +328,28 @@ def test_a_limited_lead_is_not_told_of_another_services_batch(store, tmp_path):
     with pytest.raises(OutsideYourServices) as refused:
         ingest_path(store, path, services=("Beech",))
     assert f"batch {loaded.batch_id}" not in str(refused.value) and "already loaded" not in str(refused.value)
+
+
+@pytest.mark.parametrize("typed", ["N/K", "-", "n/a", "seven"])
+def test_a_word_in_an_hours_column_is_a_cell_not_read_never_zero(store, tmp_path, typed):
+    rows = [["Date", "Unit", "Shift", "Planned hours", "Actual hours", "Agency hours"],
+            ["02/03/2026", "Rowan Unit", "Night", "24", "24", typed]]
+    [result] = ingest_path(store, csv_file(tmp_path / "rota.csv", rows))
+    assert (result.rows_new, result.rows_rejected, result.cells_rejected) == (1, 0, 1)
+    [row] = result.rejections.itertuples()
+    assert (row.row_number, row.column_name, row.value) == (2, "Agency hours", typed)
+    assert "not read as 0" in row.reason
+    assert store.cursor().execute("SELECT agency_hours, planned_hours FROM rota").fetchone() == (None, 24.0)
+
+
+def test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(store, tmp_path):
+    audits = [AUDIT_HEADER] + [[f"{day:02d}/{month:02d}/2026", "Rowan Unit", "Early", "Care plan", f"Item {day}", "Yes",
+                                f"A{month}", "Jo"] for month in (8, 9, 10) for day in range(1, 21)]
+    audits += [["03/11/2026", "Rowan Unit", "Early", "Care plan", "Item 1", "Yes", "A11", "Jo"]]
+    rota = [["Date", "Unit", "Shift", "Planned hours", "Actual hours"]] + [
+        [f"{day:02d}/{month:02d}/2026", "Rowan Unit", "Night", "24", "24"] for month in (8, 9, 10) for day in (1, 15)]
+    ingest_path(store, csv_file(tmp_path / "audits.csv", audits))
+    ingest_path(store, csv_file(tmp_path / "rota.csv", rota))
+    end, notes = latest_complete_month(store, Scope())
+    assert end == date(2026, 10, 31)
+    assert "November 2026 is partial in audits (1 rows against a usual 20)" in notes[0]

@@ -161,7 +161,9 @@ def test_a_yes_under_a_header_that_does_not_say_which_is_refused():
 @pytest.mark.parametrize("label, standard", [
     ("Nights", "Night"), ("N", "Night"), ("Night shift", "Night"), ("Waking night", "Night"), ("night", "Night"),
     ("AM", "Early"), ("Early shift", "Early"), ("PM", "Late"), ("Lates", "Late"), ("LD", "Long day"),
-    ("Twilight", "Night"), ("Weekend bank", "Weekend bank"),
+    # A provider's own shifts stay their own: a twilight, a sleep-in, a morning run is not another shift.
+    ("Twilight", "Twilight"), ("Sleep-in", "Sleep-in"), ("Morning", "Morning"), ("Evening", "Evening"),
+    ("Weekend bank", "Weekend bank"),
 ])
 def test_shift_labels_through_the_editable_table(label, standard):
     assert normalise_shift(label, shift_lookup(default_settings()["shifts"])) == standard
@@ -183,7 +185,7 @@ def test_parse_column_parses_each_distinct_value_once_and_keeps_reasons_per_row(
     parsed = parse_column(pd.Series(["1", "1", "x", None, "", "2"] * 100), counting, "float64")
     assert sorted(calls) == ["1", "2", "x"]
     assert list(parsed.values[:6][[0, 5]]) == [1.0, 2.0]
-    assert parsed.reasons[2] == "'x' is not a number"
+    assert parsed.reasons[2] == "'x' is not a number; the cell was left empty, not read as 0"
     assert parsed.reasons[3] is None and parsed.reasons[4] is None
 
 
