@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import io
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -14,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from .encodings import EncodingRefused, decode_text_file, readable_file_name
+from .header_matching import EXTRA_SYNONYMS, find_header_row
 from .sources import SOURCES, normalise_header
 from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, read_workbook
 
@@ -24,6 +24,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TOTAL_WORDS = ("total", "totals", "grand total", "sum", "average", "mean", "overall", "overall total",
                 "overall compliance", "overall score", "count")
 _KNOWN_HEADERS = frozenset(normalise_header(s) for src in SOURCES.values() for f in src.fields for s in f.synonyms)
+# Words that say what a column holds ("date", "received", "unit"...), for headers we never listed word for word.
+_KNOWN_WORDS = frozenset(word for name in _KNOWN_HEADERS | {normalise_header(s) for fields in EXTRA_SYNONYMS.values()
+                                                            for synonyms in fields.values() for s in synonyms}
+                         for word in name.split() if len(word) > 2) - {"the", "and", "you", "your", "our", "was"}
 
 
 class FileRefused(ValueError):
@@ -41,6 +45,7 @@ class RawSheet:
     row_numbers: np.ndarray
     header_row: int
     skipped: list[str] = field(default_factory=list)
+    header_evidence: str = ""  # why that row was taken as the header, in words
     # (row, header, cell, formula) of each formula cell with no saved value: it reads as blank
     formulas_without_values: list[tuple[int, str, str, str]] = field(default_factory=list)
 
@@ -107,7 +112,7 @@ def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
     """The table on a sheet read as text: the header row found in its first rows, the rows below it as columns."""
     table = found.table
     top = [list(row.values()) for row in table.slice(0, HEADER_SEARCH_ROWS).to_pylist()]
-    header_index = find_header_row(top)
+    header_index, why = header_row(top)
     if header_index is None:
         return None
     headers, _ = _headers(top[header_index])
@@ -116,7 +121,7 @@ def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
                           for i, h in enumerate(headers)})
     first = found.first_row + header_index + 1
     numbers = np.arange(len(body)) + first
-    sheet = RawSheet(file_name, found.name, headers, frame, numbers, first - 1)
+    sheet = RawSheet(file_name, found.name, headers, frame, numbers, first - 1, header_evidence=why)
     offset = _first_column(found, top)
     sheet.formulas_without_values = [(row, headers[_column_index(column) - offset], f"{column}{row}", formula)
                                      for row, column, formula in found.formulas_without_values
@@ -139,15 +144,21 @@ def _first_column(found: WorkbookSheet, top: list[list[object]]) -> int:
     return found.first_cell_column - 1 - leading
 
 
-def find_header_row(rows: list[list[object]]) -> int | None:
-    """The index of the row that looks most like a header: most cells naming a known column."""
+def header_row(rows: list[list[object]]) -> tuple[int | None, str]:
+    """The header row and why: the row naming the most columns we know, by their exact names, when one names at
+    least two; otherwise the row the sheet's shape points to, if two of its cells use words our columns use."""
     best, best_score = None, 1
     for index, row in enumerate(rows):
-        names = [normalise_header(c) for c in row if isinstance(c, str) and c.strip()]
-        score = sum(1 for n in names if n in _KNOWN_HEADERS)
+        score = sum(1 for c in row if isinstance(c, str) and c.strip() and normalise_header(c) in _KNOWN_HEADERS)
         if score > best_score:
             best, best_score = index, score
-    return best
+    if best is not None:
+        return best, f"row {best + 1} of the table names {best_score} columns we know"
+    index, why = find_header_row(rows)
+    if index is None:
+        return None, why
+    known = sum(1 for c in rows[index] if isinstance(c, str) and set(normalise_header(c).split()) & _KNOWN_WORDS)
+    return (index, why) if known >= 2 else (None, why)
 
 
 def _headers(row: list[object]) -> tuple[list[str], list[int]]:
@@ -205,7 +216,7 @@ def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
     sample_lines = sample.splitlines()[:HEADER_SEARCH_ROWS + 1]
     delimiter = _delimiter(sample_lines)
     rows = list(csv.reader(sample_lines[:HEADER_SEARCH_ROWS], delimiter=delimiter))
-    header_index = find_header_row(rows)
+    header_index, why = header_row(rows)
     if header_index is None:
         raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
                           "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
@@ -214,7 +225,7 @@ def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
     frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers), on_disk)
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
     numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
-    sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1)
+    sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1, header_evidence=why)
     if encoding != "UTF-8":
         sheet.skipped.append(f"read as {encoding} text")
     return _trimmed(sheet)
