@@ -10,6 +10,7 @@ from datetime import date, datetime, time
 import duckdb
 import pandas as pd
 
+from .header_matching import Match, best_mapping, content_score, profile
 from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
 from .values import (
@@ -38,6 +39,8 @@ class SheetPlan:
     question_columns: list[str] = field(default_factory=list)  # wide layout: one column per question
     remembered: bool = False
     notes: list[str] = field(default_factory=list)
+    # field -> (certainty, why) for each column matched by its header words and values
+    field_readings: dict[str, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def layout(self) -> str:
@@ -112,6 +115,31 @@ def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -
     return found
 
 
+# A column matched only by resemblance (not by a name we list) is read when it scores at least this.
+RESEMBLANCE_MIN = 0.75
+# A column named as a field is refused it on its values only when it has at least this many.
+VETO_MIN_VALUES = 5
+
+
+def _read_columns(headers: list[str], samples: dict[str, list[object]],
+                  source: Source) -> tuple[dict[str, str], dict[str, Match]]:
+    """field -> column: first the columns named as we list them (unless their values rule the field out: a column
+    of text is never the date, however it is headed), then, among the rest, columns whose header words and values
+    resemble a field's closely (long export headers, names nobody listed)."""
+    mapping: dict[str, str] = {}
+    for name, column in suggest_mapping(headers, source).items():
+        values = profile(list(samples.get(column, [])))
+        # A handful of values can all be mistyped; the name is trusted then, and each bad value reported.
+        fit, _ = content_score(source.field(name), values, column)
+        if fit is not None or values.count < VETO_MIN_VALUES:
+            mapping[name] = column
+    rest = [h for h in headers if h not in mapping.values()]
+    matches = {f: m for f, m in best_mapping(rest, samples, source).items()
+               if f not in mapping and m.certainty != "unsure" and m.score >= RESEMBLANCE_MIN}
+    mapping.update({f: m.column for f, m in matches.items()})
+    return mapping, matches
+
+
 def _without_questions_read_as_text(sheet: RawSheet, source: Source, mapping: dict[str, str]) -> dict[str, str]:
     """Leave unmapped a question column that a text field claimed because its header contains the field's word
     ("Section A: are hand gel dispensers full?" is not the section): its values are answers, so it is a question
@@ -159,15 +187,18 @@ def plan_sheet(sheet: RawSheet, source: str | None = None, overrides: dict[str, 
         return remembered
     candidates = [source_named(source)] if source else list(SOURCES.values())
     plans = []
+    samples = {h: sheet.frame[h].head(200).tolist() for h in sheet.headers}
     for candidate in candidates:
-        mapping = _without_questions_read_as_text(sheet, candidate, suggest_mapping(sheet.headers, candidate))
+        mapping, matches = _read_columns(sheet.headers, samples, candidate)
+        mapping = _without_questions_read_as_text(sheet, candidate, mapping)
         questions = question_columns(sheet, candidate, mapping)
-        plans.append((_source_score(candidate, mapping, questions), candidate.name, mapping, questions))
+        plans.append((_source_score(candidate, mapping, questions), candidate.name, mapping, questions, matches))
     plans.sort(key=lambda p: p[0], reverse=True)
-    best_score, name, mapping, questions = plans[0]
+    best_score, name, mapping, questions, matches = plans[0]
     if source is None and (best_score <= 2 or (len(plans) > 1 and plans[1][0] == best_score)):
         raise MappingError(_which_source_message(sheet, plans))
-    plan = SheetPlan(name, dict(mapping), list(questions))
+    plan = SheetPlan(name, dict(mapping), list(questions),
+                     field_readings={f: (m.certainty, m.reason) for f, m in matches.items() if f in mapping})
     if overrides:
         plan = apply_overrides(plan, overrides, sheet.headers)
     return plan

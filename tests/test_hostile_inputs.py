@@ -334,12 +334,14 @@ def test_a_limited_lead_is_not_told_of_another_services_batch(store, tmp_path):
 def test_a_word_in_an_hours_column_is_a_cell_not_read_never_zero(store, tmp_path, typed):
     rows = [["Date", "Unit", "Shift", "Planned hours", "Actual hours", "Agency hours"],
             ["02/03/2026", "Rowan Unit", "Night", "24", "24", typed]]
+    rows += [[f"{day:02d}/03/2026", "Rowan Unit", "Night", "24", "24", "6"] for day in range(3, 9)]
     [result] = ingest_path(store, csv_file(tmp_path / "rota.csv", rows))
-    assert (result.rows_new, result.rows_rejected, result.cells_rejected) == (1, 0, 1)
+    assert (result.rows_new, result.rows_rejected, result.cells_rejected) == (7, 0, 1)
     [row] = result.rejections.itertuples()
     assert (row.row_number, row.column_name, row.value) == (2, "Agency hours", typed)
     assert "not read as 0" in row.reason
-    assert store.cursor().execute("SELECT agency_hours, planned_hours FROM rota").fetchone() == (None, 24.0)
+    assert store.cursor().execute("SELECT agency_hours, planned_hours FROM rota WHERE source_row = 2").fetchone() \
+        == (None, 24.0)
 
 
 def test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(store, tmp_path):
