@@ -26,6 +26,7 @@ from .ingest import OutsideYourServices, ingest_path
 from .insights import run_insights
 from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
+from .reading import Answers
 from .scope import Scope
 from .sources import SOURCE_NAMES
 from .store import DB_ENV, StoreBusy, connect, database_path
@@ -47,32 +48,48 @@ def build_parser() -> argparse.ArgumentParser:
                         help="act as this person, as if signed in: only their services and what their roles allow "
                              "(default: you at this computer, with every role, as when the app runs without sign-in)")
     commands = parser.add_subparsers(dest="command", required=True)
+    # --db and --user may also follow the command (`ingest FILE --db X`): each command's parser takes them too,
+    # leaving them unset unless given there, so the value given before the command stands.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+    common.add_argument("--user", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
-    ingest = commands.add_parser("ingest", help="load spreadsheets (.xlsx, .xlsm, .xls, .csv)")
+    ingest = commands.add_parser("ingest", parents=[common], help="load spreadsheets (.xlsx, .xlsm, .xls, .csv)")
     ingest.add_argument("paths", nargs="+", metavar="PATH")
     ingest.add_argument("--source", choices=SOURCE_NAMES, help="which source the files hold (default: detect)")
     ingest.add_argument("--sheet", help="load only this sheet of a workbook")
     ingest.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD",
                         help='use a column for a field, e.g. --map "Wing=team"; FIELD may be ignore or question_column')
     ingest.add_argument("--service", help="the service these files belong to, where they have no service column")
+    ingest.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                        help='a value the file does not hold, for every row without one, e.g. '
+                             '--set audit_type="Medication audit"')
+    ingest.add_argument("--scale", action="append", default=[], metavar="COLUMN=SCALE[:DIRECTION]",
+                        help="how a rating column or question is scored: fft_code, fft, fft_legacy, gp_survey, 1-5 or "
+                             "0-10, optionally :higher_is_better or :lower_is_better, e.g. --scale \"Rating=fft_code\"")
+    ingest.add_argument("--same", action="append", default=[], metavar="NAME=STORED",
+                        help='a service or team name in the file that means one already stored, '
+                             'e.g. --same "Oakwood Hse=Oakwood House"')
+    ingest.add_argument("--new", action="append", default=[], metavar="NAME",
+                        help="a service or team name that is new, though it looks like one already stored")
     ingest.add_argument("--by", help="who is loading (default: your user name)")
     ingest.add_argument("--json", action="store_true", help="print a machine-readable summary per batch")
 
-    commands.add_parser("batches", help="list loaded batches").add_argument("--json", action="store_true")
-    remove = commands.add_parser("remove", help="remove a batch and bring back what it replaced")
+    commands.add_parser("batches", parents=[common], help="list loaded batches").add_argument("--json", action="store_true")
+    remove = commands.add_parser("remove", parents=[common], help="remove a batch and bring back what it replaced")
     remove.add_argument("batch", type=int, metavar="BATCH")
-    export = commands.add_parser("rejections", help="export rejected rows to a spreadsheet to fix")
+    export = commands.add_parser("rejections", parents=[common], help="export rejected rows to a spreadsheet to fix")
     export.add_argument("--batch", type=int, help="only this batch")
     export.add_argument("--out", default="rejected_rows.xlsx", help="where to write the .xlsx")
     export.add_argument("--original-text", action="store_true",
                         help="keep names, phone numbers and other personal data (default: masked; needs the Quality "
                              "lead or Registered manager role)")
-    insights = commands.add_parser("insights", help="the balanced insight register and the findings")
+    insights = commands.add_parser("insights", parents=[common], help="the balanced insight register and the findings")
     insights.add_argument("--as-of", type=date.fromisoformat, metavar="YYYY-MM-DD",
                           help="judge the data as it stood on this date (default: the latest data)")
     insights.add_argument("--service", action="append", metavar="NAME", help="only this service (repeatable)")
     insights.add_argument("--json", action="store_true", help="print the register and findings as JSON")
-    demo = commands.add_parser("demo", help="write the demo spreadsheets to data/demo/ and load them")
+    demo = commands.add_parser("demo", parents=[common], help="write the demo spreadsheets to data/demo/ and load them")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
     return parser
@@ -152,12 +169,13 @@ def _who(args) -> str:
 def _ingest(con, args, person: User) -> int:
     person.require("upload")
     overrides = parse_overrides(args.map)
+    answers = Answers.from_flags(args.set, args.scale, args.same, args.new)
     results, failed = [], False
     for path in args.paths:
         try:
             results.extend(ingest_path(con, path, sheet=args.sheet, source=args.source, overrides=overrides or None,
                                        service=args.service, loaded_by=args.by or _who(args),
-                                       services=person.services))
+                                       services=person.services, answers=answers))
         except (FileRefused, MappingError, OutsideYourServices) as error:
             failed = True
             print(f"error: {error}", file=args.err_stream)

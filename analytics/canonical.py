@@ -14,6 +14,7 @@ import pyarrow as pa
 
 from .mapping import SheetPlan
 from .readers import RawSheet
+from .rating_scales import RatingReading, read_rating_column
 from .row_keys import natural_keys, row_hash, with_turn
 from .sources import Source, source_named
 from .store import data_columns
@@ -22,8 +23,8 @@ from .values import (
     Unreadable,
     clean_prose,
     clean_text,
-    detect_rating_scale,
     distinct_values,
+    is_blank,
     is_empty,
     normalise_shift,
     numeric_date_order,
@@ -33,7 +34,6 @@ from .values import (
     parse_date,
     parse_flag,
     parse_number,
-    parse_rating,
     shift_lookup,
 )
 
@@ -75,6 +75,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
     source = source_named(plan.source)
     work = _long_frame(sheet, plan, source)
     work = work[~_all_blank_rows(work, source)].reset_index(drop=True)
+    _apply_answers(work, plan)
     notes: list[str] = []
     columns: dict[str, np.ndarray] = {}
     problems: list[tuple[np.ndarray, str, str]] = []  # (row mask, field, reason per row)
@@ -82,7 +83,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         if f.name not in work:
             continue
         header = plan.mapping.get(f.name, f.name)
-        reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.layout == "wide")
+        reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.ratings)
         columns.update(produced)
         failed = pd.notna(reasons)
         if failed.any():
@@ -130,6 +131,19 @@ def _columns_not_read(sheet: RawSheet, plan: SheetPlan) -> list[str]:
     more = f" and {len(unread) - 12} more" if len(unread) > 12 else ""
     return [f"columns with values that are not read: {named}{more}; if one matters, choose what it holds on the "
             "Upload page or with --map \"Column=field\""]
+
+
+def _apply_answers(work: pd.DataFrame, plan: SheetPlan) -> None:
+    """The person's answers: values for fields the file lacks (or leaves blank), and names that mean stored ones."""
+    for name, value in plan.values.items():
+        if name not in work:
+            work[name] = value
+        else:
+            blank = work[name].map(is_blank)
+            work.loc[blank, name] = value
+    for name in ("service", "team"):
+        if plan.renames and name in work:
+            work[name] = work[name].map(lambda v: plan.renames.get(clean_text(v), v) if not is_blank(v) else v)
 
 
 def _plain(column: Coded | np.ndarray) -> np.ndarray:
@@ -189,7 +203,7 @@ def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
 
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
-                 notes: list[str], wide: bool) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 notes: list[str], readings: dict[str, RatingReading]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per row the reason the field could not be read (or None), and the canonical columns it fills."""
     column = work[name]
     if kind == "date":
@@ -224,7 +238,7 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         scores = parsed.derive(lambda v: np.nan if v is None or v[1] is None else v[1], "float64")
         return parsed.reasons, {name: parsed.as_read(), "answer_class": classes, "answer_score": scores}
     if kind == "rating":
-        return _parse_ratings(work, name, "" if wide else header)
+        return _parse_ratings(work, name, header, readings)
     parsed = parse_column(column, clean_prose if kind == "prose" else clean_text)
     return parsed.reasons, {name: parsed.coded}
 
@@ -297,28 +311,56 @@ def _stray_text_rows(sheet: RawSheet, plan: SheetPlan) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _parse_ratings(work: pd.DataFrame, name: str, header: str) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Ratings are read per question, since one survey can mix a 1-5 scale with an FFT question.
-
-    In a long layout the column header describes every question's scale too; in a wide one each
-    question is its own column, so its own text says which scale it uses."""
+def _parse_ratings(work: pd.DataFrame, name: str, header: str,
+                   readings: dict[str, RatingReading]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Ratings are read per question, since one survey can mix a 1-5 scale with an FFT question, each by the
+    reading made of it before loading (analytics.reading: its scale and which end is best)."""
     values = np.full(len(work), np.nan)
     scores = np.full(len(work), np.nan)
     scales = np.full(len(work), None, dtype=object)
     reasons = np.full(len(work), None, dtype=object)
     shown = np.full(len(work), None, dtype=object)
     groups = work.groupby("question", sort=False, dropna=False).indices if "question" in work else \
-        {name: np.arange(len(work))}
+        {header: np.arange(len(work))}
+    comments = work["comment"] if "comment" in work else None
     for question, positions in groups.items():
+        key = header if is_blank(question) else clean_text(question)
         column = work[name].iloc[positions]
-        scale = detect_rating_scale(distinct_values(column), f"{header} {question}")
-        parsed = parse_column(column, partial(parse_rating, scale=scale))
+        reading = readings.get(key) or readings.get(str(question)) or read_rating_column(
+            column.tolist(), f"{header} {key}", None if comments is None else comments.iloc[positions].tolist())
+        parsed = parse_column(column, partial(_rating, reading=reading))
         values[positions] = parsed.derive(lambda v: np.nan if v is None or v[0] is None else v[0], "float64")
         scores[positions] = parsed.derive(lambda v: np.nan if v is None or v[1] is None else v[1], "float64")
-        scales[positions] = parsed.derive(lambda v: None if v is None else scale).values
+        label = _scale_label(reading)
+        scales[positions] = parsed.derive(lambda v: None if v is None else label).values
         reasons[positions] = parsed.reasons
         shown[positions] = parsed.as_read().values
     return reasons, {name: shown, "rating_value": values, "rating_scale": scales, "rating_score": scores}
+
+
+def _rating(value: object, reading: RatingReading) -> tuple[float | None, float | None]:
+    """A rating as (the number as given, or its place on a five-point scale for words; the score 0 worst to 1 best)."""
+    score = reading.score(value)
+    number = _as_number(value)
+    if number is None and score is not None:
+        number = 1 + 4 * (1 - score)
+    return number, score
+
+
+def _scale_label(reading: RatingReading) -> str | None:
+    """The scale as stored: its name, and the direction where it is not the scale's usual one."""
+    if reading.scale is None:
+        return None
+    usual = "lower_is_better" if reading.scale == "fft_code" else "higher_is_better"
+    return reading.scale if reading.direction == usual or reading.scale in ("fft", "fft_legacy", "gp_survey") \
+        else f"{reading.scale} ({reading.direction.replace('_', ' ')})"
+
+
+def _as_number(value: object) -> float | None:
+    try:
+        return float(clean_text(value))
+    except ValueError:
+        return None
 
 
 def _require(work: pd.DataFrame, source: Source, columns: dict[str, np.ndarray],
@@ -344,7 +386,7 @@ def _already_failed(problems: list, name: str, length: int) -> np.ndarray:
 def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: Source, settings: dict[str, Any],
                    service: str | None) -> None:
     length = len(work)
-    if "service" not in columns or service:
+    if "service" not in columns:
         columns["service"] = Coded(np.zeros(length, dtype="intp"), np.array([service or settings["default_service"]],
                                                                           dtype=object))
     else:

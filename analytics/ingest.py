@@ -15,6 +15,8 @@ from .audit_trail import os_user, record
 from .canonical import Prepared, prepare
 from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
 from .readers import FileRefused, RawSheet, read_sheets
+from .reading import Answers, SheetReading, read_sheet
+from .workbook_reader import ReadLimits
 from .settings import load_settings
 from .sources import source_named
 from .store import bump_data_version, table_columns, uploads_dir, writing
@@ -24,12 +26,17 @@ class OutsideYourServices(FileRefused):
     """A sheet with rows for services the person loading it does not look after; nothing from it is stored."""
 
 
+class OpenQuestions(MappingError):
+    """A sheet whose reading still has questions only the person can answer; nothing from it is stored."""
+
+
 @dataclass
 class SheetUpload:
-    """One sheet of an uploaded file with the plan for loading it (shown on the Upload page)."""
+    """One sheet of an uploaded file with the plan for loading it and its reading (shown on the Upload page)."""
 
     raw: RawSheet
     plan: SheetPlan
+    reading: SheetReading | None = None
 
 
 @dataclass
@@ -49,6 +56,7 @@ class BatchResult:
     already_loaded_as: int | None = None
     notes: list[str] = field(default_factory=list)
     rejections: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    reading: dict[str, Any] | None = None
 
     def summary(self) -> str:
         """One line a person can read."""
@@ -70,26 +78,33 @@ class BatchResult:
 
 def inspect(data: bytes, file_name: str, *, sheet: str | None = None, source: str | None = None,
             overrides: dict[str, str] | None = None, con: duckdb.DuckDBPyConnection | None = None,
-            path: Path | None = None) -> list[SheetUpload]:
-    """Read a file and plan each sheet, without storing anything."""
+            path: Path | None = None, answers: Answers | None = None, service: str | None = None) -> list[SheetUpload]:
+    """Read a file, plan each sheet and make its reading, without storing anything."""
+    limits = ReadLimits.from_settings(load_settings(con)) if con is not None else ReadLimits()
     uploads = []
-    for raw in read_sheets(data, file_name, sheet, path):
-        uploads.append(SheetUpload(raw, plan_sheet(raw, source, overrides, con)))
+    for raw in read_sheets(data, file_name, sheet, path, limits):
+        plan = plan_sheet(raw, source, overrides, con)
+        reading = read_sheet(raw, plan, answers or Answers(), con, service)
+        uploads.append(SheetUpload(raw, plan, reading))
     return uploads
 
 
 def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *, sheet: str | None = None,
                  source: str | None = None, overrides: dict[str, str] | None = None, service: str | None = None,
                  loaded_by: str | None = None, path: Path | None = None,
-                 services: tuple[str, ...] | None = None) -> list[BatchResult]:
+                 services: tuple[str, ...] | None = None, answers: Answers | None = None) -> list[BatchResult]:
     """Read, plan and load every sheet of a file; raises FileRefused or MappingError before storing anything.
 
-    With `services` (the person's), a sheet holding rows for any other service is refused (see load_sheet)."""
-    uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con, path=path)
+    A sheet whose reading has an open question raises OpenQuestions, naming each question and the flag that
+    settles it. With `services` (the person's), a sheet holding rows for any other service is refused."""
+    uploads = inspect(data, file_name, sheet=sheet, source=source, overrides=overrides, con=con, path=path,
+                      answers=answers, service=service)
     for upload in uploads:
         missing = upload.plan.missing_required()
         if missing:
             raise MappingError(_missing_message(upload, missing))
+        if upload.reading and upload.reading.questions:
+            raise OpenQuestions(questions_message(upload))
     confirmed = bool(source or overrides)
     return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed, path=path,
                        services=services) for u in uploads]
@@ -103,6 +118,14 @@ def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any
     except OSError as error:
         raise FileRefused(f"{path}: cannot be opened ({error.strerror})") from None
     return ingest_bytes(con, data, path.name, path=path, **options)
+
+
+def questions_message(upload: SheetUpload) -> str:
+    """What must be answered before a sheet can load, each question with the flag that answers it."""
+    where = upload.raw.file_name + (f", sheet {upload.raw.sheet!r}" if upload.raw.sheet else "")
+    asked = "\n".join(f"  - {q.text}" + (f" Likely: {q.proposed}." if q.proposed else "") + f" Answer with {q.flag}"
+                      for q in upload.reading.questions)
+    return f"{where}: nothing was loaded; these need your answer first:\n{asked}"
 
 
 def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
@@ -138,9 +161,10 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
                                already_loaded_as=earlier[0])
         _forget_orphans(con)
         stored_path, created = _keep_original(con, data, raw.file_name, content_hash, path)
-        notes = raw.skipped + plan.notes + prepared.notes
+        notes = raw.skipped + plan.notes + (upload.reading.notes if upload.reading else []) + prepared.notes
         try:
             result = _write_batch(cur, prepared, raw, plan, content_hash, stored_path, loaded_by or os_user(), notes)
+            result.reading = upload.reading.to_dict() if upload.reading else None
             if remember:
                 remember_mapping(con, raw.headers, plan)
                 record(con.cursor(), loaded_by or os_user(), "change_mapping",

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from .header_matching import Match, best_mapping, content_score, profile
+from .rating_scales import is_answer_column
 from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
 from .values import (
@@ -41,6 +42,10 @@ class SheetPlan:
     notes: list[str] = field(default_factory=list)
     # field -> (certainty, why) for each column matched by its header words and values
     field_readings: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # Filled by analytics.reading.read_sheet from the values and the person's answers:
+    values: dict[str, str] = field(default_factory=dict)  # field -> value for rows (or a sheet) without one
+    ratings: dict = field(default_factory=dict)  # question or rating column -> RatingReading
+    renames: dict[str, str] = field(default_factory=dict)  # a name in the file -> the stored name it means
 
     @property
     def layout(self) -> str:
@@ -49,13 +54,15 @@ class SheetPlan:
     def missing_required(self) -> list[str]:
         """Required fields with no column, allowing for what a wide layout supplies."""
         source = source_named(self.source)
-        supplied = set(self.mapping)
+        supplied = set(self.mapping) | set(self.values)
         if self.question_columns and source.wide_question_field:
             supplied |= {source.wide_question_field, source.wide_value_field}
         return [f for f in source.required if f not in supplied]
 
     def to_json(self) -> str:
-        return json.dumps({"source": self.source, "mapping": self.mapping, "questions": self.question_columns})
+        return json.dumps({"source": self.source, "mapping": self.mapping, "questions": self.question_columns,
+                           "values": self.values, "renames": self.renames,
+                           "scales": {k: [r.scale, r.direction] for k, r in self.ratings.items()}})
 
 
 def _match_score(header: str, synonym: str) -> int:
@@ -108,6 +115,9 @@ def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -
         if not distinct or (len(distinct) == 1 and _is_marker(distinct[0])):
             # A column holding only 1 (or 0) marks something, a theme label say: it is not answers.
             continue
+        if source.wide_kind == "rating" and not is_answer_column(column, sheet.frame[column].head(2000).tolist(),
+                                                                 reads_as_question=True)[0]:
+            continue  # a score, an id, a sentiment or a 0/1 theme flag is not an answer
         if _share_readable(distinct, source.wide_kind, column) >= WIDE_SHARE:
             found.append(column)
     if source.name == "feedback" and "rating" not in mapping and len(found) == 1:

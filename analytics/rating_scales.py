@@ -627,12 +627,14 @@ _QUESTION = re.compile(
     r"recommend|agree|fft|friends\s*(?:and|&)\s*family|stars?|out of \d+)\b")
 
 
-def is_answer_column(header: str, values: object, confirmed: bool = False) -> tuple[bool, str]:
+def is_answer_column(header: str, values: object, confirmed: bool = False,
+                     reads_as_question: bool = False) -> tuple[bool, str]:
     """Whether a wide layout's column holds answers to a rating question, and why (or why not).
 
     True only when the header reads as a question or a rating, and almost every value lies on a known scale.
     A header naming a score, id, index, sentiment, count, total, percentage, number, uuid or age, and a column of
-    0/1 flags, is refused unless `confirmed` (the user said it is a question)."""
+    0/1 flags, is refused unless `confirmed` (the user said it is a question). `reads_as_question`: the caller has
+    already judged the header a question (a statement such as "Staff are kind and caring" on a Likert grid)."""
     head = clean_text(header or "").lower()
     named = _NOT_ANSWERS.search(head)
     if named and not confirmed:
@@ -663,7 +665,7 @@ def is_answer_column(header: str, values: object, confirmed: bool = False) -> tu
     if fitting < 0.95 * answers:
         return False, (f"only {_n(fitting)} of {_n(answers)} values lie on {_DESCRIBED[reading.scale]}, so they do "
                        "not look like answers")
-    if not (_QUESTION.search(head) or confirmed):
+    if not (_QUESTION.search(head) or confirmed or reads_as_question):
         return False, (f"the values fit {_DESCRIBED[reading.scale]}, but the header '{_shown(header)}' does not read "
                        "as a question or a rating")
     return True, (f"the header reads as a question or a rating and the values fit {_DESCRIBED[reading.scale]}"

@@ -33,7 +33,7 @@ def test_codes_outside_the_scale_are_refused_as_cells_and_their_comments_kept(lo
     con, result = loaded
     off_scale = result.rejections[result.rejections["value"] == "7"]
     assert len(off_scale) == 54
-    assert off_scale["reason"].str.contains("not a Friends and Family Test code").all()
+    assert off_scale["reason"].str.contains("not on the Friends and Family Test scale").all()
     # Every such row is kept with its comment, unless its date could not be read either.
     refused_for_date = set(result.rejections.loc[result.rejections["column_name"] == "Date", "row_number"])
     assert (off_scale["row_kept"] == ~off_scale["row_number"].isin(refused_for_date)).all()
