@@ -121,7 +121,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
 
 def _columns_not_read(sheet: RawSheet, plan: SheetPlan) -> list[str]:
     """Columns holding values that no field reads, named so a person can choose what they hold."""
-    used = set(plan.mapping.values()) | set(plan.question_columns)
+    used = set(plan.mapping.values()) | set(plan.question_columns) | set(plan.comment_columns)
     unread = [c for c in sheet.headers if c not in used and not (sheet.frame[c].isna()
               | sheet.frame[c].astype(str).str.strip().eq("")).all()]
     if not unread:
@@ -165,12 +165,22 @@ def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFram
     base = pd.DataFrame({f: sheet.frame[c] for f, c in plan.mapping.items()})
     base[_ROW] = sheet.row_numbers
     base[_ORIGIN] = np.arange(len(base))
-    if not plan.question_columns:
+    extra = [c for c in plan.comment_columns if c in sheet.frame]
+    if not plan.question_columns and not extra:
         return base
     base[_ORIGIN_ID] = _origin_ids(base.drop(columns=[_ROW, _ORIGIN]))
     value_field, question_field = source.wide_value_field, source.wide_question_field
     parts = []
-    if value_field in plan.mapping:
+    if extra and "comment" in plan.mapping:
+        # With several comment boxes, each is its own answer under its own heading, the first one too.
+        extra = [plan.mapping["comment"]] + extra
+        base = base.drop(columns=["comment"])
+    if not plan.question_columns:
+        main = base.copy()
+        if question_field not in plan.mapping and value_field in plan.mapping:
+            main[question_field] = plan.mapping[value_field]
+        parts.append(main.assign(_comment_part=False))
+    elif value_field in plan.mapping:
         main = base.copy()
         if question_field not in plan.mapping:
             main[question_field] = plan.mapping[value_field]
@@ -183,9 +193,23 @@ def _long_frame(sheet: RawSheet, plan: SheetPlan, source: Source) -> pd.DataFram
             # A survey's free-text answer belongs to its overall question, not repeated on every one.
             part["comment"] = None
         parts.append(part)
+    # Every other free-text answer of the response is kept too, as its own row under its own question
+    # ("What was good?", "What could we do better?"): a form with two comment boxes loses neither.
+    for column in extra:
+        part = base.drop(columns=[value_field, "comment"], errors="ignore").copy()
+        part["comment"] = sheet.frame[column].to_numpy()
+        part[question_field] = column
+        part["_comment_part"] = True
+        parts.append(part)
     long = pd.concat(parts, ignore_index=True)
-    blank = long[value_field].isna() | long[value_field].astype(str).str.strip().eq("")
-    return long[~blank].sort_values([_ORIGIN, question_field], kind="stable").reset_index(drop=True)
+    comment_part = long["_comment_part"].eq(True).to_numpy() if "_comment_part" in long else np.zeros(len(long), bool)
+    shown = long["comment"] if comment_part.any() else long[value_field]
+    blank = shown.isna() | shown.astype(str).str.strip().eq("")
+    values = long[value_field] if value_field in long else pd.Series(None, index=long.index)
+    empty = (values.isna() | values.astype(str).str.strip().eq("")).to_numpy()
+    drop = np.where(comment_part, blank.to_numpy(), empty)
+    long = long[~drop].drop(columns=["_comment_part"], errors="ignore")
+    return long.sort_values([_ORIGIN, question_field], kind="stable", na_position="first").reset_index(drop=True)
 
 
 def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
@@ -287,7 +311,7 @@ def _formulas_without_values(sheet: RawSheet, plan: SheetPlan, source: Source,
 def _stray_text_rows(sheet: RawSheet, plan: SheetPlan) -> pd.DataFrame:
     """Rows with nothing in any column that is read, but text in one that is not (often a comment that spilled
     onto the next row): reported with the column, never dropped in silence."""
-    used = set(plan.mapping.values()) | set(plan.question_columns)
+    used = set(plan.mapping.values()) | set(plan.question_columns) | set(plan.comment_columns)
     frame = sheet.frame
     if frame.empty:
         return pd.DataFrame()

@@ -11,18 +11,17 @@ import duckdb
 import pandas as pd
 
 from .header_matching import Match, best_mapping, content_score, profile
-from .rating_scales import is_answer_column
+from .rating_scales import is_answer_column, read_rating_column
 from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
 from .values import (
     Unreadable,
-    detect_rating_scale,
     distinct_values,
     parse_answer,
-    parse_rating,
 )
 
 IGNORE = "ignore"
+NAMEABLE = ("audit_type",)  # required fields a sheet or file name can supply (see analytics.reading)
 QUESTION_COLUMN = "question_column"  # a wide layout's question column, not the feedback field "question"
 WIDE_SHARE = 0.8
 
@@ -46,6 +45,9 @@ class SheetPlan:
     values: dict[str, str] = field(default_factory=dict)  # field -> value for rows (or a sheet) without one
     ratings: dict = field(default_factory=dict)  # question or rating column -> RatingReading
     renames: dict[str, str] = field(default_factory=dict)  # a name in the file -> the stored name it means
+    # Free-text columns besides the comment ("What was good?" beside "What could we do better?"), each kept as its
+    # own answer under its own question.
+    comment_columns: list[str] = field(default_factory=list)
 
     @property
     def layout(self) -> str:
@@ -61,6 +63,7 @@ class SheetPlan:
 
     def to_json(self) -> str:
         return json.dumps({"source": self.source, "mapping": self.mapping, "questions": self.question_columns,
+                           "comments": self.comment_columns,
                            "values": self.values, "renames": self.renames,
                            "scales": {k: [r.scale, r.direction] for k, r in self.ratings.items()}})
 
@@ -97,7 +100,9 @@ def _source_score(source: Source, mapping: dict[str, str], questions: list[str])
     if questions:
         score += 2
     plan = SheetPlan(source.name, mapping, questions)
-    return score - 3 * len(plan.missing_required())
+    # An audit type can come from the sheet or file name (a Forms export is named after its form): not a reason
+    # to think the sheet holds something else.
+    return score - 3 * len([f for f in plan.missing_required() if f not in NAMEABLE])
 
 
 def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -> list[str]:
@@ -121,6 +126,7 @@ def question_columns(sheet: RawSheet, source: Source, mapping: dict[str, str]) -
         if _share_readable(distinct, source.wide_kind, column) >= WIDE_SHARE:
             found.append(column)
     if source.name == "feedback" and "rating" not in mapping and len(found) == 1:
+        mapping["rating"] = found[0]  # one rating question: the response's rating, not a wide layout
         return []
     return found
 
@@ -150,6 +156,27 @@ def _read_columns(headers: list[str], samples: dict[str, list[object]],
     return mapping, matches
 
 
+# A column reads as free text (a comment) when its values fit the comment field at least this well.
+COMMENT_FIT = 0.6
+
+
+def other_comments(sheet: RawSheet, source_name: str, mapping: dict[str, str], questions: list[str],
+                   samples: dict[str, list[object]]) -> list[str]:
+    """Feedback columns of free text that no field reads: every comment a person wrote is kept."""
+    if source_name != "feedback" or "comment" not in mapping:
+        return []
+    used = set(mapping.values()) | set(questions)
+    comment = source_named("feedback").field("comment")
+    found = []
+    for column in sheet.headers:
+        if column in used:
+            continue
+        fit, _ = content_score(comment, profile(list(samples.get(column, []))), column)
+        if fit is not None and fit >= COMMENT_FIT:
+            found.append(column)
+    return found
+
+
 def _without_questions_read_as_text(sheet: RawSheet, source: Source, mapping: dict[str, str]) -> dict[str, str]:
     """Leave unmapped a question column that a text field claimed because its header contains the field's word
     ("Section A: are hand gel dispensers full?" is not the section): its values are answers, so it is a question
@@ -177,11 +204,17 @@ def _reads_like_question(header: str) -> bool:
 
 
 def _share_readable(distinct: list[object], kind: str, header: str) -> float:
+    if kind == "rating":
+        reading = read_rating_column(distinct, header)
+        if reading.scale is None:
+            return 0.0
+        parse = reading.score
+    else:
+        parse = parse_answer
     readable = 0
-    scale = detect_rating_scale(distinct, header) if kind == "rating" else ""
     for value in distinct:
         try:
-            parse_answer(value) if kind == "answer" else parse_rating(value, scale)
+            parse(value)
             readable += 1
         except Unreadable:
             pass
@@ -208,7 +241,8 @@ def plan_sheet(sheet: RawSheet, source: str | None = None, overrides: dict[str, 
     if source is None and (best_score <= 2 or (len(plans) > 1 and plans[1][0] == best_score)):
         raise MappingError(_which_source_message(sheet, plans))
     plan = SheetPlan(name, dict(mapping), list(questions),
-                     field_readings={f: (m.certainty, m.reason) for f, m in matches.items() if f in mapping})
+                     field_readings={f: (m.certainty, m.reason) for f, m in matches.items() if f in mapping},
+                     comment_columns=other_comments(sheet, name, mapping, questions, samples))
     if overrides:
         plan = apply_overrides(plan, overrides, sheet.headers)
     return plan
@@ -255,7 +289,9 @@ def apply_overrides(plan: SheetPlan, overrides: dict[str, str], headers: list[st
             questions.append(column)
         elif target != IGNORE:
             mapping[target] = column
-    return SheetPlan(plan.source, mapping, questions)
+    return SheetPlan(plan.source, mapping, questions,
+                     field_readings={f: r for f, r in plan.field_readings.items() if mapping.get(f) == plan.mapping.get(f)},
+                     comment_columns=[c for c in plan.comment_columns if c not in overrides and c not in mapping.values()])
 
 
 # --- remembered mappings -------------------------------------------------------------------
@@ -282,7 +318,8 @@ def recall_mapping(con: duckdb.DuckDBPyConnection, headers: list[str]) -> SheetP
         return None
     stored = json.loads(row[0])
     return SheetPlan(stored["source"], stored["mapping"], stored["questions"], remembered=True,
-                     notes=["used the column mapping confirmed before for files with these headers"])
+                     notes=["used the column mapping confirmed before for files with these headers"],
+                     comment_columns=stored.get("comments", []))
 
 
 def _example(value: object) -> str:

@@ -149,7 +149,8 @@ def header_row(rows: list[list[object]]) -> tuple[int | None, str]:
     least two; otherwise the row the sheet's shape points to, if two of its cells use words our columns use."""
     best, best_score = None, 1
     for index, row in enumerate(rows):
-        score = sum(1 for c in row if isinstance(c, str) and c.strip() and normalise_header(c) in _KNOWN_HEADERS)
+        # Distinct names: a row of answers that happen to be a column's name ("Compliant" eight times) is data.
+        score = len({normalise_header(c) for c in row if isinstance(c, str) and c.strip()} & _KNOWN_HEADERS)
         if score > best_score:
             best, best_score = index, score
     if best is not None:
@@ -232,14 +233,27 @@ def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
 
 
 def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
-    """Each record's line number, allowing for the blank lines DuckDB's reader skips."""
+    """Each record's row as a person sees it in Excel (one row per record, a blank line a blank row), right
+    however many line breaks the comments above it hold."""
     numbers = np.arange(count) + header_index + 2
     lines_after_header = data.count(b"\n") - header_index - (0 if data.endswith(b"\n") else -1) - 1
-    if lines_after_header == count:
+    if lines_after_header == count and b'"' not in data:
         return numbers
-    lines = data.split(b"\n")[header_index + 1:]
-    filled = np.flatnonzero([bool(line.strip()) for line in lines]) + header_index + 2
-    return filled[:count] if len(filled) >= count else numbers
+    buffer = np.frombuffer(data, dtype=np.uint8)
+    breaks = np.flatnonzero(buffer == 10)
+    quotes = np.flatnonzero(buffer == 34)
+    # A line break ends a record only outside quotes: after an even number of quote marks ("" included).
+    ends = breaks[np.searchsorted(quotes, breaks) % 2 == 0]
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(buffer)]])
+    if starts[-1] >= len(buffer):
+        starts, stops = starts[:-1], stops[:-1]
+    length = stops - starts
+    last = np.where(length > 0, buffer[np.maximum(stops - 1, 0)], 0)
+    blank = (length == 0) | ((length == 1) & (last == 13))
+    rows = np.flatnonzero(~blank) + 1  # Excel counts every record, blank ones too
+    rows = rows[rows > header_index + 1]
+    return rows[:count] if len(rows) >= count else numbers
 
 
 def _scan_csv_file(path: str, file_name: str, header_index: int, delimiter: str) -> pd.DataFrame:

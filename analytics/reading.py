@@ -295,6 +295,9 @@ def _column_readings(sheet: RawSheet, plan: SheetPlan, source) -> list[ColumnRea
             detail = _detail(source.field(name).kind, column, values, plan)
             readings.append(ColumnReading(column, source.field(name).title, detail,
                                           f"{why}; e.g. {sample}" if sample else why, certainty))
+        elif column in plan.comment_columns:
+            readings.append(ColumnReading(column, "Comment, under its own question", "free text",
+                                          f"long, varied text, e.g. {sample}", "likely"))
         elif column in plan.question_columns:
             reading = plan.ratings.get(column)
             detail = _scale_words(reading) if reading else "answers"

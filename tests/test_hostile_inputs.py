@@ -355,3 +355,14 @@ def test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(store, tmp_pa
     end, notes = latest_complete_month(store, Scope())
     assert end == date(2026, 10, 31)
     assert "November 2026 is partial in audits (1 rows against a usual 20)" in notes[0]
+
+
+def test_row_numbers_are_the_rows_a_person_sees_with_multi_line_comments(store, tmp_path):
+    rows = [AUDIT_HEADER + ["Comment"]]
+    for i in range(1, 9):
+        answer = "Maybe" if i in (4, 8) else "Yes"
+        rows.append(["02/03/2026", "Rowan Unit", "Early", "Care plan", f"Item {i}", answer, "A1", "Jo",
+                     "first line\nsecond line\nthird line" if i % 2 else "one line"])
+    [result] = ingest_path(store, csv_file(tmp_path / "audits.csv", rows))
+    # Excel shows the header on row 1 and item i on row i + 1, whatever the line breaks inside the comments.
+    assert sorted(result.rejections["row_number"]) == [5, 9]
