@@ -70,6 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--same", action="append", default=[], metavar="NAME=STORED",
                         help='a service or team name in the file that means one already stored, '
                              'e.g. --same "Oakwood Hse=Oakwood House"')
+    ingest.add_argument("--dates", action="append", default=[], metavar="COLUMN=dmy|mdy",
+                        help="for a date column written both ways, how to read the dates that could be either")
     ingest.add_argument("--new", action="append", default=[], metavar="NAME",
                         help="a service or team name that is new, though it looks like one already stored")
     ingest.add_argument("--by", help="who is loading (default: your user name)")
@@ -169,7 +171,7 @@ def _who(args) -> str:
 def _ingest(con, args, person: User) -> int:
     person.require("upload")
     overrides = parse_overrides(args.map)
-    answers = Answers.from_flags(args.set, args.scale, args.same, args.new)
+    answers = Answers.from_flags(args.set, args.scale, args.same, args.new, args.dates)
     results, failed = [], False
     for path in args.paths:
         try:

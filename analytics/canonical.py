@@ -83,7 +83,8 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         if f.name not in work:
             continue
         header = plan.mapping.get(f.name, f.name)
-        reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.ratings)
+        reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.ratings,
+                                         plan.date_orders)
         columns.update(produced)
         failed = pd.notna(reasons)
         if failed.any():
@@ -227,7 +228,8 @@ def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
 
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
-                 notes: list[str], readings: dict[str, RatingReading]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+                 notes: list[str], readings: dict[str, RatingReading],
+                 date_orders: dict[str, str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """Per row the reason the field could not be read (or None), and the canonical columns it fills."""
     column = work[name]
     if kind == "date":
@@ -236,6 +238,10 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
             notes.append(f"{header}: {note}")
         if order == "dmy" and settings.get("date_order") == "mdy" and note:
             order = "mdy"
+        if order == "mixed" and header in date_orders:
+            order = date_orders[header]  # the person said which way the dates that could be either go
+            notes.append(f"{header}: dates written both ways; those that could be either read "
+                         f"{'day' if order == 'dmy' else 'month'} first, as you said")
         parsed = parse_column(column, partial(_plausible_date, order=order, bounds=date_bounds(settings)),
                               "datetime64[D]")
         return parsed.reasons, {name: parsed.values}

@@ -45,6 +45,7 @@ class SheetPlan:
     values: dict[str, str] = field(default_factory=dict)  # field -> value for rows (or a sheet) without one
     ratings: dict = field(default_factory=dict)  # question or rating column -> RatingReading
     renames: dict[str, str] = field(default_factory=dict)  # a name in the file -> the stored name it means
+    date_orders: dict[str, str] = field(default_factory=dict)  # a date column written both ways -> the order chosen
     # Free-text columns besides the comment ("What was good?" beside "What could we do better?"), each kept as its
     # own answer under its own question.
     comment_columns: list[str] = field(default_factory=list)
@@ -82,10 +83,15 @@ def suggest_mapping(headers: list[str], source: Source) -> dict[str, str]:
     candidates = []
     for column in headers:
         norm = normalise_header(column)
+        found = []
         for f in source.fields:
             score = max((_match_score(norm, normalise_header(s)) for s in f.synonyms), default=0)
             if score:
-                candidates.append((score, -headers.index(column), f.name, column))
+                found.append((score, -headers.index(column), f.name, column))
+        # "Which home is this audit for?" holds the words of two fields: containing a word settles nothing then.
+        if len(found) > 1 and max(score for score, *_ in found) < 300:
+            continue
+        candidates.extend(found)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for _, _, field_name, column in sorted(candidates, reverse=True):

@@ -51,16 +51,25 @@ class Answers:
     scales: dict[str, tuple[str, str]] = field(default_factory=dict)  # question or column -> (scale, direction)
     same: dict[str, str] = field(default_factory=dict)            # a name in the file -> the stored name it means
     new: set[str] = field(default_factory=set)                    # names confirmed as new
+    dates: dict[str, str] = field(default_factory=dict)           # date column -> "dmy" or "mdy"
 
     @classmethod
-    def from_flags(cls, sets: list[str], scales: list[str], same: list[str], new: list[str]) -> Answers:
-        """Parse --set FIELD=VALUE, --scale COLUMN=SCALE[:DIRECTION], --same NAME=STORED and --new NAME."""
+    def from_flags(cls, sets: list[str], scales: list[str], same: list[str], new: list[str],
+                   dates: list[str] = ()) -> Answers:
+        """Parse --set FIELD=VALUE, --scale COLUMN=SCALE[:DIRECTION], --same NAME=STORED, --new NAME and
+        --dates COLUMN=dmy|mdy."""
         answers = cls(new=set(new))
+        for text in dates:
+            column, order = _pair(text, "--dates", "COLUMN=dmy or COLUMN=mdy, e.g. --dates \"Date=dmy\"", last=True)
+            if order not in ("dmy", "mdy"):
+                raise MappingError(f"--dates {text!r}: say dmy (day first, UK) or mdy (month first, US)")
+            answers.dates[column] = order
         for text in sets:
             name, value = _pair(text, "--set", "FIELD=VALUE, e.g. --set audit_type=\"Medication audit\"")
             answers.values[name] = value
         for text in scales:
-            column, value = _pair(text, "--scale", "COLUMN=SCALE, e.g. --scale \"Rating=fft_code\"")
+            # The last "=": a column may be headed "Rating (1 = excellent)".
+            column, value = _pair(text, "--scale", "COLUMN=SCALE, e.g. --scale \"Rating=fft_code\"", last=True)
             scale, _, direction = value.partition(":")
             if scale not in SCALES or direction not in ("", HIGHER, LOWER):
                 raise MappingError(f"--scale {text!r}: the scale is one of {', '.join(SCALES)}, optionally followed "
@@ -72,8 +81,8 @@ class Answers:
         return answers
 
 
-def _pair(text: str, flag: str, form: str) -> tuple[str, str]:
-    left, sep, right = text.partition("=")
+def _pair(text: str, flag: str, form: str, last: bool = False) -> tuple[str, str]:
+    left, sep, right = text.rpartition("=") if last else text.partition("=")
     if not sep or not left.strip() or not right.strip():
         raise MappingError(f"{flag} {text!r}: write it as {form}")
     return left.strip(), right.strip()
@@ -131,6 +140,7 @@ def read_sheet(sheet: RawSheet, plan: SheetPlan, answers: Answers, con: duckdb.D
     _propose_values(sheet, plan, notes)
     plan.ratings = _rating_readings(sheet, plan, answers, questions, notes)
     plan.renames = _names(sheet, plan, answers, con, questions, notes)
+    plan.date_orders = _date_orders(sheet, plan, answers, questions)
     _blank_services(sheet, plan, con, questions)
     columns = _column_readings(sheet, plan, source)
     return SheetReading(plan.source, plan.layout, sheet.header_row, sheet.header_evidence, columns, questions, notes)
@@ -260,6 +270,33 @@ def _names(sheet: RawSheet, plan: SheetPlan, answers: Answers, con: duckdb.DuckD
             notes.append(f"new {field_name} names, not stored before: {', '.join(fresh[:10])}"
                          + (f" and {len(fresh) - 10} more" if len(fresh) > 10 else ""))
     return renames
+
+
+def _date_orders(sheet: RawSheet, plan: SheetPlan, answers: Answers, questions: list[Question]) -> dict[str, str]:
+    """A date column written both ways (30/09/2021 and 10/17/2021): which way the dates that could be either go
+    is asked, never guessed."""
+    orders = {}
+    source = source_named(plan.source)
+    for name, column in plan.mapping.items():
+        if source.field(name).kind != "date":
+            continue
+        if column in answers.dates:
+            orders[column] = answers.dates[column]
+            continue
+        values = distinct_values(sheet.frame[column])
+        order, _ = numeric_date_order(values)
+        if order == "mixed":
+            either = sum(1 for v in values if _could_be_either(v))
+            questions.append(Question(
+                f"dates|{column}", f"{column!r} has dates written day first (UK) and month first (US); {either} dates "
+                "such as 03/04/2021 could be either: which way should those be read?", ["dmy", "mdy"], "dmy",
+                f'--dates "{column}=dmy" (or =mdy)'))
+    return orders
+
+
+def _could_be_either(value: object) -> bool:
+    found = re.fullmatch(r"\s*(\d{1,2})[/.\-](\d{1,2})[/.\-]\d{2,4}.*", str(value))
+    return bool(found) and int(found.group(1)) <= 12 and int(found.group(2)) <= 12 and found.group(1) != found.group(2)
 
 
 def _blank_services(sheet: RawSheet, plan: SheetPlan, con: duckdb.DuckDBPyConnection | None,

@@ -92,7 +92,7 @@ COMPLAINTS = Source(
     fields=(
         Field("reference", "text", ("reference", "ref", "complaint ref", "complaint reference", "complaint id",
                                     "case number", "case ref", "log number", "complaint no", "complaint number",
-                                    "id"), required=True),
+                                    "id", "no", "number"), required=True),
         Field("received_date", "date", ("date received", "received", "received on", "date of complaint",
                                         "date logged", "date raised", "complaint date", "date"),
               required=True, label="Date received"),

@@ -5,7 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analytics.ingest import ingest_path
+from analytics.ingest import OpenQuestions, ingest_path
+from analytics.reading import Answers
 from analytics.store import connect
 
 REAL_FFT = Path(__file__).resolve().parents[2] / "shared" / "real-data" / "nhs-fft-comments-trust-a.csv"
@@ -15,7 +16,8 @@ pytestmark = pytest.mark.skipif(not REAL_FFT.exists(), reason=f"real data not fo
 @pytest.fixture(scope="module")
 def loaded(tmp_path_factory):
     con = connect(tmp_path_factory.mktemp("real") / "real.duckdb")
-    [result] = ingest_path(con, REAL_FFT)
+    # Its dates are written both ways: asked (see below), and answered as a UK trust would, day first.
+    [result] = ingest_path(con, REAL_FFT, answers=Answers(dates={"Date": "dmy"}))
     yield con, result
     con.close()
 
@@ -42,15 +44,15 @@ def test_codes_outside_the_scale_are_refused_as_cells_and_their_comments_kept(lo
     assert result.cells_rejected >= kept[0]
 
 
-def test_dates_written_both_ways_are_refused_not_guessed(loaded):
+def test_dates_written_both_ways_are_asked_not_guessed(loaded, tmp_path):
     con, result = loaded
-    ambiguous = result.rejections[result.rejections["reason"].str.contains("could be", regex=False)]
-    assert len(ambiguous) > 0
-    assert ambiguous["column_name"].eq("Date").all()
-    # 10/17/2021 can only be month-first, so it is kept as 17 October; 30/09/2021 only day-first.
+    with pytest.raises(OpenQuestions, match='could be either.*--dates "Date=dmy"'):
+        ingest_path(connect(tmp_path / "asked.duckdb"), REAL_FFT)
+    # 10/17/2021 can only be month-first, so it is kept as 17 October; 30/09/2021 only day-first; 03/04/2021 as told.
     days = {d for (d,) in con.cursor().execute("SELECT DISTINCT feedback_date::VARCHAR FROM feedback").fetchall()}
     assert {"2021-10-17", "2021-09-30"} <= days
     assert result.rows_new + result.rows_rejected == 5096
+    assert result.rows_rejected < 20
 
 
 def test_non_breaking_spaces_in_service_names_are_tidied(loaded):
