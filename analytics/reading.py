@@ -325,13 +325,20 @@ def _column_readings(sheet: RawSheet, plan: SheetPlan, source) -> list[ColumnRea
     readings = []
     for column in sheet.headers:
         values = distinct_values(sheet.frame[column].head(2000))
-        sample = ", ".join(repr(str(v))[:40] for v in values[:4])
+        # Whole values, never cut: a phone number cut in two would escape the masking of the page that shows it.
+        sample = ", ".join(repr(str(v)) for v in values[:3])
         if column in by_column:
             name = by_column[column]
             certainty, why = plan.field_readings.get(name, ("sure", "named as we list it"))
-            detail = _detail(source.field(name).kind, column, values, plan)
-            readings.append(ColumnReading(column, source.field(name).title, detail,
-                                          f"{why}; e.g. {sample}" if sample else why, certainty))
+            kind = source.field(name).kind
+            detail = _detail(kind, column, values, plan)
+            evidence = f"{why}; e.g. {sample}" if sample else why
+            if kind == "rating" and plan.ratings:
+                first = next(iter(plan.ratings.values()))
+                more = f" ({len(plan.ratings)} questions, each read alike)" if len(plan.ratings) > 1 else ""
+                evidence += "; " + " ".join(first.evidence[:3]) + more
+                certainty = min((r.certainty for r in plan.ratings.values()), key=["unsure", "likely", "sure"].index)
+            readings.append(ColumnReading(column, source.field(name).title, detail, evidence, certainty))
         elif column in plan.comment_columns:
             readings.append(ColumnReading(column, "Comment, under its own question", "free text",
                                           f"long, varied text, e.g. {sample}", "likely"))
@@ -347,6 +354,9 @@ def _column_readings(sheet: RawSheet, plan: SheetPlan, source) -> list[ColumnRea
 
 
 def _detail(kind: str, column: str, values: list[object], plan: SheetPlan) -> str:
+    if kind == "date" and column in plan.date_orders:
+        return (f"dates written both ways; those that could be either read "
+                f"{'day first (UK)' if plan.date_orders[column] == 'dmy' else 'month first (US)'}, as you said")
     if kind == "date":
         order, note = numeric_date_order(values)
         return {"dmy": "dates, day first", "mdy": "dates, month first (US)",
