@@ -15,6 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -131,3 +132,19 @@ def seconds_text(value: float) -> str:
     if math.isnan(value):
         return ""
     return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def wait_healthy(url: str, process: subprocess.Popen, log: Path, seconds: float = 120) -> None:
+    """Wait until the Streamlit server at `url` answers its health check; raise, with the end of its log, if it
+    stops or does not answer within `seconds`."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server stopped (exit {process.returncode}):\n{log.read_text()[-3000:]}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer within {seconds:.0f} s:\n{log.read_text()[-3000:]}")

@@ -51,7 +51,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import ROOT, machine_info, markdown_table, seconds_text
+from benchlib import ROOT, machine_info, markdown_table, seconds_text, wait_healthy
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -302,17 +302,8 @@ class Dashboard:
             stderr=subprocess.STDOUT, start_new_session=True)
 
     def wait_healthy(self, seconds: float = 120) -> None:
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"the dashboard stopped (exit {self.process.returncode}):\n{self.log()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/_stcore/health", timeout=2) as answer:
-                    if answer.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.2)
-        raise RuntimeError(f"the dashboard did not answer within {seconds:.0f} s:\n{self.log()[-3000:]}")
+        self._log.flush()
+        wait_healthy(self.url, self.process, self.log_path, seconds)
 
     def cpu_seconds(self) -> float:
         """User + system CPU time of the dashboard process and its finished children, from /proc."""
@@ -754,7 +745,7 @@ def _overlap_pairs(plan: Plan) -> list[tuple[Sent, Sent]]:
 
 def server_errors(log: str) -> list[str]:
     lines = log.splitlines()
-    return [" | ".join(lines[i:i + 1] + [l for l in lines[i + 1:i + 40] if l and not l.startswith(" ")][:1])[:300]
+    return [" | ".join(lines[i:i + 1] + [text for text in lines[i + 1:i + 40] if text and not text.startswith(" ")][:1])[:300]
             for i, line in enumerate(lines) if line.startswith("Traceback")]
 
 

@@ -20,7 +20,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,18 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from benchlib import ROOT, Clock, Runs, machine_info, markdown_table, memory_mb, report, run_child, seconds_text
+from benchlib import (
+    ROOT,
+    Clock,
+    Runs,
+    machine_info,
+    markdown_table,
+    memory_mb,
+    report,
+    run_child,
+    seconds_text,
+    wait_healthy,
+)
 
 SCRIPT = Path(__file__).resolve()
 SERVICE_COLD_MS, SERVICE_CACHED_MS, FIRST_PAGE_SECONDS = 200.0, 50.0, 5.0
@@ -175,7 +185,7 @@ def _one_start(browser: Any, database: Path) -> dict[str, Any]:
             cwd=ROOT, env={**os.environ, "LEADERSHIP_INSIGHT_DB": str(database)}, stdout=output,
             stderr=subprocess.STDOUT)
         try:
-            _wait_healthy(url, server, log, started)
+            wait_healthy(url, server, log)
             healthy = time.perf_counter() - started
             page.goto(url)
             page.get_by_role("heading", name="Leadership Insight").wait_for(state="visible", timeout=120_000)
@@ -193,17 +203,6 @@ def _one_start(browser: Any, database: Path) -> dict[str, Any]:
     return {"seconds": seconds, "cpu": float("nan"), "server_ready": healthy, "with_figures": with_figures}
 
 
-def _wait_healthy(url: str, server: subprocess.Popen, log: Path, started: float) -> None:
-    while time.perf_counter() - started < 120:
-        if server.poll() is not None:
-            raise RuntimeError(f"the server stopped (exit {server.returncode}):\n{log.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"the server did not answer within 120 s:\n{log.read_text()[-3000:]}")
 
 
 # --- the run and the report ---------------------------------------------------------------------------------
