@@ -77,7 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--by", help="who is loading (default: your user name)")
     ingest.add_argument("--json", action="store_true", help="print a machine-readable summary per batch")
 
-    commands.add_parser("batches", parents=[common], help="list loaded batches").add_argument("--json", action="store_true")
+    batches = commands.add_parser("batches", parents=[common], help="list loaded batches")
+    batches.add_argument("--json", action="store_true")
     remove = commands.add_parser("remove", parents=[common], help="remove a batch and bring back what it replaced")
     remove.add_argument("batch", type=int, metavar="BATCH")
     export = commands.add_parser("rejections", parents=[common], help="export rejected rows to a spreadsheet to fix")

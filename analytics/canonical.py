@@ -13,8 +13,8 @@ import pandas as pd
 import pyarrow as pa
 
 from .mapping import SheetPlan
-from .readers import RawSheet
 from .rating_scales import RatingReading, read_rating_column
+from .readers import RawSheet
 from .row_keys import natural_keys, row_hash, with_turn
 from .sources import Source, source_named
 from .store import data_columns

@@ -16,10 +16,10 @@ from .canonical import Prepared, prepare
 from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
 from .readers import FileRefused, RawSheet, read_sheets
 from .reading import Answers, SheetReading, read_sheet
-from .workbook_reader import ReadLimits
 from .settings import load_settings
 from .sources import source_named
 from .store import bump_data_version, table_columns, uploads_dir, writing
+from .workbook_reader import ReadLimits
 
 
 class OutsideYourServices(FileRefused):

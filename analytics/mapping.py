@@ -296,8 +296,10 @@ def apply_overrides(plan: SheetPlan, overrides: dict[str, str], headers: list[st
         elif target != IGNORE:
             mapping[target] = column
     return SheetPlan(plan.source, mapping, questions,
-                     field_readings={f: r for f, r in plan.field_readings.items() if mapping.get(f) == plan.mapping.get(f)},
-                     comment_columns=[c for c in plan.comment_columns if c not in overrides and c not in mapping.values()])
+                     field_readings={f: r for f, r in plan.field_readings.items()
+                                     if mapping.get(f) == plan.mapping.get(f)},
+                     comment_columns=[c for c in plan.comment_columns
+                                      if c not in overrides and c not in mapping.values()])
 
 
 # --- remembered mappings -------------------------------------------------------------------

@@ -99,7 +99,8 @@ class RatingReading:
         if is_blank(value):
             return None
         if self.scale is None:
-            raise Unreadable(f"'{_shown(value)}' is not read as a rating: {self.refusal or 'the column holds no answers'}")
+            why = self.refusal or "the column holds no answers"
+            raise Unreadable(f"'{_shown(value)}' is not read as a rating: {why}")
         token = _token(value)
         if token.kind == "dont_know":
             return None

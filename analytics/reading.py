@@ -155,7 +155,8 @@ def _propose_values(sheet: RawSheet, plan: SheetPlan, notes: list[str]) -> None:
             plan.values[name] = proposal
             title = source_named(plan.source).field(name).title.lower()
             notes.append(f"no column holds the {title}: {proposal!r} is taken from the "
-                         f"{'sheet' if name_as_value(sheet.sheet) else 'file'} name (--set {name}=\"...\" to change it)")
+                         f"{'sheet' if name_as_value(sheet.sheet) else 'file'} name "
+                         f"(--set {name}=\"...\" to change it)")
 
 
 def name_as_value(name: str) -> str | None:
@@ -177,7 +178,8 @@ def _rating_groups(sheet: RawSheet, plan: SheetPlan) -> dict[str, tuple[pd.Serie
         header = plan.mapping["rating"]
         values = sheet.frame[header]
         if "question" in plan.mapping:
-            for question, positions in sheet.frame.groupby(plan.mapping["question"], sort=False, dropna=False).indices.items():
+            grouped = sheet.frame.groupby(plan.mapping["question"], sort=False, dropna=False)
+            for question, positions in grouped.indices.items():
                 key = clean_text(question) if not is_blank(question) else header
                 groups[key] = (values.iloc[positions], None if comments is None else comments.iloc[positions],
                                f"{header} {key}")

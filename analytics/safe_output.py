@@ -6,8 +6,8 @@ spreadsheets, so any of them may hold a spreadsheet formula ('=HYPERLINK(...)') 
 - `spreadsheet_text` applies OWASP's rule against CSV (formula) injection: text starting with `=`, `+`, `-`, `@`,
   a tab or a carriage return is written as text, with a single quote in front; everything else is unchanged
   (numbers stay numbers). `safe_frame` does it to every text cell and header of a table, `safe_csv` writes such a
-  table as a .csv with every text quoted, and `safe_workbook` does it to every cell of an openpyxl workbook, which would otherwise store a str starting with "=" as a
-  formula.
+  table as a .csv with every text quoted, and `safe_workbook` does it to every cell of an openpyxl workbook, which
+  would otherwise store a str starting with "=" as a formula.
 - `plain_markdown` escapes text for Streamlit's Markdown (st.markdown, st.caption, st.write, headers, alerts,
   widget labels, st.table cells), so a name shows as written: no link, image, HTML, emphasis or formula.
 

@@ -6,8 +6,8 @@ import json
 
 import streamlit as st
 
-from analytics.signals import metric_catalogue
 from analytics.safe_output import plain_markdown
+from analytics.signals import metric_catalogue
 from pages.charts import theme_lines
 from pages.common import (
     current_database,

@@ -25,7 +25,8 @@ def loaded(tmp_path_factory):
 def test_it_is_read_as_feedback_with_the_fft_code_scale(loaded):
     con, result = loaded
     assert result.source == "feedback" and result.layout == "long"
-    scales = con.cursor().execute("SELECT DISTINCT rating_scale FROM feedback WHERE rating_value IS NOT NULL").fetchall()
+    scales = con.cursor().execute(
+        "SELECT DISTINCT rating_scale FROM feedback WHERE rating_value IS NOT NULL").fetchall()
     assert scales == [("fft_code",)]
     very_good = con.cursor().execute("SELECT DISTINCT rating_score FROM feedback WHERE rating = '1'").fetchall()
     assert very_good == [(1.0,)]
