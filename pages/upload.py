@@ -11,7 +11,8 @@ from pages.upload_views import show_history, show_upload
 require_app_entry()
 st.title("Upload spreadsheets")
 st.markdown("Load exports of your audits, complaints log, rota and feedback surveys. Check how each sheet "
-            "will be read, correct any column that was matched wrongly, then load it.")
+            "will be read, correct any column that was matched wrongly, answer what only you can tell us, "
+            "then load it.")
 # Uploading, correcting mappings and removing batches go together: the same roles may do all three.
 require_permission("upload", "Uploading spreadsheets, correcting column mappings and removing batches")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
@@ -29,7 +29,9 @@ from analytics.mapping import (
     plan_sheet,
 )
 from analytics.privacy import mask_text
+from analytics.rating_scales import LOWER
 from analytics.readers import FileRefused, RawSheet, read_sheets
+from analytics.reading import PROPOSED_FROM_NAMES, Answers, Question, SheetReading, name_as_value, read_sheet
 from analytics.safe_output import plain_markdown
 from analytics.sources import SOURCE_NAMES, Source, source_named
 from analytics.workbook_reader import ReadLimits
@@ -55,10 +57,12 @@ REJECTION_COLUMNS = {"sheet": "Sheet", "row_number": "Row in file", "column_name
 
 @dataclass
 class ReadySheet:
-    """A sheet planned on the page, and whether the user confirmed or changed what was detected."""
+    """A sheet planned and read on the page, whether the user confirmed or changed what was detected, and what it
+    still needs (an answer, a value) before it can load."""
 
     upload: SheetUpload
     confirmed: bool
+    needs: list[str] = field(default_factory=list)
 
 
 @st.cache_data(show_spinner="Reading the file...", max_entries=16)
@@ -68,7 +72,7 @@ def read_upload(data: bytes, file_name: str, settings_text: str) -> list[RawShee
 
 
 def show_upload(upload: UploadedFile, original: bool) -> None:
-    """One uploaded file: its sheets with their plans and a Load button, or what loading it did.
+    """One uploaded file: its sheets with their readings and questions, and a Load button; or what loading it did.
 
     Text from the file is shown with personal data masked unless `original`."""
     with st.container(border=True):
@@ -89,17 +93,21 @@ def show_upload(upload: UploadedFile, original: bool) -> None:
         for tab, raw in zip(tabs, sheets):
             with tab:
                 planned.append(show_sheet(upload.file_id, raw, original))
-        ready = [sheet for sheet in planned if sheet is not None and not sheet.upload.plan.missing_required()]
+        ready = [sheet for sheet in planned if sheet is not None and not sheet.needs]
         waiting = len(sheets) - len(ready)
         if waiting:
-            st.caption(f"{waiting} of {len(sheets)} sheets still need a source or a column chosen before loading.")
+            needs = [("its source chosen" if sheet is None else " and ".join(sheet.needs))
+                     + (f" (sheet {raw.sheet})" if len(sheets) > 1 else "")
+                     for raw, sheet in zip(sheets, planned) if sheet is None or sheet.needs]
+            st.caption(plain_markdown(f"Not ready to load: still needs {'; '.join(needs)}."))
         if st.button(f"Load {plain_markdown(upload.name)}", type="primary", disabled=bool(waiting),
                      key=f"load|{upload.file_id}"):
             load_upload(upload, data, ready, original)
 
 
 def show_sheet(file_id: str, raw: RawSheet, original: bool) -> ReadySheet | None:
-    """A sheet's source, layout, column mapping (editable) and first rows; None until its source is known."""
+    """A sheet's source, how each column is read (editable), the header row, notes and first rows, and the
+    questions only the person can answer; None until its source is known."""
     con = get_connection()
     key = f"{file_id}|{raw.sheet}"
     try:
@@ -121,40 +129,224 @@ def show_sheet(file_id: str, raw: RawSheet, original: bool) -> ReadySheet | None
     if plan.remembered:
         st.caption("Using the column mapping you confirmed before for files with these headings.")
     source = source_named(source_name)
-    suggested = mapping_table(plan, raw.headers, raw.frame)
-    if not original:
-        suggested["examples"] = suggested["examples"].map(mask_text)
-    st.caption("How each column will be read: click a cell under *Read as* to change it.")
-    edited = st.data_editor(
-        suggested, key=f"mapping|{key}|{source_name}", hide_index=True, width="stretch", height="content",
-        disabled=["column", "examples"], column_config={
-            "column": st.column_config.TextColumn("Column in file", width="medium"),
-            "field": st.column_config.SelectboxColumn(
-                "Read as", width="medium", required=True, options=mapping_targets(source),
-                format_func=lambda target: target_label(source, target)),
-            "examples": st.column_config.TextColumn("Example values", width="large"),
-        })
-    overrides = {column: target or IGNORE for column, target, before
-                 in zip(edited["column"], edited["field"], suggested["field"]) if target != before}
+    comments = list(getattr(plan, "comment_columns", []))
+    suggested = mapping_table(plan, raw.headers, raw.frame)[["column", "field"]]
+    suggested.loc[suggested["column"].isin(comments), "field"] = COMMENT_COLUMN
+    editor_key = f"mapping|{key}|{source_name}"
+    # The editor's edits are in its state before it is drawn, so the reading beside each column follows them.
+    overrides = mapping_overrides(suggested, current_fields(suggested, st.session_state.get(editor_key)), comments)
     if overrides:
         plan = apply_overrides(plan, overrides, raw.headers)
-    warn_about_repeats(edited, plan, source)
-    about.caption(layout_text(plan))
-    warn_about_missing(plan, source)
-    for note in raw.skipped + plan.notes:
-        st.caption(f"Note: {plain_markdown(note)}")
-    st.caption(f"First {min(PREVIEW_ROWS, len(raw.frame))} of {len(raw.frame):,} rows "
-               f"(headings found on row {raw.header_row}):")
-    preview = raw.frame.head(PREVIEW_ROWS).map(cell_text)
-    st.dataframe(preview if original else preview.map(mask_text), hide_index=True, width="stretch", height="content")
-    return ReadySheet(SheetUpload(raw, plan), confirmed=not same_as_detected or bool(overrides))
+
+    # Read once with nothing answered, for every question and every proposal; then again with the answers.
+    lacking = replace(plan, values={}).missing_required()
+    unanswered = replace(plan)
+    asked = read_sheet(raw, unanswered, Answers(), con).questions
+    table_slot, about_slot = st.container(), st.container()
+    answers = Answers()
+    typed = ask(key, source_name, raw, asked, lacking, unanswered.values, source, answers)
+    reading = read_sheet(raw, plan, answers, con)
+    for name, value in typed.items():
+        if not value:
+            plan.values.pop(name, None)  # the person emptied the box: nothing stands in for it
+
+    with table_slot:
+        st.caption("How each column is read, why, and how sure: click a cell under *Read as* to change it.")
+        edited = st.data_editor(
+            reading_table(suggested, reading, overrides, original), key=editor_key, hide_index=True,
+            width="stretch", height="content", disabled=["column", "sure", "detail", "evidence"],
+            column_order=["column", "field", "sure", "detail", "evidence"], column_config={
+                "column": st.column_config.TextColumn("Column in file", width=220),
+                "field": st.column_config.SelectboxColumn(
+                    "Read as", width=180, required=True, options=mapping_targets(source, comments),
+                    format_func=lambda target: target_label(source, target)),
+                "sure": st.column_config.TextColumn(
+                    "How sure", width=80, help="Sure; likely (worth a look); unsure (check it)"),
+                "detail": st.column_config.TextColumn(
+                    "Detail", width=150, help="The rating scale and which end is best; the order of dates"),
+                "evidence": st.column_config.TextColumn("Evidence", width="large", help="Why it is read this way"),
+            })
+        warn_about_repeats(edited, plan, source)
+    open_count = len(reading.questions) + len([n for n, v in typed.items() if not v])
+    about.caption(layout_text(plan) + (f" **{open_count} {'question' if open_count == 1 else 'questions'} for you "
+                                       "below.**" if open_count else ""))
+    with about_slot:
+        evidence = reading.header_evidence if original else mask_text(reading.header_evidence)
+        st.caption(f"Headings found on row {reading.header_row} (why: {plain_markdown(evidence)}).")
+        warn_about_missing(plan, source, set(typed))
+        for note in raw.skipped + plan.notes + reading.notes:
+            st.caption(f"Note: {plain_markdown(note if original else mask_text(note))}")
+        st.caption(f"First {min(PREVIEW_ROWS, len(raw.frame))} of {len(raw.frame):,} rows:")
+        preview = raw.frame.head(PREVIEW_ROWS).map(cell_text)
+        st.dataframe(preview if original else preview.map(mask_text), hide_index=True, width="stretch",
+                     height="content")
+    needs = []
+    if reading.questions:
+        count = len(reading.questions)
+        needs.append("an answer to the question above" if count == 1 else f"{count} questions above answered")
+    missing = plan.missing_required()
+    if missing:
+        needs.append(", ".join(source.field(name).title.lower() for name in missing))
+    return ReadySheet(SheetUpload(raw, plan, reading), confirmed=not same_as_detected or bool(overrides),
+                      needs=needs)
 
 
-def mapping_targets(source: Source) -> list[str]:
+COMMENT_COLUMN = "comment_column"  # a column of free text kept as its own answer (SheetPlan.comment_columns)
+SURE_WORDS = {"sure": "✓ sure", "likely": "≈ likely", "unsure": "? unsure"}
+KNOWN_HEADING = "named as we list it"  # analytics.reading's evidence for a heading it lists, shown shorter
+
+
+def current_fields(suggested: pd.DataFrame, state: object) -> list[str]:
+    """What each column is read as with the editor's edits so far (its session state) applied."""
+    fields = list(suggested["field"])
+    edited = state.get("edited_rows", {}) if isinstance(state, dict) else {}
+    for row, change in edited.items():
+        position = int(row)
+        if 0 <= position < len(fields) and isinstance(change, dict) and "field" in change:
+            fields[position] = change["field"] or IGNORE
+    return fields
+
+
+def mapping_overrides(suggested: pd.DataFrame, fields: list[str], comments: list[str]) -> dict[str, str]:
+    """The columns the person changed, as apply_overrides takes them. A column can be read as a comment under its
+    own question only where one was found (choosing it elsewhere changes nothing)."""
+    overrides = {}
+    for column, target, before in zip(suggested["column"], fields, suggested["field"]):
+        if target == before or target == COMMENT_COLUMN:
+            continue
+        overrides[column] = target or IGNORE
+    return overrides
+
+
+def reading_table(suggested: pd.DataFrame, reading: SheetReading, overrides: dict[str, str],
+                  original: bool) -> pd.DataFrame:
+    """The editor's rows: each column, what it is read as (editable), how sure, the detail and the evidence."""
+    by_column = {c.column: c for c in reading.columns}
+    sure, detail, evidence = [], [], []
+    for column in suggested["column"]:
+        read = by_column.get(column)
+        why = read.evidence if read else ""
+        if why.startswith(KNOWN_HEADING):
+            why = "a heading we know" + why[len(KNOWN_HEADING):]
+        if column in overrides:
+            chosen = "you chose not to read it" if overrides[column] == IGNORE else "you chose it"
+            why = (why.replace("a heading we know", chosen, 1) if why.startswith("a heading we know")
+                   else f"{chosen}; {why}")
+        sure.append("✓ you chose it" if column in overrides else SURE_WORDS.get(read.certainty, read.certainty)
+                    if read else "")
+        shown, _, aside = (read.detail if read else "").partition(" (")
+        if aside:  # "dates, day first (every date could be read either way; ...)": the aside is evidence
+            why = f"{aside.removesuffix(')')}; {why}"
+        detail.append(shown)
+        evidence.append(why if original else mask_text(why))
+    return suggested.assign(sure=sure, detail=detail, evidence=evidence)
+
+
+def ask(key: str, source_name: str, raw: RawSheet, questions: list[Question], lacking: list[str],
+        proposals: dict[str, str], source: Source, answers: Answers) -> dict[str, str]:
+    """Ask each question (the likely answer chosen) and, for a required value no column holds, a box with the value
+    proposed; put the answers in `answers`. Returns the boxes' values by field (empty where the box was emptied)."""
+    asked_fields = {q.key.split("|", 1)[1] for q in questions if q.key.startswith("set|")}
+    boxes = [name for name in lacking if name not in asked_fields and (name in PROPOSED_FROM_NAMES or name in proposals)]
+    typed: dict[str, str] = {}
+    if not questions and not boxes:
+        return typed
+    with st.container(border=True):
+        st.markdown("**Before loading: what only you can tell us**")
+        if any(q.proposed for q in questions):
+            st.caption("The likely answer is chosen: change it if it is wrong.")
+        for question in questions:
+            add_answer(answers, question, ask_one(f"answer|{key}|{source_name}|{question.key}", question))
+        for name in boxes:
+            title = source.field(name).title
+            proposal = proposals.get(name, "")
+            where = ("the sheet name" if name_as_value(raw.sheet) == proposal else "the file name") if proposal else ""
+            value = st.text_input(
+                plain_markdown(f"{title} (no column holds it; every row gets this)"), value=proposal,
+                key=f"value|{key}|{source_name}|{name}", placeholder=f"Type the {title.lower()}",
+                help=plain_markdown(f"On the command line: --set {name}=\"...\""))
+            typed[name] = value.strip()
+            if proposal and value.strip() == proposal:
+                st.caption(plain_markdown(f"Proposed from {where}; change it if it is wrong."))
+            elif not value.strip():
+                st.caption(f"Type the {plain_markdown(title.lower())}, or choose the column that holds it under "
+                           "*Read as*.")
+            if value.strip() != proposal:
+                answers.values[name] = value.strip()
+    return typed
+
+
+def ask_one(widget_key: str, question: Question) -> str | None:
+    """One question as a choice, the likely answer preselected; a service to set has none, and says so."""
+    kind, _, subject = question.key.partition("|")
+    label = plain_markdown(question.text)
+    helped = plain_markdown(f"On the command line: {question.flag}")
+    index = question.choices.index(question.proposed) if question.proposed in question.choices else None
+    if kind == "set":
+        choices = list(question.choices)
+        services = page_user().services if subject == "service" else None
+        if services is not None:
+            choices = [c for c in choices if c in services] or choices
+        return st.selectbox(label, choices, index=None if question.proposed not in choices else
+                            choices.index(question.proposed), key=widget_key, help=helped,
+                            placeholder=f"Choose the {subject} these rows are for")
+    return st.radio(label, question.choices, index=index, key=widget_key, help=helped,
+                    format_func=lambda choice: plain_markdown(choice_words(question, choice)))
+
+
+def choice_words(question: Question, choice: str) -> str:
+    """A choice as people read it: "1-5, 5 is best", "Yes: it is Oakwood House", "No: a new service"."""
+    kind, _, subject = question.key.partition("|")
+    likely = " (likely)" if choice == question.proposed else ""
+    if kind == "scale":
+        return scale_words(choice) + likely
+    if kind == "name":
+        field_name, _, name = subject.partition("|")
+        if choice == "new":
+            return f"No: {name!r} is a new {field_name}" + likely
+        return f"Yes: it is {choice!r}" + likely
+    return choice + likely
+
+
+SCALE_ENDS = {"fft_code": ("FFT codes", "5", "1"), "1-5": ("1-5", "1", "5"), "0-10": ("0-10", "0", "10")}
+
+
+def scale_words(choice: str) -> str:
+    """A rating scale and direction as "SCALE:DIRECTION" in words: "1-5:higher_is_better" is "1-5, 5 is best"."""
+    scale, _, direction = choice.partition(":")
+    if scale in SCALE_ENDS:
+        name, low, high = SCALE_ENDS[scale]
+        if scale == "fft_code":  # codes count down: 1 is very good; "higher is better" means the better answer
+            low, high = high, low
+        return f"{name}, {high if direction != LOWER else low} is best"
+    return f"{scale}, {'higher' if direction != LOWER else 'lower'} values are best"
+
+
+def add_answer(answers: Answers, question: Question, choice: str | None) -> None:
+    """Put one chosen answer where the reading looks for it."""
+    if choice is None:
+        return
+    kind, _, subject = question.key.partition("|")
+    if kind == "scale":
+        scale, _, direction = choice.partition(":")
+        answers.scales[subject] = (scale, direction)
+    elif kind == "name":
+        name = subject.partition("|")[2]
+        if choice == "new":
+            answers.new.add(name)
+        else:
+            answers.same[name] = choice
+    elif kind == "set":
+        answers.values[subject] = choice
+
+
+def mapping_targets(source: Source, comments: list[str] | None = None) -> list[str]:
     """What a column can be read as: the source's fields, not used, and (for audits and feedback) a question."""
     targets = [f.name for f in source.fields] + [IGNORE]
     if source.wide_kind:
         targets.append(QUESTION_COLUMN)
+    if comments:
+        targets.append(COMMENT_COLUMN)
     return targets
 
 
@@ -163,9 +355,11 @@ def target_label(source: Source, target: str) -> str:
     if target == IGNORE:
         return "(not used)"
     if target == QUESTION_COLUMN:
-        return "A question (one column per question)"
-    field = source.field(target)
-    return f"{field.title} (required)" if field.required else field.title
+        return "A question (its own column)"
+    if target == COMMENT_COLUMN:
+        return "A comment, under its own question"
+    chosen = source.field(target)
+    return f"{chosen.title} (required)" if chosen.required else chosen.title
 
 
 def layout_text(plan: SheetPlan) -> str:
@@ -178,15 +372,16 @@ def layout_text(plan: SheetPlan) -> str:
 
 def warn_about_repeats(edited: pd.DataFrame, plan: SheetPlan, source: Source) -> None:
     """Say which column wins where the user chose one field for several columns."""
-    chosen = edited[~edited["field"].isin([IGNORE, QUESTION_COLUMN])]
+    chosen = edited[~edited["field"].isin([IGNORE, QUESTION_COLUMN, COMMENT_COLUMN])]
     for target, group in chosen[chosen["field"].duplicated(keep=False)].groupby("field"):
         st.warning(f"{target_label(source, target)} is chosen for {plain_markdown(', '.join(group['column']))}; only "
                    f"{plain_markdown(plan.mapping.get(target))} will be used. Set the others to (not used).")
 
 
-def warn_about_missing(plan: SheetPlan, source: Source) -> None:
-    """Say which required fields have no column, with headings that usually hold them."""
-    missing = plan.missing_required()
+def warn_about_missing(plan: SheetPlan, source: Source, boxed: set[str] = frozenset()) -> None:
+    """Say which required fields have no column, with headings that usually hold them (those with a box to type
+    the value in say so below it)."""
+    missing = [name for name in plan.missing_required() if name not in boxed]
     if not missing:
         return
     wanted = "; ".join(f"**{source.field(name).title}** (often headed "
@@ -218,25 +413,36 @@ def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet], ori
 
 
 def show_results(file_name: str, results: list[BatchResult], original: bool) -> None:
-    """What loading a file did: one summary line per sheet, notes, and the rows that were not loaded."""
+    """What loading a file did: one summary line per sheet, its notes, and the rows not loaded and cells not read."""
     for result in results:
         if result.already_loaded_as is None:
             st.success(plain_markdown(result.summary()))
         else:
             st.info(plain_markdown(result.summary()))
         for note in result.notes:
-            st.caption(f"Note: {plain_markdown(note)}")
+            st.caption(f"Note: {plain_markdown(note if original else mask_text(note))}")
     refused = [r.rejections for r in results if len(r.rejections)]
     if not refused:
         return
     rows = pd.concat(refused, ignore_index=True)
-    count = rows["row_number"].nunique()
-    st.markdown(f"**{count:,} {'row was' if count == 1 else 'rows were'} not loaded.** Download "
-                f"{'it' if count == 1 else 'them'}, fix the spreadsheet and upload it again.")
+    kept = (rows["row_kept"].fillna(False).astype(bool) if "row_kept" in rows
+            else pd.Series(False, index=rows.index))
+    count = rows.loc[~kept, "row_number"].nunique()
+    cells = int(kept.sum())
+    told = []
+    if count:
+        told.append(f"**{count:,} {'row was' if count == 1 else 'rows were'} not loaded.**")
+    if cells:
+        told.append(f"**{cells:,} {'cell' if cells == 1 else 'cells'} not read;** "
+                    f"{'its row was' if cells == 1 else 'their rows were'} kept without "
+                    f"{'it' if cells == 1 else 'them'}.")
+    st.markdown(" ".join(told) + " Download the rows to fix, correct the spreadsheet and upload it again.")
     rows = rows if original else masked_rejections(rows)
-    shown = [c for c in REJECTION_COLUMNS if c != "sheet" or rows["sheet"].astype(bool).any()]
-    st.dataframe(rows[shown].rename(columns=REJECTION_COLUMNS), hide_index=True, width="stretch",
-                 height=fitted_height(len(rows)))
+    shown = rows.assign(kept=kept.map({True: "kept without this cell", False: "not loaded"}))
+    columns = {**REJECTION_COLUMNS, "reason": "Why it was not read", "kept": "Row"} if cells else REJECTION_COLUMNS
+    shown_columns = [c for c in columns if c != "sheet" or shown["sheet"].astype(bool).any()]
+    st.dataframe(shown[shown_columns].rename(columns=columns), hide_index=True, width="stretch",
+                 height=fitted_height(len(shown)))
     out_name = f"{Path(file_name).stem}_rows_to_fix.xlsx"
     st.download_button("Download the rows to fix (.xlsx)", rejections_workbook(rows), mime=XLSX_MIME,
                        file_name=out_name, key=f"rejections|{file_name}", on_click=record_export,
