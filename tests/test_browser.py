@@ -20,10 +20,11 @@ if TYPE_CHECKING:
 
 pytestmark = pytest.mark.browser
 
-NEW_AUDITS = ("Date,Unit,Audit type,Question,Answer,Audit ref\n"
-              "11/03/2026,Willow,Falls,Sensor mats checked,Yes,FALLS-9\n"
-              "11/03/2026,Willow,Falls,Call bell in reach,Not met,FALLS-9\n"
-              "31/02/2026,Willow,Falls,Bed rails assessed,Yes,FALLS-9\n")
+# The store holds two services, so the file says which one (without it, the page would ask).
+NEW_AUDITS = ("Date,Home,Unit,Audit type,Question,Answer,Audit ref\n"
+              "11/03/2026,Oak House,Willow,Falls,Sensor mats checked,Yes,FALLS-9\n"
+              "11/03/2026,Oak House,Willow,Falls,Call bell in reach,Not met,FALLS-9\n"
+              "31/02/2026,Oak House,Willow,Falls,Bed rails assessed,Yes,FALLS-9\n")
 UNMAPPED_TEAM = "Date,Corridor,Audit type,Question,Answer\n04/03/2026,Blue,Falls,Sensor mats checked,Yes\n"
 
 
@@ -64,7 +65,7 @@ def test_upload_page_on_an_empty_store(page: "sync_api.Page", empty_server: str)
 def test_a_file_needing_a_column_chosen_shows_what_to_map(page: "sync_api.Page", empty_server: str) -> None:
     open_app_page(page, f"{empty_server}/upload", "Upload history")
     choose_file(page, "falls_by_corridor.csv", UNMAPPED_TEAM)
-    page.get_by_text("needs Team").wait_for()
+    page.get_by_text("needs Team").first.wait_for()
     wait_for_script(page)
     assert page.get_by_role("button", name="Load falls_by_corridor.csv").is_disabled()
     assert_no_exception(page)

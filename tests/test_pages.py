@@ -17,9 +17,10 @@ APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = ["pages/home.py", "pages/upload.py"]
 UK_DATE_TIME = re.compile(r"^\d{2}/\d{2}/\d{4} \d{2}:\d{2}$")
 
-NEW_AUDITS = (b"Date,Unit,Audit type,Question,Answer,Audit ref\n"
-              b"04/03/2026,Rowan,Falls,Sensor mats checked,Yes,FALLS-1\n"
-              b"04/03/2026,Rowan,Falls,Call bell in reach,No,FALLS-1\n")
+# The store holds two services, so the file says which one (without it, the page would ask).
+NEW_AUDITS = (b"Date,Home,Unit,Audit type,Question,Answer,Audit ref\n"
+              b"04/03/2026,Oak House,Rowan,Falls,Sensor mats checked,Yes,FALLS-1\n"
+              b"04/03/2026,Oak House,Rowan,Falls,Call bell in reach,No,FALLS-1\n")
 # No heading the product knows for the team: the user has to say that Corridor is the team.
 UNMAPPED_TEAM = (b"Date,Corridor,Audit type,Question,Answer\n"
                  b"04/03/2026,Blue,Falls,Sensor mats checked,Yes\n"
