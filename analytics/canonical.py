@@ -21,6 +21,7 @@ from .store import data_columns
 from .values import (
     Coded,
     Unreadable,
+    blank_mask,
     clean_prose,
     clean_text,
     distinct_values,
@@ -123,8 +124,7 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
 def _columns_not_read(sheet: RawSheet, plan: SheetPlan) -> list[str]:
     """Columns holding values that no field reads, named so a person can choose what they hold."""
     used = set(plan.mapping.values()) | set(plan.question_columns) | set(plan.comment_columns)
-    unread = [c for c in sheet.headers if c not in used and not (sheet.frame[c].isna()
-              | sheet.frame[c].astype(str).str.strip().eq("")).all()]
+    unread = [c for c in sheet.headers if c not in used and not blank_mask(sheet.frame[c]).all()]
     if not unread:
         return []
     named = ", ".join(repr(c) + (" (a second column with the same heading)" if c.endswith(")") and
@@ -140,8 +140,7 @@ def _apply_answers(work: pd.DataFrame, plan: SheetPlan) -> None:
         if name not in work:
             work[name] = value
         else:
-            blank = work[name].map(is_blank)
-            work.loc[blank, name] = value
+            work.loc[blank_mask(work[name]), name] = value
     for name in ("service", "team"):
         if plan.renames and name in work:
             work[name] = work[name].map(lambda v: plan.renames.get(clean_text(v), v) if not is_blank(v) else v)
@@ -321,7 +320,7 @@ def _stray_text_rows(sheet: RawSheet, plan: SheetPlan) -> pd.DataFrame:
     frame = sheet.frame
     if frame.empty:
         return pd.DataFrame()
-    blank = frame.isna() | frame.astype(str).apply(lambda c: c.str.strip().eq(""))
+    blank = pd.DataFrame({c: blank_mask(frame[c]) for c in frame.columns}, index=frame.index)
     read = [c for c in frame.columns if c in used]
     unread = [c for c in frame.columns if c not in used]
     if not unread:

@@ -71,10 +71,14 @@ def _closest(name: str, known: list[str]) -> tuple[str | None, str]:
     return None, "new: no known name is spelt like it"
 
 
-def new_names(incoming: list[str], known: list[str]) -> list[NewName]:
-    """The names in `incoming` that are not exactly one of `known`, commonest first, each with the known name
-    it most likely means (None for a genuinely new name) and why."""
-    counts = Counter(str(n) for n in incoming if not is_blank(n))
+def new_names(incoming: list[str] | dict[str, int], known: list[str]) -> list[NewName]:
+    """The names in `incoming` (a list, or each name with its count) that are not exactly one of `known`,
+    commonest first, each with the known name it most likely means (None for a genuinely new name) and why."""
+    pairs = incoming.items() if isinstance(incoming, dict) else Counter(incoming).items()
+    counts = Counter()
+    for name, count in pairs:
+        if not is_blank(name):
+            counts[str(name)] += count
     known = [str(k) for k in dict.fromkeys(known) if not is_blank(k)]
     exact = set(known)
     found = []

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 from .mapping import MappingError, SheetPlan
@@ -35,7 +36,7 @@ from .rating_scales import (
 )
 from .readers import RawSheet
 from .sources import source_named
-from .values import clean_text, distinct_values, is_blank, numeric_date_order
+from .values import blank_mask, clean_text, distinct_counts, distinct_values, is_blank, numeric_date_order
 
 # Fields a sheet may lack that a name can supply: Microsoft Forms names its export after the form.
 PROPOSED_FROM_NAMES = ("audit_type",)
@@ -252,9 +253,8 @@ def _names(sheet: RawSheet, plan: SheetPlan, answers: Answers, con: duckdb.DuckD
     for field_name in ("service", "team"):
         if field_name not in plan.mapping:
             continue
-        incoming = [clean_text(v) for v in sheet.frame[plan.mapping[field_name]].tolist() if not is_blank(v)]
         known = known_names(con, field_name)
-        found = new_names(incoming, known)
+        found = new_names(distinct_counts(sheet.frame[plan.mapping[field_name]]), known)
         fresh = []
         for name in found:
             if name.name in answers.same:
@@ -309,8 +309,10 @@ def _blank_services(sheet: RawSheet, plan: SheetPlan, con: duckdb.DuckDBPyConnec
     known = sorted(set(known_names(con, "service")))
     column = plan.mapping.get("service")
     used = [c for c in plan.mapping.values() if c != column] + plan.question_columns
-    filled = ~sheet.frame[used].map(is_blank).all(axis=1) if used else pd.Series(True, index=sheet.frame.index)
-    blank = int(filled.sum()) if column is None else int((sheet.frame[column].map(is_blank) & filled).sum())
+    filled = np.ones(len(sheet.frame), dtype=bool)
+    if used:
+        filled = ~np.logical_and.reduce([blank_mask(sheet.frame[c]) for c in used])
+    blank = int(filled.sum()) if column is None else int((blank_mask(sheet.frame[column]) & filled).sum())
     if not blank:
         return
     if len(known) <= 1:

@@ -472,6 +472,23 @@ def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: st
     return ParsedColumn(codes=codes, parsed=lookup, failures=np.array(failed, dtype=object), distinct=list(distinct))
 
 
+def blank_mask(column: pd.Series) -> np.ndarray:
+    """Per row, whether the cell is blank; each distinct value is judged once."""
+    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    blank = np.array([is_blank(v) for v in distinct] + [True], dtype=bool)
+    return blank[codes]
+
+
+def distinct_counts(column: pd.Series) -> dict[str, int]:
+    """The tidied distinct non-blank values of a column with how many rows hold each."""
+    counts: dict[str, int] = {}
+    for value, count in column.value_counts(dropna=True).items():
+        if not is_blank(value):
+            name = clean_text(value)
+            counts[name] = counts.get(name, 0) + int(count)
+    return counts
+
+
 def distinct_values(column: pd.Series) -> list[object]:
     """The distinct non-blank values of a column."""
     return [v for v in pd.unique(column) if not is_blank(v)]
