@@ -319,8 +319,10 @@ def _blank_services(sheet: RawSheet, plan: SheetPlan, con: duckdb.DuckDBPyConnec
         if known:
             plan.values["service"] = known[0]
         return
-    where = "no service column" if column is None else f"{blank} rows with a blank {column!r}"
-    questions.append(Question("set|service", f"The sheet has {where}: which service are they for?", known, None,
+    where = "no service column" if column is None else \
+        f"{blank} {'row' if blank == 1 else 'rows'} with a blank {column!r}"
+    which = "is it" if blank == 1 and column is not None else "are they"
+    questions.append(Question("set|service", f"The sheet has {where}: which service {which} for?", known, None,
                               '--set service="..." (one of: ' + ", ".join(known[:8]) + ")"))
 
 

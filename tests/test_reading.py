@@ -191,7 +191,7 @@ def test_a_blank_service_in_a_store_with_several_is_asked(store, tmp_path):
     ingest_path(store, _complaints(tmp_path, "b.csv", "Elm Court"))
     rows = [["Ref", "Date received", "Home", "Unit", "Summary"], ["X-1", "04/03/2026", "", "Rowan Unit", "Cold tea"]]
     path = csv_file(tmp_path / "blank.csv", rows)
-    with pytest.raises(OpenQuestions, match='which service are they for.*--set service='):
+    with pytest.raises(OpenQuestions, match='which service is it for.*--set service='):
         ingest_path(store, path)
     ingest_path(store, path, answers=Answers(values={"service": "Elm Court"}))
     assert store.cursor().execute("SELECT service FROM complaints WHERE reference = 'X-1'").fetchone() == \

@@ -134,7 +134,7 @@ def test_blank_services_in_a_store_with_two_are_asked_and_keep_the_load_waiting(
     app = upload(open_page("pages/upload.py"), "complaints_blank.csv", BLANK_SERVICE)
     which = widget(app.selectbox, "|set|service")
     assert which.value is None
-    assert "1 rows with a blank 'Service'" in which.label
+    assert "1 row with a blank 'Service'" in which.label
     assert which.options == ["Oakwood House", "Riverside Homecare"]
     assert load_button(app, "complaints_blank.csv").disabled
     assert "an answer to the question above" in not_ready(app)
