@@ -216,9 +216,10 @@ def _period_limits(
     moving_range = np.abs(np.diff(basis, prepend=np.nan))
     used = ~np.isnan(moving_range)
     mean_mr = _mean(moving_range[used])
-    # When every moving range is 0 there is nothing to screen; the reference's strict "<" would
-    # drop them all and leave NaN limits for a perfectly flat series.
-    if screen_outliers and mean_mr > 0:
+    if mean_mr == 0:
+        # A series that never varies has no process limits (as NHSRplotthedots): nothing can be beyond them.
+        return _mean(basis[~np.isnan(basis)]), math.nan, used
+    if screen_outliers:
         used &= moving_range < SCREEN_FACTOR * mean_mr
         mean_mr = _mean(moving_range[used])
     return _mean(basis[~np.isnan(basis)]), mean_mr, used
@@ -311,7 +312,7 @@ def _point_type(special_cause_type: np.ndarray, improvement_direction: str) -> n
 
 def _assurance(lower: float, upper: float, target: float | None, improvement_direction: str) -> str | None:
     """Whether the process limits say the target will always, never or sometimes be met."""
-    if target is None or improvement_direction == "neutral":
+    if target is None or improvement_direction == "neutral" or math.isnan(lower) or math.isnan(upper):
         return None
     increasing = improvement_direction == "increase"
     if target > upper:

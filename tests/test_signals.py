@@ -151,7 +151,7 @@ def test_unknown_metric_is_refused(store):
 def test_spc_chart_judges_each_measure_in_its_own_direction(store):
     rng = np.random.default_rng(3)
     shares = list(0.05 + rng.uniform(-0.01, 0.01, 17)) + [0.4]
-    insert(store, "rota", [rota(month(i), "Ash", "Night", planned=100, actual=100, agency=100 * share)
+    insert(store, "rota", [rota(month(i), "Ash", "Night", planned=100, actual=100 - i % 3, agency=100 * share)
                            for i, share in enumerate(shares)])
     chart = spc_chart(store, Scope(), SETTINGS, "agency_share", SERVICE, team="Ash")
     assert len(chart.points) == 18

@@ -448,12 +448,13 @@ def test_dates_as_a_series_of_timestamps() -> None:
     assert as_series["date"].tolist() == as_lists["date"].tolist()
 
 
-def test_flat_series_has_limits_on_the_mean() -> None:
-    # Nothing to screen when every moving range is 0 (the reference would return NaN limits).
+def test_flat_series_has_no_limits() -> None:
+    # As the reference: every moving range is 0, so there are no process limits, no special cause and no assurance.
     result = chart([4.0] * 12)
-    assert result.points["lower_limit"].iloc[0] == 4.0
-    assert result.points["upper_limit"].iloc[0] == 4.0
+    assert result.points["lower_limit"].isna().all() and result.points["upper_limit"].isna().all()
+    assert (result.points["mean"] == 4.0).all()
     assert set(result.points["point_type"]) == {"common_cause"}
+    assert xmr([4.0] * 12, MONTHS[:12], SPCOptions(improvement_direction="increase", target=5.0)).assurance is None
 
 
 # --- missing values (the reference keeps NA rows and uses na.rm = TRUE) -------------------------
