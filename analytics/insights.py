@@ -10,10 +10,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .embedding import embedding_findings
+from .embedded_improvement import embedding_findings
 from .findings import Finding
 from .fragility import fragility_findings
-from .masked import masked_weaknesses
+from .headline_vs_detail import masked_weaknesses
 from .narrative import compare_with_evidence, leader_views
 from .register import baseline_evidence, build_register, register_window
 from .repeat_findings import repeat_findings

@@ -64,8 +64,8 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
     """A function making the analytics calls `page` makes for one service (or the whole group, None)."""
     from analytics.board_pack import previous_quarter_end
     from analytics.fragility import measure_table
+    from analytics.headline_vs_detail import headline_pairs
     from analytics.insights import run_insights
-    from analytics.masked import headline_pairs
     from analytics.repeat_findings import repeat_table
     from analytics.scope import Scope
     from analytics.settings import load_settings

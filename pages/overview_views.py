@@ -18,8 +18,8 @@ from analytics.board_pack import (
     place_name,
 )
 from analytics.findings import Finding, percent
+from analytics.headline_vs_detail import headline_pairs
 from analytics.insights import Insights, run_insights
-from analytics.masked import headline_pairs
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings

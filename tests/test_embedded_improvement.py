@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics.embedding import (
+from analytics.embedded_improvement import (
     DRIFTING_BACK,
     EMBEDDED,
     NOT_EMBEDDED,

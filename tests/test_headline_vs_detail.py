@@ -9,7 +9,7 @@ import pytest
 from canonical_rows import insert
 
 from analytics.demo_files import OAKWOOD, RIVERSIDE, SIGNED_ITEM
-from analytics.masked import headline_pairs, masked_weaknesses
+from analytics.headline_vs_detail import headline_pairs, masked_weaknesses
 from analytics.scope import Scope
 from analytics.settings import default_settings
 from analytics.store import connect
