@@ -57,17 +57,15 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
         median = usual[len(usual) // 2]
         last = len(counts) - 1
         while last > 0 and counts[last][1] < PARTIAL_SHARE * median:
-            notes.append(f"{counts[last][0]:%B %Y} is partial in {table} ({counts[last][1]} rows against a usual "
-                         f"{median}); it is not judged yet")
+            rows = counts[last][1]
+            notes.append(f"{counts[last][0]:%B %Y} is partial in {table} ({rows} {'row' if rows == 1 else 'rows'} "
+                         f"against a usual {median}); it is not judged yet")
             last -= 1
         ends.append(month_end(counts[last][0]))
     if not ends:
         found = cur.execute(f"SELECT max(received_date) FROM complaints WHERE {services}", values).fetchone()[0]
         return found, notes  # complaints alone: the last one received, its month not yet over
-    latest = min(ends)
-    if max(ends) > latest:
-        notes.append(f"as of {latest:%d %B %Y}: the last month every loaded source covers")
-    return latest, notes
+    return min(ends), notes
 
 
 def month_end(day: date) -> date:

@@ -9,7 +9,7 @@ import streamlit as st
 from analytics.batches import coverage
 from analytics.demo import load_demo
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
+from analytics.scope import Scope, latest_complete_month
 from analytics.store import database_path
 from pages.access_gate import page_user
 from pages.common import (
@@ -33,6 +33,12 @@ def cached_coverage(database: str, services: tuple[str, ...] | None) -> dict[str
                                                                                      date | None]]:
     """Per source: the services it covers and its first and last date."""
     return coverage(connection_for(database), Scope(services))
+
+
+@st.cache_data(show_spinner=False)
+def judged_as_of(database: str, services: tuple[str, ...] | None) -> tuple[date | None, list[str]]:
+    """The date the pages judge as of by default, and the months left out as partial."""
+    return latest_complete_month(connection_for(database), Scope(services))
 
 
 @st.cache_data(show_spinner=False)
@@ -94,6 +100,10 @@ else:
                 st.caption(f"{plain_markdown(services_text(services))}  \n{uk_date(first)} to {uk_date(last)}")
             else:
                 st.caption("Nothing loaded yet")
+    as_of, partial = judged_as_of(current_database(), user.services)
+    if as_of is not None:
+        st.caption(f"The pages judge the data as of {uk_date(as_of)}, the end of the last month every loaded source "
+                   "covers" + (": " + plain_markdown("; ".join(partial)) + "." if partial else "."))
     if user.can("upload"):
         batches = loaded_batches(user.services)
         if not batches.empty:

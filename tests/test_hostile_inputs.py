@@ -354,7 +354,20 @@ def test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(store, tmp_pa
     ingest_path(store, csv_file(tmp_path / "rota.csv", rota))
     end, notes = latest_complete_month(store, Scope())
     assert end == date(2026, 10, 31)
-    assert "November 2026 is partial in audits (1 rows against a usual 20)" in notes[0]
+    assert "November 2026 is partial in audits (1 row against a usual 20)" in notes[0]
+
+
+def test_home_says_which_month_is_judged_and_which_is_partial(tmp_path, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    database = tmp_path / "home.duckdb"
+    con = connect(database)
+    test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(con, tmp_path)
+    con.close()
+    monkeypatch.setenv("LEADERSHIP_INSIGHT_DB", str(database))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    [said] = [c.value for c in app.caption if "judge the data as of" in c.value]
+    assert "as of 31/10/2026" in said and "November 2026 is partial in audits" in said
 
 
 def test_row_numbers_are_the_rows_a_person_sees_with_multi_line_comments(store, tmp_path):
