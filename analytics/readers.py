@@ -64,7 +64,7 @@ def read_sheets(data: bytes, file_name: str, sheet: str | None = None, path: Pat
         if len(data) / 1e6 > limits.max_file_mb:
             raise FileRefused(f"{file_name}: the file is {len(data) / 1e6:,.0f} MB; the largest accepted is "
                               f"{limits.max_file_mb:,.0f} MB (the max_file_mb limit). Split it, e.g. a year per file.")
-        return [_read_csv(data, file_name, path)]
+        return [_read_csv(data, file_name, path, limits)]
     if suffix in EXCEL_SUFFIXES:
         return _read_workbook(data, file_name, sheet, path, limits)
     raise FileRefused(f"{file_name}: files ending {suffix or '(no extension)'} are not supported; "
@@ -208,7 +208,7 @@ def _is_totals_row(row: tuple) -> bool:
     return text in _TOTAL_WORDS or text.startswith(("total ", "totals ", "grand total"))
 
 
-def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
+def _read_csv(data: bytes, file_name: str, path: Path | None, limits: ReadLimits) -> RawSheet:
     try:
         text_bytes, encoding = decode_text_file(data, file_name)
     except EncodingRefused as error:
@@ -222,6 +222,9 @@ def _read_csv(data: bytes, file_name: str, path: Path | None) -> RawSheet:
         raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
                           "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
     headers, _ = _headers(rows[header_index])
+    if len(headers) > limits.max_columns:
+        raise FileRefused(f"{file_name}: the header row has {len(headers):,} columns, more than the limit of "
+                          f"{limits.max_columns:,} (max_columns); take out the unused columns and upload again")
     on_disk = path if path is not None and text_bytes is data else None
     frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers), on_disk)
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]

@@ -43,6 +43,7 @@ class ReadLimits:
 
     max_file_mb: float = 200.0
     max_cells: int = 30_000_000  # per sheet: rows x columns from its first to its last cell
+    max_columns: int = 1000  # per sheet or CSV: no export a person reads has more
     max_text_mb: float = 200.0  # the workbook's shared text, uncompressed
     max_unpacked_mb: float = 4000.0  # every part of the workbook, uncompressed
     reader_memory_mb: int = 6000
@@ -201,6 +202,11 @@ def _read_in_child(source: str, limits: ReadLimits, send: Callable[[bytes], None
         parts = _sheet_parts(archive) if archive else {}
         for position, name in enumerate(reader.sheet_names):
             sheet = reader.load_sheet(name, header_row=None, dtypes="string")
+            if sheet.width > limits.max_columns:
+                send(json.dumps({"error": f", sheet {name!r}: it has {sheet.width:,} columns, more than the limit of "
+                                          f"{limits.max_columns:,} (max_columns); delete the empty or unused columns "
+                                          "to the right of the table, save, and upload again"}).encode())
+                return
             if sheet.height * max(sheet.width, 1) > limits.max_cells:
                 send(json.dumps({"error": ", " + _too_large(
                     "", name, sheet.height, sheet.width, "its first to its last cell", limits)[2:]}).encode())

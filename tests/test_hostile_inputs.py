@@ -379,3 +379,12 @@ def test_row_numbers_are_the_rows_a_person_sees_with_multi_line_comments(store, 
     [result] = ingest_path(store, csv_file(tmp_path / "audits.csv", rows))
     # Excel shows the header on row 1 and item i on row i + 1, whatever the line breaks inside the comments.
     assert sorted(result.rejections["row_number"]) == [5, 9]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_sheet_with_too_many_columns_is_refused_naming_the_limit(tmp_path, suffix):
+    header = AUDIT_HEADER + [f"Extra {i}" for i in range(30)]
+    rows = [header, ["02/03/2026", "Rowan Unit", "Early", "Care plan", "Item 1", "Yes", "A1", "Jo"] + ["x"] * 30]
+    path = csv_file(tmp_path / "wide.csv", rows) if suffix == ".csv" else xlsx(tmp_path / "wide.xlsx", {"A": rows})
+    with pytest.raises(FileRefused, match="38 columns, more than the limit of 20 \\(max_columns\\)"):
+        read_sheets(path.read_bytes(), path.name, limits=ReadLimits(max_columns=20))
