@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
 
 import duckdb
 import pandas as pd
@@ -16,6 +15,7 @@ from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
 from .values import (
     Unreadable,
+    cell_as_text,
     distinct_values,
     parse_answer,
 )
@@ -330,20 +330,12 @@ def recall_mapping(con: duckdb.DuckDBPyConnection, headers: list[str]) -> SheetP
                      comment_columns=stored.get("comments", []))
 
 
-def _example(value: object) -> str:
-    if isinstance(value, datetime):
-        return f"{value:%d/%m/%Y %H:%M}" if value.time() != time() else f"{value:%d/%m/%Y}"
-    if isinstance(value, date):
-        return f"{value:%d/%m/%Y}"
-    return str(value)
-
-
 def mapping_table(plan: SheetPlan, headers: list[str], frame: pd.DataFrame) -> pd.DataFrame:
     """One row per column in the file: what it maps to and a few example values (for the Upload page)."""
     by_column = {c: f for f, c in plan.mapping.items()}
     rows = []
     for column in headers:
         target = by_column.get(column) or (QUESTION_COLUMN if column in plan.question_columns else IGNORE)
-        examples = ", ".join(_example(v) for v in distinct_values(frame[column].head(200))[:3])
+        examples = ", ".join(cell_as_text(v) for v in distinct_values(frame[column].head(200))[:3])
         rows.append({"column": column, "field": target, "examples": examples})
     return pd.DataFrame(rows)

@@ -136,7 +136,8 @@ class Match:
     text: str
 
 
-EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+")
+# An address never starts with a quote mark, so a quoted address ('jo@x.org') is masked with both quotes kept.
+EMAIL = re.compile(r"[\w.+-][\w.+'-]*@[\w-]+(?:\.[\w-]+)+")
 # A date after the words that say it is a birth date: DOB 12/03/1941, D.O.B: 12.03.41, date of birth 12 March 1941,
 # born on the 3rd of March 1941, dob: 1941-03-12. The cue stays; other dates (visited on 12/03/2026) are no one's.
 MONTH = (r"(?i:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?"

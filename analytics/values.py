@@ -472,6 +472,27 @@ def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: st
     return ParsedColumn(codes=codes, parsed=lookup, failures=np.array(failed, dtype=object), distinct=list(distinct))
 
 
+_READER_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?")
+
+
+def cell_as_text(value: object) -> str:
+    """A cell as a person reads it: UK dates (the time only when there is one), whole numbers without '.0',
+    blanks empty. Workbook cells arrive as text, a date cell as '2026-03-01 09:00:00'."""
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    if isinstance(value, str) and (found := _READER_TIMESTAMP.fullmatch(value)):
+        year, month, day, hour, minute, second = found.groups()
+        day_text = f"{day}/{month}/{year}"
+        return day_text if (hour, minute, second) == ("00", "00", "00") else f"{day_text} {hour}:{minute}"
+    if isinstance(value, datetime):
+        return f"{value:%d/%m/%Y %H:%M}" if (value.hour, value.minute) != (0, 0) else f"{value:%d/%m/%Y}"
+    if isinstance(value, date):
+        return f"{value:%d/%m/%Y}"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 def blank_mask(column: pd.Series) -> np.ndarray:
     """Per row, whether the cell is blank; each distinct value is judged once."""
     codes, distinct = pd.factorize(column, use_na_sentinel=True)

@@ -20,6 +20,7 @@ from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
+from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
 ENTERED_THROUGH_APP = "entered_through_app"
@@ -163,16 +164,7 @@ def uk_datetime(value: datetime | None) -> str:
 
 def cell_text(value: object) -> str:
     """A spreadsheet cell as text for a preview: UK dates, whole numbers without '.0', blanks empty."""
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return ""
-    if isinstance(value, datetime):
-        return uk_datetime(value) if (value.hour, value.minute) != (0, 0) else uk_date(value)
-    if isinstance(value, date):
-        return uk_date(value)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
+    return cell_as_text(value)
 
 def fitted_height(rows: int, most: int = 15) -> int | str:
     """A table height showing every row, or `most` rows and a scroll bar for longer tables."""

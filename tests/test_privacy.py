@@ -409,3 +409,7 @@ def test_personal_data_written_into_real_comments_is_masked_and_nothing_else_cha
     expected = " My son [name] is on [phone], at [address], [postcode], NHS number [NHS number]."
     for comment in comments:
         assert mask_text(comment.rstrip() + added) == mask_text(comment.rstrip()) + expected
+
+
+def test_a_quoted_email_keeps_both_quote_marks():
+    assert mask_text("e.g. 'jo.bloggs@care.org', 'a@b.co.uk'") == "e.g. '[email]', '[email]'"

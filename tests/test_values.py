@@ -8,6 +8,7 @@ import pytest
 from analytics.settings import default_settings
 from analytics.values import (
     Unreadable,
+    cell_as_text,
     clean_text,
     detect_rating_scale,
     is_blank,
@@ -203,3 +204,11 @@ def test_clean_text(value, expected):
 ])
 def test_blank_cells_and_placeholders(value, blank):
     assert is_blank(value) is blank
+
+
+@pytest.mark.parametrize("cell, shown", [
+    ("2026-03-01 09:00:00", "01/03/2026 09:00"), ("2026-03-01 00:00:00", "01/03/2026"), (5.0, "5"), (2.5, "2.5"),
+    (None, ""), (float("nan"), ""), ("Rowan Unit", "Rowan Unit"), ("2026-03-01", "2026-03-01"),
+])
+def test_a_cell_as_a_person_reads_it(cell, shown):
+    assert cell_as_text(cell) == shown
