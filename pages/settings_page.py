@@ -11,6 +11,7 @@ from pages.common import current_database, get_connection, require_app_entry
 from pages.filters import _choices
 from pages.people_views import audit_trail_tab, people_and_roles
 from pages.settings_views import (
+    files_and_dates_form,
     other_form,
     reset_section,
     rules_form,
@@ -44,6 +45,8 @@ with mapping:
     rules_form(settings["key_questions"])
 with other:
     other_form(settings)
+    st.divider()
+    files_and_dates_form(settings)
 with people:
     if user.can("assign_roles"):
         st.caption("Roles go to the email address people sign in with. A registered manager or quality lead sees only "

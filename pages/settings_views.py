@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -17,7 +18,19 @@ SAVED = "settings_saved"
 SHIFT_COLUMNS = ["Standard shift", "Labels (comma-separated)"]
 RULE_COLUMNS = ["Key question", "Quality statement", "Matching words (comma-separated)"]
 DATE_ORDERS = {"dmy": "UK: day first (03/02/2026 is 3 February)", "mdy": "US: month first (03/02/2026 is 2 March)"}
-OTHER_KEYS = ("default_service", "date_order", "partial_credit", "feedback_key_question")
+OTHER_KEYS = ("default_service", "date_order", "partial_credit", "feedback_key_question", "date_range", "limits")
+# The limits on a file before it is read (analytics.workbook_reader.ReadLimits): label, help, smallest value.
+LIMITS = {
+    "max_file_mb": ("Largest file (MB)", "A larger file is refused before it is read.", 1),
+    "max_columns": ("Most columns in a sheet", "No export a person reads has more; a sheet with more is refused.", 10),
+    "max_cells": ("Most cells in a sheet (rows x columns)", "A stray cell far from the table makes a sheet huge.",
+                  10_000),
+    "max_text_mb": ("Most text in a workbook (MB)", "One cell holding a pasted document can take this much.", 1),
+    "max_unpacked_mb": ("Largest workbook unpacked (MB)", "Workbooks are compressed; this is their size opened.", 10),
+    "reader_memory_mb": ("Memory the reader may use (MB)", "The reader runs apart from the dashboard with this much.",
+                         500),
+    "reader_seconds": ("Time the reader may take (seconds)", "A file still being read after this is stopped.", 10),
+}
 RESET_CHOICES = {"Everything": None, "Thresholds": ("thresholds",), "Shift names": ("shifts",),
                  "CQC key-question mapping": ("key_questions",), "Other settings": OTHER_KEYS}
 
@@ -300,6 +313,29 @@ def other_form(settings: dict[str, Any]) -> None:
                                 f"it is {credit:g}.")
             save({"default_service": service.strip(), "date_order": order, "partial_credit": credit,
                   "feedback_key_question": question}, problems, "settings")
+
+
+def files_and_dates_form(settings: dict[str, Any]) -> None:
+    """The dates a row may have, and the limits on a file before it is read."""
+    with st.columns([2, 1])[0], st.form("files_and_dates", border=False):
+        st.markdown("**Dates accepted.** A row dated outside these is refused with the reason, so a mistyped year "
+                    "never moves the date the pages judge as of.")
+        dates = settings["date_range"]
+        earliest = st.date_input("Earliest date", date.fromisoformat(str(dates["earliest"])), format="DD/MM/YYYY",
+                                 key=WIDGET_PREFIX + "earliest")
+        ahead = st.number_input("Days ahead of today accepted", value=int(dates["latest_days_ahead"]), step=1,
+                                key=WIDGET_PREFIX + "latest_days_ahead",
+                                help="A planned rota can run ahead of today; nothing else should.")
+        st.markdown("**Limits on a file**, checked before it is read.")
+        chosen = {key: st.number_input(label, value=int(settings["limits"].get(key, low)), step=1, help=help_text,
+                                       key=WIDGET_PREFIX + key)
+                  for key, (label, help_text, low) in LIMITS.items()}
+        if st.form_submit_button("Save", type="primary"):
+            problems = [] if ahead >= 0 else [f"Days ahead of today is a number of days, 0 or more; it is {ahead:g}."]
+            problems += [f"'{LIMITS[key][0]}' should be at least {LIMITS[key][2]:,}; it is {value:,}."
+                         for key, value in chosen.items() if value < LIMITS[key][2]]
+            save({"date_range": {"earliest": earliest.isoformat(), "latest_days_ahead": int(ahead)},
+                  "limits": {key: int(value) for key, value in chosen.items()}}, problems, "file limits and dates")
 
 
 def reset_section() -> None:

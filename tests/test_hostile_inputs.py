@@ -388,3 +388,13 @@ def test_a_sheet_with_too_many_columns_is_refused_naming_the_limit(tmp_path, suf
     path = csv_file(tmp_path / "wide.csv", rows) if suffix == ".csv" else xlsx(tmp_path / "wide.xlsx", {"A": rows})
     with pytest.raises(FileRefused, match="38 columns, more than the limit of 20 \\(max_columns\\)"):
         read_sheets(path.read_bytes(), path.name, limits=ReadLimits(max_columns=20))
+
+
+def test_the_limits_a_provider_sets_apply_to_the_next_load(store, tmp_path):
+    from analytics.settings import save_setting
+
+    save_setting(store, "limits", {"max_columns": 10}, changed_by="admin@example.org")
+    rows = [AUDIT_HEADER + ["Extra 1", "Extra 2", "Extra 3"],
+            ["02/03/2026", "Rowan Unit", "Early", "Care plan", "Item 1", "Yes", "A1", "Jo", "x", "y", "z"]]
+    with pytest.raises(FileRefused, match="11 columns, more than the limit of 10"):
+        ingest_path(store, csv_file(tmp_path / "wide.csv", rows))

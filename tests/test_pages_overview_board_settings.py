@@ -168,7 +168,7 @@ def test_settings_show_every_threshold_with_help(con: duckdb.DuckDBPyConnection)
     app = open_page(SETTINGS)
     assert [t.label for t in app.tabs] == ["Thresholds", "Shift names", "CQC key questions", "Other settings",
                                         "People and roles", "Audit trail"]
-    thresholds = [n for n in app.number_input if n.key.startswith("settings|") and n.key != "settings|partial_credit"]
+    thresholds = [n for n in app.number_input if n.key.removeprefix("settings|") in default_settings()["thresholds"]]
     assert len(thresholds) == len(default_settings()["thresholds"])
     assert all(n.help and "Default:" in n.help for n in thresholds)
     assert not any(n.label[0].islower() or "_" in n.label for n in thresholds)
@@ -229,3 +229,18 @@ def test_other_settings_and_reset_to_defaults(demo_copy: duckdb.DuckDBPyConnecti
     assert any("Reset everything to the defaults" in s.value for s in app.success)
     assert load_settings(demo_copy) == default_settings()
     assert app.text_input(key="settings|service").value == "My service"
+
+
+def test_file_limits_and_dates_accepted_are_settings(demo_copy: duckdb.DuckDBPyConnection) -> None:
+    app = open_page(SETTINGS)
+    app.number_input(key="settings|max_columns").set_value(3)
+    save_buttons = [b for b in app.button if b.label == "Save"]
+    save_buttons[-1].click().run()
+    assert any("'Most columns in a sheet' should be at least 10; it is 3." in e.value for e in app.error)
+    assert load_settings(demo_copy)["limits"]["max_columns"] == 1000
+    app.number_input(key="settings|max_columns").set_value(40)
+    app.number_input(key="settings|latest_days_ahead").set_value(7)
+    [b for b in app.button if b.label == "Save"][-1].click().run()
+    assert_fine(app)
+    saved = load_settings(demo_copy)
+    assert saved["limits"]["max_columns"] == 40 and saved["date_range"]["latest_days_ahead"] == 7
