@@ -45,8 +45,11 @@ def _as_read(upload) -> dict[str, str]:
     return actual
 
 
-def test_the_corpus_is_read_as_people_expect(corpus, store):
-    """Agreement with the expected reading, column by column, over every file of the corpus."""
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_the_corpus_is_read_as_people_expect(seed, store, tmp_path):
+    """Agreement with the expected reading, column by column, over every file of the corpus (other seeds: other
+    names, values and sizes in the same shapes)."""
+    corpus = {f.path.name: f for f in write_corpus(tmp_path / "corpus", seed=seed)}
     scores, wrong_source = {}, []
     for name, expected in corpus.items():
         try:
