@@ -116,9 +116,14 @@ def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
     if header_index is None:
         return None
     headers, _ = _headers(top[header_index])
+    combined = _with_second_header(top[header_index], top[header_index + 1] if header_index + 1 < len(top) else [])
+    if combined is not None:
+        headers, header_index = combined, header_index + 1
     body = table.slice(header_index + 1)
     frame = pd.DataFrame({h: body.column(i).to_pandas(types_mapper=None).astype(object)
                           for i, h in enumerate(headers)})
+    if combined is not None:
+        why += "; the row below it names each answer ('Response'...): a second header row, read with the first"
     first = found.first_row + header_index + 1
     numbers = np.arange(len(body)) + first
     sheet = RawSheet(file_name, found.name, headers, frame, numbers, first - 1, header_evidence=why)
@@ -160,6 +165,31 @@ def header_row(rows: list[list[object]]) -> tuple[int | None, str]:
         return None, why
     known = sum(1 for c in rows[index] if isinstance(c, str) and set(normalise_header(c).split()) & _KNOWN_WORDS)
     return (index, why) if known >= 2 else (None, why)
+
+
+# What survey tools (SurveyMonkey) write in a second header row under each question.
+_ANSWER_LABELS = frozenset({"response", "responses", "open ended response", "open ended responses", "answer",
+                            "other please specify", "comments"})
+
+
+def _with_second_header(first: list[object], second: list[object]) -> list[str] | None:
+    """Headers from two header rows, when the second only names the kind of answer under each question (as
+    SurveyMonkey exports do): "Response" adds nothing; an option's name is joined to its question."""
+    labels = [c for c in second if isinstance(c, str) and c.strip()]
+    if len(labels) < 2 or any(not isinstance(c, str) for c in second if c is not None and str(c).strip()):
+        return None
+    if sum(normalise_header(c) in _ANSWER_LABELS for c in labels) < max(2, len(labels) // 2):
+        return None
+    names, question = [], ""
+    for position, cell in enumerate(first + [None] * (len(second) - len(first))):
+        if cell not in (None, "") and str(cell).strip():
+            question = str(cell)
+        label = second[position] if position < len(second) else None
+        if isinstance(label, str) and label.strip() and normalise_header(label) not in _ANSWER_LABELS:
+            names.append(f"{question}: {label}")
+        else:
+            names.append(question if cell not in (None, "") else "")
+    return _headers(names)[0]
 
 
 def _headers(row: list[object]) -> tuple[list[str], list[int]]:
@@ -222,6 +252,9 @@ def _read_csv(data: bytes, file_name: str, path: Path | None, limits: ReadLimits
         raise FileRefused(f"{file_name}: no header row we recognise in the first {HEADER_SEARCH_ROWS} rows. "
                           "Expected columns such as Date, Team/Unit, Shift, Item/Question, Answer, Rating or Comment")
     headers, _ = _headers(rows[header_index])
+    combined = _with_second_header(rows[header_index], rows[header_index + 1] if header_index + 1 < len(rows) else [])
+    if combined is not None:
+        headers, header_index = combined, header_index + 1
     if len(headers) > limits.max_columns:
         raise FileRefused(f"{file_name}: the header row has {len(headers):,} columns, more than the limit of "
                           f"{limits.max_columns:,} (max_columns); take out the unused columns and upload again")
@@ -229,7 +262,9 @@ def _read_csv(data: bytes, file_name: str, path: Path | None, limits: ReadLimits
     frame = _duckdb_csv(text_bytes, file_name, header_index, delimiter, len(headers), on_disk)
     frame.columns = headers[:len(frame.columns)] + [f"Column {i + 1}" for i in range(len(headers), frame.shape[1])]
     numbers = _csv_row_numbers(text_bytes, header_index, len(frame))
-    sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1, header_evidence=why)
+    sheet = RawSheet(file_name, "", list(frame.columns), frame, numbers, header_index + 1 - (combined is not None),
+                     header_evidence=why + ("; the row below it names each answer ('Response'...): a second header"
+                                            " row, read with the first" if combined is not None else ""))
     if encoding != "UTF-8":
         sheet.skipped.append(f"read as {encoding} text")
     return _trimmed(sheet)

@@ -398,3 +398,13 @@ def test_the_limits_a_provider_sets_apply_to_the_next_load(store, tmp_path):
             ["02/03/2026", "Rowan Unit", "Early", "Care plan", "Item 1", "Yes", "A1", "Jo", "x", "y", "z"]]
     with pytest.raises(FileRefused, match="11 columns, more than the limit of 10"):
         ingest_path(store, csv_file(tmp_path / "wide.csv", rows))
+
+
+def test_a_second_header_row_naming_each_answer_is_read_with_the_first(tmp_path):
+    rows = [["Respondent ID", "End Date", "Which branch provides your care?", "Rate our carers", "Why?"],
+            [None, None, "Response", "Response", "Open-Ended Response"],
+            ["101", "02/04/2025", "Riverside", "4", "Kind staff"], ["102", "03/04/2025", "Northgate", "5", ""]]
+    [sheet] = read_sheets(csv_file(tmp_path / "monkey.csv", rows).read_bytes(), "monkey.csv")
+    assert sheet.headers == rows[0] and len(sheet.frame) == 2
+    assert list(sheet.row_numbers) == [3, 4]
+    assert "a second header row" in sheet.header_evidence
