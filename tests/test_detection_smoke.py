@@ -1,0 +1,83 @@
+"""Smoke test of the detection benchmark (bench/scenarios.py, bench/detection.py) on a few small seeds.
+
+It checks that scenarios are deterministic per seed, that a store holds the planted structure and that the
+harness runs end to end with figures in range. It asserts no recall or precision target: those figures are
+the benchmark's to report (bench/README.md, "Detection").
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+
+import detection
+from scenarios import KINDS, make_scenario
+
+SEEDS = (2, 5)  # small scenarios: one service each, a few teams
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_a_seed_always_gives_the_same_scenario(seed):
+    first, again = make_scenario(seed), make_scenario(seed)
+    assert first.planted == again.planted
+    assert first.months == again.months and first.services == again.services
+    for table in ("audits", "rota", "complaints", "feedback"):
+        pd.testing.assert_frame_equal(pd.DataFrame(first.rows[table]), pd.DataFrame(again.rows[table]))
+    assert make_scenario(seed + 100).planted != first.planted
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_the_store_holds_the_planted_structure(seed):
+    scenario = make_scenario(seed)
+    assert 12 <= len(scenario.months) <= 36
+    assert {p.kind for p in scenario.planted} <= set(KINDS) | {"clean"}
+    con = scenario.build_store(":memory:")
+    try:
+        cur = con.cursor()
+        for table in ("audits", "rota", "complaints", "feedback"):
+            assert cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0] == len(scenario.rows[table])
+        for service in scenario.services:
+            teams = {t for (t,) in cur.execute("SELECT DISTINCT team FROM rota WHERE service = ?",
+                                                [service.name]).fetchall()}
+            shifts = {s for (s,) in cur.execute("SELECT DISTINCT shift FROM rota WHERE service = ?",
+                                                 [service.name]).fetchall()}
+            types = {t for (t,) in cur.execute("SELECT DISTINCT audit_type FROM audits WHERE service = ?",
+                                                [service.name]).fetchall()}
+            assert teams == set(service.teams) and shifts == set(service.shifts)
+            assert types == set(service.audit_types)
+            assert any(u.service == service.name for u in scenario.clean_units)
+            assert cur.execute("SELECT count(*) FROM audits WHERE service = ? AND spot_check",
+                               [service.name]).fetchone()[0] > 0
+        first, last = cur.execute("SELECT min(audit_date), max(audit_date) FROM audits").fetchone()
+        assert first >= scenario.months[0] and last <= scenario.end
+        for p in scenario.planted:
+            service = next(s for s in scenario.services if s.name == p.service)
+            assert p.team is None or p.team in service.teams
+            assert p.shift is None or p.shift in service.shifts
+            assert scenario.months[0] <= p.start <= scenario.months[-1]
+            if p.kind in ("repeat_finding", "masked_weakness") and p.audit_type:
+                assert cur.execute("SELECT count(*) FROM audits WHERE service = ? AND item = ?",
+                                   [p.service, p.subject]).fetchone()[0] > 0
+    finally:
+        con.close()
+
+
+def test_the_harness_runs_end_to_end_with_figures_in_range(tmp_path):
+    figures, results = detection.measure(list(SEEDS), progress=False)
+    assert [r.seed for r in results] == list(SEEDS)
+    assert figures.totals["planted"] == sum(len(r.scenario.patterns) for r in results)
+    assert figures.clean["units"] == sum(len(r.scenario.clean_units) for r in results)
+    ratios = figures.ratios()
+    assert ratios and all(0.0 <= value <= 1.0 for value in ratios)
+    for row in figures.recall.values():
+        assert 0 <= row["found"] <= row["planted"]
+    text = detection.report(figures, 1.0)
+    assert "| kind | level | planted | found | recall |" in text and "## Clean units" in text
+
+    assert detection.main(["--seeds", "1", "--first-seed", str(SEEDS[0]), "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "detection.md").read_text(encoding="utf-8").startswith("# Detection")
