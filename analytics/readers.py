@@ -15,7 +15,7 @@ import pandas as pd
 from .encodings import EncodingRefused, decode_text_file, readable_file_name
 from .header_matching import EXTRA_SYNONYMS, find_header_row
 from .sources import SOURCES, normalise_header
-from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, read_workbook
+from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, check_file_size, column_number, read_workbook
 
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
@@ -61,9 +61,10 @@ def read_sheets(data: bytes, file_name: str, sheet: str | None = None, path: Pat
         raise FileRefused(f"{file_name}: the file is empty")
     suffix = Path(file_name).suffix.lower()
     if suffix in CSV_SUFFIXES:
-        if len(data) / 1e6 > limits.max_file_mb:
-            raise FileRefused(f"{file_name}: the file is {len(data) / 1e6:,.0f} MB; the largest accepted is "
-                              f"{limits.max_file_mb:,.0f} MB (the max_file_mb limit). Split it, e.g. a year per file.")
+        try:
+            check_file_size(data, file_name, limits)
+        except WorkbookRefused as error:
+            raise FileRefused(str(error)) from None
         return [_read_csv(data, file_name, path, limits)]
     if suffix in EXCEL_SUFFIXES:
         return _read_workbook(data, file_name, sheet, path, limits)
@@ -128,17 +129,10 @@ def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
     numbers = np.arange(len(body)) + first
     sheet = RawSheet(file_name, found.name, headers, frame, numbers, first - 1, header_evidence=why)
     offset = _first_column(found, top)
-    sheet.formulas_without_values = [(row, headers[_column_index(column) - offset], f"{column}{row}", formula)
+    sheet.formulas_without_values = [(row, headers[(column_number(column) - 1) - offset], f"{column}{row}", formula)
                                      for row, column, formula in found.formulas_without_values
-                                     if row >= first and 0 <= _column_index(column) - offset < len(headers)]
+                                     if row >= first and 0 <= (column_number(column) - 1) - offset < len(headers)]
     return _trimmed(sheet)
-
-
-def _column_index(letters: str) -> int:
-    number = 0
-    for letter in letters:
-        number = number * 26 + ord(letter) - 64
-    return number - 1
 
 
 def _first_column(found: WorkbookSheet, top: list[list[object]]) -> int:

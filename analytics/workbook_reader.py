@@ -70,10 +70,7 @@ class WorkbookSheet:
 
 def check_limits(data: bytes, file_name: str, limits: ReadLimits) -> None:
     """Refuse a file whose size, or whose declared parts and sheet extents, go past the limits."""
-    size_mb = len(data) / 1e6
-    if size_mb > limits.max_file_mb:
-        raise WorkbookRefused(f"{file_name}: the file is {size_mb:,.0f} MB; the largest accepted is "
-                              f"{limits.max_file_mb:,.0f} MB (the max_file_mb limit). Split it, e.g. a year per file.")
+    check_file_size(data, file_name, limits)
     if not data.startswith(_ZIP_MAGIC):
         return  # .xls: the child's memory and time limits guard it
     try:
@@ -95,6 +92,14 @@ def check_limits(data: bytes, file_name: str, limits: ReadLimits) -> None:
             _check_declared_extent(archive, part, file_name, limits)
 
 
+def check_file_size(data: bytes, file_name: str, limits: ReadLimits) -> None:
+    """Refuse a file (workbook or CSV) larger than the max_file_mb limit."""
+    size_mb = len(data) / 1e6
+    if size_mb > limits.max_file_mb:
+        raise WorkbookRefused(f"{file_name}: the file is {size_mb:,.0f} MB; the largest accepted is "
+                              f"{limits.max_file_mb:,.0f} MB (the max_file_mb limit). Split it, e.g. a year per file.")
+
+
 def _check_declared_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo, file_name: str,
                            limits: ReadLimits) -> None:
     with archive.open(part) as stream:
@@ -103,7 +108,7 @@ def _check_declared_extent(archive: zipfile.ZipFile, part: zipfile.ZipInfo, file
     if not found or not found.group(3):
         return
     rows = int(found.group(4)) - int(found.group(2)) + 1
-    columns = _column_number(found.group(3).decode()) - _column_number(found.group(1).decode()) + 1
+    columns = column_number(found.group(3).decode()) - column_number(found.group(1).decode()) + 1
     if rows * columns > limits.max_cells:
         extent = "{}{}:{}{}".format(*(part.decode() for part in found.groups()))
         raise WorkbookRefused(_too_large(file_name, Path(part.filename).stem, rows, columns, extent, limits))
@@ -116,7 +121,8 @@ def _too_large(file_name: str, sheet: str, rows: int, columns: int, extent: str,
             "the table, save, and upload again.")
 
 
-def _column_number(letters: str) -> int:
+def column_number(letters: str) -> int:
+    """A column's letters as its number: A = 1, Z = 26, AA = 27."""
     number = 0
     for letter in letters:
         number = number * 26 + ord(letter) - 64
@@ -266,7 +272,7 @@ def _scan_sheet_xml(archive: zipfile.ZipFile, part: str | None) -> tuple[int, in
         while chunk := stream.read(4 << 20):
             window = tail + chunk
             if first_row is None and (found := _FIRST_VALUE_CELL.search(window)):
-                first_row, first_column = int(found.group(2)), _column_number(found.group(1).decode())
+                first_row, first_column = int(found.group(2)), column_number(found.group(1).decode())
             if b"<f" in window:
                 for cell in _FORMULA_CELL.finditer(window):
                     value = cell.group(4)
