@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from typing import Any
 
@@ -82,3 +82,10 @@ def confidence_from_sources(sources: set[str], agree: bool) -> str:
 def percent(value: float | None) -> str:
     """A share as a whole percentage, the way reports write it."""
     return "n/a" if value is None else f"{value:.0%}"
+
+
+def limited(finding: Finding, reason: str) -> Finding:
+    """The finding as limited evidence: too small a sample to call it a concern, so it is shown only as a
+    pointer to look further ("Limited evidence (7 responses, fewer than 10): ...")."""
+    return replace(finding, status="not_enough_evidence", confidence="limited",
+                   summary=f"Limited evidence ({reason}): {finding.summary}")

@@ -78,6 +78,12 @@ THRESHOLDS = {
                                      "score: 4 out of 5 is 0.8.", "share"),
     "min_feedback_responses": Threshold("Feedback", "Fewest responses to judge feedback", "A team's feedback is judged "
                                         "only with at least this many responses.", "count"),
+    "min_audit_answers": Threshold("Audits", "Fewest audit answers to judge a place", "Audit compliance from fewer "
+                                   "applicable answers than this over the months judged is shown as limited evidence, "
+                                   "never as a concern.", "count"),
+    "min_rota_shifts": Threshold("Staffing", "Fewest shifts to judge staffing", "Fill rate, agency share or handovers "
+                                 "from fewer shifts than this over the months judged are shown as limited evidence, "
+                                 "never as a concern.", "count"),
     "feedback_margin_se": Threshold("Feedback", "Allowance for chance in small samples", "How many standard errors "
                                     "below 'good' a team's average must be to count as clearly poor. Higher is more "
                                     "cautious.", "positive"),
