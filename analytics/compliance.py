@@ -1,8 +1,7 @@
-"""The one compliance rule, and audit compliance by month for any grouping.
+"""Audit compliance by month for any grouping, in the columns the audit analytics read.
 
-Compliance = the sum of answer scores / the number of applicable answers. Met scores 1, not met 0,
-partially met the `partial_credit` setting (0.5 by default), a percentage its own value; N/A answers
-are left out of both sides.
+The rule itself (answer scores over applicable answers, partly met at the `partial_credit` setting, N/A left
+out) is `analytics.measures`'s audit compliance; this names its columns as audits speak of them.
 """
 
 from __future__ import annotations
@@ -12,9 +11,11 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from .measures import GROUPABLE as _GROUPABLE
+from .measures import monthly
 from .scope import Scope
 
-GROUPABLE = ("service", "team", "shift", "audit_type", "section", "item", "spot_check", "audit_ref")
+GROUPABLE = _GROUPABLE["audits"]
 
 
 def audit_compliance(con: duckdb.DuckDBPyConnection, scope: Scope, by: tuple[str, ...], start: date, end: date,
@@ -23,13 +24,8 @@ def audit_compliance(con: duckdb.DuckDBPyConnection, scope: Scope, by: tuple[str
     unknown = [column for column in by if column not in GROUPABLE]
     if unknown:
         raise ValueError(f"cannot group audits by {', '.join(unknown)}; choose from {', '.join(GROUPABLE)}")
-    services, values = scope.service_filter()
-    groups = "".join(f", {column}" for column in by)
-    return con.cursor().execute(f"""
-        SELECT date_trunc('month', audit_date)::DATE AS month{groups},
-               count(*) AS answers,
-               sum(CASE answer_class WHEN 'partial' THEN ? ELSE answer_score END) AS score,
-               sum(CASE answer_class WHEN 'partial' THEN ? ELSE answer_score END) / count(*) AS compliance
-        FROM audits
-        WHERE answer_class <> 'na' AND audit_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL ORDER BY ALL""", [partial_credit, partial_credit, start, end, *values]).df()
+    frame = monthly(con, scope, "audit_compliance", tuple(by), start, end, {"partial_credit": partial_credit})
+    frame = frame.rename(columns={"denominator": "answers", "numerator": "score", "value": "compliance"})
+    frame["answers"] = frame["answers"].astype("int64")
+    frame["month"] = pd.to_datetime(frame["month"])
+    return frame[["month", *by, "answers", "score", "compliance"]]

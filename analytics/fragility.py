@@ -18,8 +18,8 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .compliance import audit_compliance
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from . import measures
+from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
 
@@ -42,7 +42,6 @@ class Measure:
     higher_is_worse: bool
     clause: str          # how a sentence states it, with {value} and {rest}
     as_percent: bool = True
-    scale: float = 1.0   # value = scale x numerator / denominator
 
 
 MEASURES = {
@@ -55,12 +54,14 @@ MEASURES = {
                                 "audit compliance averaged {value} ({rest} elsewhere)"),
     "complaints_per_1000_hours": Measure("complaints", "complaints per 1,000 planned hours", True,
                                          "complaints ran at {value} per 1,000 planned hours ({rest} elsewhere)",
-                                         as_percent=False, scale=1000.0),
+                                         as_percent=False),
     "complaints_per_month": Measure("complaints", "complaints per month", True,
                                     "complaints averaged {value} a month ({rest} for each other team or shift)",
                                     as_percent=False),
     "feedback_score": Measure("feedback", "feedback score", False, "feedback averaged {value} ({rest} elsewhere)"),
 }
+# The measure of analytics.measures each comparison is made in, for its minimum sample.
+MEASURE_IDS = {"complaints_per_1000_hours": "complaint_rate", "complaints_per_month": "complaints"}
 DATE_COLUMNS = {"rota": "rota_date", "audits": "audit_date", "complaints": "received_date",
                 "feedback": "feedback_date"}
 
@@ -101,11 +102,10 @@ def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[s
         return pd.DataFrame(columns=TABLE_COLUMNS)
     lookback = settings["thresholds"].get("fragility_lookback_months", DEFAULT_LOOKBACK_MONTHS)
     start = months_back(end, lookback - 1)
-    rota = _rota_months(con, scope, start, end)  # one pass over the rota for its measures and planned hours
-    parts = pd.concat([_rota_parts_of(rota), _audit_parts(con, scope, settings, start, end),
-                       _feedback_parts(con, scope, start, end)], ignore_index=True)
-    complaints = _complaint_counts(con, scope, start, end)
-    hours = _hours_of(rota)
+    parts = pd.concat([_parts(con, scope, settings, name, start, end)
+                       for name in ("fill_rate", "agency_share", "handover_completion", "audit_compliance",
+                                    "feedback_score")], ignore_index=True)
+    complaints, hours = _complaint_counts(con, scope, settings, start, end), _hours(con, scope, settings, start, end)
     # The complaint rates are measures like the others: compared in the same grouping.
     compared = pd.concat([frame for frame in (parts, _complaint_rate_parts(complaints, hours)) if not frame.empty],
                          ignore_index=True) if not (parts.empty and hours.empty) else parts
@@ -143,81 +143,31 @@ def clean_places(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _as_months(frame: pd.DataFrame) -> pd.DataFrame:
-    frame["month"] = pd.to_datetime(frame["month"]).dt.date
-    return frame
+_PLACE = ("service", "team", "shift")
 
 
-def _rota_months(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    """The rota's sums per month, service, team and shift (`hours`: the positive planned hours)."""
-    services, values = scope.service_filter()
-    rota = con.cursor().execute(f"""
-        SELECT date_trunc('month', rota_date)::DATE AS month, service, team, shift, count(*) AS rows,
-               sum(planned_hours) FILTER (WHERE planned_hours > 0) AS hours,
-               sum(agency_hours) FILTER (WHERE actual_hours IS NOT NULL) AS agency_hours,
-               sum(actual_hours) FILTER (WHERE agency_hours IS NOT NULL) AS agency_base_hours,
-               {ROTA_FILL_SUMS}
-        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [start, end, *values]).df()
-    return clean_places(_as_months(rota)) if not rota.empty else rota
-
-
-def _hours_of(rota: pd.DataFrame) -> pd.DataFrame:
-    """`_planned_hours` from the rota's monthly sums."""
-    return rota.loc[rota["hours"].notna(), ["month", "service", "team", "shift", "hours"]] if not rota.empty else rota
-
-
-def _rota_parts_of(rota: pd.DataFrame) -> pd.DataFrame:
-    """Fill rate, agency share and handover completion parts from the rota's monthly sums."""
-    if rota.empty:
+def _parts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], name: str, start: date,
+           end: date) -> pd.DataFrame:
+    """One measure's monthly numerator, denominator and sample per service, team and shift (analytics.measures)."""
+    frame = measures.monthly(con, scope, name, _PLACE, start, end, settings)
+    if frame.empty:
         return pd.DataFrame()
-    # A service's fill rate is in hours where its rota records hours, else in staff numbers.
-    in_hours = rota.groupby("service")["fill_planned_hours"].transform("sum") > 0
-    fill_num = rota["filled_hours"].where(in_hours, rota["filled_staff"])
-    fill_den = rota["fill_planned_hours"].where(in_hours, rota["fill_planned_staff"])
-    place = rota[["month", "service", "team", "shift"]]
-    return pd.concat([
-        place.assign(measure="fill_rate", num=fill_num, den=fill_den, count=rota["rows"]),
-        place.assign(measure="agency_share", num=rota["agency_hours"], den=rota["agency_base_hours"],
-                     count=rota["rows"]),
-        place.assign(measure="handover_completion", num=rota["handovers"], den=rota["handover_rows"],
-                     count=rota["handover_rows"]),
-    ], ignore_index=True)
+    return frame[["month", *_PLACE]].assign(measure=name, num=frame["numerator"], den=frame["denominator"],
+                                            count=frame["n"])
 
 
-def _audit_parts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], start: date,
-                 end: date) -> pd.DataFrame:
-    audits = audit_compliance(con, scope, ("service", "team", "shift"), start, end, settings["partial_credit"])
-    if audits.empty:
-        return pd.DataFrame()
-    audits = clean_places(_as_months(audits))
-    return audits[["month", "service", "team", "shift"]].assign(
-        measure="audit_compliance", num=audits["score"], den=audits["answers"], count=audits["answers"])
+def _complaint_counts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], start: date,
+                      end: date) -> pd.DataFrame:
+    counts = measures.monthly(con, scope, "complaints", _PLACE, start, end, settings)
+    counts = counts[counts["numerator"] > 0]
+    return counts[["month", *_PLACE]].assign(complaints=counts["numerator"]) if not counts.empty else pd.DataFrame()
 
 
-def _feedback_parts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    # One score per response (the mean of its answered questions), so a long survey weighs no more than a short one.
-    feedback = con.cursor().execute(f"""
-        WITH responses AS (
-            SELECT date_trunc('month', feedback_date)::DATE AS month, service, team, shift,
-                   avg(rating_score) AS score
-            FROM feedback WHERE rating_score IS NOT NULL AND feedback_date BETWEEN ? AND ? AND {services}
-            GROUP BY month, service, team, shift, coalesce(response_id, row_key::VARCHAR))
-        SELECT month, service, team, shift, sum(score) AS num, count(*) AS den, count(*) AS count
-        FROM responses GROUP BY ALL""", [start, end, *values]).df()
-    if feedback.empty:
-        return pd.DataFrame()
-    return clean_places(_as_months(feedback)).assign(measure="feedback_score")
-
-
-def _complaint_counts(con: duckdb.DuckDBPyConnection, scope: Scope, start: date, end: date) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    counts = con.cursor().execute(f"""
-        SELECT date_trunc('month', received_date)::DATE AS month, service, team, shift, count(*) AS complaints
-        FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [start, end, *values]).df()
-    return clean_places(_as_months(counts)) if not counts.empty else counts
+def _hours(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], start: date,
+           end: date) -> pd.DataFrame:
+    """Planned hours (in thousands) per month and place: the complaint rate's denominator."""
+    rate = measures.monthly(con, scope, "complaint_rate", _PLACE, start, end, settings)
+    return rate[["month", *_PLACE]].assign(hours=rate["denominator"]) if not rate.empty else pd.DataFrame()
 
 
 def _complaint_rate_parts(complaints: pd.DataFrame, hours: pd.DataFrame) -> pd.DataFrame:
@@ -272,9 +222,8 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
     totals = groups.groupby(["month", "service", "measure"])[["num", "den", "count"]].transform("sum")
     table = groups.join(totals.add_suffix("_all"))
     rest_den = table["den_all"] - table["den"]
-    scale = table["measure"].map({name: measure.scale for name, measure in MEASURES.items()}).astype(float)
-    table["value"] = scale * table["num"] / table["den"]
-    table["rest_of_service"] = (scale * (table["num_all"] - table["num"]) / rest_den).where(rest_den > 0)
+    table["value"] = table["num"] / table["den"]  # a rate's denominator is in thousands of hours already
+    table["rest_of_service"] = ((table["num_all"] - table["num"]) / rest_den).where(rest_den > 0)
     table["denominator"] = table["den"] if with_denominator else math.nan
     table["rest_count"] = table["count_all"] - table["count"]
     for column in ("team", "shift"):
@@ -321,20 +270,19 @@ def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
 def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
     """Whether each month's figure is worse than the rest of the service by the settings' margin.
 
-    Complaints: at least `min_complaints` and `complaint_rate_ratio` times the rest's rate. Feedback: only with
-    `min_feedback_responses` on both sides. Otherwise worse by `fragility_gap` in the measure's bad direction.
-    A month without a figure for the place or the rest is never worse.
+    Complaints: at least `min_complaints` and `complaint_rate_ratio` times the rest's rate. Otherwise worse by
+    `fragility_gap` in the measure's bad direction. A month without a figure for the place or the rest is never
+    worse. (Whether the months together are enough to judge is the run's sample: see `_finding`.)
     """
     measure = table["measure"]
     source = measure.map(lambda name: MEASURES[name].source)
     higher_is_worse = measure.map(lambda name: MEASURES[name].higher_is_worse).astype(bool)
     value, rest = table["value"].astype(float), table["rest_of_service"].astype(float)
-    count, rest_count = table["count"].astype(float), table["rest_count"].astype(float)
+    count = table["count"].astype(float)
     known = value.notna() & rest.notna()
     complaints = (count >= thresholds["min_complaints"]) & (value >= thresholds["complaint_rate_ratio"] * rest)
-    too_few = (source == "feedback") & (np.minimum(count, rest_count) < thresholds["min_feedback_responses"])
     gap = (value - rest).where(higher_is_worse, rest - value)
-    others = ~too_few & (gap >= thresholds["fragility_gap"] - 1e-9)
+    others = gap >= thresholds["fragility_gap"] - 1e-9
     return known & complaints.where(source == "complaints", others)
 
 
@@ -442,11 +390,63 @@ def _finding(signals: list[Signal], settings: dict[str, Any], end: date) -> Find
     summary = (f"{place_name(first.team, first.shift)} at {first.service} {verb} been worse than the rest of the "
                f"service every month since {since:%b %Y} ({len(first.months)} months): "
                f"{join_clauses([_clause(s, since) for s in signals])}.")
-    return Finding(
+    finding = Finding(
         kind="fragility", service=first.service, team=first.team, shift=first.shift,
         key_question=placing[0], quality_statement=placing[1], subject=" and ".join(labels),
         status="concern" if any(_is_concern(s, thresholds) for s in signals) else "fragile",
         confidence=confidence_from_sources({MEASURES[s.measure].source for s in signals}, agree=True),
         period_start=since, period_end=min(month_end(latest), end), summary=summary,
         evidence=tuple(_evidence(s, end) for s in signals))
+    enough = [s for s in signals if measures.enough(MEASURE_IDS.get(s.measure, s.measure), s.count, settings)]
+    if enough:
+        return finding
+    shown = signals[0]
+    name = MEASURE_IDS.get(shown.measure, shown.measure)
+    return limited(finding, f"{shown.count:.0f} {measures.measure(name).n_label} over {len(shown.months)} months, "
+                            f"fewer than {measures.minimum(name, settings):.0f}")
 
+
+
+def place_figures(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """Each team, shift and team's shift over the recent window, beside the rest of its service: the figures the
+    Teams and shifts grid shows, from the same measures and window as every other page.
+
+    Columns: service, team, shift, measure (this module's names), value, rest_of_service, n, n_label, start, end."""
+    columns = ["service", "team", "shift", "measure", "value", "rest_of_service", "n", "n_label", "start", "end"]
+    end = scope.end(con)
+    if end is None:
+        return pd.DataFrame(columns=columns)
+    start, end = measures.recent_window(end, settings)
+    frames = []
+    for name in MEASURES:
+        measure_id = MEASURE_IDS.get(name, name)
+        service = measures.over_window(measures.monthly(con, scope, measure_id, ("service",), start, end, settings),
+                                       ["service"], measure_id).set_index("service")
+        for keys in LEVELS:
+            by = ["service", *keys]
+            places = measures.over_window(
+                measures.monthly(con, scope, measure_id, tuple(by), start, end, settings).dropna(subset=by),
+                by, measure_id)
+            if places.empty or service.empty:
+                continue
+            whole = service.reindex(places["service"])
+            if measures.measure(measure_id).unit == "count":
+                others = places.groupby("service")["service"].transform("size").to_numpy() - 1
+                rest = (whole["numerator"].to_numpy() - places["numerator"]) / places["months"] / others
+                rest = rest.where(others > 0)
+            else:
+                rest_den = whole["denominator"].to_numpy() - places["denominator"]
+                rest = ((whole["numerator"].to_numpy() - places["numerator"]) / rest_den).where(rest_den > 0)
+            frame = places.assign(measure=name, rest_of_service=rest, n_label=measures.measure(measure_id).n_label,
+                                  start=start, end=end)
+            for column in ("team", "shift"):
+                if column not in keys:
+                    frame[column] = None
+            frames.append(frame[columns])
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    figures = pd.concat(frames, ignore_index=True)
+    # Complaints are compared per planned hour where the rota gives hours, per month only where it does not.
+    with_hours = set(figures.loc[figures["measure"] == "complaints_per_1000_hours", "service"])
+    return figures[~((figures["measure"] == "complaints_per_month") & figures["service"].isin(with_hours))] \
+        .reset_index(drop=True)

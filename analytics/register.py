@@ -14,9 +14,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from . import measures
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, percent
-from .fragility import ROTA_FILL_SUMS
 from .key_questions import classify, key_questions
 from .scope import Scope, months_back, period_label
 
@@ -70,11 +70,14 @@ def _audit_evidence(con, scope, settings, window, rules) -> pd.DataFrame:
     for level in (["service"], ["service", "team"]):
         grouped = monthly.groupby(level + ["key_question"], as_index=False)[["score", "answers"]].sum()
         for record in grouped.itertuples(index=False):
+            if not measures.enough("audit_compliance", record.answers, settings):
+                continue
             compliance = record.score / record.answers
             team = getattr(record, "team", None)
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
                          "source": "audits", "measure": "audit compliance", "value": compliance,
                          "good": compliance >= thresholds["compliance_good"], "count": int(record.answers),
+                         "n_label": "answers",
                          "rows": _rows("audits", record.service, team, window, "audit types mapped to "
                                        + record.key_question)})
     return pd.DataFrame(rows)
@@ -84,59 +87,51 @@ def _rota_evidence(con, scope, settings, window) -> pd.DataFrame:
     key_question = (classify("staffing", settings["key_questions"]) or (None, None))[0]
     if key_question is None:
         return pd.DataFrame()
-    services, values = scope.service_filter()
-    frame = con.cursor().execute(f"""
-        SELECT service, team, count(*) AS shifts, {ROTA_FILL_SUMS}
-        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
-        GROUP BY GROUPING SETS ((service), (service, team))""", [window.start, window.end, *values]).df()
+    monthly = measures.monthly(con, scope, "fill_rate", ("service", "team"), window.start, window.end, settings)
     rows = []
-    for record in frame.itertuples(index=False):
-        # In hours where the rota records hours, else in staff numbers, as fragility judges it.
-        in_hours = pd.notna(record.fill_planned_hours) and record.fill_planned_hours > 0
-        planned = record.fill_planned_hours if in_hours else record.fill_planned_staff
-        filled = record.filled_hours if in_hours else record.filled_staff
-        if pd.isna(planned) or not planned:
-            continue
-        team = None if pd.isna(record.team) else record.team
-        fill = filled / planned
-        rows.append({"service": record.service, "team": team, "key_question": key_question, "source": "rota",
-                     "measure": "fill rate", "value": fill, "good": fill >= settings["thresholds"]["fill_rate_good"],
-                     "count": int(record.shifts), "rows": _rows("rota", record.service, team, window, "all shifts")})
+    for level in (["service"], ["service", "team"]):
+        known = monthly.dropna(subset=level)
+        for record in measures.over_window(known, level, "fill_rate").itertuples(index=False):
+            if not measures.enough("fill_rate", record.n, settings):
+                continue
+            team = getattr(record, "team", None)
+            rows.append({"service": record.service, "team": team, "key_question": key_question, "source": "rota",
+                         "measure": "fill rate", "value": record.value,
+                         "good": record.value >= settings["thresholds"]["fill_rate_good"], "count": int(record.n),
+                         "n_label": "shifts", "rows": _rows("rota", record.service, team, window, "all shifts")})
     return pd.DataFrame(rows)
 
 
 def _feedback_evidence(con, scope, settings, window) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    frame = con.cursor().execute(f"""
-        SELECT service, team, avg(rating_score) AS score, count(rating_score) AS responses
-        FROM feedback WHERE feedback_date BETWEEN ? AND ? AND rating_score IS NOT NULL AND {services}
-        GROUP BY GROUPING SETS ((service), (service, team))""", [window.start, window.end, *values]).df()
+    monthly = measures.monthly(con, scope, "feedback_score", ("service", "team"), window.start, window.end, settings)
     thresholds = settings["thresholds"]
     rows = []
-    for record in frame.itertuples(index=False):
-        if record.responses < thresholds["min_feedback_responses"]:
-            continue
-        team = None if pd.isna(record.team) else record.team
-        rows.append({"service": record.service, "team": team, "key_question": settings["feedback_key_question"],
-                     "source": "feedback", "measure": "mean feedback score", "value": record.score,
-                     "good": record.score >= thresholds["feedback_good_score"], "count": int(record.responses),
-                     "rows": _rows("feedback", record.service, team, window, "rated responses")})
+    for level in (["service"], ["service", "team"]):
+        known = monthly.dropna(subset=level)
+        for record in measures.over_window(known, level, "feedback_score").itertuples(index=False):
+            if not measures.enough("feedback_score", record.n, settings):
+                continue
+            team = getattr(record, "team", None)
+            rows.append({"service": record.service, "team": team, "key_question": settings["feedback_key_question"],
+                         "source": "feedback", "measure": "mean feedback score", "value": record.value,
+                         "good": record.value >= thresholds["feedback_good_score"], "count": int(record.n),
+                         "n_label": "responses", "rows": _rows("feedback", record.service, team, window,
+                                                                "rated responses")})
     return pd.DataFrame(rows)
 
 
 def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
     """Complaints per key question: in the window against the same length of time before it."""
-    services, values = scope.service_filter()
     months = (window.end.year - window.start.year) * 12 + window.end.month - window.start.month + 1
     earlier_start = months_back(window.start, months)
-    frame = con.cursor().execute(f"""
-        SELECT service, team, coalesce(category, summary) AS about,
-               count(*) FILTER (WHERE received_date >= ?) AS recent,
-               count(*) FILTER (WHERE received_date < ?) AS earlier
-        FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [window.start, window.start, earlier_start, window.end, *values]).df()
+    frame = measures.monthly(con, scope, "complaints", ("service", "team", "category", "summary"), earlier_start,
+                             window.end, settings)
+    frame = frame[frame["numerator"] > 0]
     if frame.empty:
         return pd.DataFrame()
+    recent = frame["month"] >= window.start
+    frame = frame.assign(about=frame["category"].where(frame["category"].notna(), frame["summary"]),
+                         recent=frame["numerator"].where(recent, 0.0), earlier=frame["numerator"].where(~recent, 0.0))
     thresholds = settings["thresholds"]
     frame["key_question"] = [(classify(text, settings["key_questions"]) or (None, None))[0] for text in frame["about"]]
     frame = frame.dropna(subset=["key_question"])
@@ -153,9 +148,9 @@ def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
                          "source": "complaints", "measure": "complaints (recent vs earlier)",
                          "value": float(record.recent), "good": good, "count": int(record.recent + record.earlier),
-                         "earlier": int(record.earlier),
+                         "n_label": "complaints", "earlier": int(record.earlier),
                          "rows": _rows("complaints", record.service, team, window,
-                                       f"categories mapped to {record.key_question}; earlier = {record.earlier}")})
+                                       f"categories mapped to {record.key_question}; earlier = {record.earlier:.0f}")})
     return pd.DataFrame(rows)
 
 
@@ -194,7 +189,8 @@ def build_register(evidence: pd.DataFrame, findings: list[Finding], settings: di
 def _register_row(service: str, team: str | None, key_question: str, evidence: list[dict[str, Any]],
                   findings: list[Finding], window: Window) -> dict[str, Any]:
     """One register row from the place's evidence rows (as records) and its findings."""
-    negative = [f for f in findings if f.kind in _NEGATIVE_KINDS]
+    # Limited evidence points somewhere to look; it never sets a status.
+    negative = [f for f in findings if f.kind in _NEGATIVE_KINDS and f.status != "not_enough_evidence"]
     sources = {row["source"] for row in evidence} | {e.source for f in findings for e in f.evidence}
     good = bool(len(evidence)) and all(bool(row["good"]) for row in evidence)
     if negative:
@@ -242,4 +238,4 @@ def _shown(row: dict[str, Any] | pd.Series) -> str:
 
 def _evidence(row: dict[str, Any], window: Window) -> Evidence:
     return Evidence(source=row["source"], measure=row["measure"], value=float(row["value"]), period=window.label,
-                    rows=row["rows"], detail=f"{row['count']} records")
+                    rows=row["rows"], detail=f"{row['count']:,} {row.get('n_label') or 'records'}")

@@ -15,10 +15,10 @@ from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
 from pages.teams_shifts_views import (
     FLAG,
-    LATEST_MONTHS,
     OVERALL,
     Cell,
     cached_measure_table,
+    cached_place_figures,
     cell_choices,
     cell_label,
     grid_places,
@@ -26,6 +26,7 @@ from pages.teams_shifts_views import (
     measure_figure,
     measure_label,
     show_cell,
+    window_words,
 )
 
 require_app_entry()
@@ -38,13 +39,14 @@ database = current_database()
 filters = sidebar_filters(database)
 st.caption(f"Showing {plain_markdown(filters.describe())}")
 table = cached_measure_table(database, settings_json(), filters.services, filters.as_of)
+figures = cached_place_figures(database, settings_json(), filters.services, filters.as_of)
 findings = current_insights(database, filters).findings
 if table.empty:
     st.info("There are no team or shift figures to compare yet: the grid needs rota, audit, complaint or feedback "
             "rows that name a team or shift.")
     st.stop()
 
-measures = [OVERALL, *sorted(table["measure"].unique(), key=measure_label)]
+measures = [OVERALL, *sorted(figures["measure"].unique(), key=measure_label)]
 measure = st.segmented_control(
     "Colour the grid by", measures, default=OVERALL, key="teams_measure",
     format_func=lambda m: "Overall judgement (from the findings)" if m == OVERALL else measure_label(m)) or OVERALL
@@ -52,15 +54,15 @@ services = sorted(table["service"].unique())
 for service in services:
     teams, shifts = grid_places(table, service)
     figure = judgement_figure(service, teams, shifts, findings) if measure == OVERALL else \
-        measure_figure(service, teams, shifts, table, measure, findings)
+        measure_figure(service, teams, shifts, figures, measure, findings)
     st.plotly_chart(figure, key=f"grid_{service}")
 if measure == OVERALL:
     st.caption("Each cell names the most serious finding about exactly that place (⚠ concern, ◐ fragile, "
                "↗ improving, ✓ strong, ○ no flags). 'Whole team' is the team across its shifts; 'All teams' is the "
                "shift across the service.")
 else:
-    st.caption(f"Each cell: the mean of the latest {LATEST_MONTHS} months, with the rest of the service's in "
-               f"brackets. Orange is worse than the rest, blue better. {FLAG} marks a place a finding flags on this "
+    st.caption(f"Each cell: the figure over {window_words(figures)} (hover for how many shifts, answers, "
+               f"complaints or responses it rests on), with the rest of the service's in brackets. Orange is worse than the rest, blue better. {FLAG} marks a place a finding flags on this "
                "measure.")
 
 cells = cell_choices(services, table, findings)

@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.findings import Finding
-from analytics.fragility import MEASURES, measure_table
+from analytics.fragility import MEASURES, measure_table, place_figures
 from analytics.register import STATUS_RANK
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
@@ -21,7 +21,6 @@ from pages.findings_views import show_finding, status_symbol, status_words, wors
 OVERALL = "overall"
 WHOLE_TEAM = "Whole team"
 ALL_TEAMS = "All teams"
-LATEST_MONTHS = 3
 FLAG = "⚠"
 # Overall judgement as a heatmap value: blue below zero (strong, improving), pale for no flags, orange above.
 STATUS_HEAT = {"strong": -1.0, "improving": -1.0, "fragile": 1.0, "concern": 2.0}
@@ -46,6 +45,13 @@ def cached_measure_table(database: str, settings_text: str, services: tuple[str,
     """Monthly figures per team, shift and team's shift beside the rest of the service."""
     scope = Scope(services, as_of)
     return measure_table(connection_for(database), scope, json.loads(settings_text))
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def cached_place_figures(database: str, settings_text: str, services: tuple[str, ...] | None,
+                         as_of: date | None) -> pd.DataFrame:
+    """Each place over the recent window beside the rest of its service, with its sample."""
+    return place_figures(connection_for(database), Scope(services, as_of), json.loads(settings_text))
 
 
 def measure_label(measure: str) -> str:
@@ -77,14 +83,6 @@ def grid_places(table: pd.DataFrame, service: str) -> tuple[list[str], list[str]
     return sorted(rows["team"].dropna().unique()), sorted(rows["shift"].dropna().unique())
 
 
-def latest(table: pd.DataFrame, service: str, measure: str) -> pd.DataFrame:
-    """Each place's mean over the latest months, beside the rest of the service's."""
-    rows = table[(table["service"] == service) & (table["measure"] == measure)]
-    recent = sorted(rows["month"].unique())[-LATEST_MONTHS:]
-    rows = rows[rows["month"].isin(recent)]
-    return rows.groupby(["team", "shift"], dropna=False, as_index=False)[["value", "rest_of_service"]].mean()
-
-
 def grid(service: str, teams: list[str], shifts: list[str], fill) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Heat, text and hover for every cell, from `fill(cell) -> (heat, text, hover)`."""
     index, columns = [*teams, ALL_TEAMS], [*shifts, WHOLE_TEAM]
@@ -114,11 +112,11 @@ def judgement_figure(service: str, teams: list[str], shifts: list[str], findings
     return figure
 
 
-def measure_figure(service: str, teams: list[str], shifts: list[str], table: pd.DataFrame, measure: str,
+def measure_figure(service: str, teams: list[str], shifts: list[str], figures: pd.DataFrame, measure: str,
                    findings: list[Finding]):
-    """The grid of one measure over the latest months, coloured by how much worse than the rest of the service."""
+    """The grid of one measure over the recent window, coloured by how much worse than the rest of the service."""
     spec = MEASURES[measure]
-    figures = latest(table, service, measure)
+    figures = figures[(figures["service"] == service) & (figures["measure"] == measure)]
     by_place = {(None if pd.isna(r.team) else r.team, None if pd.isna(r.shift) else r.shift): r
                 for r in figures.itertuples()}
 
@@ -131,15 +129,23 @@ def measure_figure(service: str, teams: list[str], shifts: list[str], table: pd.
         value, rest = value_text(row.value, spec.as_percent), value_text(row.rest_of_service, spec.as_percent)
         note = f"<br>{FLAG} flagged by a finding" if flagged else ""
         return worse, f"{FLAG + ' ' if flagged else ''}{value}<br>({rest} rest)", \
-            f"{value} against {rest} in the rest of {service}{note}"
+            f"{value} from {row.n:,.0f} {row.n_label} against {rest} in the rest of {service}{note}"
 
     heat, text, hover = grid(service, teams, shifts, fill)
     # A few points' difference stays pale: colour is kept for gaps as big as the ones the findings flag.
     reach = max(float(pd.to_numeric(heat.stack(), errors="coerce").abs().max()), 0.1 if spec.as_percent else 1.0)
-    figure = place_heatmap(heat, text, hover, f"{service}: {spec.label}, latest {LATEST_MONTHS} months",
+    window = window_words(figures)
+    figure = place_heatmap(heat, text, hover, f"{service}: {spec.label}, {window}",
                            WORSE_SCALE, "Worse than<br>the rest →", zmid=0.0)
     figure.update_traces(zmin=-reach, zmax=reach, colorbar={"tickformat": ".0%" if spec.as_percent else ".1f"})
     return figure
+
+
+def window_words(figures: pd.DataFrame) -> str:
+    """The months the figures cover, e.g. 'May 2026 to Oct 2026'."""
+    if figures.empty:
+        return "no months"
+    return f"{figures['start'].iloc[0]:%b %Y} to {figures['end'].iloc[0]:%b %Y}"
 
 
 def cell_choices(services: list[str], table: pd.DataFrame, findings: list[Finding]) -> list[Cell]:

@@ -126,16 +126,19 @@ def test_weak_nights_on_several_units_are_reported_as_the_shift(store):
     assert findings[0].summary.startswith("Night shifts at Elm Court have been worse")
 
 
-def test_small_team_feedback_is_not_fragile_until_there_are_enough_responses(store):
+def test_small_team_feedback_is_limited_evidence_until_there_are_enough_responses(store):
+    # Three months of one response each: worse every month, but 3 responses are fewer than the minimum of 10.
     rows = [r for m in MONTHS for team in TEAMS[1:] for r in feedback_month(m, team, 8, 0.9)]
-    small = [r for m in MONTHS for r in feedback_month(m, "Ash", 3, 0.25)]
+    small = [r for m in MONTHS[-3:] for r in feedback_month(m, "Ash", 1, 0.25)]
     insert(store, "feedback", rows + small)
-    assert fragility_findings(store, AS_OF, default_settings()) == []
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.status, finding.confidence) == ("not_enough_evidence", "limited")
+    assert finding.summary.startswith("Limited evidence (3 responses over 3 months, fewer than 10): ")
 
-    more = [r for m in MONTHS[-3:] for r in feedback_month(m, "Ash", 3, 0.25, first=3)]  # now 6 a month
+    more = [r for m in MONTHS[-3:] for r in feedback_month(m, "Ash", 3, 0.25, first=3)]  # now 4 a month
     insert(store, "feedback", more)
     [finding] = fragility_findings(store, AS_OF, default_settings())
-    assert (finding.team, finding.subject) == ("Ash", "feedback score")
+    assert (finding.team, finding.subject, finding.status) == ("Ash", "feedback score", "concern")
 
 
 def test_single_complaints_do_not_make_a_team_fragile_but_repeated_clusters_do(store):
