@@ -66,7 +66,7 @@ GROUPABLE = {
     "audits": ("service", "team", "shift", "audit_type", "section", "item", "spot_check", "audit_ref"),
     "rota": ("service", "team", "shift", "role"),
     "feedback": ("service", "team", "shift", "question", "respondent_type"),
-    "complaints": ("service", "team", "shift", "category"),
+    "complaints": ("service", "team", "shift", "category", "summary"),
 }
 DATE_COLUMNS = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date",
                 "feedback": "feedback_date"}
