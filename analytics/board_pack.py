@@ -200,6 +200,7 @@ class BoardPack:
     qualified: pd.DataFrame
     fragile: pd.DataFrame
     leaders: pd.DataFrame
+    limited: pd.DataFrame
     evidence: pd.DataFrame
     generated: datetime
 
@@ -249,7 +250,16 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
             "Evidence shows": [STATUS_LABELS.get(s, "○ No judgement") for s in leaders["evidence"]],
             "Reading": leaders["reading"], "Why": leaders["why"]}),
         evidence=_evidence_sheet(pd.concat([strong, qualified, fragile]).drop_duplicates("summary")),
-        generated=generated or datetime.now())
+        limited=limited_evidence(now, service), generated=generated or datetime.now())
+
+
+def limited_evidence(insights: Insights, service: str | None = None) -> pd.DataFrame:
+    """Findings on too small a sample to judge: listed apart, as places to look, never counted as concerns."""
+    rows = [{"Where": place_name(f.service, f.team, f.shift), "About": f.subject, "Why": f.summary,
+             "Evidence": "; ".join(f"{e.measure}: {figure_text(e.measure, e.value)} ({e.period}; {e.detail})"
+                                   for e in f.evidence)}
+            for f in findings_of(insights, service) if f.status == "not_enough_evidence"]
+    return pd.DataFrame(rows, columns=["Where", "About", "Why", "Evidence"])
 
 
 def _judgements(picture: pd.DataFrame) -> pd.DataFrame:
@@ -275,7 +285,7 @@ def _uk(day: date | datetime | None) -> str:
 
 _SHEETS = (("By key question", "register"), ("Direction of travel", "direction"), ("What is strong", "strong"),
            ("What is qualified", "qualified"), ("Still fragile", "fragile"), ("Leaders vs evidence", "leaders"),
-           ("Evidence", "evidence"))
+           ("Limited evidence", "limited"), ("Evidence", "evidence"))
 _WIDE_COLUMNS = {"Why": 90, "Leaders said": 50, "Rows": 60, "Detail": 50, "Confidence": 32, "Status": 28,
                  "Reading": 40, "Where": 36, "Now": 28, "Then": 28, "Measure": 34}
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
@@ -363,6 +373,9 @@ def board_pack_html(pack: BoardPack) -> str:
         ("What leaders said versus what the evidence shows",
          "Each leader's latest recorded judgement beside the register's status for the same key question.",
          pack.leaders),
+        ("Limited evidence: places to look, not judgements",
+         "Patterns seen on too few responses, shifts, answers or complaints to judge; none counts as a concern.",
+         pack.limited),
     ]
     body = "".join(_html_section(title, lead, frame, pack if index == 0 else None)
                    for index, (title, lead, frame) in enumerate(sections))

@@ -79,6 +79,11 @@ st.header("What is still fragile")
 st.caption("Concerns first, then what is fragile: weak in places or recurring, and not yet put right.")
 show_judgements(pack.fragile, "Nothing is fragile or a concern on the evidence for this period.")
 
+st.header("Limited evidence: places to look, not judgements")
+st.caption("Patterns seen on too few responses, shifts, answers or complaints to judge (the minimums are in "
+           "Settings); none of them counts as a concern above.")
+show_table(pack.limited, "Every pattern found rests on enough evidence to judge.")
+
 st.header("What leaders said versus what the evidence shows")
 for finding in findings_of(now, filters.service, "narrative_mismatch"):
     st.warning(markdown_text(f"Flagged because {finding.summary[:1].lower()}{finding.summary[1:]}"), icon="⚠️")

@@ -25,7 +25,7 @@ from analytics.board_pack import (
     leaders_versus_evidence,
     previous_quarter_end,
 )
-from analytics.findings import Evidence, Finding
+from analytics.findings import Evidence, Finding, limited
 from analytics.insights import Insights
 
 NOW, BEFORE = date(2026, 10, 31), date(2026, 9, 30)
@@ -178,11 +178,26 @@ def test_board_pack_sections() -> None:
     assert list(pack.evidence["Measure"]) == ["fill rate", "agency share of hours"]
 
 
+def test_limited_evidence_is_listed_apart_and_never_as_a_concern() -> None:
+    now = insights_now()
+    thin = limited(finding("fragility", "concern", "Rowan's professional visitors rated it 40%.", team="Rowan",
+                           evidence=(Evidence("feedback", "feedback score", 0.4, period="May 2026 to Oct 2026",
+                                              detail="7 responses"),)), "7 responses, fewer than 10")
+    pack = build_board_pack(Insights(now.as_of, [*now.findings, thin], now.register), insights_before(), None,
+                            views(), generated=GENERATED)
+    assert list(pack.limited["Where"]) == ["Oak House · Rowan"]
+    assert pack.limited["Why"].iloc[0].startswith("Limited evidence (7 responses, fewer than 10): ")
+    assert pack.limited["Evidence"].iloc[0] == "feedback score: 40% (May 2026 to Oct 2026; 7 responses)"
+    assert not pack.fragile["Why"].str.contains("professional visitors").any()
+    assert "Limited evidence: places to look" in board_pack_html(pack)
+
+
 def test_board_pack_workbook() -> None:
     pack = build_board_pack(insights_now(), insights_before(), None, views(), generated=GENERATED)
     workbook = load_workbook(BytesIO(board_pack_xlsx(pack)))
     assert workbook.sheetnames == ["Board report", "By key question", "Direction of travel", "What is strong",
-                                   "What is qualified", "Still fragile", "Leaders vs evidence", "Evidence"]
+                                   "What is qualified", "Still fragile", "Leaders vs evidence", "Limited evidence",
+                                   "Evidence"]
     assert workbook["Board report"]["A1"].value == "Board report: All services"
     register = workbook["By key question"]
     assert [c.value for c in register[1]] == ["Service", "Key question", "Status", "Confidence",
@@ -198,7 +213,7 @@ def test_board_pack_html_is_print_ready_and_self_contained() -> None:
     page = board_pack_html(pack)
     assert page.startswith("<!doctype html>") and "<title>Board report: Oak House</title>" in page
     assert "@page { size: A4" in page and "break-before: page" in page
-    assert page.count("<section>") == 6
+    assert page.count("<section>") == 7  # six sections and the limited evidence
     for heading in ("What the evidence shows, by key question", "Direction of travel since 30/09/2026",
                     "What is strong, and why", "What is qualified, and why", "What is still fragile or a concern",
                     "What leaders said versus what the evidence shows"):
@@ -213,5 +228,5 @@ def test_a_board_pack_without_data() -> None:
     empty = Insights(None, [], pd.DataFrame())
     pack = build_board_pack(empty, empty, None, pd.DataFrame(), generated=GENERATED)
     assert pack.moves() == "No key question has a judgement to compare."
-    assert board_pack_html(pack).count("Nothing to report in this section.") == 6
+    assert board_pack_html(pack).count("Nothing to report in this section.") == 7
     assert load_workbook(BytesIO(board_pack_xlsx(pack)))["Evidence"]["A2"].value == "Nothing to report in this section."
