@@ -51,6 +51,14 @@ THRESHOLDS = {
                                "count"),
     "item_failing_compliance": Threshold("Audits", "An audit item fails a month below", "A month where an audit item's "
                                          "compliance is below this counts as a failed cycle. 0.75 means 75%.", "share"),
+    "item_failing_chance": Threshold("Audits", "How unlikely by chance a repeat finding must be", "A repeat finding "
+                                     "stands when an item truly at the failing line would score as low as this "
+                                     "rarely, since it first failed (or in two months on their own). 0.05 means 1 "
+                                     "time in 20.", "share"),
+    "item_limited_chance": Threshold("Audits", "Repeat findings shown as limited evidence up to", "A pattern chance "
+                                     "could give more often than the line above, but no more often than this, is "
+                                     "shown as limited evidence: too few records to tell. 0.2 means 1 time in 5.",
+                                     "share"),
     "recurring_min_cycles": Threshold("Audits", "Failed months that make a pattern", "An item failing in at least this "
                                       "many months is a recurring pattern; fewer is an isolated slip.", "count"),
     "persistent_min_cycles": Threshold("Audits", "Failed months that make it persistent", "An item failing in at least "
