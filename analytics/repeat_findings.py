@@ -9,8 +9,15 @@ service as a whole, each team, each shift and each team's shift, the cycles audi
 - persistent: failed in at least `persistent_min_cycles` cycles, either consecutively up to and including
   the latest cycle audited, or in most (more than half) of the cycles audited.
 
-Recurring and persistent items are patterns in CQC's sense. A pattern is service-wide when at least
-`service_wide_share_of_teams` of the teams audited on the item show it, and more than one team does;
+With one to four records audited a month, one unsigned care plan sinks a month, so an item passing 95% fails
+some months by chance. A pattern stands only where the answers show it beyond chance: the answers from its first
+failing cycle to the latest, together, would come out this low for an item truly at `item_failing_compliance`
+no more than `item_failing_chance` of the time (an exact binomial tail), or at least `recurring_min_cycles`
+cycles each fail beyond chance on their own answers. A pattern chance could still give, up to
+`item_limited_chance`, is limited evidence; beyond that it stays in the table only.
+
+Recurring and persistent items with such evidence are patterns in CQC's sense. A pattern is service-wide when at
+least `service_wide_share_of_teams` of the teams audited on the item show it, and more than one team does;
 otherwise it is local to a team or shift.
 """
 
@@ -22,9 +29,10 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.special import betainc
 
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
 
@@ -37,6 +45,7 @@ TABLE_COLUMNS = ["service", "audit_type", "level", "subject", "section", "place"
                  "cycles_audited", "cycles_failed", "failing_months", "latest_month", "latest_compliance",
                  "compliance", "classification", "scheduled_cycles_audited", "scheduled_cycles_failed",
                  "spot_check_cycles_audited", "spot_check_cycles_failed",
+                 "span_answers", "span_score", "chance", "cycles_clearly_failed", "evidence",
                  "teams_audited", "teams_with_pattern", "spread"]
 
 
@@ -118,7 +127,8 @@ def _place_rows(months: pd.DataFrame, keys: list[str], thresholds: dict[str, Any
     if rows.empty:
         columns = ["cycles_audited", "cycles_failed", "latest_month", "latest_compliance", "answers", "score",
                    *(f"{name}_cycles_{what}" for name in CHECK_KINDS for what in ("audited", "failed")),
-                   "compliance", "failing_months", "classification"]
+                   "compliance", "failing_months", "classification", "span_answers", "span_score", "chance",
+                   "cycles_clearly_failed"]
         return rows.assign(**{column: pd.Series(dtype=object) for column in columns})
 
     def total(values: np.ndarray) -> np.ndarray:
@@ -137,17 +147,45 @@ def _place_rows(months: pd.DataFrame, keys: list[str], thresholds: dict[str, Any
         rows[f"{name}_cycles_audited"] = total((~np.isnan(kind)).astype(np.int64))
         rows[f"{name}_cycles_failed"] = total((kind < limit).astype(np.int64))
     rows["compliance"] = rows["score"] / rows["answers"]
+    # The failing run's answers: every cycle from the first failing one to the latest, passes after it included.
+    position = np.arange(len(group))
+    first_failed = np.minimum.reduceat(np.where(failed, position, len(group)), starts)
+    in_span = position >= np.repeat(first_failed, stops - starts)
+    rows["span_answers"] = total(np.where(in_span, ordered["answers"].to_numpy(), 0))
+    rows["span_score"] = total(np.where(in_span, ordered["score"].to_numpy(dtype=float), 0.0))
+    rows["chance"] = failing_chance(rows["span_score"].to_numpy(dtype=float),
+                                    rows["span_answers"].to_numpy(dtype=float), limit)
+    # Cycles whose own answers fail beyond chance (four of four care plans unsigned, not one of one).
+    cycle_chance = failing_chance(ordered["score"].to_numpy(dtype=float), ordered["answers"].to_numpy(dtype=float),
+                                  limit)
+    rows["cycles_clearly_failed"] = total((failed & (cycle_chance <= thresholds["item_failing_chance"]))
+                                          .astype(np.int64))
     # Each place's failing months, oldest first, and how many failed in a row up to the latest.
     codes, distinct = pd.factorize(ordered["month"].to_numpy())
     labels = np.array([_month_label(month) for month in pd.Series(distinct)], dtype=object)[codes]
     failing = np.flatnonzero(failed)
     rows["failing_months"] = [list(part) for part in np.split(labels[failing],
                                                               np.searchsorted(failing, starts[1:]))]
-    position = np.arange(len(group))
     last_passed = np.maximum.reduceat(np.where(failed, -1, position), starts)
     rows["classification"] = _classify_counts(rows["cycles_failed"].to_numpy(), rows["cycles_audited"].to_numpy(),
                                               (stops - 1) - np.maximum(last_passed, starts - 1), thresholds)
     return rows
+
+
+def failing_chance(score: np.ndarray, answers: np.ndarray, limit: float) -> np.ndarray:
+    """The chance of answers scoring this low or lower if the item truly met `limit`: the exact one-sided
+    binomial P(X <= score) for X ~ Binomial(answers, limit), continuous in the score so partly met answers count
+    as their credit. 1 where nothing failed."""
+    score, answers = np.asarray(score, dtype=float), np.asarray(answers, dtype=float)
+    below = (answers > 0) & (score < answers)
+    safe_a = np.where(below, answers - score, 1.0)
+    safe_b = np.where(below, score + 1.0, 1.0)
+    return np.where(below, betainc(safe_a, safe_b, 1.0 - limit), 1.0)
+
+
+def chance_words(chance: float) -> str:
+    """How often chance gives a result, in words: 'under 0.1% of the time', '4.2% of the time'."""
+    return "under 0.1% of the time" if chance < 0.001 else f"{chance:.1%} of the time"
 
 
 def _month_label(month: object) -> str:
@@ -183,8 +221,28 @@ def subject_sections(subjects: pd.DataFrame) -> pd.DataFrame:
     return named.groupby(SUBJECT, as_index=False)["section"].first()
 
 
+def evidence_strength(classification: str, chance: float, cycles_clearly_failed: int,
+                      thresholds: dict[str, Any]) -> str | None:
+    """How well a place's answers show its pattern, so one slip among a few records is not a repeat finding.
+
+    'clear': recurring or persistent, and either the answers since it first failed fall below
+    `item_failing_compliance` beyond chance (`chance` at most `item_failing_chance`), or at least
+    `recurring_min_cycles` cycles each failed beyond chance on their own answers. 'limited': a pattern chance
+    could still give, but not easily (`chance` at most `item_limited_chance`). None otherwise."""
+    if classification not in PATTERNS:
+        return None
+    if chance <= thresholds["item_failing_chance"] or cycles_clearly_failed >= thresholds["recurring_min_cycles"]:
+        return "clear"
+    return "limited" if chance <= thresholds["item_limited_chance"] else None
+
+
+def is_pattern(table: pd.DataFrame) -> pd.Series:
+    """Recurring or persistent with clear or limited evidence (see `evidence_strength`)."""
+    return table["evidence"].notna()
+
+
 def _spread(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
-    pattern = table["classification"].isin(PATTERNS)
+    pattern = is_pattern(table)
     team_row = table["team"].notna() & table["shift"].isna()
     spread = table.assign(pattern=pattern, team_row=team_row, team_pattern=team_row & pattern) \
         .groupby(SUBJECT, as_index=False).agg(teams_audited=("team_row", "sum"),
@@ -209,6 +267,8 @@ def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     thresholds = settings["thresholds"]
     table = pd.concat([_place_rows(place_months(subjects, place), SUBJECT + place, thresholds)
                        for place in PLACES.values()], ignore_index=True)
+    table["evidence"] = [evidence_strength(c, p, n, thresholds) for c, p, n in zip(
+        table["classification"], table["chance"], table["cycles_clearly_failed"])]
     table["place"] = [_place_label(t, s) for t, s in zip(table["team"].to_numpy(dtype=object),
                                                           table["shift"].to_numpy(dtype=object))]
     table = table.merge(subject_sections(subjects), on=SUBJECT, how="left") \
@@ -226,7 +286,8 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     analysis's job. A theme is reported only where none of its items is reported at the same place or
     service-wide. Isolated failures are not findings.
 
-    Status: persistent is a concern, recurring is fragile. Confidence: audits are one source, so limited,
+    Status: persistent is a concern, recurring is fragile; a pattern on limited evidence (see `evidence_strength`)
+    is shown only as such (`findings.limited`). Confidence: audits are one source, so limited,
     except where scheduled audits and unannounced spot checks each show the failure on their own (at least
     `recurring_min_cycles` failed cycles in that kind of check): two independent kinds of check agreeing
     make it high.
@@ -246,7 +307,7 @@ def _chosen(table: pd.DataFrame) -> list[list[dict[str, Any]]]:
     A service-wide subject is one finding of all its teams with the pattern. Otherwise each team with the pattern
     is one, then each team's shift with the pattern where the team as a whole has none.
     """
-    patterns = table[table["classification"].isin(PATTERNS) & table["team"].notna()]
+    patterns = table[is_pattern(table) & table["team"].notna()]
     if patterns.empty:
         return []
     subject = table.groupby(SUBJECT, sort=False).ngroup().loc[patterns.index]
@@ -297,10 +358,13 @@ def _finding(rows: list[dict[str, Any]], window: tuple[date, date], settings: di
     else:
         classification = first["classification"]
     kinds = _kinds_showing(rows, thresholds)
+    limit = thresholds["item_failing_compliance"]
+    span_score, span_answers = sum(r["span_score"] for r in rows), sum(r["span_answers"] for r in rows)
+    chance = float(failing_chance(span_score, span_answers, limit))
     text = " ".join(str(p) for p in (first["audit_type"], first["section"], first["subject"]) if pd.notna(p))
     key_question, statement = classify(text, settings["key_questions"]) or (None, None)
     start, end = window
-    return Finding(
+    finding = Finding(
         kind="repeat_finding", service=first["service"],
         team=None if service_wide else first["team"],
         shift=None if service_wide or pd.isna(first["shift"]) else first["shift"],
@@ -310,7 +374,11 @@ def _finding(rows: list[dict[str, Any]], window: tuple[date, date], settings: di
         confidence=confidence_from_sources(kinds, agree=True),
         period_start=start, period_end=end,
         summary=_summary(rows, classification, service_wide, window, kinds),
-        evidence=tuple(_evidence(row, window, kinds) for row in rows))
+        evidence=tuple(_evidence(row, window, kinds, limit) for row in rows))
+    if chance <= thresholds["item_failing_chance"] or any(row["evidence"] == "clear" for row in rows):
+        return finding
+    return limited(finding, f"{percent(span_score / span_answers)} on {span_answers:,.0f} answers since it first "
+                            f"failed, which an item truly at {percent(limit)} would score {chance_words(chance)}")
 
 
 def kinds_showing(rows: pd.DataFrame, thresholds: dict[str, Any]) -> set[str]:
@@ -355,7 +423,7 @@ def _where(row: dict[str, Any]) -> str:
     return f"{row['team']}'s {row['shift']} shift" if pd.notna(row["shift"]) else str(row["team"])
 
 
-def _evidence(row: dict[str, Any], window: tuple[date, date], kinds: set[str]) -> Evidence:
+def _evidence(row: dict[str, Any], window: tuple[date, date], kinds: set[str], limit: float) -> Evidence:
     start, end = window
     column = "section" if row["level"] == "theme" else "item"
     where = "".join(f", {c} = {row[c]!r}" for c in ("team", "shift") if pd.notna(row[c]))
@@ -367,5 +435,7 @@ def _evidence(row: dict[str, Any], window: tuple[date, date], kinds: set[str]) -
         detail=(f"{row['classification']}; failed in {', '.join(row['failing_months'])}; compliance "
                 f"{percent(row['compliance'])} over the period, {percent(row['latest_compliance'])} in "
                 f"{row['latest_month']:%b %Y}; failed cycles in scheduled audits {row['scheduled_cycles_failed']}, "
-                f"in spot checks {row['spot_check_cycles_failed']}"
+                f"in spot checks {row['spot_check_cycles_failed']}; {percent(row['span_score'] / row['span_answers'])} "
+                f"on the {row['span_answers']:,.0f} answers since it first failed, which an item truly at "
+                f"{percent(limit)} would score {chance_words(row['chance'])}"
                 + (f"; shown by {' and '.join(sorted(kinds))}" if kinds else "")))
