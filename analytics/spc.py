@@ -20,9 +20,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from numbers import Integral, Real
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+if TYPE_CHECKING:
+    from .step_change import StepChange
 
 __all__ = ["SPCOptions", "SPCResult", "xmr"]
 
@@ -127,6 +131,8 @@ class SPCResult:
         latest value is missing.
     too_short: the latest period has fewer than 12 points.
     warnings: plain-language notes about short periods and missing values.
+    step_change: a sustained shift found by `analytics.step_change.read_shift` (a suggestion to start new
+        limits), None from `xmr` itself, which keeps to the reference.
     """
 
     points: pd.DataFrame
@@ -134,6 +140,7 @@ class SPCResult:
     latest_variation: str | None
     too_short: bool
     warnings: tuple[str, ...]
+    step_change: StepChange | None = None
 
 
 def xmr(

@@ -1,0 +1,156 @@
+"""Charts and a test made for counts of rare events (complaints a month), where an XmR chart misleads.
+
+On monthly counts of 0 to 3 an XmR chart's limits come from a handful of moving ranges, and most months (the
+zeros) sit below the mean, so a "run of 7 below the mean" is the usual state rather than a signal. Counts of
+independent events follow the Poisson distribution, whose spread is known from the mean alone:
+
+* c-chart (equal exposure each month): centre c̄, the mean count; limits c̄ ± 3√c̄, the lower clipped at 0;
+* u-chart (exposure varies, e.g. complaints per 1,000 planned hours): centre ū = Σ counts / Σ exposure; each
+  month's limits ū ± 3√(ū / exposure), so a quiet month with few hours gets wide limits;
+* the same rules as `analytics.spc` (a point beyond a limit, 7 rising or falling, 2 of 3 beyond two thirds of the
+  limits on one side), except that a run on one side of the centre counts only when it is as unlikely by chance
+  as 7 points on one side of a symmetric process (0.5 ** 7): with a mean of 0.3 a month, 74% of months are zero
+  and so "below the mean", and it takes 17 quiet months in a row to be a signal;
+* `poisson_compare`: an exact test of whether recent months' rate differs from a baseline's (the count in the
+  recent months given the total, binomial with the recent share of the exposure).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from . import spc
+from .spc import SPCResult
+
+__all__ = ["PoissonComparison", "c_chart", "poisson_compare", "run_chance", "u_chart"]
+
+SIGMAS = 3.0
+RUN_CHANCE = 0.5 ** spc.RUN_LENGTH  # how often a symmetric process puts its latest 7 points on one side
+
+
+def c_chart(counts: Sequence[float], dates: Sequence[date] | pd.Series, improvement_direction: str = "decrease",
+            target: float | None = None) -> SPCResult:
+    """A c-chart of counts per month (the same exposure each month). See the module docstring."""
+    return u_chart(counts, [1.0] * len(list(counts)), dates, improvement_direction, target)
+
+
+def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence[date] | pd.Series,
+            improvement_direction: str = "decrease", target: float | None = None) -> SPCResult:
+    """A u-chart of counts over exposures (value = count / exposure), limits per month from its exposure.
+
+    Months with no exposure (0 or missing) are missing values: charted as gaps, never flagged.
+    """
+    options = spc.SPCOptions(improvement_direction=improvement_direction, target=target)
+    count, when = spc._validated_series(counts, dates)
+    exposure = np.array([math.nan if e is None else float(e) for e in exposures], dtype=float)
+    if len(exposure) != len(count):
+        raise ValueError(f"counts and exposures must be the same length (got {len(count)} and {len(exposure)})")
+    if (count[~np.isnan(count)] < 0).any():
+        raise ValueError("counts must not be negative")
+    order = np.argsort(when.to_numpy(), kind="stable")
+    count, exposure, when = count[order], exposure[order], when[order]
+    exposure = np.where(exposure > 0, exposure, math.nan)
+    count = np.where(np.isnan(exposure), math.nan, count)
+    value = count / exposure
+    points = _points(count, exposure, value, improvement_direction)
+    points.insert(0, "date", when.to_numpy())
+    last = points.iloc[-1]
+    return SPCResult(
+        points=points,
+        assurance=spc._assurance(last["lower_limit"], last["upper_limit"], options.target, improvement_direction),
+        latest_variation=None if math.isnan(last["value"]) else last["point_type"],
+        too_short=bool(last["short_period"]),
+        warnings=tuple(spc._short_period_warnings(points) + spc._missing_value_warnings(points)),
+    )
+
+
+def _points(count: np.ndarray, exposure: np.ndarray, value: np.ndarray, direction: str) -> pd.DataFrame:
+    seen = ~np.isnan(value)
+    total_exposure = exposure[seen].sum()
+    centre = count[seen].sum() / total_exposure if total_exposure > 0 else math.nan
+    # Never a complaint: no spread to set limits from, as a series that never varies has none in `spc`.
+    sigma = np.sqrt(centre / exposure) if centre > 0 else np.full(len(value), math.nan)
+    upper, lower = centre + SIGMAS * sigma, np.maximum(centre - SIGMAS * sigma, 0.0)
+    upper_two_thirds, lower_two_thirds = centre + 2 * sigma, centre - 2 * sigma
+    outside = (value > upper) | (value < lower)
+    side = np.sign(value - centre)
+    close = ~outside & ((value > upper_two_thirds) | (value < lower_two_thirds))
+    run = _chance_runs(count, exposure, centre, side)
+    kind = spc._special_cause_type(side, outside, spc._seven_trend(value), spc._two_in_three(close, side), run)
+    n = len(value)
+    return pd.DataFrame({
+        "value": value, "period": np.zeros(n, dtype=int), "count": count, "exposure": exposure,
+        "mean": np.full(n, centre), "lower_limit": lower, "upper_limit": upper,
+        "lower_two_thirds": lower_two_thirds, "upper_two_thirds": upper_two_thirds,
+        "moving_range": np.abs(np.diff(value, prepend=np.nan)), "moving_range_used": np.zeros(n, dtype=bool),
+        "special_cause_type": kind, "point_type": spc._point_type(kind, direction),
+        "short_period": np.full(n, n < spc.MIN_POINTS),
+    })
+
+
+def run_chance(count: np.ndarray, exposure: np.ndarray, centre: float, side: int) -> float:
+    """How likely chance alone puts every one of these months on `side` (+1 above, -1 below) of the centre."""
+    expected = centre * exposure
+    if side > 0:  # a count above its expected value: more than floor(expected) events
+        each = stats.poisson.sf(np.floor(expected), expected)
+    else:  # below: fewer than expected, i.e. at most ceil(expected) - 1
+        each = stats.poisson.cdf(np.ceil(expected) - 1, expected)
+    return float(np.prod(each))
+
+
+def _chance_runs(count: np.ndarray, exposure: np.ndarray, centre: float, side: np.ndarray) -> np.ndarray:
+    """Every point of a run of 7 or more on one side of the centre that chance would give no more often than
+    7 on one side of a symmetric process."""
+    flagged = np.zeros(len(side), dtype=bool)
+    start = 0
+    for stop in range(1, len(side) + 1):
+        if stop < len(side) and side[stop] == side[start] and side[start] != 0:
+            continue
+        if (side[start] in (1, -1) and stop - start >= spc.RUN_LENGTH
+                and run_chance(count[start:stop], exposure[start:stop], centre, side[start]) <= RUN_CHANCE):
+            flagged[start:stop] = True
+        start = stop
+    return flagged
+
+
+@dataclass(frozen=True)
+class PoissonComparison:
+    """Recent months against a baseline: the counts, exposures, rates and the exact one-sided chances."""
+
+    recent_count: int
+    recent_exposure: float
+    baseline_count: int
+    baseline_exposure: float
+    p_higher: float    # chance of a recent count this high or higher if the rate had not changed
+    p_lower: float     # chance of a recent count this low or lower if the rate had not changed
+
+    @property
+    def recent_rate(self) -> float:
+        return self.recent_count / self.recent_exposure
+
+    @property
+    def baseline_rate(self) -> float:
+        return self.baseline_count / self.baseline_exposure if self.baseline_exposure else math.nan
+
+
+def poisson_compare(recent_count: float, recent_exposure: float, baseline_count: float,
+                    baseline_exposure: float) -> PoissonComparison:
+    """The exact conditional test of two Poisson rates: given the total count, the recent count is binomial
+    with the recent share of the exposure if the rate is the same in both."""
+    if recent_exposure <= 0 or baseline_exposure <= 0:
+        raise ValueError("both exposures must be positive (months, or thousands of hours)")
+    recent, baseline = round(float(recent_count)), round(float(baseline_count))
+    if recent < 0 or baseline < 0:
+        raise ValueError("counts must not be negative")
+    total = recent + baseline
+    share = recent_exposure / (recent_exposure + baseline_exposure)
+    return PoissonComparison(recent, float(recent_exposure), baseline, float(baseline_exposure),
+                             p_higher=float(stats.binom.sf(recent - 1, total, share)) if total else 1.0,
+                             p_lower=float(stats.binom.cdf(recent, total, share)) if total else 1.0)
