@@ -23,7 +23,6 @@ from .batches import (
 )
 from .demo import load_demo
 from .ingest import OutsideYourServices, ingest_path
-from .insights import run_insights
 from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
 from .reading import Answers
@@ -31,6 +30,7 @@ from .scope import Scope
 from .sources import SOURCE_NAMES
 from .store import DB_ENV, StoreBusy, connect, database_path
 from .store_server import hand_over
+from .stored_insights import insights_for
 
 # How long the command line waits for a store another program has open (a load running from another terminal).
 WAIT_FOR_STORE_SECONDS = float(os.environ.get("LEADERSHIP_INSIGHT_WAIT_SECONDS", "60"))
@@ -243,7 +243,7 @@ def _insights(con, args, person: User) -> int:
     scope = scope_for(person, Scope(tuple(args.service) if args.service else None, args.as_of))
     if scope.services == ():
         raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
-    result = run_insights(con, scope)
+    result = insights_for(con, scope)
     if args.json:
         say(args, json.dumps(result.to_dict(), indent=2, default=str))
         return 0

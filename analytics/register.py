@@ -70,14 +70,12 @@ def _audit_evidence(con, scope, settings, window, rules) -> pd.DataFrame:
     for level in (["service"], ["service", "team"]):
         grouped = monthly.groupby(level + ["key_question"], as_index=False)[["score", "answers"]].sum()
         for record in grouped.itertuples(index=False):
-            if not measures.enough("audit_compliance", record.answers, settings):
-                continue
             compliance = record.score / record.answers
             team = getattr(record, "team", None)
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
                          "source": "audits", "measure": "audit compliance", "value": compliance,
                          "good": compliance >= thresholds["compliance_good"], "count": int(record.answers),
-                         "n_label": "answers",
+                         "n_label": "answers", "enough": measures.enough("audit_compliance", record.answers, settings),
                          "rows": _rows("audits", record.service, team, window, "audit types mapped to "
                                        + record.key_question)})
     return pd.DataFrame(rows)
@@ -92,13 +90,11 @@ def _rota_evidence(con, scope, settings, window) -> pd.DataFrame:
     for level in (["service"], ["service", "team"]):
         known = monthly.dropna(subset=level)
         for record in measures.over_window(known, level, "fill_rate").itertuples(index=False):
-            if not measures.enough("fill_rate", record.n, settings):
-                continue
             team = getattr(record, "team", None)
             rows.append({"service": record.service, "team": team, "key_question": key_question, "source": "rota",
                          "measure": "fill rate", "value": record.value,
                          "good": record.value >= settings["thresholds"]["fill_rate_good"], "count": int(record.n),
-                         "n_label": "shifts", "rows": _rows("rota", record.service, team, window, "all shifts")})
+                         "n_label": "shifts", "enough": measures.enough("fill_rate", record.n, settings), "rows": _rows("rota", record.service, team, window, "all shifts")})
     return pd.DataFrame(rows)
 
 
@@ -109,13 +105,12 @@ def _feedback_evidence(con, scope, settings, window) -> pd.DataFrame:
     for level in (["service"], ["service", "team"]):
         known = monthly.dropna(subset=level)
         for record in measures.over_window(known, level, "feedback_score").itertuples(index=False):
-            if not measures.enough("feedback_score", record.n, settings):
-                continue
             team = getattr(record, "team", None)
             rows.append({"service": record.service, "team": team, "key_question": settings["feedback_key_question"],
                          "source": "feedback", "measure": "mean feedback score", "value": record.value,
                          "good": record.value >= thresholds["feedback_good_score"], "count": int(record.n),
-                         "n_label": "responses", "rows": _rows("feedback", record.service, team, window,
+                         "n_label": "responses", "enough": measures.enough("feedback_score", record.n, settings),
+                         "rows": _rows("feedback", record.service, team, window,
                                                                 "rated responses")})
     return pd.DataFrame(rows)
 
@@ -148,7 +143,7 @@ def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
                          "source": "complaints", "measure": "complaints (recent vs earlier)",
                          "value": float(record.recent), "good": good, "count": int(record.recent + record.earlier),
-                         "n_label": "complaints", "earlier": int(record.earlier),
+                         "n_label": "complaints", "enough": True, "earlier": int(record.earlier),
                          "rows": _rows("complaints", record.service, team, window,
                                        f"categories mapped to {record.key_question}; earlier = {record.earlier:.0f}")})
     return pd.DataFrame(rows)
@@ -191,6 +186,15 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: l
     """One register row from the place's evidence rows (as records) and its findings."""
     # Limited evidence points somewhere to look; it never sets a status.
     negative = [f for f in findings if f.kind in _NEGATIVE_KINDS and f.status != "not_enough_evidence"]
+    # Figures on too small a sample are shown but judge nothing (the measures' minimum samples).
+    thin = [row for row in evidence if not row.get("enough", True)]
+    evidence = [row for row in evidence if row.get("enough", True)]
+    if thin and not evidence and not negative and not any(f.kind == "embedded_improvement" for f in findings):
+        return {"service": service, "team": team, "key_question": key_question, "status": "not_enough_evidence",
+                "confidence": "limited", "sources": ", ".join(sorted({row["source"] for row in thin})),
+                "summary": f"Too little evidence to judge {key_question} in {window.label}: "
+                           + "; ".join(f"{row['measure']} on {row['count']:,} {row['n_label']}" for row in thin) + ".",
+                "evidence": [_evidence(row, window) for row in thin], "findings": len(findings)}
     sources = {row["source"] for row in evidence} | {e.source for f in findings for e in f.evidence}
     good = bool(len(evidence)) and all(bool(row["good"]) for row in evidence)
     if negative:

@@ -160,6 +160,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name} ({columns}, PRIMARY KEY (row_key))")
         cur.execute(f"CREATE TABLE IF NOT EXISTS {source.name}_superseded ({columns}, superseded_by INTEGER)")
     _add_batch_services(cur)
+    from .stored_insights import create_table  # the results kept per service and month
+
+    create_table(cur)
     # Cells that could not be read while their rows were kept (release after version 2's first).
     cur.execute("ALTER TABLE rejections ADD COLUMN IF NOT EXISTS row_kept BOOLEAN DEFAULT false")
     cur.execute("ALTER TABLE batches ADD COLUMN IF NOT EXISTS cells_rejected INTEGER DEFAULT 0")

@@ -21,10 +21,9 @@ from pages.board_views import (
     show_record_view_form,
     show_table,
 )
-from pages.common import current_database, get_connection, require_app_entry, uk_date
+from pages.common import cached_insights, current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
 from pages.overview_views import (
-    cached_insights,
     markdown_text,
     stop_without_data,
     stop_without_evidence,

@@ -14,12 +14,13 @@ from analytics.__main__ import run_handed_over
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
-from analytics.insights import Insights, run_insights
+from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
+from analytics.stored_insights import insights_for, refresh
 from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
@@ -111,12 +112,25 @@ def settings_json() -> str:
 @st.cache_data(show_spinner="Working out the findings...", max_entries=32)
 def _insights(database: str, settings_text: str, services: tuple[str, ...] | None,
               as_of: date | None) -> Insights:
-    return run_insights(connection_for(database), Scope(services, as_of), json.loads(settings_text))
+    return insights_for(connection_for(database), Scope(services, as_of), json.loads(settings_text))
 
 
 def cached_insights(database: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
-    """Every analytic over the services as of the date, cached until the data or the settings change."""
+    """Every analytic over the services as of the date: the results stored per service (computed for any service
+    whose data or settings changed since), cached in this process until the data or the settings change."""
     return _insights(database, settings_json(), services, as_of)
+
+
+def refresh_findings() -> None:
+    """After a load or removal, bring the stored findings up to date for the services it touched, with a progress
+    bar, so the next page opens at once."""
+    bar = st.progress(0.0, text="Working out the findings for the services that changed...")
+
+    def show(done: int, of: int, service: str) -> None:
+        bar.progress(done / of, text=f"Working out the findings: {plain_markdown(service)} ({done} of {of})")
+
+    refresh(get_connection(), progress=show)
+    bar.empty()
 
 
 def stop_without_data() -> None:

@@ -19,6 +19,7 @@ from pages.common import (
     get_connection,
     loaded_batches,
     loaded_row_counts,
+    refresh_findings,
     require_app_entry,
     uk_date,
     uk_datetime,
@@ -62,6 +63,7 @@ def load_demo_data() -> None:
     with st.spinner("Loading the demo data (a fictional care home and homecare service)..."):
         load_demo(get_connection(), database_path().parent / "demo")
     data_changed()
+    refresh_findings()
 
 
 require_app_entry()

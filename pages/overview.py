@@ -7,11 +7,10 @@ import streamlit as st
 from analytics.board_pack import GROUPS, balanced_picture, findings_of
 from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
-from pages.common import current_database, get_connection, require_app_entry, uk_date
+from pages.common import cached_insights, current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
 from pages.overview_views import (
     cached_headline_pairs,
-    cached_insights,
     show_counts,
     show_fragile_places,
     show_group,

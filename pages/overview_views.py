@@ -19,7 +19,7 @@ from analytics.board_pack import (
 )
 from analytics.findings import Finding, percent
 from analytics.headline_vs_detail import headline_pairs
-from analytics.insights import Insights, run_insights
+from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings
@@ -35,12 +35,6 @@ GROUP_MEANINGS = {
     "concern": "A persistent weakness, a weakness the headline hides, or a real change for the worse.",
 }
 FIRST_SHOWN = 3
-
-
-@st.cache_data(show_spinner="Reading the evidence (a few seconds the first time)...")
-def cached_insights(database: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
-    """Every analytic over the services as of the date, cached until the data or settings change."""
-    return run_insights(connection_for(database), Scope(services, as_of))
 
 
 @st.cache_data(show_spinner=False)

@@ -1,0 +1,155 @@
+"""Insights computed once per service and month, kept in the store, and served to every page and export.
+
+A service's findings and register rows depend only on its own rows, its leaders' recorded views and the settings,
+so each is computed for one service at a time and kept in `insight_runs` under the service, the month it is as of,
+a fingerprint of what it was computed from (the batches holding the service's rows and its leaders' views) and a
+hash of the settings. A load that touches one service of a group leaves every other service's results standing;
+a result whose fingerprint or settings no longer match is recomputed when asked for, never shown as current.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from .board_pack import previous_quarter_end
+from .findings import Evidence, Finding
+from .insights import Insights, run_insights
+from .scope import Scope
+from .settings import load_settings
+from .sources import SOURCES
+
+Progress = Callable[[int, int, str], None]  # (done, of, service) after each service computed
+
+
+def create_table(cur: duckdb.DuckDBPyConnection) -> None:
+    """The table of stored results (store.create_schema calls it)."""
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS insight_runs (
+            service VARCHAR, as_of DATE, fingerprint VARCHAR, settings_hash VARCHAR, computed_at TIMESTAMP,
+            seconds DOUBLE, result VARCHAR, PRIMARY KEY (service, as_of))""")
+
+
+def insights_for(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
+                 progress: Progress | None = None) -> Insights:
+    """The insights over the scope's services as of its date: stored results where they are current, the rest
+    computed (and stored) now. The same service gives the same findings whichever other services are chosen."""
+    settings = settings if settings is not None else load_settings(con)
+    as_of = scope.end(con)
+    services = services_in(con, scope)
+    if as_of is None or not services:
+        return Insights(None, [], pd.DataFrame())
+    parts = _results(con, services, as_of, settings, progress)
+    registers = [part.register for part in parts if not part.register.empty]
+    register = pd.concat(registers, ignore_index=True) if registers else pd.DataFrame()
+    return Insights(as_of, [f for part in parts for f in part.findings], register)
+
+
+def refresh(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(), settings: dict[str, Any] | None = None,
+            progress: Progress | None = None) -> int:
+    """Compute and store whatever is out of date for the scope's services, as of the scope's date and the end of the
+    quarter before it (the months the pages open on: now, and the board's comparison); how many were computed."""
+    settings = settings if settings is not None else load_settings(con)
+    as_of = scope.end(con)
+    services = services_in(con, scope)
+    if as_of is None or not services:
+        return 0
+    wanted = [(s, day) for day in (as_of, previous_quarter_end(as_of)) for s in services]
+    stale = [(s, day) for s, day in wanted if _stored(con, s, day, settings) is None]
+    for done, (service, day) in enumerate(stale, start=1):
+        _compute(con, service, day, settings)
+        if progress is not None:
+            progress(done, len(stale), service)
+    return len(stale)
+
+
+def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
+    """The services with rows in any source, limited to the scope's."""
+    services, values = scope.service_filter()
+    union = " UNION ".join(f"SELECT DISTINCT service FROM {name} WHERE service IS NOT NULL AND {services}"
+                           for name in SOURCES)
+    return [row[0] for row in con.cursor().execute(f"SELECT service FROM ({union}) ORDER BY 1",
+                                                   values * len(SOURCES)).fetchall()]
+
+
+def fingerprint(con: duckdb.DuckDBPyConnection, service: str) -> str:
+    """What a service's results were computed from: the batches holding its rows and its leaders' views."""
+    found = con.cursor().execute("""
+        SELECT (SELECT list(batch_id ORDER BY batch_id) FROM batches WHERE list_contains(services, ?)),
+               (SELECT list(view_id ORDER BY view_id) FROM leader_views WHERE service = ?)""",
+                                 [service, service]).fetchone()
+    return hashlib.sha256(json.dumps([found[0] or [], found[1] or []]).encode()).hexdigest()[:32]
+
+
+def settings_hash(settings: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:32]
+
+
+def _results(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+             progress: Progress | None) -> list[Insights]:
+    results = []
+    for done, service in enumerate(services, start=1):
+        stored = _stored(con, service, as_of, settings)
+        if stored is None:
+            stored = _compute(con, service, as_of, settings)
+        results.append(stored)
+        if progress is not None:
+            progress(done, len(services), service)
+    return results
+
+
+def _stored(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> Insights | None:
+    found = con.cursor().execute("""
+        SELECT result FROM insight_runs
+        WHERE service = ? AND as_of = ? AND fingerprint = ? AND settings_hash = ?""",
+                                 [service, as_of, fingerprint(con, service), settings_hash(settings)]).fetchone()
+    return None if found is None else from_dict(json.loads(found[0]))
+
+
+def _compute(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> Insights:
+    mark, started = fingerprint(con, service), time.perf_counter()
+    result = run_insights(con, Scope((service,), as_of), settings)
+    result = Insights(as_of, result.findings, result.register)
+    cur = con.cursor()
+    try:
+        cur.execute("INSERT OR REPLACE INTO insight_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [service, as_of, mark, settings_hash(settings), datetime.now(),
+                     time.perf_counter() - started, json.dumps(_as_dict(result), default=str)])
+    except duckdb.TransactionException:
+        pass  # another session stored the same result at the same moment: theirs stands
+    return result
+
+
+def _as_dict(insights: Insights) -> dict[str, Any]:
+    if insights.register.empty:  # nothing judged (no data up to the date): no register columns to write
+        return {"as_of": insights.as_of.isoformat() if insights.as_of else None, "register": [],
+                "findings": [f.to_dict() for f in insights.findings]}
+    return insights.to_dict()
+
+
+def from_dict(data: dict[str, Any]) -> Insights:
+    """Insights back from `Insights.to_dict`."""
+    findings = [_finding(item) for item in data["findings"]]
+    register = pd.DataFrame(data["register"])
+    if not register.empty:
+        register["evidence"] = [[Evidence(**e) for e in row] for row in register["evidence"]]
+        register = register.astype({"team": object}).where(register.notna(), None)
+    as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+    return Insights(as_of, findings, register)
+
+
+def _finding(item: dict[str, Any]) -> Finding:
+    item = dict(item)
+    item.pop("period", None)
+    item["subject"] = item.pop("theme_or_item")
+    item["period_start"] = date.fromisoformat(item["period_start"])
+    item["period_end"] = date.fromisoformat(item["period_end"])
+    item["evidence"] = tuple(Evidence(**e) for e in item["evidence"])
+    return Finding(**item)

@@ -1,0 +1,103 @@
+"""Insights computed once per service and month, stored, and served (analytics.stored_insights)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from analytics import stored_insights
+from analytics.ingest import ingest_bytes
+from analytics.insights import run_insights
+from analytics.narrative import record_view
+from analytics.scope import Scope
+from analytics.settings import load_settings, save_setting
+from analytics.stored_insights import fingerprint, insights_for, refresh
+
+OAK, RIVER = "Oakwood House", "Riverside Homecare"
+
+
+def places(insights) -> set[tuple]:
+    return {(f.kind, f.service, f.team, f.shift, f.subject, f.status, f.summary) for f in insights.findings}
+
+
+def computed(con) -> dict[tuple, object]:
+    return {(s, d): at for s, d, at in con.cursor().execute(
+        "SELECT service, as_of, computed_at FROM insight_runs").fetchall()}
+
+
+@pytest.fixture(autouse=True)
+def nothing_stored(demo_con):
+    demo_con.cursor().execute("DELETE FROM insight_runs")
+
+
+@pytest.fixture
+def counting(monkeypatch):
+    """How many services' insights were computed, rather than read back from the store."""
+    calls = []
+    real = stored_insights.run_insights
+
+    def run(con, scope, settings):
+        calls.append(scope.services)
+        return real(con, scope, settings)
+
+    monkeypatch.setattr(stored_insights, "run_insights", run)
+    return calls
+
+
+def test_stored_results_are_what_a_run_for_each_service_finds(demo_con, counting):
+    first = insights_for(demo_con, Scope())
+    assert counting == [(OAK,), (RIVER,)]
+    again = insights_for(demo_con, Scope())
+    assert counting == [(OAK,), (RIVER,)]  # read back, not computed again
+    assert places(again) == places(first)
+    fresh = run_insights(demo_con, Scope((OAK,), first.as_of))
+    assert places(insights_for(demo_con, Scope((OAK,)))) == places(fresh)
+    assert list(again.register["status"]) == list(first.register["status"])
+    assert again.register["evidence"].iloc[0] == first.register["evidence"].iloc[0]
+    assert again.as_of == first.as_of == date(2026, 10, 31)
+
+
+def test_a_service_shows_the_same_findings_alone_or_with_others(demo_con):
+    both = insights_for(demo_con, Scope())
+    alone = insights_for(demo_con, Scope((RIVER,)))
+    assert places(alone) == {p for p in places(both) if p[1] == RIVER} and places(alone)
+
+
+def test_a_load_for_one_service_recomputes_that_service_only(demo_con, counting):
+    insights_for(demo_con, Scope())
+    before = {s: fingerprint(demo_con, s) for s in (OAK, RIVER)}
+    counting.clear()
+    csv = ("Ref,Date received,Service,Team,Category,Summary\n"
+           "NEW-1,14/10/2026,Riverside Homecare,Town Team,Call times,Carer arrived two hours late\n").encode()
+    ingest_bytes(demo_con, csv, "one_complaint.csv", source="complaints")
+    assert fingerprint(demo_con, OAK) == before[OAK] and fingerprint(demo_con, RIVER) != before[RIVER]
+    insights_for(demo_con, Scope())
+    assert counting == [(RIVER,)]
+
+
+def test_a_leaders_view_or_a_setting_makes_results_stale(demo_con, counting):
+    insights_for(demo_con, Scope())
+    counting.clear()
+    record_view(demo_con, OAK, "Safe", "strong", "Staffing is stable.", "rm@example.org")
+    insights_for(demo_con, Scope())
+    assert counting == [(OAK,)]
+    thresholds = dict(load_settings(demo_con)["thresholds"], fill_rate_good=0.9)
+    save_setting(demo_con, "thresholds", thresholds)
+    counting.clear()
+    insights_for(demo_con, Scope())
+    assert counting == [(OAK,), (RIVER,)]
+
+
+def test_refresh_computes_what_is_out_of_date_now_and_at_the_quarter_before(demo_con, counting):
+    seen = []
+    assert refresh(demo_con, progress=lambda done, of, service: seen.append((done, of, service))) == 4
+    assert {(s, d) for s, d in computed(demo_con)} == {(OAK, date(2026, 10, 31)), (RIVER, date(2026, 10, 31)),
+                                                       (OAK, date(2026, 9, 30)), (RIVER, date(2026, 9, 30))}
+    assert seen[-1][:2] == (4, 4)
+    assert refresh(demo_con) == 0
+
+
+def test_no_service_in_scope_is_nothing(demo_con):
+    empty = insights_for(demo_con, Scope(services=()))
+    assert empty.as_of is None and empty.findings == [] and empty.register.empty
