@@ -61,8 +61,8 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(), settings: di
     services = services_in(con, scope)
     if as_of is None or not services:
         return 0
-    wanted = [(s, day) for day in (as_of, previous_quarter_end(as_of)) for s in services]
-    stale = [(s, day) for s, day in wanted if _stored(con, s, day, settings) is None]
+    stale = [(s, day) for day in (as_of, previous_quarter_end(as_of))
+             for s in sorted(set(services) - set(_stored_many(con, services, day, settings)))]
     for done, (service, day) in enumerate(stale, start=1):
         _compute(con, service, day, settings)
         if progress is not None:
@@ -81,11 +81,21 @@ def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
 
 def fingerprint(con: duckdb.DuckDBPyConnection, service: str) -> str:
     """What a service's results were computed from: the batches holding its rows and its leaders' views."""
-    found = con.cursor().execute("""
-        SELECT (SELECT list(batch_id ORDER BY batch_id) FROM batches WHERE list_contains(services, ?)),
-               (SELECT list(view_id ORDER BY view_id) FROM leader_views WHERE service = ?)""",
-                                 [service, service]).fetchone()
-    return hashlib.sha256(json.dumps([found[0] or [], found[1] or []]).encode()).hexdigest()[:32]
+    return fingerprints(con, [service])[service]
+
+
+def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[str, str]:
+    """`fingerprint` of each service, in two queries whatever the number of services."""
+    cur = con.cursor()
+    batches = dict(cur.execute("""
+        SELECT service, list(batch_id ORDER BY batch_id)
+        FROM (SELECT unnest(services) AS service, batch_id FROM batches) WHERE service IN (SELECT unnest(?))
+        GROUP BY service""", [services]).fetchall())
+    views = dict(cur.execute("""
+        SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
+        GROUP BY service""", [services]).fetchall())
+    return {s: hashlib.sha256(json.dumps([batches.get(s) or [], views.get(s) or []]).encode()).hexdigest()[:32]
+            for s in services}
 
 
 def settings_hash(settings: dict[str, Any]) -> str:
@@ -94,23 +104,24 @@ def settings_hash(settings: dict[str, Any]) -> str:
 
 def _results(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
              progress: Progress | None) -> list[Insights]:
+    stored = _stored_many(con, services, as_of, settings)
     results = []
     for done, service in enumerate(services, start=1):
-        stored = _stored(con, service, as_of, settings)
-        if stored is None:
-            stored = _compute(con, service, as_of, settings)
-        results.append(stored)
+        results.append(stored[service] if service in stored else _compute(con, service, as_of, settings))
         if progress is not None:
             progress(done, len(services), service)
     return results
 
 
-def _stored(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> Insights | None:
+def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
+                 settings: dict[str, Any]) -> dict[str, Insights]:
+    """The current stored results of those services that have one (same fingerprint, same settings)."""
+    marks = fingerprints(con, services)
     found = con.cursor().execute("""
-        SELECT result FROM insight_runs
-        WHERE service = ? AND as_of = ? AND fingerprint = ? AND settings_hash = ?""",
-                                 [service, as_of, fingerprint(con, service), settings_hash(settings)]).fetchone()
-    return None if found is None else from_dict(json.loads(found[0]))
+        SELECT service, fingerprint, result FROM insight_runs
+        WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                 [as_of, settings_hash(settings), services]).fetchall()
+    return {service: from_dict(json.loads(result)) for service, mark, result in found if marks.get(service) == mark}
 
 
 def _compute(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> Insights:
