@@ -32,6 +32,7 @@ from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS, TfidfVectorizer
 from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
 from .privacy import mask_series, strip_placeholders
+from .rising_categories import category_findings
 from .scope import Scope, month_start, months_back, period_label
 
 # Words that say who wrote or about whom, how a complaint log phrases things, or nothing about the subject.
@@ -175,7 +176,23 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
 
 
 def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
-    """An emerging_theme finding per team a theme is rising clearly in, or per service where no team stands out."""
+    """Emerging themes: each complaint category rising on a team or across a service (the provider's own reading,
+    `rising_categories`), and each theme of the texts rising clearly in a team, or in a service where no team
+    stands out. One finding per subject and place: a text theme about a category already found rising at the place
+    is left out where the category rose service-wide, and a category is left out where a text theme about it is
+    found at the same place (the theme holds complaints and comments alike)."""
+    categories = category_findings(con, scope, settings)
+    themes = _text_theme_findings(con, scope, settings)
+    wide = {(f.service, f.subject) for f in categories if f.team is None}
+    themes = [(f, category) for f, category in themes if f.team is None or (f.service, category) not in wide]
+    covered = {(f.service, f.team, category) for f, category in themes}
+    return [f for f in categories if (f.service, f.team, f.subject) not in covered] + [f for f, _ in themes]
+
+
+def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
+                         ) -> list[tuple[Finding, str | None]]:
+    """Each text theme rising clearly in a team, or a service where no team stands out, with the complaint category
+    commonest in the theme."""
     texts = _themed(con, scope, settings)
     if texts["theme"].isna().all():
         return []
@@ -184,7 +201,10 @@ def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     if places.empty:
         return []
     local = _Places(texts)
-    return [_finding(texts, place, window, settings, local) for place in places.itertuples(index=False)]
+    categories = texts.dropna(subset=["theme", "category"]).groupby("theme")["category"] \
+        .agg(lambda values: values.mode().iloc[0])
+    return [(_finding(texts, place, window, settings, local), categories.get(place.theme))
+            for place in places.itertuples(index=False)]
 
 
 class _Places:

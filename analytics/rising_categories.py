@@ -1,0 +1,170 @@
+"""Complaint categories rising: the provider's own reading of its complaints, compared recent against earlier.
+
+A category is rising at a place (a team, or a whole service) when its complaints in the last
+`emerging_recent_months` complete months are more than chance would give at its earlier monthly rate (an exact
+Poisson comparison: given the category's complaints in both periods, the recent count is binomial with the recent
+months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its share of the place's
+complaints is at least `emerging_theme_ratio` times its earlier share, so a month when every kind of complaint
+surges is not read as one category emerging.
+
+A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
+rises beyond chance, its monthly rate rose on a service-wide share of the teams (as for a repeat finding,
+`service_wide_share_of_teams`, and more than one), and no one team holds most of the rise. Otherwise each team
+where it rises is a finding.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import binom
+
+from .findings import Evidence, Finding, percent
+from .key_questions import classify
+from .measures import monthly
+from .repeat_findings import is_service_wide
+from .scope import Scope, months_back, period_label
+
+PLACE = ["service", "team"]
+COLUMNS = ["service", "team", "category", "recent", "earlier", "recent_total", "earlier_total", "recent_months",
+           "earlier_months", "chance", "share_ratio", "rising"]
+
+
+def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, earlier_months: int) -> np.ndarray:
+    """The chance of at least `recent` of the recent + earlier complaints falling in the recent months if the
+    monthly rate never changed (the exact conditional test of two Poisson rates). 1 where there were none."""
+    recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
+    share = recent_months / (recent_months + earlier_months)
+    return np.where(recent > 0, binom.sf(recent - 1, recent + earlier, share), 1.0)
+
+
+def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
+                earlier_total: np.ndarray) -> np.ndarray:
+    """The category's recent share of the place's complaints over its earlier share (inf where it had none)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        recent_share = np.where(recent_total > 0, recent / np.maximum(recent_total, 1), 0.0)
+        earlier_share = np.where(earlier_total > 0, earlier / np.maximum(earlier_total, 1), 0.0)
+        return np.where(earlier_share > 0, recent_share / np.where(earlier_share > 0, earlier_share, 1.0),
+                        np.where(recent > 0, np.inf, 0.0))
+
+
+def rate_ratio(recent: np.ndarray, earlier: np.ndarray, recent_months: int, earlier_months: int) -> np.ndarray:
+    """The recent monthly rate over the earlier (inf where there were none before)."""
+    recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(earlier > 0, (recent / recent_months) / np.where(earlier > 0, earlier, 1.0) * earlier_months,
+                        np.where(recent > 0, np.inf, 0.0))
+
+
+def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
+                   thresholds: dict[str, Any]) -> pd.DataFrame:
+    """Per place (`keys`) and category: complaints in the recent and earlier months, totals, chance and rising."""
+    if counts.empty:
+        return pd.DataFrame(columns=COLUMNS)
+    recent = counts["month"] >= recent_start
+    months = counts["month"].drop_duplicates()
+    recent_months, earlier_months = int((months >= recent_start).sum()), int((months < recent_start).sum())
+    frame = counts.assign(recent=counts["numerator"].where(recent, 0.0),
+                          earlier=counts["numerator"].where(~recent, 0.0))
+    rates = frame.groupby([*keys, "category"], as_index=False)[["recent", "earlier"]].sum()
+    totals = frame.groupby(keys, as_index=False)[["recent", "earlier"]].sum() \
+        .rename(columns={"recent": "recent_total", "earlier": "earlier_total"})
+    rates = rates.merge(totals, on=keys)
+    rates["recent_months"], rates["earlier_months"] = recent_months, earlier_months
+    if not recent_months or not earlier_months:
+        return rates.assign(chance=1.0, share_ratio=np.nan, rising=False)
+    rates["chance"] = rising_chance(rates["recent"], rates["earlier"], recent_months, earlier_months)
+    rates["share_ratio"] = rate_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months,
+                                      earlier_months)
+    rates["rising"] = (rates["chance"] <= thresholds["emerging_theme_max_chance"]) \
+        & (rates["share_ratio"] >= thresholds["emerging_theme_ratio"])
+    return rates
+
+
+def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
+                      ) -> tuple[pd.DataFrame, tuple[date, date, date]] | None:
+    """The rising categories, one row per finding (team None: service-wide, with the teams it rose on), and the
+    window (first month, first recent month, last month); None without complaints."""
+    counts = monthly(con, scope, "complaints", by=("service", "team", "category"), settings=settings)
+    counts = counts[counts["category"].notna() & (counts["category"].astype(str).str.strip() != "")]
+    if counts.empty:
+        return None
+    thresholds = settings["thresholds"]
+    last = counts["month"].max()
+    recent_start = months_back(last, int(thresholds["emerging_recent_months"]) - 1)
+    window = (counts["month"].min(), recent_start, last)
+    teams = category_rates(counts[counts["team"].notna()], PLACE, recent_start, thresholds)
+    services = category_rates(counts, ["service"], recent_start, thresholds)
+    found = []
+    team_count = counts[counts["team"].notna()].groupby("service")["team"].nunique()
+    for row in services[services["rising"]].itertuples(index=False):
+        on_teams = teams[(teams["service"] == row.service) & (teams["category"] == row.category)]
+        rose = on_teams[on_teams["recent"] > on_teams["earlier"] * row.recent_months / row.earlier_months]
+        if is_service_wide(len(rose), int(team_count.get(row.service, 0)), thresholds) \
+                and _not_one_teams(on_teams, row.recent_months, row.earlier_months):
+            found.append({**row._asdict(), "team": None, "teams": sorted(rose["team"])})
+    wide = {(f["service"], f["category"]) for f in found}
+    for row in teams[teams["rising"]].itertuples(index=False):
+        if (row.service, row.category) not in wide:
+            found.append({**row._asdict(), "teams": [row.team]})
+    return pd.DataFrame(found, columns=[*COLUMNS, "teams"]), window
+
+
+def _not_one_teams(teams: pd.DataFrame, recent_months: int, earlier_months: int) -> bool:
+    """Whether the rise is more than one team's: no team holds more than half of the rise above the earlier rates."""
+    excess = (teams["recent"] - teams["earlier"] * recent_months / earlier_months).clip(lower=0)
+    return bool(excess.sum() > 0 and excess.max() <= excess.sum() / 2)
+
+
+def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
+    """An emerging_theme finding per rising complaint category, on a team or service-wide."""
+    found = rising_categories(con, scope, settings)
+    if found is None:
+        return []
+    rows, window = found
+    return [_finding(row, window, settings) for row in rows.to_dict("records")]
+
+
+def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dict[str, Any]) -> Finding:
+    first, recent_start, last = window
+    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    recent, earlier = period_label(recent_start, end), period_label(first, recent_start - timedelta(days=1))
+    category, team = row["category"], row["team"] if isinstance(row["team"], str) else None
+    place = f"in {team} at {row['service']}" if team else f"across {row['service']}"
+    teams = "" if team else (f", on {', '.join(row['teams'])}" if row["teams"] else "")
+    per_month = row["earlier"] / row["earlier_months"]
+    summary = (f"Complaints about '{category}' are rising {place}{teams}: {row['recent']:.0f} of "
+               f"{row['recent_total']:.0f} complaints in {recent} ({percent(_share(row, 'recent'))}), against "
+               f"{row['earlier']:.0f} of {row['earlier_total']:.0f} ({percent(_share(row, 'earlier'))}) in the "
+               f"{row['earlier_months']} months before, {per_month:.2f} a month; at the earlier rate, "
+               f"{_chance(row['chance'])}.")
+    rows = (f"complaints: service = {row['service']!r}{f', team = {team!r}' if team else ''}, category = "
+            f"{category!r}, received_date {first:%d/%m/%Y} to {end:%d/%m/%Y}")
+    evidence = Evidence(
+        source="complaints", measure=f"share of complaints about '{category}'", value=_share(row, "recent"),
+        comparison=_share(row, "earlier"), period=f"{recent} against {earlier}", rows=rows,
+        detail=(f"{row['recent']:.0f} of {row['recent_total']:.0f} in the last {row['recent_months']} months; "
+                f"{row['earlier']:.0f} of {row['earlier_total']:.0f} in the {row['earlier_months']} before; "
+                f"exact Poisson comparison of the monthly rates: {_chance(row['chance'])}"))
+    key_question = classify(category, settings["key_questions"])
+    return Finding(
+        kind="emerging_theme", service=row["service"], team=team, shift=None,
+        key_question=key_question[0] if key_question else None,
+        quality_statement=key_question[1] if key_question else None,
+        subject=category, status="concern", confidence="limited", period_start=recent_start, period_end=end,
+        summary=summary, evidence=(evidence,))
+
+
+def _share(row: dict[str, Any], half: str) -> float | None:
+    total = row[f"{half}_total"]
+    return float(row[half] / total) if total else None
+
+
+def _chance(chance: float) -> str:
+    """'a rise this large would come by chance under 0.1% of the time'."""
+    words = "under 0.1%" if chance < 0.001 else f"{chance:.1%}"
+    return f"a rise this large would come by chance {words} of the time"

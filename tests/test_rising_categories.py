@@ -1,0 +1,101 @@
+"""Complaint categories rising on a team or across a service: the exact Poisson comparison, the spread rule."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+from canonical_rows import insert
+
+from analytics.rising_categories import category_findings, rate_ratio, rising_chance
+from analytics.scope import Scope
+from analytics.settings import default_settings
+from analytics.store import connect
+
+AS_OF = Scope(as_of=date(2026, 6, 30))
+SERVICE = "Elm Court"
+TEAMS = ("Ash Unit", "Birch Unit", "Cedar Unit")
+MONTHS = [date(2024 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(7, 31)]  # Jul 2024 to Jun 2026
+
+
+@pytest.mark.parametrize(("recent", "earlier", "expected"), [
+    (0, 5, 1.0),                 # none recently: nothing rising
+    (1, 0, 4 / 24),              # one new complaint: the recent months' share of the months
+    (3, 0, (4 / 24) ** 3),       # three new ones, none before
+    (2, 10, None),               # the earlier rate would give two in four months easily
+])
+def test_rising_chance_is_the_exact_conditional_poisson_test(recent, earlier, expected):
+    chance = float(rising_chance(np.array([recent]), np.array([earlier]), 4, 20)[0])
+    if expected is None:
+        assert chance > 0.3
+    else:
+        assert chance == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(("recent", "earlier", "expected"), [
+    (0, 0, 0.0), (2, 0, np.inf), (4, 20, 1.0), (8, 20, 2.0)])
+def test_rate_ratio_compares_monthly_rates(recent, earlier, expected):
+    assert float(rate_ratio(np.array([recent]), np.array([earlier]), 4, 20)[0]) == expected
+
+
+def complaints(counts: dict[tuple[str, str], dict[int, int]]) -> list[dict]:
+    """`counts[(team, category)][month index]` complaints, on the 10th of each month."""
+    rows = []
+    for (team, category), by_month in counts.items():
+        for index, number in by_month.items():
+            for _ in range(number):
+                rows.append({"reference": f"C{len(rows) + 1}", "received_date": MONTHS[index].replace(day=10),
+                             "service": SERVICE, "team": team, "category": category,
+                             "summary": f"A complaint about {category.lower()}."})
+    return rows
+
+
+def background() -> dict[tuple[str, str], dict[int, int]]:
+    """A food complaint every third month on each team, all along."""
+    return {(team, "Food"): {i: 1 for i in range(0, 24, 3)} for team in TEAMS}
+
+
+@pytest.fixture
+def con(tmp_path: Path):
+    connection = connect(tmp_path / "t.duckdb")
+    yield connection
+    connection.close()
+
+
+def test_a_category_new_on_one_team_is_a_team_finding(con):
+    counts = background() | {("Ash Unit", "Laundry"): {20: 1, 21: 2, 22: 2, 23: 3}}
+    insert(con, "complaints", complaints(counts))
+    [finding] = category_findings(con, AS_OF, default_settings())
+    assert (finding.kind, finding.service, finding.team, finding.subject) == (
+        "emerging_theme", SERVICE, "Ash Unit", "Laundry")
+    assert finding.status == "concern" and finding.period_start == date(2026, 3, 1)
+    assert "8 of 9 complaints in Mar 2026 to Jun 2026" in finding.summary
+    assert "category = 'Laundry'" in finding.evidence[0].rows
+
+
+def test_a_category_rising_on_most_teams_is_one_service_wide_finding(con):
+    counts = background() | {(team, "Call bells"): {20: 1, 22: 1, 23: 2} for team in TEAMS}
+    insert(con, "complaints", complaints(counts))
+    [finding] = category_findings(con, AS_OF, default_settings())
+    assert (finding.team, finding.subject) == (None, "Call bells")
+    assert "across Elm Court, on Ash Unit, Birch Unit, Cedar Unit" in finding.summary
+
+
+def test_one_teams_rise_with_a_stray_complaint_elsewhere_stays_the_teams(con):
+    counts = background() | {("Ash Unit", "Call bells"): {20: 2, 21: 2, 22: 3, 23: 3},
+                             ("Birch Unit", "Call bells"): {22: 1}}
+    insert(con, "complaints", complaints(counts))
+    assert [(f.team, f.subject) for f in category_findings(con, AS_OF, default_settings())] == [
+        ("Ash Unit", "Call bells")]
+
+
+def test_a_steady_category_and_a_couple_of_stray_complaints_are_not_rising(con):
+    counts = background() | {("Birch Unit", "Laundry"): {5: 1, 23: 1}, ("Cedar Unit", "Medication"): {22: 1}}
+    insert(con, "complaints", complaints(counts))
+    assert category_findings(con, AS_OF, default_settings()) == []
+
+
+def test_no_complaints_no_findings(con):
+    assert category_findings(con, AS_OF, default_settings()) == []
