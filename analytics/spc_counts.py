@@ -11,6 +11,8 @@ independent events follow the Poisson distribution, whose spread is known from t
   limits on one side), except that a run on one side of the centre counts only when it is as unlikely by chance
   as 7 points on one side of a symmetric process (0.5 ** 7): with a mean of 0.3 a month, 74% of months are zero
   and so "below the mean", and it takes 17 quiet months in a row to be a signal;
+* the points carry, besides the columns of an XmR chart's points, count, exposure and in_run (the point is in a
+  run that counts, whatever rule names it);
 * `poisson_compare`: an exact test of whether recent months' rate differs from a baseline's (the count in the
   recent months given the total, binomial with the recent share of the exposure).
 """
@@ -29,7 +31,7 @@ from scipy import stats
 from . import spc
 from .spc import SPCResult
 
-__all__ = ["PoissonComparison", "c_chart", "poisson_compare", "run_chance", "u_chart"]
+__all__ = ["PoissonComparison", "c_chart", "chart_arrays", "poisson_compare", "run_chance", "u_chart"]
 
 SIGMAS = 3.0
 RUN_CHANCE = 0.5 ** spc.RUN_LENGTH  # how often a symmetric process puts its latest 7 points on one side
@@ -58,8 +60,7 @@ def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence
     count, exposure, when = count[order], exposure[order], when[order]
     exposure = np.where(exposure > 0, exposure, math.nan)
     count = np.where(np.isnan(exposure), math.nan, count)
-    value = count / exposure
-    points = _points(count, exposure, value, improvement_direction)
+    points = pd.DataFrame(chart_arrays(count, exposure, improvement_direction))
     points.insert(0, "date", when.to_numpy())
     last = points.iloc[-1]
     return SPCResult(
@@ -71,7 +72,11 @@ def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence
     )
 
 
-def _points(count: np.ndarray, exposure: np.ndarray, value: np.ndarray, direction: str) -> pd.DataFrame:
+def chart_arrays(count: np.ndarray, exposure: np.ndarray, direction: str = "decrease") -> dict[str, np.ndarray]:
+    """The columns of a u-chart's points but the date, for counts and exposures in date order (exposure NaN where
+    there was none): what `u_chart` charts, without its checks, for callers judging many series."""
+    count, exposure = np.asarray(count, dtype=float), np.asarray(exposure, dtype=float)
+    value = count / exposure
     seen = ~np.isnan(value)
     total_exposure = exposure[seen].sum()
     centre = count[seen].sum() / total_exposure if total_exposure > 0 else math.nan
@@ -85,14 +90,14 @@ def _points(count: np.ndarray, exposure: np.ndarray, value: np.ndarray, directio
     run = _chance_runs(count, exposure, centre, side)
     kind = spc._special_cause_type(side, outside, spc._seven_trend(value), spc._two_in_three(close, side), run)
     n = len(value)
-    return pd.DataFrame({
+    return {
         "value": value, "period": np.zeros(n, dtype=int), "count": count, "exposure": exposure,
         "mean": np.full(n, centre), "lower_limit": lower, "upper_limit": upper,
         "lower_two_thirds": lower_two_thirds, "upper_two_thirds": upper_two_thirds,
         "moving_range": np.abs(np.diff(value, prepend=np.nan)), "moving_range_used": np.zeros(n, dtype=bool),
         "special_cause_type": kind, "point_type": spc._point_type(kind, direction),
-        "short_period": np.full(n, n < spc.MIN_POINTS),
-    })
+        "short_period": np.full(n, n < spc.MIN_POINTS), "in_run": run,
+    }
 
 
 def run_chance(count: np.ndarray, exposure: np.ndarray, centre: float, side: int) -> float:

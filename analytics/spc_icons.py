@@ -1,0 +1,82 @@
+"""Making Data Count's two icons for a chart, as words and a symbol (never colour alone).
+
+Variation (the latest month): common cause; special cause improvement or concern, high or low; neutral high or
+low for a measure with no better direction; "none" where there is no chart or no limits to judge against.
+Assurance (the process limits against a target): consistently passes, consistently fails, hit and miss; "none"
+without a target or limits. After a sustained shift (`analytics.step_change`) the assurance is that of the
+months since the shift, and the variation icon says so.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .spc import SPCResult
+
+__all__ = ["ASSURANCE", "VARIATION", "Icon", "assurance_icon", "icon_columns", "variation_icon"]
+
+
+@dataclass(frozen=True)
+class Icon:
+    """One icon: a stable code (for tables and tests), the words a person reads and a symbol beside them."""
+
+    code: str
+    label: str
+    symbol: str
+
+    def text(self) -> str:
+        return f"{self.symbol} {self.label}"
+
+
+VARIATION = {icon.code: icon for icon in (
+    Icon("common_cause", "Common cause: no significant change", "●"),
+    Icon("improvement_high", "Special cause improvement: higher", "▲"),
+    Icon("improvement_low", "Special cause improvement: lower", "▼"),
+    Icon("concern_high", "Special cause concern: higher", "▲"),
+    Icon("concern_low", "Special cause concern: lower", "▼"),
+    Icon("neutral_high", "Special cause: higher", "△"),
+    Icon("neutral_low", "Special cause: lower", "▽"),
+    Icon("none", "Not enough data to judge variation", "○"),
+)}
+ASSURANCE = {icon.code: icon for icon in (
+    Icon("consistent_pass", "Consistently passes the target", "✔"),
+    Icon("consistent_fail", "Consistently fails the target", "✖"),
+    Icon("hit_and_miss", "Hit and miss against the target", "≈"),
+    Icon("none", "No assurance: no target or no limits", "–"),
+)}
+_HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
+_KIND = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
+         "special_cause_neutral_high": "neutral", "special_cause_neutral_low": "neutral"}
+
+
+def has_limits(result: SPCResult) -> bool:
+    """Whether the latest month has process limits to judge against."""
+    return bool(result.points[["lower_limit", "upper_limit"]].iloc[-1].notna().all())
+
+
+def variation_icon(result: SPCResult | None) -> Icon:
+    """The variation icon of the chart's latest month."""
+    if result is None or result.latest_variation is None or not has_limits(result):
+        return VARIATION["none"]
+    kind = _KIND.get(result.latest_variation)
+    if kind is None:
+        return VARIATION["common_cause"]
+    high = result.points["special_cause_type"].iloc[-1] in _HIGH
+    return VARIATION[f"{kind}_{'high' if high else 'low'}"]
+
+
+def assurance_icon(result: SPCResult | None) -> Icon:
+    """The assurance icon of the chart against its target."""
+    if result is None or not has_limits(result):
+        return ASSURANCE["none"]
+    code = {"inconsistent": "hit_and_miss"}.get(result.assurance, result.assurance)
+    return ASSURANCE.get(code, ASSURANCE["none"])
+
+
+def icon_columns(result: SPCResult | None) -> dict[str, str]:
+    """Both icons as columns for a table of measures: codes, and words with their symbol; and the shift, if any."""
+    variation, assurance = variation_icon(result), assurance_icon(result)
+    shift = None if result is None else result.step_change
+    return {"variation": variation.code, "variation_icon": variation.text(),
+            "assurance": assurance.code, "assurance_icon": assurance.text(),
+            "shift": "" if shift is None else f"A shift since {shift.month:%B %Y}: {shift.suggestion().lower()}"}
