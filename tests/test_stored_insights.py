@@ -47,9 +47,9 @@ def counting(monkeypatch):
 
 def test_stored_results_are_what_a_run_for_each_service_finds(demo_con, counting):
     first = insights_for(demo_con, Scope())
-    assert counting == [(OAK,), (RIVER,)]
+    assert counting == [(OAK, RIVER)]  # both services in one run
     again = insights_for(demo_con, Scope())
-    assert counting == [(OAK,), (RIVER,)]  # read back, not computed again
+    assert counting == [(OAK, RIVER)]  # read back, not computed again
     assert places(again) == places(first)
     fresh = run_insights(demo_con, Scope((OAK,), first.as_of))
     assert places(insights_for(demo_con, Scope((OAK,)))) == places(fresh)
@@ -86,7 +86,7 @@ def test_a_leaders_view_or_a_setting_makes_results_stale(demo_con, counting):
     save_setting(demo_con, "thresholds", thresholds)
     counting.clear()
     insights_for(demo_con, Scope())
-    assert counting == [(OAK,), (RIVER,)]
+    assert counting == [(OAK, RIVER)]
 
 
 def test_refresh_computes_what_is_out_of_date_now_and_at_the_quarter_before(demo_con, counting):
@@ -94,7 +94,7 @@ def test_refresh_computes_what_is_out_of_date_now_and_at_the_quarter_before(demo
     assert refresh(demo_con, progress=lambda done, of, service: seen.append((done, of, service))) == 4
     assert {(s, d) for s, d in computed(demo_con)} == {(OAK, date(2026, 10, 31)), (RIVER, date(2026, 10, 31)),
                                                        (OAK, date(2026, 9, 30)), (RIVER, date(2026, 9, 30))}
-    assert seen[-1][:2] == (4, 4)
+    assert seen[-1][:2] == (2, 2)  # two services, computed together, for each of the two months
     assert refresh(demo_con) == 0
 
 
