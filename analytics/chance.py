@@ -10,7 +10,9 @@ counting model of the measure, with exact tests that stay honest near 0% and 100
 * events in an exposure (complaints a month, complaints per 1,000 planned hours): the exact conditional test of
   two Poisson rates (`spc_counts.poisson_compare`);
 * a mean of response scores from 0 to 1 (feedback): Welch's t test from the responses' sums and squares;
-* hours (fill rate, agency share): no counting model; None.
+* a share of hours over n shifts (fill rate, agency share): Fisher's exact test as if each shift were wholly
+  filled (or wholly agency) or not. A shift's own share lies between 0 and 1, so its variance is at most that
+  of an all-or-nothing shift: the test can only overstate chance, never invent a signal.
 
 Each returns the one-sided chance of a difference at least this large in the signal's direction.
 """
@@ -27,14 +29,14 @@ from .spc_counts import poisson_compare
 __all__ = ["MODELS", "signal_chance"]
 
 MODELS = {"audit_compliance": "binomial", "handover_completion": "binomial", "complaints": "poisson",
-          "complaint_rate": "poisson", "feedback_score": "scores"}
+          "complaint_rate": "poisson", "feedback_score": "scores", "fill_rate": "shifts", "agency_share": "shifts"}
 
 
 def signal_chance(measure_id: str, signal: dict[str, np.ndarray], before: dict[str, np.ndarray],
                   high: bool) -> float | None:
     """The chance the signal months are this far above (`high`) or below the months before, or None without a
-    counting model. `signal` and `before` hold the months' numerator, denominator (NaN for a count a month)
-    and, for scores, squares (the sum of each response's squared score)."""
+    counting model. `signal` and `before` hold the months' numerator, denominator (NaN for a count a month),
+    n (shifts, for shares of hours) and, for scores, squares (the sum of each response's squared score)."""
     model = MODELS.get(measure_id)
     if model is None:
         return None
@@ -42,6 +44,8 @@ def signal_chance(measure_id: str, signal: dict[str, np.ndarray], before: dict[s
         return 1.0  # nothing to compare with: no evidence of a change
     if model == "binomial":
         return _fisher(*_sums(signal, "numerator", "denominator"), *_sums(before, "numerator", "denominator"), high)
+    if model == "shifts":
+        return _fisher(*_shifts(signal), *_shifts(before), high)
     if model == "poisson":
         def exposure(part: dict[str, np.ndarray]) -> float:
             den = part["denominator"]
@@ -54,6 +58,13 @@ def signal_chance(measure_id: str, signal: dict[str, np.ndarray], before: dict[s
 
 def _sums(part: dict[str, np.ndarray], *columns: str) -> tuple[float, ...]:
     return tuple(float(np.nansum(part[column])) for column in columns)
+
+
+def _shifts(part: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Shifts 'met' and shifts counted: each month's share of hours times its shifts."""
+    share = part["numerator"] / np.where(part["denominator"] > 0, part["denominator"], np.nan)
+    counted = np.where(np.isnan(share), 0.0, part["n"])
+    return float(np.nansum(share * counted)), float(counted.sum())
 
 
 def _fisher(met: float, counted: float, met_before: float, counted_before: float, high: bool) -> float:

@@ -180,7 +180,8 @@ class _Series:
         self.squares = columns.get("squares", np.full(len(self.values), np.nan))
 
     def part(self, mask: np.ndarray) -> dict[str, np.ndarray]:
-        return {"numerator": self.numerator[mask], "denominator": self.denominator[mask], "squares": self.squares[mask]}
+        return {"numerator": self.numerator[mask], "denominator": self.denominator[mask], "n": self.n[mask],
+                "squares": self.squares[mask]}
 
 
 @dataclass(frozen=True)

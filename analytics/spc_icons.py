@@ -29,20 +29,20 @@ class Icon:
 
 
 VARIATION = {icon.code: icon for icon in (
-    Icon("common_cause", "Common cause: no significant change", "●"),
-    Icon("improvement_high", "Special cause improvement: higher", "▲"),
-    Icon("improvement_low", "Special cause improvement: lower", "▼"),
-    Icon("concern_high", "Special cause concern: higher", "▲"),
-    Icon("concern_low", "Special cause concern: lower", "▼"),
-    Icon("neutral_high", "Special cause: higher", "△"),
-    Icon("neutral_low", "Special cause: lower", "▽"),
-    Icon("none", "Not enough data to judge variation", "○"),
+    Icon("common_cause", "Common cause — no significant change", "●"),
+    Icon("improvement_high", "Special cause — improving, high", "▲"),
+    Icon("improvement_low", "Special cause — improving, low", "▼"),
+    Icon("concern_high", "Special cause — concerning, high", "▲"),
+    Icon("concern_low", "Special cause — concerning, low", "▼"),
+    Icon("neutral_high", "Special cause — high", "△"),
+    Icon("neutral_low", "Special cause — low", "▽"),
+    Icon("none", "Too few months to judge", "○"),
 )}
 ASSURANCE = {icon.code: icon for icon in (
-    Icon("consistent_pass", "Consistently passes the target", "✔"),
-    Icon("consistent_fail", "Consistently fails the target", "✖"),
-    Icon("hit_and_miss", "Hit and miss against the target", "≈"),
-    Icon("none", "No assurance: no target or no limits", "–"),
+    Icon("consistent_pass", "Consistently passes target", "✔"),
+    Icon("consistent_fail", "Consistently fails target", "✖"),
+    Icon("hit_and_miss", "Hit and miss against target", "≈"),
+    Icon("none", "No target to judge against", "–"),
 )}
 _HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
 _KIND = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
@@ -79,4 +79,4 @@ def icon_columns(result: SPCResult | None) -> dict[str, str]:
     shift = None if result is None else result.step_change
     return {"variation": variation.code, "variation_icon": variation.text(),
             "assurance": assurance.code, "assurance_icon": assurance.text(),
-            "shift": "" if shift is None else f"A shift since {shift.month:%B %Y}: {shift.suggestion().lower()}"}
+            "shift": "" if shift is None else f"A shift since {shift.month:%B %Y}. {shift.suggestion()}."}

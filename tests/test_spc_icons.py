@@ -50,11 +50,10 @@ def test_assurance_icon(target, direction, code):
 
 def test_icons_read_in_words_and_a_symbol_and_say_none_without_a_chart():
     columns = icon_columns(chart(STEADY + [0.1], target=0.8))
-    assert columns["variation"] == "concern_low" and columns["variation_icon"] == "▼ Special cause concern: lower"
-    assert columns["assurance_icon"] == "✖ Consistently fails the target" and columns["shift"] == ""
-    assert icon_columns(None) == {"variation": "none", "variation_icon": "○ Not enough data to judge variation",
-                                  "assurance": "none", "assurance_icon": "– No assurance: no target or no limits",
-                                  "shift": ""}
+    assert columns["variation"] == "concern_low" and columns["variation_icon"] == "▼ Special cause — concerning, low"
+    assert columns["assurance_icon"] == "✖ Consistently fails target" and columns["shift"] == ""
+    assert icon_columns(None) == {"variation": "none", "variation_icon": "○ Too few months to judge",
+                                  "assurance": "none", "assurance_icon": "– No target to judge against", "shift": ""}
 
 
 def test_after_a_shift_the_assurance_is_that_of_the_months_since():
@@ -63,8 +62,8 @@ def test_after_a_shift_the_assurance_is_that_of_the_months_since():
     read = read_shift(chart(values, "decrease", 0.2), 0.2, "decrease")
     columns = icon_columns(read)
     assert (columns["variation"], columns["assurance"]) == ("concern_high", "consistent_fail")
-    assert columns["shift"] == ("A shift since November 2025: start new limits at nov 2025 once the cause is "
-                                "understood")
+    assert columns["shift"] == ("A shift since November 2025. Start new limits at Nov 2025 once the cause is "
+                                "understood.")
 
 
 def test_a_count_chart_has_icons_too():
@@ -72,9 +71,9 @@ def test_a_count_chart_has_icons_too():
     assert variation_icon(c_chart([0] * 13, MONTHS[:13])).code == "none"
 
 
-def part(numerator, denominator=None, squares=None):
+def part(numerator, denominator=None, squares=None, n=None):
     numerator = np.asarray(numerator, dtype=float)
-    return {"numerator": numerator,
+    return {"numerator": numerator, "n": np.asarray(n if n is not None else [np.nan] * len(numerator), float),
             "denominator": np.full(len(numerator), np.nan) if denominator is None else np.asarray(denominator, float),
             "squares": np.full(len(numerator), np.nan) if squares is None else np.asarray(squares, float)}
 
@@ -88,17 +87,18 @@ def part(numerator, denominator=None, squares=None):
     ("complaints", part([1]), part([1, 0, 0, 1, 0, 0, 1]), True, 0.2, None),
     ("complaint_rate", part([2], [1.0]), part([2], [4.0]), True, 0.05, None),
     ("feedback_score", part([0.75], [3], [0.25]), part([8.0] * 12, [10] * 12, [6.6] * 12), False, None, 0.02),
-    ("fill_rate", part([9], [10]), part([10], [10]), False, None, None),  # hours: no counting model
+    # hours over shifts: 97% of hours over 300 shifts after 99% over 150 is within what 300 whole shifts give
+    ("fill_rate", part([2910], [3000], n=[300]), part([1485], [1500], n=[150]), False, 0.05, None),
+    ("agency_share", part([300], [1000], n=[100]), part([50] * 10, [1000] * 10, n=[100] * 10), True, None, 0.001),
 ])
 def test_signal_chance(measure_id, signal, before, high, low, high_chance):
     chance = signal_chance(measure_id, signal, before, high)
-    if measure_id == "fill_rate":
-        assert chance is None
-    elif low is not None:
+    if low is not None:
         assert chance > low
     else:
         assert chance < high_chance
 
 
-def test_no_months_before_is_no_evidence_of_a_change():
+def test_no_months_before_is_no_evidence_of_a_change_and_an_unknown_measure_has_no_model():
     assert signal_chance("complaints", part([5]), part([]), True) == 1.0
+    assert signal_chance("falls", part([5]), part([1]), True) is None
