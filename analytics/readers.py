@@ -121,8 +121,8 @@ def _table_from_arrow(found: WorkbookSheet, file_name: str) -> RawSheet | None:
     if combined is not None:
         headers, header_index = combined, header_index + 1
     body = table.slice(header_index + 1)
-    frame = pd.DataFrame({h: body.column(i).to_pandas(types_mapper=None).astype(object)
-                          for i, h in enumerate(headers)})
+    # Kept in Arrow (pandas' "str"), as a CSV's columns are: no Python object per cell.
+    frame = pd.DataFrame({h: body.column(i).to_pandas() for i, h in enumerate(headers)})
     if combined is not None:
         why += "; the row below it names each answer ('Response'...): a second header row, read with the first"
     first = found.first_row + header_index + 1
@@ -269,7 +269,8 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     however many line breaks the comments above it hold."""
     numbers = np.arange(count) + header_index + 2
     lines_after_header = data.count(b"\n") - header_index - (0 if data.endswith(b"\n") else -1) - 1
-    if lines_after_header == count and b'"' not in data:
+    if lines_after_header == count and (b'"' not in data or not _has_blank_line(data)):
+        # As many lines as records and no blank line: no record spans two lines, so each is on its own row.
         return numbers
     buffer = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(buffer == 10)
@@ -286,6 +287,10 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     rows = np.flatnonzero(~blank) + 1  # Excel counts every record, blank ones too
     rows = rows[rows > header_index + 1]
     return rows[:count] if len(rows) >= count else numbers
+
+
+def _has_blank_line(data: bytes) -> bool:
+    return b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n"))
 
 
 def _scan_csv_file(path: str, file_name: str, header_index: int, delimiter: str) -> pd.DataFrame:

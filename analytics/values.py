@@ -15,6 +15,8 @@ from datetime import date, datetime, timedelta
 import numpy as np
 import pandas as pd
 
+from . import text_columns
+
 
 class Unreadable(ValueError):
     """A value that cannot be understood; the message says why in plain English."""
@@ -451,8 +453,15 @@ def is_empty(value: object) -> bool:
 
 def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: str = "object",
                  blank: Callable[[object], bool] = is_blank) -> ParsedColumn:
-    """Apply `parse` to each distinct value of `column` once; blank cells become missing values."""
-    codes, distinct = pd.factorize(column, use_na_sentinel=True)
+    """Apply `parse` to each distinct value of `column` once; blank cells become missing values.
+
+    Tidying text (clean_text, clean_prose) of a column held in Arrow is done in Arrow, calling the rule only for
+    the values it would change."""
+    encoded = text_columns.encode(column)
+    if encoded is not None and parse in (clean_text, clean_prose) and blank is is_blank:
+        return _tidied(*encoded, parse)
+    codes, distinct = (encoded[0], encoded[1].to_pylist()) if encoded is not None else \
+        pd.factorize(column, use_na_sentinel=True)
     missing = _MISSING.get(dtype)
     parsed: list[object] = []
     failed: list[str | None] = []
@@ -470,6 +479,30 @@ def parse_column(column: pd.Series, parse: Callable[[object], object], dtype: st
     lookup = np.empty(len(parsed), dtype=dtype)
     lookup[:] = parsed
     return ParsedColumn(codes=codes, parsed=lookup, failures=np.array(failed, dtype=object), distinct=list(distinct))
+
+
+def _tidied(codes: np.ndarray, dictionary: object, tidy: Callable[[object], str]) -> ParsedColumn:
+    """Text tidied by `tidy` (clean_text or clean_prose), blanks missing: the same as parsing each distinct value
+    with it, with Python called only on the values it would change."""
+    distinct = dictionary.to_pylist()
+    lookup = np.empty(len(distinct) + 1, dtype=object)
+    lookup[:-1] = distinct
+    blank = np.append(_blank_distinct(dictionary), True)
+    for position in np.flatnonzero(text_columns.untidy(dictionary, text_columns.UNTIDY_PROSE if tidy is clean_prose
+                                                       else text_columns.UNTIDY_TEXT)):
+        if not blank[position]:
+            lookup[position] = tidy(distinct[position])
+    lookup[blank] = None
+    return ParsedColumn(codes=codes, parsed=lookup, failures=np.full(len(lookup), None, dtype=object),
+                        distinct=distinct)
+
+
+def _blank_distinct(dictionary: object) -> np.ndarray:
+    """Per distinct text value, whether is_blank holds: in Arrow for tidy values, in Python for the others."""
+    blank = text_columns.among(dictionary, BLANKS)
+    positions = np.flatnonzero(text_columns.untidy(dictionary))
+    blank[positions] = [is_blank(value) for value in dictionary.take(positions).to_pylist()]
+    return blank
 
 
 _READER_TIMESTAMP = re.compile(r"(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.\d+)?")
@@ -495,6 +528,10 @@ def cell_as_text(value: object) -> str:
 
 def blank_mask(column: pd.Series) -> np.ndarray:
     """Per row, whether the cell is blank; each distinct value is judged once."""
+    encoded = text_columns.encode(column)
+    if encoded is not None:
+        codes, dictionary = encoded
+        return np.append(_blank_distinct(dictionary), True)[codes]
     codes, distinct = pd.factorize(column, use_na_sentinel=True)
     blank = np.array([is_blank(v) for v in distinct] + [True], dtype=bool)
     return blank[codes]
@@ -512,4 +549,9 @@ def distinct_counts(column: pd.Series) -> dict[str, int]:
 
 def distinct_values(column: pd.Series) -> list[object]:
     """The distinct non-blank values of a column."""
+    encoded = text_columns.encode(column)
+    if encoded is not None:
+        distinct = encoded[1].to_pylist()
+        blank = _blank_distinct(encoded[1])
+        return [value for value, is_blank_value in zip(distinct, blank) if not is_blank_value]
     return [v for v in pd.unique(column) if not is_blank(v)]
