@@ -13,7 +13,17 @@ recent cycles (the last `embedded_min_cycles`) keep the whole gain, every team a
 is not embedded, for the first of: not yet held (never held for enough cycles in a row), drifting
 back (it held, but the latest cycles do not or have lost part of the gain), only in scheduled
 audits, only on some teams, only on some shifts. A service without enough recent spot checks is
-never called "only in scheduled audits": its finding says so and keeps confidence limited.
+never called "only in scheduled audits": its finding says so and keeps confidence limited. Spot checks are
+those of the recent cycles, or of every cycle since the step where the recent ones are too few.
+
+Where the service as a whole shows no improvement of an audit type, each team and each shift is judged on its
+own audits the same way, and a step there counts only with `embedded_min_answers` answers either side and
+beyond chance (at least `spc_chance_z` standard errors): one team's sustained improvement is named.
+
+Apart from any improvement, a gap of `spot_check_gap` or more between scheduled audits and unannounced spot
+checks of an audit type over the last `recent_cycles` months, with `embedded_min_answers` of each and beyond
+chance, is a finding of its own (not_embedded, "only in scheduled audits"), for the service or, where the
+service's own gap is not one, for a team.
 """
 
 from __future__ import annotations
@@ -25,11 +35,14 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr
 
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, percent
 from .key_questions import classify
 from .scope import Scope, month_start, months_back, period_label
+
+PLACES = ("team", "shift")
 
 EMBEDDED = "embedded_improvement"
 NOT_EMBEDDED = "not_embedded"
@@ -43,7 +56,7 @@ TABLE_COLUMNS = (
     "service", "audit_type", "audits_compared", "step_month", "baseline", "improved", "recent", "gain", "cycles_held",
     "scheduled_baseline", "scheduled_recent", "spot_check_baseline", "spot_check_recent", "spot_check_answers",
     "team_recent", "teams_behind", "shifts_behind", "classification", "reason", "spot_checks_missing", "explanation",
-    "period_start", "period_end", "recent_start",
+    "period_start", "period_end", "recent_start", "team", "shift", "step_z", "step_chance",
 )
 
 
@@ -72,27 +85,50 @@ def improvement_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
                             settings["partial_credit"])
     rows["spot_check"] = rows["spot_check"].fillna(False).astype(bool)
     rows["month"] = pd.to_datetime(rows["month"]).dt.date
-    # Most service and audit type pairs show no rise of the minimum gain at any split: a look at their monthly
-    # totals spares them the full assessment.
-    candidates = _may_have_improved(rows, thresholds["embedded_min_cycles"], thresholds["improvement_min_gain"])
-    groups = rows.groupby(["service", "audit_type"], sort=True).indices
-    found = [assessment for (service, audit_type), positions in sorted(groups.items())
-             if (service, audit_type) in candidates
-             and (assessment := assess_improvement(service, audit_type, rows.iloc[positions], thresholds, end))
-             is not None]
+    found = _improvements(rows, ["service", "audit_type"], thresholds, end)
+    improved = {(row["service"], row["audit_type"]) for row in found}
+    pairs = pd.MultiIndex.from_frame(rows[["service", "audit_type"]])
+    for column in PLACES:
+        named = rows[rows[column].notna() & ~pairs.isin(improved)]
+        found += [row for row in _improvements(named, ["service", "audit_type", column], thresholds, end)
+                  if _stands_alone(row, thresholds)]
     return pd.DataFrame(found, columns=list(TABLE_COLUMNS))
 
 
-def _may_have_improved(rows: pd.DataFrame, min_baseline: int, min_gain: float) -> set[tuple[str, str]]:
-    """The (service, audit type) pairs whose monthly compliance, over all audits or the scheduled ones, rises by
-    about `min_gain` or more at some split `find_step` considers (a little tolerance: never fewer than it finds)."""
-    found: set[tuple[str, str]] = set()
+def _improvements(rows: pd.DataFrame, keys: list[str], thresholds: dict[str, Any], end: date
+                  ) -> list[dict[str, Any]]:
+    """The improvement table rows of each group of `keys` (service, audit type, and a team or shift) that improved."""
+    # Most groups show no rise of the minimum gain at any split: a look at their monthly totals spares them the
+    # full assessment.
+    candidates = _may_have_improved(rows, keys, thresholds["embedded_min_cycles"], thresholds["improvement_min_gain"])
+    found = []
+    for key, positions in sorted(rows.groupby(keys, sort=True).indices.items()):
+        if key not in candidates:
+            continue
+        assessment = assess_improvement(key[0], key[1], rows.iloc[positions], thresholds, end)
+        if assessment is not None:
+            place = dict(zip(keys[2:], key[2:]))
+            found.append(assessment | {column: place.get(column) for column in PLACES})
+    return found
+
+
+def _stands_alone(row: dict[str, Any], thresholds: dict[str, Any]) -> bool:
+    """A team's or shift's own step: enough answers either side (`embedded_min_answers`, in the step_z figures)
+    and beyond chance, over every split the search could have chosen (the chance of a rise this large at one
+    split, times the splits tried, at most the chance `spc_chance_z` allows)."""
+    return row["step_chance"] is not None and row["step_chance"] <= ndtr(-thresholds["spc_chance_z"])
+
+
+def _may_have_improved(rows: pd.DataFrame, keys: list[str], min_baseline: int, min_gain: float) -> set[tuple]:
+    """The groups of `keys` whose monthly compliance, over all audits or the scheduled ones, rises by about
+    `min_gain` or more at some split `find_step` considers (a little tolerance: never fewer than it finds)."""
+    found: set[tuple] = set()
     for scheduled_only in (False, True):
         part = rows[~rows["spot_check"]] if scheduled_only else rows
-        monthly = part.groupby(["service", "audit_type", "month"], sort=True)[["answers", "score"]].sum()
+        monthly = part.groupby([*keys, "month"], sort=True)[["answers", "score"]].sum()
         monthly = monthly[monthly["answers"] > 0]
-        keys = monthly.index.droplevel("month")
-        codes, pairs = pd.factorize(keys)
+        keys_index = monthly.index.droplevel("month")
+        codes, pairs = pd.factorize(keys_index)
         cuts = np.flatnonzero(np.diff(codes)) + 1
         answers = np.split(monthly["answers"].to_numpy(dtype=float), cuts)
         scores = np.split(monthly["score"].to_numpy(dtype=float), cuts)
@@ -109,8 +145,87 @@ def _may_have_improved(rows: pd.DataFrame, min_baseline: int, min_gain: float) -
 
 
 def embedding_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
-    """An embedded_improvement or not_embedded finding for each improvement in the improvement table."""
-    return [_finding(row, settings) for row in improvement_table(con, scope, settings).to_dict("records")]
+    """An embedded_improvement or not_embedded finding for each improvement in the improvement table, and a
+    not_embedded finding for each gap between scheduled audits and spot checks no improvement explains."""
+    table = improvement_table(con, scope, settings)
+    improved = set(zip(table["service"], table["audit_type"]))
+    gaps = [_gap_finding(gap, settings) for gap in spot_check_gaps(con, scope, settings)
+            if (gap["service"], gap["audit_type"]) not in improved]
+    return [_finding(row, settings) for row in table.to_dict("records")] + gaps
+
+
+def spot_check_gaps(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[dict[str, Any]]:
+    """Audit types whose unannounced spot checks fall `spot_check_gap` or more below their scheduled audits over
+    the last `recent_cycles` months, beyond chance, per service, and per team where the service's own is not one."""
+    thresholds = settings["thresholds"]
+    end = scope.end(con)
+    if end is None:
+        return []
+    start = months_back(end, thresholds["recent_cycles"] - 1)
+    rows = audit_compliance(con, scope, ("service", "audit_type", "team", "spot_check"), start, end,
+                            settings["partial_credit"]).dropna(subset=["spot_check"])
+    gaps: list[dict[str, Any]] = []
+    for place in ([], ["team"]):
+        keys = ["service", "audit_type", *place]
+        sums = rows.dropna(subset=place).groupby([*keys, "spot_check"])[["answers", "score"]].sum().unstack(
+            "spot_check")
+        if sums.empty or True not in sums["answers"] or False not in sums["answers"]:
+            continue
+        found = [gap for key, sum_row in sums.iterrows()
+                 if (gap := _gap(dict(zip(keys, key if isinstance(key, tuple) else (key,))), sum_row, thresholds))]
+        # Each service's teams are many places to look: a team's gap must stand out beyond chance among them all.
+        tried = pd.Series([key[0] for key, sum_row in sums.iterrows() if _enough(sum_row, thresholds)]).value_counts()
+        service_gaps = {(g["service"], g["audit_type"]) for g in gaps}
+        gaps += [gap | {"period_start": start, "period_end": end} for gap in found
+                 if not place or ((gap["service"], gap["audit_type"]) not in service_gaps
+                                  and ndtr(-gap["z"]) * tried[gap["service"]] <= ndtr(-thresholds["spc_chance_z"]))]
+    return gaps
+
+
+def _enough(sums: pd.Series, thresholds: dict[str, Any]) -> bool:
+    """Enough answers in both scheduled audits and spot checks to compare them."""
+    counts = (sums[("answers", False)], sums[("answers", True)])
+    return not any(pd.isna(c) for c in counts) and min(counts) >= thresholds.get("embedded_min_answers", 20)
+
+
+def _gap(place: dict[str, Any], sums: pd.Series, thresholds: dict[str, Any]) -> dict[str, Any] | None:
+    """The gap at one place, or None where it is too small, on too few answers or within chance."""
+    if not _enough(sums, thresholds):
+        return None
+    scheduled_n, spot_n = sums[("answers", False)], sums[("answers", True)]
+    scheduled, spot = sums[("score", False)] / scheduled_n, sums[("score", True)] / spot_n
+    level = (sums[("score", False)] + sums[("score", True)]) / (scheduled_n + spot_n)
+    spread = np.sqrt(level * (1 - level) * (1 / scheduled_n + 1 / spot_n))
+    if scheduled - spot < thresholds["spot_check_gap"] or spread == 0 or \
+            (scheduled - spot) / spread < thresholds["spc_chance_z"]:
+        return None
+    return {"service": place["service"], "audit_type": place["audit_type"], "team": place.get("team"),
+            "scheduled": float(scheduled), "spot_check": float(spot), "scheduled_answers": int(scheduled_n),
+            "spot_check_answers": int(spot_n), "z": float((scheduled - spot) / spread)}
+
+
+def _gap_finding(gap: dict[str, Any], settings: dict[str, Any]) -> Finding:
+    """The not_embedded finding for a gap between scheduled audits and spot checks."""
+    key_question, quality_statement = classify(gap["audit_type"], settings["key_questions"]) or (None, None)
+    period = period_label(gap["period_start"], month_start(gap["period_end"]))
+    place = f"{gap['team']} at {gap['service']}" if gap["team"] else gap["service"]
+    team = f", team = '{gap['team']}'" if gap["team"] else ""
+    rows = (f"audits: service = '{gap['service']}'{team}, audit_type = '{gap['audit_type']}', audit_date "
+            f"{gap['period_start']:%Y-%m-%d} to {gap['period_end']:%Y-%m-%d}")
+    return Finding(
+        kind=NOT_EMBEDDED, service=gap["service"], team=gap["team"], shift=None, key_question=key_question,
+        quality_statement=quality_statement, subject=gap["audit_type"], status="fragile", confidence="qualified",
+        period_start=gap["period_start"], period_end=gap["period_end"],
+        summary=(f"At {place}, scheduled {gap['audit_type']} audits averaged {percent(gap['scheduled'])} from "
+                 f"{period}, but unannounced spot checks found {percent(gap['spot_check'])}: the standard holds "
+                 "where audits are expected and slips where they are not, so it is not yet embedded."),
+        evidence=(
+            Evidence("audits", "compliance in scheduled audits", gap["scheduled"], None, period,
+                     f"{rows}, spot_check is not true", f"{gap['scheduled_answers']} answers"),
+            Evidence("audits", "compliance in unannounced spot checks", gap["spot_check"], gap["scheduled"], period,
+                     f"{rows}, spot_check = true",
+                     f"{gap['spot_check_answers']} answers; {gap['z']:.1f} standard errors below the scheduled "
+                     "audits")))
 
 
 def assess_improvement(service: str, audit_type: str, answers: pd.DataFrame, thresholds: dict[str, Any],
@@ -129,8 +244,10 @@ def assess_improvement(service: str, audit_type: str, answers: pd.DataFrame, thr
     recent = pooled(audits[audits["month"].isin(recent_months)])
     held = cycles_held(monthly, step)
     is_recent, is_before = answers["month"].isin(recent_months), answers["month"] < step.month
-    spot, scheduled = answers[answers["spot_check"] & is_recent], answers[~answers["spot_check"] & is_recent]
     min_answers = thresholds.get("embedded_min_answers", 20)
+    if answers.loc[answers["spot_check"] & is_recent, "answers"].sum() < min_answers:
+        is_recent = answers["month"] >= step.month  # too few recent spot checks: every one since the step
+    spot, scheduled = answers[answers["spot_check"] & is_recent], answers[~answers["spot_check"] & is_recent]
     spot_missing = int(spot["answers"].sum()) < min_answers
     teams_behind = left_behind(audits, "team", step, recent_months, gain, min_answers)
     shifts_behind = left_behind(audits, "shift", step, recent_months, gain, min_answers)
@@ -161,7 +278,10 @@ def assess_improvement(service: str, audit_type: str, answers: pd.DataFrame, thr
         "classification": NOT_EMBEDDED if reasons else EMBEDDED, "reason": reasons[0] if reasons else "",
         "spot_checks_missing": spot_missing,
         "period_start": monthly["month"].iloc[0], "period_end": end, "recent_start": recent_months[0],
+        "step_z": step_z(monthly, step, min_answers),
     }
+    splits = max(len(monthly) - 1 - min_cycles, 1)
+    row["step_chance"] = None if row["step_z"] is None else min(1.0, float(ndtr(-row["step_z"])) * splits)
     row["explanation"] = explain(row, reasons, min_cycles)
     return row
 
@@ -217,6 +337,18 @@ def find_step(monthly: pd.DataFrame, min_baseline: int, min_gain: float) -> Step
     split = int(splits[np.argmax(after - before)])
     best = Step(monthly["month"].iloc[split], pooled(monthly.iloc[:split]), pooled(monthly.iloc[split:]))
     return best if best.improved - best.baseline >= min_gain else None
+
+
+def step_z(monthly: pd.DataFrame, step: Step, min_answers: int) -> float | None:
+    """How many standard errors the step rises (two proportions pooled), None with fewer than `min_answers`
+    answers on either side or nothing to tell apart."""
+    before, after = monthly[monthly["month"] < step.month], monthly[monthly["month"] >= step.month]
+    n_before, n_after = float(before["answers"].sum()), float(after["answers"].sum())
+    if min(n_before, n_after) < min_answers:
+        return None
+    pooled_level = (before["score"].sum() + after["score"].sum()) / (n_before + n_after)
+    spread = np.sqrt(pooled_level * (1 - pooled_level) * (1 / n_before + 1 / n_after))
+    return float((step.improved - step.baseline) / spread) if spread > 0 else None
 
 
 def cycles_held(monthly: pd.DataFrame, step: Step) -> int:
@@ -302,12 +434,20 @@ def _finding(row: dict[str, Any], settings: dict[str, Any]) -> Finding:
     else:
         confidence = "high" if embedded else "qualified"
     status = "strong" if embedded else ("fragile" if row["reason"] == DRIFTING_BACK else "improving")
+    team, shift = _place(row, "team"), _place(row, "shift")
+    where = team or (f"the {shift} shift" if shift else None)
     return Finding(
-        kind=row["classification"], service=row["service"], team=None, shift=None, key_question=key_question,
+        kind=row["classification"], service=row["service"], team=team, shift=shift, key_question=key_question,
         quality_statement=quality_statement, subject=row["audit_type"], status=status, confidence=confidence,
-        period_start=row["period_start"], period_end=row["period_end"], summary=summary(row),
+        period_start=row["period_start"], period_end=row["period_end"],
+        summary=f"On {where} at {row['service']}: {summary(row)}" if where else summary(row),
         evidence=_evidence(row),
     )
+
+
+def _place(row: dict[str, Any], column: str) -> str | None:
+    value = row.get(column)
+    return value if isinstance(value, str) else None
 
 
 def summary(row: dict[str, Any]) -> str:
@@ -343,6 +483,8 @@ def summary(row: dict[str, Any]) -> str:
 def _evidence(row: dict[str, Any]) -> tuple[Evidence, ...]:
     """The figures behind an improvement: the step, the spot-check comparison, each team's recent level."""
     service, audit = row["service"], row["audit_type"]
+    where = "".join(f", {column} = '{_place(row, column)}'" for column in PLACES if _place(row, column))
+    shift = f", shift = '{_place(row, 'shift')}'" if _place(row, "shift") else ""
     recent_period = period_label(row["recent_start"], month_start(row["period_end"]))
     whole = f"audit_date {row['period_start']:%Y-%m-%d} to {row['period_end']:%Y-%m-%d}"
     recent_dates = f"audit_date {row['recent_start']:%Y-%m-%d} to {row['period_end']:%Y-%m-%d}"
@@ -350,18 +492,18 @@ def _evidence(row: dict[str, Any]) -> tuple[Evidence, ...]:
     items = [
         Evidence("audits", "compliance: recent cycles against the baseline", row["recent"], row["baseline"],
                  period_label(row["period_start"], month_start(row["period_end"])),
-                 f"audits: service = '{service}', audit_type = '{audit}'{scope}, {whole}",
+                 f"audits: service = '{service}'{where}, audit_type = '{audit}'{scope}, {whole}",
                  f"baseline: cycles before {row['step_month']:%b %Y}; recent: {recent_period}; "
                  f"{row['cycles_held']} cycle(s) held in a row"),
         Evidence("audits", "spot-check compliance against scheduled audits", row["spot_check_recent"],
                  row["scheduled_recent"], recent_period,
-                 f"audits: service = '{service}', audit_type = '{audit}', spot_check = true, {recent_dates}",
+                 f"audits: service = '{service}'{where}, audit_type = '{audit}', spot_check = true, {recent_dates}",
                  f"{row['spot_check_answers']} spot-check answers"
                  + (" (too few to judge)" if row["spot_checks_missing"] else "")),
     ]
     for team, level in row["team_recent"].items():
         items.append(Evidence("audits", f"recent compliance on {team}", level, row["recent"], recent_period,
-                              f"audits: service = '{service}', team = '{team}', audit_type = '{audit}'{scope}, "
+                              f"audits: service = '{service}', team = '{team}'{shift}, audit_type = '{audit}'{scope}, "
                               f"{recent_dates}",
                               "still at the earlier level" if team in row["teams_behind"] else ""))
     return tuple(items)

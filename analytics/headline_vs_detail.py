@@ -1,19 +1,30 @@
-"""Headline versus detail: a good headline figure hiding a weak item, team or shift beneath it.
+"""Headline versus detail: a headline figure that looks acceptable hiding a weak item, team, shift or question.
 
-(a) Audits: an audit type's compliance over the recent cycles is good (at least `headline_good_compliance`)
-    while one of its items or themes, across the service, is below `item_failing_compliance` over the cycles
-    and in at least `masked_min_share_of_cycles` of them (never on one bad month: at least
-    `recurring_min_cycles`). A theme is reported only where none of its items is.
-(b) Rota: the service's fill rate (actual / planned hours, or staff counts where hours are absent) is at
-    least `fill_rate_good` while, in most months (more than half, and at least `recurring_min_cycles`), one
-    team's shift fills `fragility_gap` or more below it, uses agency staff for at least
-    `agency_share_concern` of its hours, or completes fewer than `handover_completion_good` of its handovers.
-    Agency share and handovers count only where the service's own figure for them is good.
-(c) Feedback: the service's average rating (overall, per respondent type, per question) is at least
-    `feedback_good_score` while one team with at least `min_feedback_responses` responses averages
-    `fragility_gap` or more below it.
+A headline "looks acceptable" when it is at its good line or short of it by less than `fragility_gap`
+(`looks_acceptable`): a reader sees nothing there that calls for a second look. A headline further below its line
+is the news itself, and other analyses report it. Each headline a person sees is checked against what lies
+beneath it:
 
-A headline that is not good is not masked: the weakness is in plain sight, and other analyses report it.
+(a) Audits: an audit type's compliance over the recent cycles, for the service and for each team (its line
+    `headline_good_compliance`), against each of its items and themes there: masked when the item is below
+    `item_failing_compliance` over the cycles and in at least `masked_min_share_of_cycles` of them (never on one
+    bad month: at least `recurring_min_cycles`), at least `fragility_gap` below the headline, and beyond chance
+    (the exact binomial chance of the answers at most `item_limited_chance`; above `item_failing_chance` or on
+    fewer than `min_audit_answers` answers it is limited evidence). A team's finding stands only where the
+    service's own headline does not already report the item; a theme only where none of its items is reported.
+(b) Rota: the service's fill rate, agency share and handover completion (lines `fill_rate_good`,
+    `agency_share_concern`, `handover_completion_good`), each against each team's shift: masked where in most
+    months (more than half, and at least `recurring_min_cycles`) the shift fills `fragility_gap` or more below
+    the service, has agency staff working at least `agency_share_concern` of hours, or completes fewer than
+    `handover_completion_good` of its handovers.
+(c) Feedback: the service's average rating (line `feedback_good_score`), its rating per question and per
+    respondent type, and each team's own average, against the team's average, the team's rating per question
+    and per respondent type, and a question across the whole service: masked where the detail is `fragility_gap`
+    or more below the headline and `feedback_margin_se` standard errors below it (not chance). A question that
+    stands out from the team's own average names the finding.
+
+Every figure comes from analytics.measures; fewer answers, shifts or responses than the measure's minimum make a
+flag limited evidence, never a concern.
 """
 
 from __future__ import annotations
@@ -22,14 +33,19 @@ from datetime import date
 from typing import Any
 
 import duckdb
+import numpy as np
 import pandas as pd
 
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from . import measures
+from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .repeat_findings import (
     CHECK_KINDS,
     SUBJECT,
     audit_name,
+    chance_words,
+    failing_chance,
+    is_service_wide,
     kinds_showing,
     monthly_subjects,
     place_months,
@@ -40,18 +56,23 @@ from .scope import Scope, period_label
 
 PAIR_COLUMNS = ["source", "service", "headline_measure", "headline_value", "headline_good", "sub_measure",
                 "sub_value", "where", "team", "shift", "gap", "months_flagged", "months", "responses", "masked",
-                "period"]
-# Each rota measure: its label, whether higher is better, and how a team's month is judged weak.
+                "why", "period"]
+# Each rota measure: its label, whether higher is better, and the threshold that is its good (or concern) line.
 ROTA_MEASURES = {
-    "fill_rate": ("fill rate", True),
-    "agency_share": ("agency share of hours", False),
-    "handover_completion": ("handover completion", True),
+    "fill_rate": ("fill rate", True, "fill_rate_good"),
+    "agency_share": ("agency share of hours", False, "agency_share_concern"),
+    "handover_completion": ("handover completion", True, "handover_completion_good"),
 }
-FEEDBACK_FACETS = (None, "respondent_type", "question")
+
+
+def looks_acceptable(value: Any, line: float, higher_is_better: bool, gap: float) -> Any:
+    """Whether a headline reads as acceptable: on the good side of its line, or short of it by less than `gap`."""
+    return value > line - gap - 1e-9 if higher_is_better else value < line + gap - 1e-9
 
 
 def headline_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
-    """One row per headline figure with the worst figure beneath it, where it is, the gap and if it is masked."""
+    """One row per headline figure with the worst figure beneath it, where it is, the gap, if it hides a weakness
+    and why."""
     window = recent_window(con, scope, settings)
     if window is None:
         return pd.DataFrame(columns=PAIR_COLUMNS)
@@ -71,7 +92,7 @@ def headline_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
 def masked_weaknesses(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Masked weaknesses from audits, rota and feedback, each with the headline, the detail and the gap.
 
-    Audit and rota weaknesses are concerns; a team's feedback is a concern where its own average is below
+    Audit and rota weaknesses are concerns; feedback is a concern where the detail is itself below
     `feedback_good_score`, else fragile. Confidence is limited (one source each), except an audit item that
     scheduled audits and spot checks each show failing, which two independent kinds of check make high.
     """
@@ -84,12 +105,17 @@ def masked_weaknesses(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
 
 
 def _rows(table: str, service: str, window: tuple[date, date], **filters: object) -> str:
-    where = "".join(f", {column} = {value!r}" for column, value in filters.items() if value is not None)
+    where = "".join(f", {column} = {value!r}" for column, value in filters.items()
+                    if value is not None and not pd.isna(value))
     return f"{table}: service = {service!r}{where}, {window[0]:%d/%m/%Y} to {window[1]:%d/%m/%Y}"
 
 
 def _points(gap: float) -> str:
     return f"{abs(gap) * 100:.0f} points"
+
+
+def _named(value: object) -> bool:
+    return isinstance(value, str)
 
 
 # (a) Audits ---------------------------------------------------------------------------------------------------
@@ -101,160 +127,193 @@ def _audit_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     subjects = monthly_subjects(con, scope, settings, *window)
     if subjects.empty:
         return pd.DataFrame()
-    months = place_months(subjects, [])
-    headline = months[months["level"] == "item"].groupby(["service", "audit_type"], as_index=False).agg(
-        answers=("answers", "sum"), score=("score", "sum"), months=("month", "nunique"))
-    headline["headline_value"] = headline["score"] / headline["answers"]
-    flags = {"months_flagged": months["compliance"] < limit} | {
-        f"{name}_cycles_failed": months[f"{name}_compliance"] < limit for name in CHECK_KINDS}
-    rows = months[SUBJECT + ["score", "answers"]].assign(**flags).groupby(SUBJECT, as_index=False).sum()
-    rows.insert(len(SUBJECT), "sub_value", rows.pop("score") / rows.pop("answers"))
-    rows = rows.astype({name: int for name in flags})
-    pairs = rows.merge(headline[["service", "audit_type", "headline_value", "months"]]) \
-        .merge(subject_sections(subjects), on=SUBJECT, how="left")
-    pairs["headline_good"] = pairs["headline_value"] >= thresholds["headline_good_compliance"]
-    # Failing over the period too: with a few answers a month, one slip on one team can sink a month.
-    pairs["flagged"] = pairs["headline_good"] & (pairs["sub_value"] < limit) \
-        & (pairs["months_flagged"] >= thresholds["recurring_min_cycles"]) \
-        & (pairs["months_flagged"] >= thresholds["masked_min_share_of_cycles"] * pairs["months"])
+    frames = [_audit_place_pairs(place_months(subjects, place), place, limit) for place in ([], ["team"])]
+    pairs = pd.concat(frames, ignore_index=True).merge(subject_sections(subjects), on=SUBJECT, how="left")
+    if "team" not in pairs:
+        pairs["team"] = None
+    pairs["team"] = pairs["team"].astype(object).where(pairs["team"].notna(), None)
+    pairs["chance"] = failing_chance(pairs["score"], pairs["answers"], limit)
     pairs["gap"] = pairs["headline_value"] - pairs["sub_value"]
-    pairs["source"], pairs["where"], pairs["team"], pairs["shift"], pairs["responses"] = \
-        "audits", "all teams", None, None, None
-    pairs["headline_measure"] = [f"{audit_name(t)} compliance" for t in pairs["audit_type"]]
+    pairs["headline_good"] = looks_acceptable(pairs["headline_value"], thresholds["headline_good_compliance"], True,
+                                              thresholds["fragility_gap"])
+    pairs["flagged"] = pairs["headline_good"] & (pairs["sub_value"] < limit) \
+        & (pairs["gap"] >= thresholds["fragility_gap"] - 1e-9) \
+        & (pairs["months_flagged"] >= thresholds["recurring_min_cycles"]) \
+        & (pairs["months_flagged"] >= thresholds["masked_min_share_of_cycles"] * pairs["months"]) \
+        & (pairs["chance"] <= thresholds["item_limited_chance"])
+    pairs["source"], pairs["shift"], pairs["responses"] = "audits", None, None
+    pairs["where"] = [team if _named(team) else "all teams" for team in pairs["team"]]
+    pairs["headline_measure"] = [f"{team}'s {audit_name(t)} compliance" if _named(team)
+                                 else f"{audit_name(t)} compliance" for team, t in zip(pairs["team"],
+                                                                                        pairs["audit_type"])]
     pairs["sub_measure"] = [s if level == "item" else f"'{s}' section"
                             for level, s in zip(pairs["level"], pairs["subject"])]
+    pairs["why"] = [_audit_why(pair, thresholds) for pair in pairs.to_dict("records")]
     return pairs
+
+
+def _audit_place_pairs(months: pd.DataFrame, place: list[str], limit: float) -> pd.DataFrame:
+    """Each item and theme at each place (the service, or each team) against its audit type's headline there."""
+    keys = ["service", "audit_type", *place]
+    headline = months[months["level"] == "item"].groupby(keys, as_index=False).agg(
+        headline_answers=("answers", "sum"), headline_score=("score", "sum"), months=("month", "nunique"))
+    headline["headline_value"] = headline["headline_score"] / headline["headline_answers"]
+    flags = {"months_flagged": months["compliance"] < limit} | {
+        f"{name}_cycles_failed": months[f"{name}_compliance"] < limit for name in CHECK_KINDS}
+    rows = months[SUBJECT + place + ["score", "answers"]].assign(**flags).groupby(SUBJECT + place, as_index=False) \
+        .sum()
+    rows["sub_value"] = rows["score"] / rows["answers"]
+    rows = rows.astype({name: int for name in flags})
+    return rows.merge(headline[keys + ["headline_value", "months"]], on=keys)
+
+
+def _audit_why(pair: dict[str, Any], thresholds: dict[str, Any]) -> str:
+    line = thresholds["headline_good_compliance"]
+    reads = (f"the headline is at least {percent(line)}, the level set as good" if pair["headline_value"] >= line
+             else f"the headline {percent(pair['headline_value'])} is within {_points(thresholds['fragility_gap'])} of "
+                  f"{percent(line)}, the level set as good, so it reads as acceptable")
+    return (f"{reads[:1].upper()}{reads[1:]}, while {_beneath(pair)} was below "
+            f"{percent(thresholds['item_failing_compliance'])} in {pair['months_flagged']} of {pair['months']} months "
+            f"and {_points(pair['gap'])} below the headline overall.")
+
+
+def _beneath(pair: dict[str, Any] | pd.Series) -> str:
+    return f"'{pair['subject']}'" if pair["level"] == "item" else f"its '{pair['subject']}' section"
 
 
 def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> list[Finding]:
     if pairs.empty:
         return []
+    limit = settings["thresholds"]["item_failing_compliance"]
+    teams = pairs[pairs["team"].notna()].assign(below=lambda f: f["sub_value"] < limit)
+    spread = teams.groupby(SUBJECT).agg(teams=("team", "nunique"), below=("below", "sum"), flagged=("flagged", "any"))
+    wide = {key for key, row in spread.iterrows()
+            if is_service_wide(int(row["below"]), int(row["teams"]), settings["thresholds"])}
+    on_teams = {key for key, row in spread.iterrows() if row["flagged"]}
     flagged = pairs[pairs["flagged"]]
+    # Failing on most teams: one finding for the service, naming them. On a few: each team's own finding, where
+    # its own headline hides it (the service's finding then stands only where no team's does).
+    keys = list(zip(flagged["service"], flagged["audit_type"], flagged["level"], flagged["subject"]))
+    flagged = flagged[np.array([key in wide if not _named(team) and key in on_teams else
+                                not (_named(team) and key in wide)
+                                for key, team in zip(keys, flagged["team"])], dtype=bool)]
     items = flagged[flagged["level"] == "item"]
-    explained = set(zip(items["service"], items["audit_type"], items["section"]))
-    themes = flagged[flagged["level"] == "theme"]
-    themes = themes[[(s, t, x) not in explained
-                     for s, t, x in zip(themes["service"], themes["audit_type"], themes["subject"])]]
-    reported = pd.concat([items, themes])
-    return [_audit_finding(reported.loc[[i]], settings, window) for i in reported.index]
+    explained = set(zip(items["service"], items["audit_type"], items["section"], items["team"])) | {
+        (s, t, x, None) for s, t, x in zip(items["service"], items["audit_type"], items["section"])}
+    unexplained = np.array([(s, t, x, team) not in explained and (s, t, x, None) not in explained for s, t, x, team
+                            in zip(flagged["service"], flagged["audit_type"], flagged["subject"], flagged["team"])],
+                           dtype=bool)
+    reported = pd.concat([items, flagged[(flagged["level"] == "theme").to_numpy() & unexplained]])
+    below = pairs[pairs["team"].notna() & (pairs["sub_value"] < settings["thresholds"]["item_failing_compliance"])]
+    return [_audit_finding(reported.loc[[i]], below, settings, window) for i in reported.index]
 
 
-def _audit_finding(pair_rows: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> Finding:
+def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[str, Any],
+                   window: tuple[date, date]) -> Finding:
     thresholds = settings["thresholds"]
     pair = pair_rows.iloc[0]
+    team = pair["team"] if _named(pair["team"]) else None
     text = " ".join(str(p) for p in (pair["audit_type"], pair["section"], pair["subject"]) if pd.notna(p))
     key_question, statement = classify(text, settings["key_questions"]) or (None, None)
     kinds = kinds_showing(pair_rows, thresholds)
     period = period_label(*window)
     failing = percent(thresholds["item_failing_compliance"])
     months = f"{pair['months_flagged']} of {pair['months']} months"
-    beneath = f"'{pair['subject']}'" if pair["level"] == "item" else f"its '{pair['subject']}' section"
-    rows = _rows("audits", pair["service"], window, audit_type=pair["audit_type"])
     column = "item" if pair["level"] == "item" else "section"
-    return Finding(
-        kind="masked_weakness", service=pair["service"], team=None, shift=None, key_question=key_question,
+    rows = _rows("audits", pair["service"], window, audit_type=pair["audit_type"], team=team)
+    teams = [] if team else below[(below["service"] == pair["service"]) & (below["audit_type"] == pair["audit_type"])
+                                  & (below["level"] == pair["level"]) & (below["subject"] == pair["subject"])]
+    on_teams = "" if team or not len(teams) else f" on {_listed(list(teams['team']))}"
+    place = f"{team} at {pair['service']}" if team else pair["service"]
+    evidence = [
+        Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period, rows=rows,
+                 detail=f"{pair['months']} monthly cycles{' on ' + team if team else ''}"),
+        Evidence("audits", f"{pair['level']} compliance", float(pair["sub_value"]),
+                 comparison=float(pair["headline_value"]), period=period,
+                 rows=f"{rows}, {column} = {pair['subject']!r}",
+                 detail=(f"{pair['answers']:,.0f} answers; below {failing} in {months}; gap {_points(pair['gap'])}"
+                         + (f"; shown by {' and '.join(sorted(kinds))}" if kinds else "")))]
+    for _, row in (teams.iterrows() if len(teams) else ()):
+        evidence.append(Evidence(
+            "audits", f"{pair['level']} compliance on {row['team']}", float(row["sub_value"]),
+            comparison=float(row["headline_value"]), period=period,
+            rows=f"{_rows('audits', pair['service'], window, audit_type=pair['audit_type'], team=row['team'])}, "
+                 f"{column} = {pair['subject']!r}",
+            detail=f"{row['answers']:,.0f} answers; below {failing} in {row['months_flagged']} of {row['months']} "
+                   f"months, against the team's own {percent(row['headline_value'])}"))
+    finding = Finding(
+        kind="masked_weakness", service=pair["service"], team=team, shift=None, key_question=key_question,
         quality_statement=statement,
         subject=pair["subject"] if pair["level"] == "item" else f"{pair['subject']} (theme)",
         status="concern", confidence=confidence_from_sources(kinds, agree=True),
         period_start=window[0], period_end=window[1],
-        summary=(f"At {pair['service']} the {audit_name(pair['audit_type'])} averaged "
-                 f"{percent(pair['headline_value'])} from {period}, but {beneath} was below {failing} in {months} "
-                 f"and scored {percent(pair['sub_value'])} overall, {_points(pair['gap'])} lower: a weakness the "
-                 f"headline hides."),
-        evidence=(
-            Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period, rows=rows,
-                     detail=f"{pair['months']} monthly cycles"),
-            Evidence("audits", f"{pair['level']} compliance", float(pair["sub_value"]),
-                     comparison=float(pair["headline_value"]), period=period,
-                     rows=f"{rows}, {column} = {pair['subject']!r}",
-                     detail=(f"below {failing} in {months}; gap {_points(pair['gap'])}"
-                             + (f"; shown by {' and '.join(sorted(kinds))}" if kinds else ""))),
-        ))
+        summary=(f"At {place} the {audit_name(pair['audit_type'])} averaged {percent(pair['headline_value'])} from "
+                 f"{period}, but {_beneath(pair)} was below {failing} in {months}{on_teams} and scored "
+                 f"{percent(pair['sub_value'])} overall, {_points(pair['gap'])} lower: a weakness the headline "
+                 "hides."),
+        evidence=tuple(evidence))
+    if pair["chance"] > thresholds["item_failing_chance"]:
+        return limited(finding, f"{percent(pair['sub_value'])} on {pair['answers']:,.0f} answers, which an item "
+                                f"truly at {failing} would score {chance_words(pair['chance'])}")
+    if not measures.enough("audit_compliance", pair["answers"], settings):
+        return limited(finding, f"{pair['answers']:,.0f} answers, fewer than "
+                                f"{measures.minimum('audit_compliance', settings):.0f}")
+    return finding
+
+
+def _listed(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # (b) Rota -----------------------------------------------------------------------------------------------------
 
-def _rota_months(con: duckdb.DuckDBPyConnection, scope: Scope, window: tuple[date, date]) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    return con.cursor().execute(f"""
-        SELECT service, team, shift, date_trunc('month', rota_date)::DATE AS month,
-               sum(actual_hours) FILTER (WHERE planned_hours > 0 AND actual_hours IS NOT NULL) AS actual_hours,
-               sum(planned_hours) FILTER (WHERE planned_hours > 0 AND actual_hours IS NOT NULL) AS planned_hours,
-               sum(actual_staff) FILTER (WHERE planned_staff > 0 AND actual_staff IS NOT NULL) AS actual_staff,
-               sum(planned_staff) FILTER (WHERE planned_staff > 0 AND actual_staff IS NOT NULL) AS planned_staff,
-               sum(agency_hours) FILTER (WHERE actual_hours > 0) AS agency_hours,
-               sum(actual_hours) FILTER (WHERE actual_hours > 0 AND agency_hours IS NOT NULL) AS worked_hours,
-               count(handover_completed) AS handovers,
-               count(*) FILTER (WHERE handover_completed) AS handovers_completed
-        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [*window, *values]).df()
-
-
-def rota_rates(sums: pd.DataFrame) -> pd.DataFrame:
-    """Fill rate (hours, else staff counts), agency share of hours and handover completion from summed columns."""
-    by_hours = sums["planned_hours"].fillna(0) > 0
-    rates = pd.DataFrame(index=sums.index)
-    rates["fill_rate"] = (sums["actual_hours"] / sums["planned_hours"]).where(
-        by_hours, sums["actual_staff"] / sums["planned_staff"].where(sums["planned_staff"] > 0))
-    rates["agency_share"] = sums["agency_hours"] / sums["worked_hours"].where(sums["worked_hours"] > 0)
-    rates["handover_completion"] = sums["handovers_completed"] / sums["handovers"].where(sums["handovers"] > 0)
-    return rates.astype(float)
-
-
-def _summed(months: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    numbers = [c for c in months.columns if c not in ("service", "team", "shift", "month")]
-    sums = months.groupby(by, as_index=False)[numbers].sum(min_count=1)
-    return pd.concat([sums[by], rota_rates(sums)], axis=1)
-
-
 def _weak_month(measure: str, value: pd.Series, headline: pd.Series, thresholds: dict[str, Any]) -> pd.Series:
     if measure == "fill_rate":
-        return value <= headline - thresholds["fragility_gap"]
+        return value <= headline - thresholds["fragility_gap"] + 1e-9
     if measure == "agency_share":
         return value >= thresholds["agency_share_concern"]
     return value < thresholds["handover_completion_good"]
 
 
-def _headline_good(measure: str, value: pd.Series, thresholds: dict[str, Any]) -> pd.Series:
-    if measure == "fill_rate":
-        return value >= thresholds["fill_rate_good"]
-    if measure == "agency_share":
-        return value < thresholds["agency_share_concern"]
-    return value >= thresholds["handover_completion_good"]
-
-
 def _rota_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
                 window: tuple[date, date]) -> pd.DataFrame:
     thresholds = settings["thresholds"]
-    months = _rota_months(con, scope, window)
-    if months.empty:
-        return pd.DataFrame()
-    service = _summed(months, ["service"])
-    places = _summed(months.dropna(subset=["team", "shift"]), ["service", "team", "shift"])
-    monthly = _summed(months.dropna(subset=["team", "shift"]), ["service", "team", "shift", "month"])
     frames = []
-    for measure, (label, higher_is_better) in ROTA_MEASURES.items():
-        headline = service[["service", measure]].rename(columns={measure: "headline_value"}) \
-            .merge(service[["service", "fill_rate"]].rename(columns={"fill_rate": "service_fill_rate"}))
-        month = monthly.dropna(subset=[measure]).merge(headline, on="service")
-        month["weak"] = _weak_month(measure, month[measure], month["headline_value"], thresholds)
+    fill = pd.DataFrame(columns=["service", "service_fill_rate"])
+    for measure, (label, higher_is_better, line) in ROTA_MEASURES.items():
+        service = measures.over_window(measures.monthly(con, scope, measure, ("service",), *window, settings),
+                                       ["service"], measure)
+        if measure == "fill_rate":
+            fill = service[["service", "value"]].rename(columns={"value": "service_fill_rate"})
+        monthly = measures.monthly(con, scope, measure, ("service", "team", "shift"), *window, settings) \
+            .dropna(subset=["team", "shift", "value"])
+        if service.empty or monthly.empty:
+            continue
+        headline = service[["service", "value"]].rename(columns={"value": "headline_value"}) \
+            .dropna(subset=["headline_value"])
+        month = monthly.merge(headline, on="service")
+        month["weak"] = _weak_month(measure, month["value"], month["headline_value"], thresholds)
         counts = month.groupby(["service", "team", "shift"], as_index=False).agg(
             months=("month", "size"), months_flagged=("weak", "sum"))
-        pairs = places[["service", "team", "shift", measure]].rename(columns={measure: "sub_value"}) \
-            .dropna(subset=["sub_value"]).merge(headline.dropna(subset=["headline_value"]), on="service") \
-            .merge(counts, on=["service", "team", "shift"])
-        pairs["headline_good"] = _headline_good(measure, pairs["headline_value"], thresholds)
-        fill_good = pairs["service_fill_rate"] >= thresholds["fill_rate_good"]
+        places = measures.over_window(monthly, ["service", "team", "shift"], measure)
+        pairs = places[["service", "team", "shift", "value", "n"]].rename(columns={"value": "sub_value"}) \
+            .dropna(subset=["sub_value"]).merge(headline, on="service").merge(counts, on=["service", "team", "shift"])
+        pairs["headline_good"] = looks_acceptable(pairs["headline_value"], thresholds[line], higher_is_better,
+                                                  thresholds["fragility_gap"])
         most = (pairs["months_flagged"] > pairs["months"] / 2) & \
             (pairs["months_flagged"] >= thresholds["recurring_min_cycles"])
-        pairs["flagged"] = fill_good & pairs["headline_good"] & most
+        pairs["flagged"] = pairs["headline_good"] & most
         pairs["gap"] = (pairs["headline_value"] - pairs["sub_value"]) * (1 if higher_is_better else -1)
         pairs["measure"], pairs["headline_measure"], pairs["sub_measure"] = measure, label, label
         frames.append(pairs)
-    pairs = pd.concat(frames, ignore_index=True)
+    if not frames:
+        return pd.DataFrame()
+    pairs = pd.concat(frames, ignore_index=True).merge(fill, on="service", how="left")
     pairs["source"], pairs["responses"] = "rota", None
     pairs["where"] = [f"{t}, {s} shift" for t, s in zip(pairs["team"], pairs["shift"])]
     pairs["months_flagged"] = pairs["months_flagged"].astype(int)
+    pairs["why"] = [f"The service's {p['headline_measure']} ({percent(p['headline_value'])}) reads as acceptable, "
+                    f"while on {p['where']} {_rota_phrase(p, thresholds)}." for p in pairs.to_dict("records")]
     return pairs
 
 
@@ -266,7 +325,7 @@ def _rota_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[
             for _, place in flagged.groupby(["service", "team", "shift"], sort=True)]
 
 
-def _rota_phrase(pair: pd.Series, thresholds: dict[str, Any]) -> str:
+def _rota_phrase(pair: dict[str, Any] | pd.Series, thresholds: dict[str, Any]) -> str:
     months = f"in {pair['months_flagged']} of {pair['months']} months"
     if pair["measure"] == "fill_rate":
         return (f"the fill rate was {percent(pair['sub_value'])} (at least "
@@ -294,97 +353,166 @@ def _rota_finding(place: pd.DataFrame, settings: dict[str, Any], window: tuple[d
         evidence.append(Evidence(
             "rota", pair["sub_measure"], float(pair["sub_value"]), comparison=float(pair["headline_value"]),
             period=period_label(*window), rows=_rows("rota", service, window, team=team, shift=shift),
-            detail=f"weak in {pair['months_flagged']} of {pair['months']} months; gap {_points(pair['gap'])}"))
-    return Finding(
+            detail=(f"{pair['n']:,.0f} shifts; weak in {pair['months_flagged']} of {pair['months']} months; gap "
+                    f"{_points(pair['gap'])}")))
+    finding = Finding(
         kind="masked_weakness", service=service, team=team, shift=shift, key_question=key_question,
         quality_statement=statement, subject=", ".join(place["sub_measure"]), status="concern",
         confidence="limited", period_start=window[0], period_end=window[1], summary=summary,
         evidence=tuple(evidence))
+    fewest = place.sort_values("n").iloc[0]
+    if not measures.enough(fewest["measure"], fewest["n"], settings):
+        return limited(finding, f"{fewest['n']:,.0f} shifts, fewer than "
+                                f"{measures.minimum(fewest['measure'], settings):.0f}")
+    return finding
 
 
 # (c) Feedback -------------------------------------------------------------------------------------------------
 
-def _feedback_means(con: duckdb.DuckDBPyConnection, scope: Scope, window: tuple[date, date],
-                    facet: str | None) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    facet_column = facet or "NULL"
-    grouping = "service, facet" if facet else "service"
-    return con.cursor().execute(f"""
-        SELECT service, {facet_column} AS facet, team, grouping(team) = 1 AS headline,
-               avg(rating_score) AS mean,
-               count(DISTINCT coalesce(response_id, CAST(row_key AS VARCHAR))) AS responses
-        FROM feedback
-        WHERE rating_score IS NOT NULL AND feedback_date BETWEEN ? AND ? AND {services}
-        GROUP BY GROUPING SETS (({grouping}), ({grouping}, team))""", [*window, *values]).df()
+def _feedback_means(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
+                    window: tuple[date, date], by: tuple[str, ...]) -> pd.DataFrame:
+    """The feedback score over the window per group of `by`, with its responses and standard error."""
+    monthly = measures.monthly(con, scope, "feedback_score", by, *window, settings).dropna(subset=list(by))
+    means = measures.over_window(monthly, list(by), "feedback_score")
+    if means.empty:
+        return means.assign(se=pd.Series(dtype=float))
+    variance = (means["squares"] / means["n"] - means["value"] ** 2).clip(lower=0)
+    means["se"] = np.sqrt(variance / means["n"])
+    return means
 
 
-def _facet_label(facet: str | None, value: object) -> str:
-    if facet is None:
+def _detail_label(facet_kind: str | None, facet: object) -> str:
+    if facet_kind is None:
         return "average rating"
-    if facet == "respondent_type":
-        return f"average rating from {value} respondents"
-    return f"average rating for '{value}'"
+    if facet_kind == "respondent_type":
+        return f"average rating from {facet} respondents"
+    return f"average rating for '{facet}'"
+
+
+def _pair(detail: pd.DataFrame, headline: pd.DataFrame, on: list[str], facet_kind: str | None,
+          headline_label: Any) -> pd.DataFrame:
+    """Details set against the headline above them (joined on `on`)."""
+    top = headline[[*on, "value", "n"]].rename(columns={"value": "headline_value", "n": "headline_responses"})
+    pairs = detail.rename(columns={"value": "sub_value", "n": "responses"}).merge(top, on=on)
+    if "team" not in pairs:
+        pairs["team"] = None
+    pairs["facet_kind"] = facet_kind
+    pairs["facet"] = pairs[facet_kind] if facet_kind else None
+    pairs["sub_measure"] = [_detail_label(facet_kind, f) for f in pairs["facet"]]
+    pairs["headline_measure"] = [headline_label(p) for p in pairs.to_dict("records")]
+    return pairs
 
 
 def _feedback_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
                     window: tuple[date, date]) -> pd.DataFrame:
     thresholds = settings["thresholds"]
-    frames = []
-    for facet in FEEDBACK_FACETS:
-        means = _feedback_means(con, scope, window, facet)
-        if facet:
-            means = means.dropna(subset=["facet"])
-        headline = means[means["headline"]][["service", "facet", "mean", "responses"]] \
-            .rename(columns={"mean": "headline_value", "responses": "headline_responses"})
-        teams = means[~means["headline"] & means["team"].notna()
-                      & (means["responses"] >= thresholds["min_feedback_responses"])]
-        pairs = teams.drop(columns="headline").rename(columns={"mean": "sub_value"}) \
-            .merge(headline, on=["service", "facet"], how="inner")
-        pairs["headline_measure"] = [_facet_label(facet, v) for v in pairs["facet"]]
-        pairs["facet_kind"] = facet
-        frames.append(pairs)
-    pairs = pd.concat(frames, ignore_index=True)
+    mean = {by: _feedback_means(con, scope, settings, window, by) for by in (
+        ("service",), ("service", "team"), ("service", "question"), ("service", "team", "question"),
+        ("service", "respondent_type"), ("service", "team", "respondent_type"))}
+    if mean[("service",)].empty:
+        return pd.DataFrame()
+    service = mean[("service",)]
+
+    def overall(pair: dict[str, Any]) -> str:  # the service's headline
+        return "average rating"
+
+    frames = [
+        _pair(mean[("service", "team")], service, ["service"], None, overall),
+        _pair(mean[("service", "team", "respondent_type")], mean[("service", "respondent_type")],
+              ["service", "respondent_type"], "respondent_type",
+              lambda p: f"average rating from {p['respondent_type']} respondents"),
+        _pair(mean[("service", "team", "question")], mean[("service", "question")], ["service", "question"],
+              "question", lambda p: f"average rating for '{p['question']}'"),
+        _pair(mean[("service", "team", "question")], service, ["service"], "question", overall),
+        _pair(mean[("service", "team", "question")], mean[("service", "team")], ["service", "team"], "question",
+              lambda p: f"{p['team']}'s own average rating"),
+        _pair(mean[("service", "question")], service, ["service"], "question", overall)]
+    pairs = pd.concat([f for f in frames if not f.empty], ignore_index=True)
     if pairs.empty:
         return pd.DataFrame()
-    pairs["headline_good"] = pairs["headline_value"] >= thresholds["feedback_good_score"]
+    pairs["team"] = pairs["team"].astype(object).where(pairs["team"].notna(), None)
+    gap = thresholds["fragility_gap"]
+    pairs["headline_good"] = looks_acceptable(pairs["headline_value"], thresholds["feedback_good_score"], True, gap)
     pairs["gap"] = pairs["headline_value"] - pairs["sub_value"]
-    pairs["flagged"] = pairs["headline_good"] & (pairs["gap"] >= thresholds["fragility_gap"])
-    pairs["source"], pairs["sub_measure"], pairs["shift"] = "feedback", "team's average rating", None
-    pairs["where"], pairs["months_flagged"], pairs["months"] = pairs["team"], None, None
+    # Beyond chance: `fragility_gap` or more below, and `feedback_margin_se` standard errors.
+    pairs["clear"] = (pairs["gap"] >= gap - 1e-9) & (pairs["gap"] >= thresholds["feedback_margin_se"] * pairs["se"]) \
+        & (pairs["responses"] >= 2)
+    pairs["flagged"] = pairs["headline_good"] & pairs["clear"]
+    pairs["source"], pairs["shift"] = "feedback", None
+    pairs["where"] = [team if _named(team) else "all teams" for team in pairs["team"]]
+    pairs["months_flagged"], pairs["months"] = None, None
+    pairs["why"] = [(f"The {p['headline_measure']} ({percent(p['headline_value'])}) reads as acceptable, while "
+                     f"{p['where']}'s {p['sub_measure']} over {p['responses']:,.0f} responses is "
+                     f"{_points(p['gap'])} below it; {_points(gap)} or more, beyond chance, counts.")
+                    for p in pairs.to_dict("records")]
     return pairs
 
 
 def _feedback_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> list[Finding]:
     if pairs.empty:
         return []
-    flagged = pairs[pairs["flagged"]]
-    return [_feedback_finding(team.sort_values("gap", ascending=False), settings, window)
-            for _, team in flagged.groupby(["service", "team"], sort=True)]
+    own = pairs[pairs["headline_measure"].str.endswith("'s own average rating") & pairs["clear"]]
+    standing_out = set(zip(own["service"], own["team"], own["facet"]))
+    flagged = pairs[pairs["flagged"]].assign(place=lambda f: f["team"].fillna(""))
+    # A question weak across the service because of a few of its teams is theirs, not the service's.
+    questions = pairs[pairs["team"].notna() & (pairs["facet_kind"] == "question")]
+    spread = questions.groupby(["service", "facet"]).agg(teams=("team", "nunique"))
+    weak_on = flagged[flagged["team"].notna() & (flagged["facet_kind"] == "question")] \
+        .groupby(["service", "facet"])["team"].nunique()
+    few = {key for key, count in weak_on.items()
+           if not is_service_wide(int(count), int(spread.loc[key, "teams"]), settings["thresholds"])}
+    flagged = flagged[np.array([_named(team) or (s, f) not in few for s, f, team in
+                                zip(flagged["service"], flagged["facet"], flagged["team"])], dtype=bool)]
+    return [_feedback_finding(place, standing_out, settings, window)
+            for _, place in flagged.groupby(["service", "place"], sort=True)]
 
 
-def _feedback_finding(team: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> Finding:
+def _named_pair(place: pd.DataFrame, standing_out: set[tuple]) -> pd.Series:
+    """The pair a finding is named for: a question that stands out from the team's own average (whether or not
+    that average looks acceptable), else the team's average against the service's, else the widest gap."""
+    question = place[np.array([(s, t, f) in standing_out and kind == "question" for s, t, f, kind in
+                               zip(place["service"], place["team"], place["facet"], place["facet_kind"])], dtype=bool)]
+    overall = place[place["facet_kind"].isna()]
+    for candidates in (question, overall, place):
+        if not candidates.empty:
+            return candidates.sort_values("gap", ascending=False).iloc[0]
+    raise ValueError("a finding needs at least one pair")
+
+
+def _feedback_finding(place: pd.DataFrame, standing_out: set[tuple], settings: dict[str, Any],
+                      window: tuple[date, date]) -> Finding:
     thresholds = settings["thresholds"]
-    widest = team.iloc[0]
-    text = widest["facet"] if widest["facet_kind"] == "question" else None
+    place = place.sort_values("gap", ascending=False)
+    named = _named_pair(place, standing_out)
+    team = named["team"] if _named(named["team"]) else None
+    text = named["facet"] if named["facet_kind"] == "question" else None
     key_question, statement = classify(text, settings["key_questions"]) or \
         (settings.get("feedback_key_question"), None)
-    others = len(team) - 1
-    summary = (f"At {widest['service']} the {widest['headline_measure']} was {percent(widest['headline_value'])} "
-               f"of the top score from {period_label(*window)}, but {widest['team']}'s was "
-               f"{percent(widest['sub_value'])} over {widest['responses']} responses, {_points(widest['gap'])} lower"
-               + (f" (and {others} more of the service's averages hide the same gap)" if others else "")
+    others = len(place) - 1
+    where = f"{team}'s" if team else "across all teams, the"
+    summary = (f"At {named['service']} the {named['headline_measure']} was {percent(named['headline_value'])} "
+               f"of the top score from {period_label(*window)}, but {where} {named['sub_measure']} was "
+               f"{percent(named['sub_value'])} over {named['responses']:,.0f} responses, {_points(named['gap'])} lower"
+               + (f" (and {others} more of the averages above it hide the same gap)" if others else "")
                + ": a weakness the average hides.")
     evidence = []
-    for _, pair in team.iterrows():
+    for _, pair in place.iterrows():
         filters = {pair["facet_kind"]: pair["facet"]} if pair["facet_kind"] else {}
         evidence.append(Evidence(
-            "feedback", pair["headline_measure"], float(pair["sub_value"]), comparison=float(pair["headline_value"]),
+            "feedback", pair["sub_measure"], float(pair["sub_value"]), comparison=float(pair["headline_value"]),
             period=period_label(*window), rows=_rows("feedback", pair["service"], window, team=pair["team"], **filters),
-            detail=(f"{pair['responses']} responses from {pair['team']} against {pair['headline_responses']} across "
-                    f"the service; gap {_points(pair['gap'])}")))
-    return Finding(
-        kind="masked_weakness", service=widest["service"], team=widest["team"], shift=None,
-        key_question=key_question, quality_statement=statement, subject=widest["headline_measure"],
-        status="concern" if widest["sub_value"] < thresholds["feedback_good_score"] else "fragile",
+            detail=(f"{pair['responses']:,.0f} responses from {pair['where']} against the "
+                    f"{pair['headline_measure']} ({pair['headline_responses']:,.0f} responses); gap "
+                    f"{_points(pair['gap'])}, {pair['gap'] / pair['se']:.1f} standard errors"
+                    if pair["se"] > 0 else f"{pair['responses']:,.0f} responses, every one alike; gap "
+                    f"{_points(pair['gap'])}")))
+    finding = Finding(
+        kind="masked_weakness", service=named["service"], team=team, shift=None,
+        key_question=key_question, quality_statement=statement, subject=named["sub_measure"],
+        status="concern" if named["sub_value"] < thresholds["feedback_good_score"] else "fragile",
         confidence="limited", period_start=window[0], period_end=window[1], summary=summary,
         evidence=tuple(evidence))
+    if not measures.enough("feedback_score", named["responses"], settings):
+        return limited(finding, f"{named['responses']:,.0f} responses, fewer than "
+                                f"{measures.minimum('feedback_score', settings):.0f}")
+    return finding

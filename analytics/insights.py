@@ -18,6 +18,7 @@ from .narrative import compare_with_evidence, leader_views
 from .register import baseline_evidence, build_register, register_window
 from .repeat_findings import repeat_findings
 from .scope import Scope
+from .service_wide import merge_service_wide, teams_with_data
 from .settings import load_settings
 from .signals import signal_findings
 from .themes import theme_findings
@@ -55,6 +56,7 @@ def run_insights(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
         return Insights(None, [], pd.DataFrame())
     scope = Scope(scope.services, window.end)
     findings = [finding for analytic in ANALYTICS for finding in analytic(con, scope, settings)]
+    findings = merge_service_wide(findings, teams_with_data(con, scope, settings), settings)
     register = build_register(baseline_evidence(con, scope, settings, window), findings, settings, window)
     mismatches = compare_with_evidence(leader_views(con, scope.services), register, window.start, window.end)
     return Insights(window.end, findings + mismatches, register)

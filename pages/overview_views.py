@@ -98,42 +98,32 @@ def headline_sentence(pair: pd.Series) -> str:
             f" — but {beneath_label(pair)} {percent(pair['sub_value'])}, {points:.0f} points {direction}")
 
 
-def flagged_because(pair: pd.Series, thresholds: dict[str, Any]) -> str:
-    """Why a headline counts as hiding a weakness, in the settings' own terms."""
-    months = f"{pair['months_flagged']} of {pair['months']} months"
-    if pair["source"] == "audits":
-        return (f"Flagged because the headline is at least {percent(thresholds['headline_good_compliance'])}, the "
-                f"level set as good, while {beneath_label(pair)} was below "
-                f"{percent(thresholds['item_failing_compliance'])} in {months}.")
-    if pair["source"] == "feedback":
-        return (f"Flagged because {pair['team']}'s average over {pair['responses']} responses is "
-                f"{(pair['headline_value'] - pair['sub_value']) * 100:.0f} points below the service's; a gap of "
-                f"{thresholds['fragility_gap'] * 100:.0f} points or more counts.")
-    if pair["headline_measure"] == "agency share of hours":
-        return (f"Flagged because agency staff worked at least {percent(thresholds['agency_share_concern'])} of the "
-                f"hours on {pair['where']} in {months}.")
-    if pair["headline_measure"] == "handover completion":
-        return (f"Flagged because {pair['where']} completed fewer than "
-                f"{percent(thresholds['handover_completion_good'])} of handovers in {months}.")
-    return (f"Flagged because {pair['where']} filled {thresholds['fragility_gap'] * 100:.0f} or more points fewer "
-            f"of its planned hours than the service in {months}.")
+def flagged_because(pair: pd.Series) -> str:
+    """Why a headline counts as hiding a weakness, as the analytics say it (headline_pairs' `why`)."""
+    return f"Flagged because {pair['why'][:1].lower()}{pair['why'][1:]}"
 
 
-def show_masked_pair(pair: pd.Series, thresholds: dict[str, Any]) -> None:
+def headline_place(pair: pd.Series) -> str:
+    """Where the headline is: a team's own audit score, else the service's figure."""
+    team_headline = pair["source"] == "audits" and isinstance(pair["team"], str)
+    return f"on {plain_markdown(pair['team'])}" if team_headline else "across the service"
+
+
+def show_masked_pair(pair: pd.Series) -> None:
     """One headline that hides a weakness: the two figures side by side, the sentence and why it is flagged."""
     higher = pair["sub_value"] > pair["headline_value"]
     with st.container(border=True):
         st.markdown(f"**{plain_markdown(pair['service'])}** · {plain_markdown(capitalised(pair['headline_measure']))}")
         left, right = st.columns(2)
         left.metric("Headline", percent(pair["headline_value"]),
-                    help=f"{plain_markdown(pair['period'])}, across the service")
+                    help=f"{plain_markdown(pair['period'])}, {headline_place(pair)}")
         right.metric("Beneath it", percent(pair["sub_value"]),
                      help=plain_markdown(f"{beneath_label(pair)}, {pair['period']}"),
                      delta=f"{abs(pair['sub_value'] - pair['headline_value']) * 100:.0f} points "
                            f"{'higher' if higher else 'lower'}",
                      delta_color="off", delta_arrow="up" if higher else "down")
         st.markdown(markdown_text(headline_sentence(pair)) + ".")
-        st.caption(markdown_text(flagged_because(pair, thresholds)))
+        st.caption(markdown_text(flagged_because(pair)))
 
 
 def show_headlines(pairs: pd.DataFrame, thresholds: dict[str, Any]) -> None:
@@ -141,17 +131,18 @@ def show_headlines(pairs: pd.DataFrame, thresholds: dict[str, Any]) -> None:
     masked = pairs[pairs["masked"]]
     if masked.empty:
         st.success("No good headline figure hides a persistently weak item, team or shift in this period.")
-    in_columns([pair for _, pair in masked.iterrows()], lambda pair: show_masked_pair(pair, thresholds))
+    in_columns([pair for _, pair in masked.iterrows()], show_masked_pair)
     others = pairs[~pairs["masked"]]
     if others.empty:
         return
     with st.expander(f"The other {len(others)} headline figures, and the weakest figure beneath each"):
         st.caption("None of these hides a persistent weakness: either everything beneath holds up, or the headline "
-                   "itself is below the level set as good, so the weakness is in plain sight.")
+                   "itself is well short of the level set as good, so the weakness is in plain sight.")
         table = pd.DataFrame({
             "Service": others["service"], "Headline": others["headline_measure"].map(capitalised),
             "Figure": others["headline_value"].map(percent),
-            "Reading": ["✓ Holds up" if good else "○ Below good itself" for good in others["headline_good"]],
+            "Reading": ["✓ Reads as acceptable" if good else "○ Well short of good itself"
+                        for good in others["headline_good"]],
             "Weakest beneath": [beneath_label(p) for _, p in others.iterrows()],
             "Its figure": others["sub_value"].map(percent)})
         small = st.column_config.TextColumn(width="small")

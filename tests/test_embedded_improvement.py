@@ -260,3 +260,96 @@ def test_demo_findings_name_only_the_planted_improvements(demo_store):
     assert (ipc.kind, ipc.status, ipc.confidence) == ("not_embedded", "improving", "qualified")
     assert ipc.quality_statement == "Infection prevention and control"
     assert all(f.team is None for f in findings.values())
+
+
+# --- every level: a team's or shift's own improvement, and spot checks apart from any improvement ----------------
+
+
+def test_one_teams_own_improvement_is_named_when_the_service_shows_none(store):
+    # Ash steps from 70% to 95%; Birch and Hazel stay near 80%, so the service rises by less than the gain.
+    steady = [0.8] * 12
+    insert_audits(store, audit_rows(steady, teams={"Ash": levels(0.7, 0.95, 6, 6), "Birch": steady,
+                                                    "Hazel": steady}, count=12))
+    row = only_row(store)
+    assert (row["team"], row["shift"], row["classification"]) == ("Ash", None, EMBEDDED)
+    [finding] = embedding_findings(store, Scope(), SETTINGS)
+    assert (finding.kind, finding.team, finding.subject) == ("embedded_improvement", "Ash", MEDICATION)
+    assert finding.summary.startswith("On Ash at Elm Court: Medication compliance rose from 67% to 92%")
+    assert all("team = 'Ash'" in e.rows for e in finding.evidence[:2])
+
+
+def test_one_shifts_own_improvement_is_named_when_the_service_shows_none(store):
+    steady = [0.8] * 12
+    insert_audits(store, audit_rows(steady, shifts={"Night": levels(0.7, 0.9, 6, 6)}, count=30))
+    row = only_row(store)
+    assert (row["team"], row["shift"]) == (None, "Night")
+    [finding] = embedding_findings(store, Scope(), SETTINGS)
+    assert (finding.team, finding.shift) == (None, "Night") and finding.summary.startswith("On the Night shift")
+
+
+def test_a_team_step_on_too_few_answers_is_not_an_improvement(store):
+    steady = [0.8] * 12
+    rows = audit_rows(steady)
+    rows += [a for index, level in enumerate(levels(0.5, 1.0, 6, 6)) for a in answers(month(index), level, 2, "Oak")]
+    insert_audits(store, rows)
+    assert table(store).empty
+
+
+def test_a_team_improvement_is_not_repeated_where_the_service_improved(store):
+    improved = levels(0.7, 0.95, 6, 6)
+    insert_audits(store, audit_rows(improved, improved))
+    assert list(table(store)["team"]) == [None]
+
+
+@pytest.mark.parametrize(("scheduled", "spot", "expected"), [
+    (0.95, 0.70, True),    # 25 points apart on 72 spot answers: a gap
+    (0.95, 0.90, False),   # 5 points: within `spot_check_gap`
+    (0.90, 0.80, True),    # exactly the gap, well beyond chance on these answers
+    (0.80, 0.95, False),   # spot checks better than scheduled audits: nothing slips
+])
+def test_a_gap_between_scheduled_audits_and_spot_checks_is_a_finding_of_its_own(store, scheduled, spot, expected):
+    insert_audits(store, audit_rows([scheduled] * 12, [spot] * 12, count=40))
+    assert table(store).empty  # no improvement first
+    findings = embedding_findings(store, Scope(), SETTINGS)
+    assert [(f.kind, f.team, f.subject, f.status) for f in findings] == \
+        ([("not_embedded", None, MEDICATION, "fragile")] if expected else [])
+    if expected:
+        assert "unannounced spot checks found" in findings[0].summary
+        assert [e.rows.endswith("spot_check = true") for e in findings[0].evidence] == [False, True]
+
+
+def test_a_spot_check_gap_on_too_few_answers_is_no_finding(store):
+    rows = audit_rows([0.95] * 12)
+    rows += [a for index in range(12) for a in answers(month(index), 0.5, 1, "Ash", spot_check=True)]
+    insert_audits(store, rows)  # 6 spot answers in the recent months
+    assert embedding_findings(store, Scope(), SETTINGS) == []
+
+
+def test_one_teams_spot_check_gap_is_named(store):
+    rows = audit_rows([0.95] * 12, [0.95] * 12, teams={"Hazel": [0.95] * 12}, count=40)
+    rows = [r for r in rows if not (r["team"] == "Hazel" and r["spot_check"])]
+    rows += [a for index in range(12) for a in answers(month(index), 0.6, 8, "Hazel", spot_check=True)]
+    insert_audits(store, rows)
+    [finding] = embedding_findings(store, Scope(), SETTINGS)
+    assert (finding.kind, finding.team) == ("not_embedded", "Hazel")
+    assert finding.summary.startswith("At Hazel at Elm Court, scheduled Medication audits averaged 95%")
+
+
+def test_an_improvement_only_in_scheduled_audits_is_not_reported_twice(store):
+    insert_audits(store, audit_rows(levels(0.7, 0.95, 6, 6), levels(0.7, 0.7, 6, 6)))
+    assert [f.kind for f in embedding_findings(store, Scope(), SETTINGS)] == ["not_embedded"]
+
+
+def test_recent_spot_checks_too_few_are_judged_since_the_step(store):
+    # Two spot answers a month: too few in three recent cycles, enough in the six since the step.
+    rows = audit_rows(levels(0.7, 0.95, 6, 6))
+    rows += [a for index in range(12) for team in ("Ash", "Birch")
+             for a in answers(month(index), 0.5, 2, team, spot_check=True)]
+    insert_audits(store, rows)
+    row = only_row(store)
+    assert (row["classification"], row["reason"], row["spot_check_answers"]) == (NOT_EMBEDDED, SCHEDULED_ONLY, 24)
+
+
+def test_no_audits_in_the_recent_months_give_no_gap(store):
+    insert_audits(store, audit_rows([0.95] * 12, [0.6] * 12, count=40))
+    assert embedding_findings(store, Scope(as_of=date(2024, 6, 30)), SETTINGS) == []
