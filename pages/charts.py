@@ -6,6 +6,8 @@ blindness); every colour is paired with a marker symbol, a label or a written va
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -67,8 +69,10 @@ def value_text(value: float, share: bool) -> str:
     return f"{value:.0%}" if share else f"{value:.1f}".removesuffix(".0")
 
 
-def spc_figure(points: pd.DataFrame, title: str, y_title: str, share: bool, target: float | None) -> go.Figure:
-    """An XmR chart: the monthly values, the mean, both process limits and a target, points marked by type."""
+def spc_figure(points: pd.DataFrame, title: str, y_title: str, share: bool, target: float | None,
+               shift: tuple[date, str] | None = None) -> go.Figure:
+    """An SPC chart (XmR, c or u): the monthly values, the mean, both process limits (per month where they vary)
+    and a target, points marked by type; a sustained shift marked at its first month with its suggestion."""
     lowest, highest = 0.0, (1.0 if share else None)
     lower = points["lower_limit"].clip(lower=lowest)
     upper = points["upper_limit"] if highest is None else points["upper_limit"].clip(upper=highest)
@@ -96,6 +100,14 @@ def spc_figure(points: pd.DataFrame, title: str, y_title: str, share: bool, targ
                            marker={"color": colour, "symbol": symbol, "size": 11 if symbol != "circle" else 8,
                                    "line": {"color": INK if symbol != "x" else colour, "width": 1}},
                            hovertemplate="%{x|%b %Y}: %{customdata}<extra></extra>")
+    if shift is not None:
+        # A shape and a separate note: plotly's add_vline cannot place its own note on a date axis.
+        month, suggestion = shift
+        figure.add_shape(type="line", x0=month, x1=month, xref="x", y0=0, y1=1, yref="paper",
+                         line={"color": DARK_ORANGE, "dash": "dashdot", "width": 1.5})
+        figure.add_annotation(x=month, y=1, xref="x", yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                              text=f"Shift since {month:%b %Y}: {suggestion[0].lower()}{suggestion[1:]}",
+                              font={"color": DARK_ORANGE, "size": 12})
     figure.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
     if share:
         figure.update_yaxes(tickformat=".0%")

@@ -17,6 +17,7 @@ from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
 from analytics.signals import Metric, spc_chart
 from analytics.spc import MIN_POINTS, SPCResult
+from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
 from pages.charts import RULE_WORDS, spc_figure, value_text
 from pages.common import connection_for
 from pages.filters import Filters
@@ -30,13 +31,12 @@ Y_TITLES = {"audit_compliance": "Compliance (% of applicable answers met)",
             "rota_fill_rate": "Fill rate (% of planned hours worked)",
             "agency_share": "Agency share (% of hours worked)",
             "handover_completion": "Handovers completed (% of shifts recorded)",
-            "complaints_per_month": "Complaints received in the month",
-            "complaints_per_1000_hours": "Complaints per 1,000 planned hours",
+            "complaints_per_month": "Complaints received in the month (c-chart)",
+            "complaints_per_1000_hours": "Complaints per 1,000 planned hours (u-chart)",
             "feedback_score": "Mean feedback score (0% worst to 100% best)"}
-HIGH_RULES = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
-ASSURANCE_BADGES = {"consistent_pass": ":blue-badge[✔ Consistently passes target]",
-                    "consistent_fail": ":orange-badge[✖ Consistently fails target]",
-                    "inconsistent": ":gray-badge[≈ Hit and miss against target]"}
+# Badge colours by icon; the words and symbol come with the icon, so colour is never alone.
+VARIATION_COLOURS = {"improvement": "blue", "concern": "orange", "neutral": "violet"}
+ASSURANCE_COLOURS = {"consistent_pass": "blue", "consistent_fail": "orange"}
 # Persistent patterns are concerns and recurring ones fragile, so they share those statuses' symbols.
 REPEAT_BADGES = {"persistent": ":orange-badge[⚠ Persistent]", "recurring": ":orange-badge[◐ Recurring]",
                  "isolated": ":gray-badge[○ Isolated]"}
@@ -88,30 +88,27 @@ def default_target(metric: Metric, settings: dict) -> float | None:
 
 def variation_badge(result: SPCResult) -> str:
     """The Making Data Count variation icon for the latest month, as a labelled badge."""
-    kind = result.latest_variation
-    if kind is None:
+    if result.latest_variation is None:
         return ":gray-badge[No value in the latest month]"
-    if not has_limits(result):
-        return ":gray-badge[● Too few months to judge]"
-    if kind == "common_cause":
-        return ":gray-badge[● Common cause — no significant change]"
-    high = result.points["special_cause_type"].iloc[-1] in HIGH_RULES
-    arrow, side = ("▲", "high") if high else ("▼", "low")
-    if kind == "special_cause_improvement":
-        return f":blue-badge[{arrow} Special cause — improving, {side}]"
-    if kind == "special_cause_concern":
-        return f":orange-badge[{arrow} Special cause — concerning, {side}]"
-    return f":violet-badge[{arrow} Special cause — {side}]"
-
-
-def has_limits(result: SPCResult) -> bool:
-    """Whether the chart has process limits: a single month has no moving range to set them from."""
-    return bool(result.points[["lower_limit", "upper_limit"]].iloc[-1].notna().all())
+    icon = variation_icon(result)
+    return f":{VARIATION_COLOURS.get(icon.code.split('_')[0], 'gray')}-badge[{icon.text()}]"
 
 
 def assurance_badge(result: SPCResult) -> str:
-    """The Making Data Count assurance icon as a labelled badge, or nothing without a target or limits."""
-    return ASSURANCE_BADGES.get(result.assurance, "") if has_limits(result) else ""
+    """The Making Data Count assurance icon as a labelled badge (a grey one without a target or limits)."""
+    icon = assurance_icon(result)
+    return f":{ASSURANCE_COLOURS.get(icon.code, 'gray')}-badge[{icon.text()}]"
+
+
+def shift_sentence(result: SPCResult, metric: Metric) -> str:
+    """A sustained shift in words, with the suggestion to start new limits (never made silently)."""
+    shift = result.step_change
+    if shift is None:
+        return ""
+    share = is_share(metric)
+    return (f"**A shift since {shift.month:%B %Y}**: {value_text(shift.mean_before, share)} on average before, "
+            f"{value_text(shift.mean_after, share)} in the {shift.months_after} months since. The months before it "
+            f"are the old level, not special cause. {shift.suggestion()}; until then the limits stay as they are.")
 
 
 def variation_sentence(result: SPCResult, metric: Metric) -> str:
@@ -119,6 +116,8 @@ def variation_sentence(result: SPCResult, metric: Metric) -> str:
     latest = result.points.iloc[-1]
     month = f"{latest['date']:%b %Y}"
     if not has_limits(result):
+        if len(result.points) > 1:
+            return f"{month}: the measure has not varied (or nothing was counted), so there are no limits to judge by."
         return f"{month} is the only month with data here: a chart needs at least two months to set limits."
     if not latest["special_cause_type"]:
         return (f"{month} ({value_text(latest['value'], is_share(metric))}) is within the process limits and not part "
@@ -131,8 +130,10 @@ def variation_sentence(result: SPCResult, metric: Metric) -> str:
 
 
 def assurance_sentence(result: SPCResult, target: float, metric: Metric) -> str:
-    """What the assurance icon means for this target."""
+    """What the assurance icon means for this target; after a shift, judged on the months since it."""
     shown = value_text(target, is_share(metric))
+    if result.step_change is not None:
+        return _since_shift_sentence(result, target, metric)
     if result.assurance == "consistent_pass":
         return f"The whole range of usual variation is on the right side of the {shown} target: it will keep being met."
     if result.assurance == "consistent_fail":
@@ -141,35 +142,61 @@ def assurance_sentence(result: SPCResult, target: float, metric: Metric) -> str:
     return f"The {shown} target lies within the process limits: some months will meet it and some will not."
 
 
+def _since_shift_sentence(result: SPCResult, target: float, metric: Metric) -> str:
+    """How the months since a shift stand against the target."""
+    shift, shown = result.step_change, value_text(target, is_share(metric))
+    since = result.points.loc[result.points["date"] >= pd.Timestamp(shift.month), "value"].dropna()
+    higher = metric.improvement_direction == "increase"
+    meeting = int(((since >= target) if higher else (since <= target)).sum())
+    if meeting == 0:
+        said = f"every month since the shift fails the {shown} target"
+    elif meeting == len(since):
+        said = f"every month since the shift meets the {shown} target"
+    else:
+        said = f"{meeting} of the {len(since)} months since the shift meet the {shown} target"
+    return f"Judged on the months since {shift.month:%b %Y}: {said}."
+
+
 def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None) -> None:
-    """One SPC chart with its badges, the sentences behind them and a note when the limits are not yet stable."""
-    badges = " ".join(badge for badge in (variation_badge(result), assurance_badge(result)) if badge)
-    st.markdown(badges)
-    st.markdown(variation_sentence(result, metric)
-                + (f" {assurance_sentence(result, target, metric)}" if target is not None and has_limits(result)
-                   else ""))
+    """One SPC chart with its icons, the sentences behind them and a note when the limits are not yet stable."""
+    st.markdown(f"{variation_badge(result)} {assurance_badge(result)}")
+    sentences = [shift_sentence(result, metric), variation_sentence(result, metric)]
+    if target is not None and has_limits(result):
+        sentences.append(assurance_sentence(result, target, metric))
+    st.markdown(" ".join(sentence for sentence in sentences if sentence))
     if result.too_short:
         months = len(result.points)
         st.warning(f"Only {months} month{'s' if months > 1 else ''} of data: too few points for stable limits "
                    f"({MIN_POINTS} are needed). Read the limits as trial limits that will move as months are added.",
                    icon="⚠️")
-    st.plotly_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target),
+    shift = result.step_change
+    st.plotly_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
+                               shift=None if shift is None else (shift.month, shift.suggestion())),
                     key=f"spc_{title}")
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
         st.caption(plain_markdown("; ".join(missing)))
 
 
-def show_at_a_glance(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> None:
-    """Each measure's latest month and variation badge, one line each, so nothing is missed between charts."""
+def glance_table(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> pd.DataFrame:
+    """Each measure's latest month with its Making Data Count icons, one row each."""
+    rows = []
     for metric_id, result in results.items():
         metric = metrics[metric_id]
-        if isinstance(result, str):
-            st.markdown(f"**{metric.label}**: no data here")
-            continue
-        latest = result.points.iloc[-1]
-        st.markdown(f"**{metric.label}**: {value_text(latest['value'], is_share(metric))} in "
-                    f"{latest['date']:%b %Y} {variation_badge(result)}")
+        chart = None if isinstance(result, str) else result
+        latest = None if chart is None else chart.points.iloc[-1]
+        icons = icon_columns(chart)
+        rows.append({"Measure": metric.label,
+                     "Latest month": "no data here" if latest is None else f"{latest['date']:%b %Y}",
+                     "Value": "—" if latest is None else value_text(latest["value"], is_share(metric)),
+                     "Variation": icons["variation_icon"], "Assurance": icons["assurance_icon"],
+                     "Shift": icons["shift"]})
+    return pd.DataFrame(rows)
+
+
+def show_at_a_glance(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> None:
+    """Each measure's latest month and its icons in one table, so nothing is missed between charts."""
+    st.dataframe(glance_table(results, metrics), hide_index=True, width="stretch")
 
 
 def show_this_month(insights: Insights, filters: Filters) -> None:
