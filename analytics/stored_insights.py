@@ -5,11 +5,16 @@ so each is computed for one service at a time and kept in `insight_runs` under t
 a fingerprint of what it was computed from (the batches holding the service's rows and its leaders' views) and a
 hash of the settings. A load that touches one service of a group leaves every other service's results standing;
 a result whose fingerprint or settings no longer match is recomputed when asked for, never shown as current.
+
+The tables pages draw from (the Teams and shifts grid, the headline pairs, the triangulation and repeat-finding
+tables) are computed in the same run and kept the same way in `insight_tables`, one Parquet table per service,
+so every page shows the same stored run.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import time
 from collections.abc import Callable
@@ -21,13 +26,22 @@ import pandas as pd
 
 from .board_pack import previous_quarter_end
 from .findings import Evidence, Finding
+from .fragility import measure_table, place_figures
+from .headline_vs_detail import headline_pairs
 from .insights import Insights, run_insights
+from .repeat_findings import repeat_table
 from .scope import Scope
 from .settings import load_settings
 from .sources import SOURCES
+from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
 BATCH = 25  # services computed in one run of the analytics
+Table = Callable[[duckdb.DuckDBPyConnection, Scope, dict[str, Any]], pd.DataFrame]
+# The tables pages show, each with a service column, each judging a service on its own rows.
+TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
+                            "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
+                            "repeat_table": repeat_table}
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:
@@ -36,6 +50,10 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS insight_runs (
             service VARCHAR, as_of DATE, fingerprint VARCHAR, settings_hash VARCHAR, computed_at TIMESTAMP,
             seconds DOUBLE, result VARCHAR, PRIMARY KEY (service, as_of))""")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS insight_tables (
+            service VARCHAR, as_of DATE, name VARCHAR, fingerprint VARCHAR, settings_hash VARCHAR, data BLOB,
+            PRIMARY KEY (service, as_of, name))""")
 
 
 def insights_for(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
@@ -51,6 +69,25 @@ def insights_for(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     registers = [part.register for part in parts if not part.register.empty]
     register = pd.concat(registers, ignore_index=True) if registers else pd.DataFrame()
     return Insights(as_of, [f for part in parts for f in part.findings], register)
+
+
+def stored_table(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
+                 settings: dict[str, Any] | None = None) -> pd.DataFrame:
+    """One of TABLES over the scope's services as of its date, from the stored run (computed now where missing)."""
+    if name not in TABLES:
+        raise ValueError(f"unknown table {name!r}; choose from {', '.join(TABLES)}")
+    settings = settings if settings is not None else load_settings(con)
+    as_of = scope.end(con)
+    services = services_in(con, scope)
+    if as_of is None or not services:
+        return TABLES[name](con, Scope(services=()), settings)  # the table's own columns, no rows
+    found = _stored_tables(con, name, services, as_of, settings)
+    missing = [s for s in services if s not in found]
+    if missing:
+        _compute(con, missing, as_of, settings)
+        found.update(_stored_tables(con, name, missing, as_of, settings))
+    frames = [found[s] for s in services if s in found and not found[s].empty]
+    return pd.concat(frames, ignore_index=True) if frames else next(iter(found.values()))
 
 
 def refresh(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(), settings: dict[str, Any] | None = None,
@@ -140,9 +177,61 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
                                       seconds, json.dumps(_as_dict(part), default=str)])
             except duckdb.TransactionException:
                 pass  # another session stored the same result at the same moment: theirs stands
+        _store_tables(con, batch, as_of, settings, marks)
         if progress is not None:
             progress(min(first + BATCH, len(services)), len(services), batch[-1])
     return found
+
+
+def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str], as_of: date,
+                   settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
+    marks = fingerprints(con, services)
+    found = con.cursor().execute("""
+        SELECT service, fingerprint, data FROM insight_tables
+        WHERE name = ? AND as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                 [name, as_of, settings_hash(settings), services]).fetchall()
+    return {service: _from_parquet(data) for service, mark, data in found if marks.get(service) == mark}
+
+
+def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
+                  marks: dict[str, str]) -> None:
+    scope = Scope(tuple(batch), as_of)
+    for name, table in TABLES.items():
+        frame = table(con, scope, settings)
+        for service in batch:
+            part = frame[frame["service"] == service] if not frame.empty else frame
+            buffer = io.BytesIO()
+            _as_parquet_ready(part.reset_index(drop=True)).to_parquet(buffer, index=False)
+            try:
+                con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)",
+                                     [service, as_of, name, marks[service], settings_hash(settings),
+                                      buffer.getvalue()])
+            except duckdb.TransactionException:
+                pass  # stored by another session at the same moment
+
+
+_AS_JSON = "__json"  # the suffix of a column of dictionaries or lists, written as JSON text
+
+
+def _as_parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """Columns of dictionaries or lists as JSON text: Parquet would turn a dictionary into a record of every key."""
+    frame = frame.copy()
+    for column in list(frame.columns):
+        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, (dict, list, tuple))).any():
+            frame[f"{column}{_AS_JSON}"] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
+            frame = frame.drop(columns=column)
+    return frame
+
+
+def _from_parquet(data: bytes) -> pd.DataFrame:
+    frame = pd.read_parquet(io.BytesIO(data))
+    for column in list(frame.columns):
+        if column.endswith(_AS_JSON):
+            frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
+            frame = frame.rename(columns={column: column.removesuffix(_AS_JSON)})
+        elif pd.api.types.is_string_dtype(frame[column]):  # text: missing values as None, as computed
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame
 
 
 def _part(result: Insights, service: str, as_of: date) -> Insights:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 
 from analytics import stored_insights
@@ -101,3 +102,38 @@ def test_refresh_computes_what_is_out_of_date_now_and_at_the_quarter_before(demo
 def test_no_service_in_scope_is_nothing(demo_con):
     empty = insights_for(demo_con, Scope(services=()))
     assert empty.as_of is None and empty.findings == [] and empty.register.empty
+
+
+@pytest.mark.parametrize("name", list(stored_insights.TABLES))
+def test_page_tables_are_stored_with_the_run_and_read_back_as_computed(demo_con, counting, name):
+    settings = load_settings(demo_con)
+    insights_for(demo_con, Scope())
+    assert counting == [(OAK, RIVER)]
+    as_of = insights_for(demo_con, Scope()).as_of
+    for scope in (Scope((RIVER,)), Scope()):
+        shown = stored_insights.stored_table(demo_con, name, scope, settings)
+        direct = stored_insights.TABLES[name](demo_con, Scope(scope.services, as_of), settings)
+        assert len(shown) == len(direct) > 0
+        key = [c for c in ("service", "team", "shift", "measure", "month", "headline_measure", "item", "audit_type")
+               if c in shown.columns]
+        assert normal(shown, key, direct.columns) == normal(direct, key, direct.columns)
+    assert counting == [(OAK, RIVER)]  # every table came from the stored run
+
+
+def normal(frame: pd.DataFrame, key: list[str], columns) -> list[tuple]:
+    """Rows as tuples in a fixed order, every missing value as None, numbers as floats."""
+    def cell(value):
+        if isinstance(value, (list, tuple, dict)):
+            return repr(value)
+        if value is None or (not isinstance(value, str) and pd.isna(value)):
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return round(float(value), 9)  # sums in another order differ in the last bits
+        return value
+    rows = [tuple(cell(v) for v in row) for row in frame[list(columns)].itertuples(index=False)]
+    return sorted(rows, key=repr)
+
+
+def test_an_unknown_table_names_the_choices(demo_con):
+    with pytest.raises(ValueError, match="unknown table 'grid'; choose from measure_table"):
+        stored_insights.stored_table(demo_con, "grid", Scope())
