@@ -8,7 +8,8 @@ planned hours, where the rota covers the place) (`analytics.spc_counts`). A seri
 
 * the signal's months differ from the months before them beyond counting chance (`analytics.chance`, exact
   tests), at the rule's own strength: 3 standard errors for a point beyond a limit, 2 for 2 of 3 near a limit,
-  `spc_chance_z` (or more) for a run or a trend, so collapsed limits on sparse data do not flag one miss;
+  `spc_chance_z` (or more) for a run or a trend, so collapsed limits on sparse data do not flag one miss
+  (shares of hours, whose chance is an upper bound, at `spc_chance_z`);
 * with fewer than the measure's minimum sample (`measures.enough`) in the signal's months, it is limited
   evidence (`findings.limited`), never a concern.
 
@@ -34,7 +35,7 @@ from scipy import stats
 
 from . import measures
 from . import spc as _spc
-from .chance import signal_chance
+from .chance import MODELS, signal_chance
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
@@ -226,7 +227,7 @@ def _judge(entry: Metric, series: _Series, settings: dict[str, Any]) -> _Judgeme
     first = series.months[-min(length, len(values))]
     since = series.months >= first
     chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
-    if chance is not None and not chance < stats.norm.sf(_rule_z(rule, settings)):
+    if chance is not None and not chance < stats.norm.sf(_rule_z(entry, rule, settings)):
         return None
     shift = step_change(values, series.months) if rule.startswith("run") else None
     if shift is not None and (shift.mean_after > shift.mean_before) != high:
@@ -236,10 +237,13 @@ def _judge(entry: Metric, series: _Series, settings: dict[str, Any]) -> _Judgeme
                       tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift)
 
 
-def _rule_z(rule: str, settings: dict[str, Any]) -> float:
+def _rule_z(entry: Metric, rule: str, settings: dict[str, Any]) -> float:
     """How many standard errors of counting chance the rule's months must clear: the rule's own width for a point
-    beyond a limit (3) or near one (2), else `spc_chance_z`."""
+    beyond a limit (3) or near one (2), else `spc_chance_z`. Shares of hours are checked against an upper bound
+    on their chance (`chance`), already conservative, so against `spc_chance_z` whatever the rule."""
     z = float(settings["thresholds"].get("spc_chance_z", 2.0))
+    if MODELS.get(entry.measure) == "shifts":
+        return z
     if rule.endswith("limit"):
         return max(z, 3.0)
     return max(z, 2.0) if rule.startswith("two_in_three") else z
