@@ -75,7 +75,9 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
     """Turn a raw sheet into canonical rows and rejections, by the plan."""
     source = source_named(plan.source)
     work = _long_frame(sheet, plan, source)
-    work = work[~_all_blank_rows(work, source)].reset_index(drop=True)
+    blank_rows = _all_blank_rows(work, source)
+    if blank_rows.any():
+        work = work[~blank_rows].reset_index(drop=True)
     _apply_answers(work, plan)
     notes: list[str] = []
     columns: dict[str, np.ndarray] = {}
@@ -87,9 +89,8 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         reasons, produced = _parse_field(work, f.name, f.kind, header, settings, notes, plan.ratings,
                                          plan.date_orders)
         columns.update(produced)
-        failed = pd.notna(reasons)
-        if failed.any():
-            problems.append((failed, f.name, reasons))
+        if reasons is not None:
+            problems.append((pd.notna(reasons), f.name, reasons))
     _require(work, source, columns, problems)
     problems.extend(_formulas_without_values(sheet, plan, source, work))
     _fill_defaults(columns, work, source, settings, service)
@@ -106,8 +107,8 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
         for mask, _, _ in problems[-1:]:
             rejected |= np.asarray(mask)
     listed = _rejections(sheet, work, plan, source, problems)
-    kept_rows = set(work[_ROW].to_numpy()[~rejected].tolist())
-    listed["row_kept"] = listed["row_number"].isin(kept_rows)
+    listed["row_kept"] = np.isin(listed["row_number"].to_numpy(dtype="int64"),
+                                 work[_ROW].to_numpy(dtype="int64")[~rejected])
     rejections = pd.concat([listed, _stray_text_rows(sheet, plan).assign(row_kept=False)], ignore_index=True)
     names = [name for name, _ in data_columns(source)]
     arrays = {"row_key": pa.array(natural_keys(source, columns, len(work))),
@@ -228,8 +229,9 @@ def _all_blank_rows(work: pd.DataFrame, source: Source) -> np.ndarray:
 
 def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings: dict[str, Any],
                  notes: list[str], readings: dict[str, RatingReading],
-                 date_orders: dict[str, str]) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    """Per row the reason the field could not be read (or None), and the canonical columns it fills."""
+                 date_orders: dict[str, str]) -> tuple[np.ndarray | None, dict[str, np.ndarray]]:
+    """Per row the reason the field could not be read (or None; None for all when every row was read), and the
+    canonical columns it fills."""
     column = work[name]
     if kind == "date":
         order, note = numeric_date_order(distinct_values(column))
@@ -243,16 +245,16 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
                          f"{'day' if order == 'dmy' else 'month'} first, as you said")
         parsed = parse_column(column, partial(_plausible_date, order=order, bounds=date_bounds(settings)),
                               "datetime64[D]")
-        return parsed.reasons, {name: parsed.values}
+        return parsed.reasons_if_any, {name: parsed.values}
     if kind == "number":
         parsed = parse_column(column, parse_number, "float64", blank=is_empty)
-        return parsed.reasons, {name: parsed.values}
+        return parsed.reasons_if_any, {name: parsed.values}
     if kind == "flag":
         parsed = parse_column(column, parse_flag)
-        return parsed.reasons, {name: parsed.coded}
+        return parsed.reasons_if_any, {name: parsed.coded}
     if kind == "audit_kind":
         parsed = parse_column(column, partial(parse_audit_kind, header=header))
-        return parsed.reasons, {"spot_check": parsed.coded}
+        return parsed.reasons_if_any, {"spot_check": parsed.coded}
     if kind == "shift":
         lookup = shift_lookup(settings["shifts"])
         parsed = parse_column(column, partial(normalise_shift, lookup=lookup))
@@ -260,16 +262,16 @@ def _parse_field(work: pd.DataFrame, name: str, kind: str, header: str, settings
         if unknown:
             notes.append(f"{header}: shift labels not in the shift table, stored as written: {', '.join(unknown)} "
                          "(add them under Settings to group them with a standard shift)")
-        return parsed.reasons, {name: parsed.coded}
+        return parsed.reasons_if_any, {name: parsed.coded}
     if kind == "answer":
         parsed = parse_column(column, parse_answer)
         classes = parsed.derive(lambda v: None if v is None else v[0])
         scores = parsed.derive(lambda v: np.nan if v is None or v[1] is None else v[1], "float64")
-        return parsed.reasons, {name: parsed.as_read(), "answer_class": classes, "answer_score": scores}
+        return parsed.reasons_if_any, {name: parsed.as_read(), "answer_class": classes, "answer_score": scores}
     if kind == "rating":
         return _parse_ratings(work, name, header, readings)
     parsed = parse_column(column, clean_prose if kind == "prose" else clean_text)
-    return parsed.reasons, {name: parsed.coded}
+    return parsed.reasons_if_any, {name: parsed.coded}
 
 
 def date_bounds(settings: dict[str, Any]) -> tuple[date, date]:
@@ -364,7 +366,8 @@ def _parse_ratings(work: pd.DataFrame, name: str, header: str,
         scales[positions] = parsed.derive(lambda v: None if v is None else label).values
         reasons[positions] = parsed.reasons
         shown[positions] = parsed.as_read().values
-    return reasons, {name: shown, "rating_value": values, "rating_scale": scales, "rating_score": scores}
+    return (reasons if pd.notna(reasons).any() else None), \
+        {name: shown, "rating_value": values, "rating_scale": scales, "rating_score": scores}
 
 
 def _rating(value: object, reading: RatingReading) -> tuple[float | None, float | None]:

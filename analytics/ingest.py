@@ -18,6 +18,7 @@ from .readers import FileRefused, RawSheet, read_sheets
 from .reading import Answers, SheetReading, read_sheet
 from .settings import load_settings
 from .sources import source_named
+from . import text_columns
 from .store import bump_data_version, table_columns, uploads_dir, writing
 from .workbook_reader import ReadLimits
 
@@ -148,6 +149,7 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     raw, plan = upload.raw, upload.plan
     content_hash = hashlib.sha256(data).hexdigest()
     prepared = prepare(raw, plan, load_settings(con), service)
+    text_columns.forget()
     if services is not None:
         # Before anything else, so that a person limited to some services learns nothing of other services'
         # files: a sheet that passes holds only their rows, as would any earlier batch of the same file.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, check_f
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 HEADER_SEARCH_ROWS = 30
+_BLANK_LINE = re.compile(rb"\n\r?\n")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TOTAL_WORDS = ("total", "totals", "grand total", "sum", "average", "mean", "overall", "overall total",
                 "overall compliance", "overall score", "count")
@@ -290,11 +292,12 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
 
 
 def _has_blank_line(data: bytes) -> bool:
-    return b"\n\n" in data or b"\n\r\n" in data or data.startswith((b"\n", b"\r\n"))
+    return data.startswith((b"\n", b"\r\n")) or _BLANK_LINE.search(data) is not None
 
 
 def _scan_csv_file(path: str, file_name: str, header_index: int, delimiter: str) -> pd.DataFrame:
     con = duckdb.connect()
+    con.execute("SET arrow_large_buffer_size = true")  # text as pandas holds it: no conversion on the way
     try:
         try:
             return _scan_csv(con, path, header_index, delimiter, parallel=True)

@@ -8,6 +8,9 @@ and only its untidy values in Python.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -23,8 +26,8 @@ UNTIDY_PROSE = rf"^[{_SPACE}]|[{_SPACE}]$|  |[\t\r\x{{a0}}\x{{0b}}\x{{0c}}\x{{1c
                rf"\x{{2000}}-\x{{200a}}\x{{2028}}\x{{2029}}\x{{202f}}\x{{205f}}\x{{3000}}]| \n|\n "
 
 
-def arrow_text(column: pd.Series) -> pa.Array | None:
-    """The column as one Arrow text array when pandas holds it in Arrow (no copy), else None."""
+def arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
+    """The column's Arrow text when pandas holds it in Arrow (no copy), else None."""
     dtype = column.dtype
     held = (isinstance(dtype, pd.StringDtype) and dtype.storage == "pyarrow") or \
         (isinstance(dtype, pd.ArrowDtype) and (pa.types.is_string(dtype.pyarrow_dtype)
@@ -32,18 +35,47 @@ def arrow_text(column: pd.Series) -> pa.Array | None:
     if not held:
         return None
     array = pa.array(column.array)
-    return array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+    return array if isinstance(array, pa.ChunkedArray) else pa.chunked_array([array])
+
+
+# The columns encoded last, by the identity of their (immutable) Arrow buffers: reading a sheet asks about the
+# same column several times (blank cells, distinct values, parsing). Each entry holds its column, so its buffers
+# cannot be freed and their addresses reused while it is kept.
+_RECENT: OrderedDict[tuple, tuple[pa.ChunkedArray, np.ndarray, pa.Array]] = OrderedDict()
+_KEEP = 16
+_RECENT_LOCK = threading.Lock()
 
 
 def encode(column: pd.Series) -> tuple[np.ndarray, pa.Array] | None:
-    """Per row the index of its distinct value (-1 for a missing cell) and the distinct values, for a column held
-    in Arrow; None for any other column."""
+    """Per row the index of its distinct value (-1 for a missing cell) and the distinct values in order of first
+    appearance, for a column held in Arrow; None for any other column."""
     text = arrow_text(column)
     if text is None:
         return None
+    key = (str(text.type), tuple((chunk.offset, len(chunk), *(b.address if b is not None else 0
+                                                              for b in chunk.buffers())) for chunk in text.chunks))
+    with _RECENT_LOCK:
+        if key in _RECENT:
+            _RECENT.move_to_end(key)
+            return _RECENT[key][1:]
     encoded = pc.dictionary_encode(text)
-    codes = encoded.indices.fill_null(-1).to_numpy().astype(np.intp, copy=False)
-    return codes, encoded.dictionary
+    if len({len(chunk.dictionary) for chunk in encoded.chunks}) > 1:
+        encoded = encoded.unify_dictionaries()
+    dictionary = encoded.chunks[-1].dictionary if encoded.num_chunks else pa.array([], text.type)
+    codes = np.concatenate([chunk.indices.fill_null(-1).to_numpy() for chunk in encoded.chunks]) \
+        if encoded.num_chunks else np.zeros(0, dtype=np.int32)
+    codes.flags.writeable = False  # shared by every caller asking about this column
+    with _RECENT_LOCK:
+        _RECENT[key] = (text, codes, dictionary)
+        while len(_RECENT) > _KEEP:
+            _RECENT.popitem(last=False)
+    return codes, dictionary
+
+
+def forget() -> None:
+    """Let go of the columns encoded so far (after a sheet is loaded)."""
+    with _RECENT_LOCK:
+        _RECENT.clear()
 
 
 def untidy(values: pa.Array, pattern: str = UNTIDY_TEXT) -> np.ndarray:

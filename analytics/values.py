@@ -410,6 +410,11 @@ class ParsedColumn:
         return self.failures[self.codes]
 
     @property
+    def reasons_if_any(self) -> np.ndarray | None:
+        """`reasons`, or None when every value could be read (no array of a million Nones to look through)."""
+        return self.reasons if np.not_equal(self.failures, None).any() else None
+
+    @property
     def coded(self) -> Coded:
         """The parsed values, still coded (cheap to hash and to hand to Arrow)."""
         return Coded(self.codes, self.parsed)
