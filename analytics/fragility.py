@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import duckdb
-import numpy as np
 import pandas as pd
 
 from . import measures

@@ -90,11 +90,12 @@ def stored_table(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
     return pd.concat(frames, ignore_index=True) if frames else next(iter(found.values()))
 
 
-def refresh(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(), settings: dict[str, Any] | None = None,
+def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings: dict[str, Any] | None = None,
             progress: Progress | None = None) -> int:
     """Compute and store whatever is out of date for the scope's services, as of the scope's date and the end of the
     quarter before it (the months the pages open on: now, and the board's comparison); how many were computed."""
     settings = settings if settings is not None else load_settings(con)
+    scope = scope or Scope()
     as_of = scope.end(con)
     services = services_in(con, scope)
     if as_of is None or not services:

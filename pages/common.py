@@ -20,7 +20,7 @@ from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
-from analytics.stored_insights import insights_for, refresh
+from analytics.stored_insights import insights_for, refresh, stored_table
 from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
@@ -119,6 +119,17 @@ def cached_insights(database: str, services: tuple[str, ...] | None, as_of: date
     """Every analytic over the services as of the date: the results stored per service (computed for any service
     whose data or settings changed since), cached in this process until the data or the settings change."""
     return _insights(database, settings_json(), services, as_of)
+
+
+@st.cache_data(show_spinner="Reading the stored results...", max_entries=64)
+def _table(database: str, settings_text: str, name: str, services: tuple[str, ...] | None,
+           as_of: date | None) -> pd.DataFrame:
+    return stored_table(connection_for(database), name, Scope(services, as_of), json.loads(settings_text))
+
+
+def cached_table(database: str, name: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
+    """One of the tables stored with the findings (analytics.stored_insights.TABLES), from the same run."""
+    return _table(database, settings_json(), name, services, as_of)
 
 
 def refresh_findings() -> None:

@@ -7,10 +7,9 @@ import streamlit as st
 from analytics.board_pack import GROUPS, balanced_picture, findings_of
 from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
-from pages.common import cached_insights, current_database, get_connection, require_app_entry, uk_date
+from pages.common import cached_insights, cached_table, current_database, get_connection, require_app_entry, uk_date
 from pages.filters import sidebar_filters
 from pages.overview_views import (
-    cached_headline_pairs,
     show_counts,
     show_fragile_places,
     show_group,
@@ -40,7 +39,7 @@ show_counts(picture)
 st.header("Headline figures and what lies beneath them")
 st.caption("A good average can hide one audit item, team or shift that keeps failing. These are the headlines "
            "where it does.")
-show_headlines(cached_headline_pairs(database, services, filters.as_of), thresholds)
+show_headlines(cached_table(database, "headline_pairs", services, filters.as_of), thresholds)
 
 st.subheader("Fragile shifts and teams")
 st.caption("A team or shift worse than the rest of its service month after month, which the service's figures "

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -18,12 +17,9 @@ from analytics.board_pack import (
     place_name,
 )
 from analytics.findings import Finding, percent
-from analytics.headline_vs_detail import headline_pairs
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
-from analytics.settings import load_settings
-from pages.common import connection_for, fitted_height, loaded_row_counts, uk_date
+from pages.common import fitted_height, loaded_row_counts, uk_date
 
 STATUS_COLOURS = {"strong": "blue", "improving": "violet", "fragile": "orange", "concern": "orange",
                   "not_enough_evidence": "gray"}
@@ -35,13 +31,6 @@ GROUP_MEANINGS = {
     "concern": "A persistent weakness, a weakness the headline hides, or a real change for the worse.",
 }
 FIRST_SHOWN = 3
-
-
-@st.cache_data(show_spinner=False)
-def cached_headline_pairs(database: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
-    """Each headline figure with the worst figure beneath it."""
-    con = connection_for(database)
-    return headline_pairs(con, Scope(services, as_of), load_settings(con))
 
 
 def stop_without_data() -> None:

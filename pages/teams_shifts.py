@@ -6,9 +6,9 @@ import streamlit as st
 
 from analytics.safe_output import plain_markdown
 from pages.common import (
+    cached_table,
     current_database,
     require_app_entry,
-    settings_json,
     stop_without_data,
 )
 from pages.filters import sidebar_filters
@@ -17,8 +17,6 @@ from pages.teams_shifts_views import (
     FLAG,
     OVERALL,
     Cell,
-    cached_measure_table,
-    cached_place_figures,
     cell_choices,
     cell_label,
     grid_places,
@@ -38,8 +36,8 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 st.caption(f"Showing {plain_markdown(filters.describe())}")
-table = cached_measure_table(database, settings_json(), filters.services, filters.as_of)
-figures = cached_place_figures(database, settings_json(), filters.services, filters.as_of)
+table = cached_table(database, "measure_table", filters.services, filters.as_of)
+figures = cached_table(database, "place_figures", filters.services, filters.as_of)
 findings = current_insights(database, filters).findings
 if table.empty:
     st.info("There are no team or shift figures to compare yet: the grid needs rota, audit, complaint or feedback "

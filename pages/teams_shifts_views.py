@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from analytics.findings import Finding
-from analytics.fragility import MEASURES, measure_table, place_figures
+from analytics.fragility import MEASURES
 from analytics.register import STATUS_RANK
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
 from pages.charts import WORSE_SCALE, comparison_lines, place_heatmap, value_text
-from pages.common import connection_for
 from pages.findings_views import show_finding, status_symbol, status_words, worst_first
 
 OVERALL = "overall"
@@ -37,21 +33,6 @@ class Cell:
     def words(self) -> str:
         """The place as a label, e.g. 'Willow Unit · Night shift'."""
         return f"{self.team or ALL_TEAMS} · {f'{self.shift} shift' if self.shift else WHOLE_TEAM.lower()}"
-
-
-@st.cache_data(show_spinner="Comparing every team and shift with the rest of its service...", max_entries=32)
-def cached_measure_table(database: str, settings_text: str, services: tuple[str, ...] | None,
-                         as_of: date | None) -> pd.DataFrame:
-    """Monthly figures per team, shift and team's shift beside the rest of the service."""
-    scope = Scope(services, as_of)
-    return measure_table(connection_for(database), scope, json.loads(settings_text))
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def cached_place_figures(database: str, settings_text: str, services: tuple[str, ...] | None,
-                         as_of: date | None) -> pd.DataFrame:
-    """Each place over the recent window beside the rest of its service, with its sample."""
-    return place_figures(connection_for(database), Scope(services, as_of), json.loads(settings_text))
 
 
 def measure_label(measure: str) -> str:
