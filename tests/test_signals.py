@@ -19,6 +19,7 @@ from analytics.signals import (
     signal_findings,
     spc_chart,
 )
+from analytics.spc import xmr
 from analytics.store import connect
 
 SERVICE = "Elm Court"
@@ -189,8 +190,9 @@ def test_agency_rising_on_one_teams_nights_is_found_there_and_only_there(store):
     assert (finding.key_question, finding.quality_statement) == ("Safe", "Safe and effective staffing")
     assert finding.period_start == month(10) and finding.period_end == date(2026, 6, 30)
     assert "Hazel night shifts" in finding.summary and "8 months in a row" in finding.summary
-    assert "Jun 2026" in finding.summary
+    assert "has shifted since Nov 2025" in finding.summary and "Jun 2026" in finding.summary
     [evidence] = finding.evidence
+    assert "Start new limits at Nov 2025 once the cause is understood" in evidence.detail
     assert "team Hazel" in evidence.rows and "shift Night" in evidence.rows
     assert "mean" in evidence.detail and "process limits" in evidence.detail and "above the mean" in evidence.detail
     assert evidence.value == pytest.approx(0.4, abs=0.03)
@@ -247,6 +249,34 @@ def test_a_complaints_spike_on_one_team_without_rota_hours_is_counted_per_month(
     [finding] = signal_findings(store, Scope(as_of=date(2026, 6, 30)), SETTINGS)
     assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
     assert "6 in Jun 2026" in finding.summary
+
+
+def test_complaints_are_charted_for_counts_not_xmr(store):
+    """0 to 3 complaints a month: XmR marks the 7 quiet months a run below the mean; with a mean of 0.67 a month,
+    half of all months have none, so the c-chart marks nothing."""
+    counts = [1, 0, 0, 0, 0, 0, 0, 0, 1, 1, 2, 0, 3, 0, 1, 2, 0, 1]
+    assert (xmr(counts, [month(i) for i in range(18)]).points["special_cause_type"] != "").sum() >= 7
+    insert(store, "complaints", [complaint(month(i) + timedelta(days=d + 1)) for i, c in enumerate(counts)
+                                 for d in range(c)])
+    as_of = Scope(as_of=date(2026, 6, 30))
+    chart = spc_chart(store, as_of, SETTINGS, "complaints_per_month", SERVICE)
+    mean = sum(counts) / 18
+    assert chart.points["upper_limit"].iloc[0] == pytest.approx(mean + 3 * mean ** 0.5)
+    assert chart.points["lower_limit"].iloc[0] == 0
+    assert (chart.points["special_cause_type"] != "").sum() == 0
+    assert signal_findings(store, as_of, SETTINGS) == []
+
+
+def test_a_complaint_rate_spike_is_judged_per_month_of_planned_hours(store):
+    """Two complaints after months of none: the u-chart's limits are not '0.0 to 0.0', and 2 is within chance."""
+    insert(store, "rota", [rota(month(i) + timedelta(days=d), "Ash", "Early", planned=100) for i in range(18)
+                           for d in range(20)])
+    insert(store, "complaints", [complaint(month(3)), complaint(month(17) + timedelta(days=2)),
+                                 complaint(month(17) + timedelta(days=5))])
+    as_of = Scope(as_of=date(2026, 6, 30))
+    chart = spc_chart(store, as_of, SETTINGS, "complaints_per_1000_hours", SERVICE)
+    assert chart.points["upper_limit"].iloc[-1] > 0.5
+    assert signal_findings(store, as_of, SETTINGS) == []
 
 
 def test_falling_agency_use_is_an_improvement(store):
