@@ -19,6 +19,7 @@ import struct
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -131,29 +132,36 @@ def column_number(letters: str) -> int:
 
 def read_workbook(data: bytes, file_name: str, limits: ReadLimits = ReadLimits(),
                   path: Path | None = None) -> list[WorkbookSheet]:
-    """Every sheet of a workbook, read in a child process under the limits; raises WorkbookRefused."""
+    """Every sheet of a workbook, read in a child process under the limits; raises WorkbookRefused.
+
+    The child writes each sheet as an Arrow file in a temporary folder, which this process maps without copying;
+    while the child reads, this process finds where each sheet's table starts and its formulas without values."""
     check_limits(data, file_name, limits)
-    copy = None
-    if path is None or not Path(path).is_file():
-        handle, copy = tempfile.mkstemp(suffix=Path(file_name).suffix.lower() or ".xlsx")
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-    # A fresh interpreter rather than a fork: the dashboard's server has threads, which a fork would copy
-    # mid-flight. The child imports only the reader (about a quarter of a second).
-    command = [sys.executable, "-m", "analytics.workbook_reader", copy or str(path), json.dumps(asdict(limits))]
-    try:
+    with tempfile.TemporaryDirectory(prefix="workbook_") as folder:
+        source = str(path) if path is not None and Path(path).is_file() else None
+        if source is None:
+            source = os.path.join(folder, "workbook" + (Path(file_name).suffix.lower() or ".xlsx"))
+            with open(source, "wb") as out:
+                out.write(data)
+        # A fresh interpreter rather than a fork: the dashboard's server has threads, which a fork would copy
+        # mid-flight. The child imports only the reader (about a quarter of a second).
+        command = [sys.executable, "-m", "analytics.workbook_reader", source, json.dumps(asdict(limits)), folder]
         child = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL,
                                  cwd=Path(__file__).resolve().parent.parent)
+        started = time.monotonic()
         try:
-            output, _ = child.communicate(timeout=limits.reader_seconds)
+            layouts = _sheet_layouts(data)
+        except Exception as error:  # noqa: BLE001 - a workbook the scan cannot follow is not read at all
+            child.kill()
+            child.communicate()
+            raise WorkbookRefused(f"{file_name}{_reader_error(error)}") from None
+        try:
+            output, _ = child.communicate(timeout=max(0.0, limits.reader_seconds - (time.monotonic() - started)))
         except subprocess.TimeoutExpired:
             child.kill()
             child.communicate()
             output = _frame(json.dumps({"timeout": True}).encode())
-    finally:
-        if copy:
-            os.unlink(copy)
-    return _sheets_from(_unframe(output), child.returncode, file_name, limits)
+        return _sheets_from(_unframe(output), child.returncode, file_name, limits, layouts)
 
 
 def _frame(message: bytes) -> bytes:
@@ -171,24 +179,21 @@ def _unframe(output: bytes) -> list[bytes]:
     return parts
 
 
-def _sheets_from(parts: list[bytes], exitcode: int | None, file_name: str, limits: ReadLimits) -> list[WorkbookSheet]:
-    sheets, meta = [], None
+def _sheets_from(parts: list[bytes], exitcode: int | None, file_name: str, limits: ReadLimits,
+                 layouts: dict[int, tuple[int, int, list[tuple[int, str, str]]]]) -> list[WorkbookSheet]:
+    sheets = []
     for part in parts:
-        if part.startswith(b"{"):
-            message = json.loads(part)
-            if "error" in message:
-                raise WorkbookRefused(f"{file_name}{message['error']}")
-            if message.get("timeout"):
-                raise WorkbookRefused(f"{file_name}: reading it took longer than {limits.reader_seconds:,.0f} s (the "
-                                      "reader_seconds limit), so it was stopped. Save a smaller copy and try again.")
-            if message.get("end"):
-                return sheets
-            meta = message
-        elif meta is not None:
-            table = pa.ipc.open_stream(part).read_all()
-            sheets.append(WorkbookSheet(meta["name"], meta["visible"], meta["first_row"], meta["first_column"], table,
-                                        [tuple(f) for f in meta["formulas"]]))
-            meta = None
+        message = json.loads(part)
+        if "error" in message:
+            raise WorkbookRefused(f"{file_name}{message['error']}")
+        if message.get("timeout"):
+            raise WorkbookRefused(f"{file_name}: reading it took longer than {limits.reader_seconds:,.0f} s (the "
+                                  "reader_seconds limit), so it was stopped. Save a smaller copy and try again.")
+        if message.get("end"):
+            return sheets
+        first_row, first_column, formulas = layouts.get(message["position"], (1, 0, []))
+        sheets.append(WorkbookSheet(message["name"], message["visible"], first_row, first_column,
+                                    _arrow_file(message["file"]), formulas))
     raise WorkbookRefused(
         f"{file_name}: the spreadsheet reader stopped on this file (exit status {exitcode}; it may not use more "
         f"than {limits.reader_memory_mb:,} MB), so nothing was read and nothing was stored. A stray cell far below "
@@ -196,16 +201,34 @@ def _sheets_from(parts: list[bytes], exitcode: int | None, file_name: str, limit
         "shows the last cell; delete the empty rows and columns after the table, save, and upload again.")
 
 
-def _read_in_child(source: str, limits: ReadLimits, send: Callable[[bytes], None]) -> None:
-    """In the child process: read every sheet as text and send it back, one Arrow stream per sheet."""
+def _arrow_file(path: str) -> pa.Table:
+    """A sheet the child wrote: mapped, not copied, where the file can be removed while mapped (POSIX)."""
+    if os.name == "posix":
+        return pa.ipc.open_file(pa.memory_map(path)).read_all()
+    with pa.OSFile(path) as stream:
+        return pa.ipc.open_file(stream).read_all()
+
+
+def _sheet_layouts(data: bytes) -> dict[int, tuple[int, int, list[tuple[int, str, str]]]]:
+    """By each sheet's position in the workbook: the row and column of its first cell with a value, and its
+    formula cells without a saved value (see _scan_sheet_xml). Empty for a workbook that is not a zip (.xls)."""
+    if not data.startswith(_ZIP_MAGIC):
+        return {}
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return {}  # the reader will say it cannot be read
+    return {position: _scan_sheet_xml(archive, part) for position, part in _sheet_parts(archive).items()}
+
+
+def _read_in_child(source: str, limits: ReadLimits, folder: str, send: Callable[[bytes], None]) -> None:
+    """In the child process: read every sheet as text and write it to `folder` as an Arrow file, one per sheet."""
     import fastexcel
 
     memory = limits.reader_memory_mb * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_DATA, (memory, memory))
     try:
         reader = fastexcel.read_excel(source)
-        archive = zipfile.ZipFile(source) if zipfile.is_zipfile(source) else None
-        parts = _sheet_parts(archive) if archive else {}
         for position, name in enumerate(reader.sheet_names):
             sheet = reader.load_sheet(name, header_row=None, dtypes="string")
             if sheet.width > limits.max_columns:
@@ -217,17 +240,14 @@ def _read_in_child(source: str, limits: ReadLimits, send: Callable[[bytes], None
                 send(json.dumps({"error": ", " + _too_large(
                     "", name, sheet.height, sheet.width, "its first to its last cell", limits)[2:]}).encode())
                 return
-            first_row, first_column, formulas = _scan_sheet_xml(archive, parts.get(position)) if archive \
-                else (1, 0, [])
             table = sheet.to_arrow()
             table = pa.table({f"c{i}": column for i, column in enumerate(table.columns)}) if table.num_columns \
                 else pa.table({})
-            send(json.dumps({"name": name, "visible": sheet.visible == "visible", "first_row": first_row,
-                             "first_column": first_column, "formulas": formulas}).encode())
-            sink = pa.BufferOutputStream()
-            with pa.ipc.new_stream(sink, table.schema) as writer:
+            target = os.path.join(folder, f"sheet{position}.arrow")
+            with pa.OSFile(target, "wb") as out, pa.ipc.new_file(out, table.schema) as writer:
                 writer.write_table(table)
-            send(sink.getvalue().to_pybytes())
+            send(json.dumps({"name": name, "visible": sheet.visible == "visible", "position": position,
+                             "file": target}).encode())
         send(json.dumps({"end": True}).encode())
     except MemoryError:
         raise
@@ -290,7 +310,7 @@ def _child_main() -> None:
         out.write(_frame(message))
         out.flush()
 
-    _read_in_child(sys.argv[1], ReadLimits(**json.loads(sys.argv[2])), send)
+    _read_in_child(sys.argv[1], ReadLimits(**json.loads(sys.argv[2])), sys.argv[3], send)
 
 
 if __name__ == "__main__":
