@@ -14,6 +14,7 @@ from canonical_rows import insert
 from analytics.scope import Scope
 from analytics.settings import default_settings, save_setting
 from analytics.signals import (
+    measure_icons,
     metric_catalogue,
     metric_series,
     signal_findings,
@@ -283,6 +284,14 @@ def test_falling_agency_use_is_an_improvement(store):
     insert(store, "rota", noisy_rota(18, {(team, shift): [0.3] * 9 + [0.05] * 9 for team in TEAMS for shift in SHIFTS}))
     [finding] = signal_findings(store, Scope(), SETTINGS)
     assert (finding.team, finding.shift, finding.status) == (None, None, "improving")
+
+
+def test_measure_icons_give_a_table_its_columns(store):
+    insert(store, "rota", noisy_rota(18, {("Hazel", "Night"): [0.05] * 10 + [0.4] * 8}))
+    icons = measure_icons(store, Scope(), SETTINGS, "agency_share", SERVICE, team="Hazel", shift="Night", target=0.2)
+    assert (icons["variation"], icons["assurance"]) == ("concern_high", "consistent_fail")
+    assert icons["shift"] == "A shift since November 2025. Start new limits at Nov 2025 once the cause is understood."
+    assert measure_icons(store, Scope(), SETTINGS, "feedback_score", SERVICE)["variation"] == "none"  # no data
 
 
 def test_an_empty_store_has_no_signals(store):
