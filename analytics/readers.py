@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,7 +20,6 @@ from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, check_f
 EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
 CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 HEADER_SEARCH_ROWS = 30
-_BLANK_LINE = re.compile(rb"\n\r?\n")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _TOTAL_WORDS = ("total", "totals", "grand total", "sum", "average", "mean", "overall", "overall total",
                 "overall compliance", "overall score", "count")
@@ -271,8 +269,9 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     however many line breaks the comments above it hold."""
     numbers = np.arange(count) + header_index + 2
     lines_after_header = data.count(b"\n") - header_index - (0 if data.endswith(b"\n") else -1) - 1
-    if lines_after_header == count and (b'"' not in data or not _has_blank_line(data)):
-        # As many lines as records and no blank line: no record spans two lines, so each is on its own row.
+    if lines_after_header == count:
+        # A record over two lines, or a blank line (which the reader skips), each leaves fewer records than lines:
+        # as many records as lines means every record is on its own row.
         return numbers
     buffer = np.frombuffer(data, dtype=np.uint8)
     breaks = np.flatnonzero(buffer == 10)
@@ -289,10 +288,6 @@ def _csv_row_numbers(data: bytes, header_index: int, count: int) -> np.ndarray:
     rows = np.flatnonzero(~blank) + 1  # Excel counts every record, blank ones too
     rows = rows[rows > header_index + 1]
     return rows[:count] if len(rows) >= count else numbers
-
-
-def _has_blank_line(data: bytes) -> bool:
-    return data.startswith((b"\n", b"\r\n")) or _BLANK_LINE.search(data) is not None
 
 
 def _scan_csv_file(path: str, file_name: str, header_index: int, delimiter: str) -> pd.DataFrame:

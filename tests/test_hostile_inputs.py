@@ -408,3 +408,16 @@ def test_a_second_header_row_naming_each_answer_is_read_with_the_first(tmp_path)
     assert sheet.headers == rows[0] and len(sheet.frame) == 2
     assert list(sheet.row_numbers) == [3, 4]
     assert "a second header row" in sheet.header_evidence
+
+
+@pytest.mark.parametrize("text, expected", [
+    (b'Date,Unit,Comment\n01/03/2026,Rowan,"a, b"\n02/03/2026,Rowan,plain\n', [2, 3]),
+    (b'Date,Unit,Comment\n01/03/2026,Rowan,"two\nlines"\n02/03/2026,Rowan,plain\n', [2, 3]),
+    (b'Date,Unit,Comment\n01/03/2026,Rowan,one\n\n02/03/2026,Rowan,"a, b"\n', [2, 4]),
+    (b'Date,Unit,Comment\r\n01/03/2026,Rowan,"two\r\nlines"\r\n\r\n02/03/2026,Rowan,x\r\n', [2, 4]),
+    (b'Date,Unit,Comment\n01/03/2026,Rowan,"two\nlines"\n\n02/03/2026,Rowan,x', [2, 4]),
+])
+def test_csv_row_numbers_are_excel_rows_whatever_the_quotes_line_breaks_and_blank_lines(text, expected):
+    # Excel shows a record with a line break inside quotes on one row, and a blank line as a blank row.
+    [sheet] = read_sheets(text, "rows.csv")
+    assert list(sheet.row_numbers) == expected
