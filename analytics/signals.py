@@ -123,20 +123,24 @@ def metric_series(con: duckdb.DuckDBPyConnection, scope: Scope, metric_id: str, 
 
 def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], metric_id: str,
               service: str, team: str | None = None, shift: str | None = None, audit_type: str | None = None,
-              target: float | None = None) -> SPCResult:
+              target: float | None = None, rebase: tuple[date, ...] = ()) -> SPCResult:
     """The chart of one series in the measure's own direction: XmR for shares and scores, c-chart for complaints a
-    month, u-chart for complaints per 1,000 planned hours; a sustained shift read as one (never rebased)."""
+    month, u-chart for complaints per 1,000 planned hours; a sustained shift read as one and suggested as a new
+    start, never rebased unless a person chose it (`rebase`: the first month of each new period)."""
     entry = metric(metric_id)
     series = metric_series(con, scope, metric_id, service, team, shift, audit_type, settings)
     if series.empty:
         raise ValueError(f"no {entry.label.lower()} data for {_where(service, team, shift)}")
     direction, months = entry.improvement_direction, series["month"].tolist()
+    rebase = tuple(month for month in rebase if month in months)  # a start outside the months charted is moot
     if entry.unit == "count":
-        chart = c_chart(series["numerator"].tolist(), months, direction, target)
+        chart = c_chart(series["numerator"].tolist(), months, direction, target, rebase)
     elif entry.unit == "rate":
-        chart = u_chart(series["numerator"].tolist(), series["denominator"].tolist(), months, direction, target)
+        chart = u_chart(series["numerator"].tolist(), series["denominator"].tolist(), months, direction, target,
+                        rebase)
     else:
-        chart = xmr(series["value"].tolist(), months, SPCOptions(improvement_direction=direction, target=target))
+        chart = xmr(series["value"].tolist(), months,
+                    SPCOptions(improvement_direction=direction, target=target, rebase=rebase))
     return read_shift(chart, target, direction)
 
 
@@ -426,7 +430,7 @@ def _summary(entry: Metric, place: dict[str, str], judged: _Judgement, improving
     high = rule in _HIGH
     if judged.shift is not None:
         shift = judged.shift
-        what = (f"{what} has shifted since {shift.month:%b %Y}: {_show(entry, shift.mean_before)} a month before, "
+        what = (f"{what} has shifted since {shift.month:%b %Y}: {_show(entry, shift.mean_before)} on average before, "
                 f"{_show(entry, shift.mean_after)} since ({shift.months_after} months in a row), at {now}")
     elif rule.startswith("run"):
         before = _show(entry, _level(series, series.months < first))

@@ -38,18 +38,20 @@ RUN_CHANCE = 0.5 ** spc.RUN_LENGTH  # how often a symmetric process puts its lat
 
 
 def c_chart(counts: Sequence[float], dates: Sequence[date] | pd.Series, improvement_direction: str = "decrease",
-            target: float | None = None) -> SPCResult:
+            target: float | None = None, rebase: Sequence[date] = ()) -> SPCResult:
     """A c-chart of counts per month (the same exposure each month). See the module docstring."""
-    return u_chart(counts, [1.0] * len(list(counts)), dates, improvement_direction, target)
+    return u_chart(counts, [1.0] * len(list(counts)), dates, improvement_direction, target, rebase)
 
 
 def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence[date] | pd.Series,
-            improvement_direction: str = "decrease", target: float | None = None) -> SPCResult:
+            improvement_direction: str = "decrease", target: float | None = None,
+            rebase: Sequence[date] = ()) -> SPCResult:
     """A u-chart of counts over exposures (value = count / exposure), limits per month from its exposure.
 
-    Months with no exposure (0 or missing) are missing values: charted as gaps, never flagged.
+    Months with no exposure (0 or missing) are missing values: charted as gaps, never flagged. `rebase` starts a
+    new period with its own centre and limits at each date given, as `spc.SPCOptions.rebase` does.
     """
-    options = spc.SPCOptions(improvement_direction=improvement_direction, target=target)
+    options = spc.SPCOptions(improvement_direction=improvement_direction, target=target, rebase=tuple(rebase))
     count, when = spc._validated_series(counts, dates)
     exposure = np.array([math.nan if e is None else float(e) for e in exposures], dtype=float)
     if len(exposure) != len(count):
@@ -60,7 +62,13 @@ def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence
     count, exposure, when = count[order], exposure[order], when[order]
     exposure = np.where(exposure > 0, exposure, math.nan)
     count = np.where(np.isnan(exposure), math.nan, count)
-    points = pd.DataFrame(chart_arrays(count, exposure, improvement_direction))
+    starts = spc._as_timestamps(options.rebase, "rebase")
+    if len(starts.difference(when)):
+        raise ValueError(f"rebase date {starts.difference(when)[0]:%Y-%m-%d} is not one of the dates; give the date "
+                         "of the first point of the new period")
+    period = np.cumsum(when.isin(starts))
+    points = pd.concat([pd.DataFrame(chart_arrays(count[period == k], exposure[period == k], improvement_direction))
+                        .assign(period=k) for k in np.unique(period)], ignore_index=True)
     points.insert(0, "date", when.to_numpy())
     last = points.iloc[-1]
     return SPCResult(

@@ -26,6 +26,7 @@ from pages.trends_views import (
     is_share,
     monthly_theme_counts,
     place_text,
+    rebase_choice,
     show_at_a_glance,
     show_repeat_findings,
     show_spc,
@@ -72,7 +73,12 @@ results = {service: cached_spc(database, settings_text, metric.id, service, filt
 charted = {service: result for service, result in results.items() if not isinstance(result, str)}
 for service, result in charted.items():
     where = place_text(service, filters.team, filters.shift)
-    show_spc(result, metric, f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}", target)
+    title = f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}"
+    rebase = rebase_choice(result, f"trends_rebase_{title}")
+    if rebase:
+        result = cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
+                            filters.as_of, target, rebase)
+    show_spc(result, metric, title, target)
     with st.expander(f"Every measure at {plain_markdown(where)}, latest month"):
         show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
                                         filters.as_of, None) for m in metrics}, metrics)

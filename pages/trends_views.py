@@ -61,11 +61,12 @@ def cached_services(database: str) -> list[str]:
 
 @st.cache_data(show_spinner="Drawing the chart...", max_entries=256)
 def cached_spc(database: str, settings_text: str, metric_id: str, service: str, team: str | None, shift: str | None,
-               audit_type: str | None, as_of: date | None, target: float | None) -> SPCResult | str:
-    """The XmR chart of one measure at one place, or a sentence saying why there is none."""
+               audit_type: str | None, as_of: date | None, target: float | None,
+               rebase: tuple[date, ...] = ()) -> SPCResult | str:
+    """The SPC chart of one measure at one place, or a sentence saying why there is none."""
     try:
         return spc_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text), metric_id,
-                         service, team, shift, audit_type, target)
+                         service, team, shift, audit_type, target, rebase)
     except ValueError as error:
         return f"There is {error}."
 
@@ -164,6 +165,9 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
     if target is not None and has_limits(result):
         sentences.append(assurance_sentence(result, target, metric))
     st.markdown(" ".join(sentence for sentence in sentences if sentence))
+    starts = result.points.loc[result.points["period"].diff() > 0, "date"]
+    if len(starts):
+        st.caption(f"New limits from {', '.join(f'{day:%b %Y}' for day in starts)}, as you chose (this view only).")
     if result.too_short:
         months = len(result.points)
         st.warning(f"Only {months} month{'s' if months > 1 else ''} of data: too few points for stable limits "
@@ -176,6 +180,17 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
         st.caption(plain_markdown("; ".join(missing)))
+
+
+def rebase_choice(result: SPCResult, key: str) -> tuple[date, ...]:
+    """Where the chart suggests new limits, a box a person ticks once they understand the cause; for this session
+    only (nothing is saved), as Making Data Count asks that limits are never restarted silently."""
+    shift = result.step_change
+    if shift is None:
+        return ()
+    chosen = st.checkbox(f"Start new limits at {shift.month:%b %Y}: the cause of the shift is understood", key=key,
+                         help="Rebase only once you know why the measure moved. This view only: nothing is saved.")
+    return (shift.month,) if chosen else ()
 
 
 def glance_table(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> pd.DataFrame:

@@ -112,3 +112,12 @@ def test_poisson_compare(recent, recent_exposure, baseline, baseline_exposure, h
 def test_poisson_compare_refuses_no_exposure():
     with pytest.raises(ValueError, match="exposures must be positive"):
         poisson_compare(1, 0, 3, 10)
+
+
+def test_a_count_chart_rebased_has_a_centre_per_period():
+    chart = c_chart([1] * 12 + [3, 3, 4, 3, 3, 4, 3, 4, 3], months(21), rebase=[date(2026, 1, 1)])
+    assert chart.points["period"].tolist() == [0] * 12 + [1] * 9
+    assert chart.points["mean"].tolist() == pytest.approx([1.0] * 12 + [30 / 9] * 9)
+    assert set(chart.points["point_type"]) == {"common_cause"}
+    with pytest.raises(ValueError, match="not one of the dates"):
+        c_chart([1, 2], months(2), rebase=[date(2030, 1, 1)])
