@@ -34,6 +34,15 @@ class Evidence:
     period: str = ""       # e.g. "2026-05 to 2026-10"
     rows: str = ""         # the filter that selects the rows, e.g. "audits: service = 'Oakwood House', ..."
     detail: str = ""       # anything else a reader needs: counts, cycles failed
+    # The same rows as fields, for analytics.evidence_rows to say in words and fetch: column = value pairs
+    # (service first) and the ISO dates of the first and last day. Empty where a producer gives only `rows`.
+    where: tuple[tuple[str, str], ...] = ()
+    start: str = ""
+    end: str = ""
+
+    def __post_init__(self) -> None:
+        # Read back from JSON, the pairs are lists; kept as tuples so evidence stays hashable.
+        object.__setattr__(self, "where", tuple(tuple(pair) for pair in self.where))
 
 
 @dataclass(frozen=True)
