@@ -437,7 +437,9 @@ def _fill_defaults(columns: dict[str, np.ndarray], work: pd.DataFrame, source: S
             hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy()
             if source.name == "feedback":
                 hashes = with_turn(hashes)
-        columns[name] = np.array([f"{prefix}-{h:016x}"[:14] for h in hashes], dtype=object)
+        # One id per distinct hash (an audit's rows share one), written once each.
+        codes, distinct = pd.factorize(hashes)
+        columns[name] = Coded(codes, np.array([f"{prefix}-{h:016x}"[:14] for h in distinct], dtype=object))
     if source.name == "feedback" and "question" not in columns:
         columns["question"] = np.full(length, None, dtype=object)
 

@@ -241,8 +241,9 @@ def _read_in_child(source: str, limits: ReadLimits, folder: str, send: Callable[
                     "", name, sheet.height, sheet.width, "its first to its last cell", limits)[2:]}).encode())
                 return
             table = sheet.to_arrow()
-            table = pa.table({f"c{i}": column for i, column in enumerate(table.columns)}) if table.num_columns \
-                else pa.table({})
+            # As large strings, which pandas holds as they are: the parent maps the file and copies nothing.
+            table = pa.table({f"c{i}": column.cast(pa.large_string()) if pa.types.is_string(column.type) else column
+                              for i, column in enumerate(table.columns)}) if table.num_columns else pa.table({})
             target = os.path.join(folder, f"sheet{position}.arrow")
             with pa.OSFile(target, "wb") as out, pa.ipc.new_file(out, table.schema) as writer:
                 writer.write_table(table)
