@@ -150,6 +150,33 @@ THRESHOLDS = {
                                    "measure the trend charts show.", "count"),
     "spc_chance_z": Threshold("Improvement and trends", "Allowance for chance in trend signals", "How many standard "
                               "errors a signal must stand from the average. Higher is more cautious.", "positive"),
+    "recognition_target_days": Threshold("Leadership response", "Days to recognise a concern", "A concern should be "
+                                         "recognised by a leader within this many days of the first month its "
+                                         "pattern shows in the data; later counts as recognised late.", "count"),
+    "concern_history_months": Threshold("Leadership response", "Months looked back for a concern's first signal",
+                                        "How far back through the data the first month of a concern's pattern is "
+                                        "looked for.", "count"),
+    "follow_through_months": Threshold("Leadership response", "Months compared before and after an action", "An "
+                                       "action's expected measure is compared over this many months before its "
+                                       "completion and up to this many after it.", "count"),
+    "follow_through_max_chance": Threshold("Leadership response", "Chance allowed for an action's effect", "The "
+                                           "largest probability that the change after an action is chance alone "
+                                           "for it to count as verified by data. 0.05 means 1 in 20.", "share"),
+    "action_match_score": Threshold("Leadership response", "How alike an action plan's issue and a concern must be",
+                                    "A row of an imported action plan is linked to a concern at its place when "
+                                    "their wording scores at least this (0 to 100); other rows are listed for you "
+                                    "to link.", "count"),
+    "audit_coverage_good": Threshold("Leadership response", "Audit programme coverage that counts as good", "The "
+                                     "share of expected scheduled audits done each month. 0.9 means 90%.", "share"),
+    "complaint_acknowledge_days": Threshold("Leadership response", "Days to acknowledge a complaint", "A complaint "
+                                            "should be acknowledged within this many days of being received.",
+                                            "count"),
+    "complaint_response_days": Threshold("Leadership response", "Days to respond to a complaint", "A complaint "
+                                         "should have its response within this many days of being received.",
+                                         "count"),
+    "complaint_handling_good": Threshold("Leadership response", "Complaints handled in time that counts as good",
+                                         "The share of complaints acknowledged (and responded to) within their "
+                                         "targets. 0.9 means 90%.", "share"),
 }
 KIND_RULES = {"share": "is a share: enter a number between 0 and 1 (0.75 means 75%)",
               "count": "is a number of months, answers or mentions: enter a whole number of at least 1",
