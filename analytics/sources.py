@@ -1,11 +1,11 @@
-"""The four evidence sources: their canonical fields and the header variants providers use."""
+"""The evidence sources (and providers' action plans): their canonical fields and the header variants providers use."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-SOURCE_NAMES = ("audits", "complaints", "rota", "feedback")
+SOURCE_NAMES = ("audits", "complaints", "rota", "feedback", "actions")
 
 
 @dataclass(frozen=True)
@@ -190,7 +190,44 @@ FEEDBACK = Source(
     wide_value_field="rating",
 )
 
-SOURCES: dict[str, Source] = {s.name: s for s in (AUDITS, COMPLAINTS, ROTA, FEEDBACK)}
+# Providers' own action plans: what they found, what they will do, who, by when, and how it went.
+ACTIONS = Source(
+    name="actions",
+    fields=(
+        Field("reference", "text", ("action ref", "action reference", "action id", "action no", "action number",
+                                    "ref", "reference", "id", "no")),
+        Field("service", "text", _SERVICE),
+        Field("team", "team", _TEAM),
+        Field("issue", "text", ("issue", "issue or finding", "finding", "issue identified", "identified issue",
+                                "area for improvement", "areas for improvement", "audit finding", "concern",
+                                "what was found", "shortfall", "problem", "risk identified", "key issue")),
+        Field("action", "text", ("action", "actions", "action required", "action to be taken",
+                                 "actions to be taken", "actions required", "what will be done", "planned action",
+                                 "improvement action", "agreed action", "action agreed", "what we will do",
+                                 "action planned"), required=True),
+        Field("owner", "text", ("owner", "action owner", "responsible", "responsible person", "lead", "by whom",
+                                "assigned to", "person responsible", "who", "lead person")),
+        Field("raised_date", "date", ("date raised", "date identified", "identified on", "date opened", "raised",
+                                      "date added", "opened", "date logged"), label="Date raised"),
+        Field("due_date", "date", ("due", "due date", "target date", "deadline", "by when", "date due",
+                                   "target completion date", "completion target", "timescale"), label="Due date"),
+        Field("review_date", "date", ("review date", "review", "date of review", "next review",
+                                      "review on"), label="Review date"),
+        Field("status", "text", ("status", "rag", "rag status", "progress", "action status", "current status")),
+        Field("completed_date", "date", ("completed", "date completed", "completion date", "completed on",
+                                         "date closed", "closed", "closed on", "actual completion date",
+                                         "date achieved"), label="Date completed"),
+        Field("evidence", "prose", ("evidence", "evidence of completion", "evidence of impact", "how we know",
+                                    "impact", "update", "progress notes", "progress update", "comments",
+                                    "notes")),
+        Field("measure", "text", ("measure", "expected measure", "success measure", "measure of success",
+                                  "how will we measure", "kpi", "expected outcome", "success criteria")),
+    ),
+    natural_key=("service", "team", "issue", "action"),
+    distinctive=("action", "owner", "due_date", "review_date", "issue", "measure", "evidence"),
+)
+
+SOURCES: dict[str, Source] = {s.name: s for s in (AUDITS, COMPLAINTS, ROTA, FEEDBACK, ACTIONS)}
 
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
