@@ -21,8 +21,10 @@ from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
+from .spc_counts import poisson_compare
 
 TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_of_service", "denominator",
+                 "exposure", "rest_exposure",
                  "count", "rest_count"]
 # The groupings compared with the rest of their service: whole teams, whole shifts, one team's shift.
 LEVELS = (("team",), ("shift",), ("team", "shift"))
@@ -224,6 +226,8 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
     table["value"] = table["num"] / table["den"]  # a rate's denominator is in thousands of hours already
     table["rest_of_service"] = ((table["num_all"] - table["num"]) / rest_den).where(rest_den > 0)
     table["denominator"] = table["den"] if with_denominator else math.nan
+    # What a count is a count of (thousands of planned hours, or place-months), for the exact test of a run.
+    table["exposure"], table["rest_exposure"] = table["den"], rest_den
     table["rest_count"] = table["count_all"] - table["count"]
     for column in ("team", "shift"):
         if column not in keys:
@@ -259,6 +263,8 @@ def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
         if len(run) < thresholds["fragility_min_periods"]:
             continue
         run = run.sort_values("month")
+        if MEASURES[measure_name].source == "complaints" and not _beyond_chance(run, thresholds):
+            continue
         value = sum(run["value"]) / len(run)
         rest = sum(run["rest_of_service"]) / len(run)
         signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(run["month"]), value, rest,
@@ -266,10 +272,23 @@ def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
     return signals
 
 
+def _beyond_chance(run: pd.DataFrame, thresholds: dict[str, Any]) -> bool:
+    """Whether a run of months with more complaints than the rest is more than counting chance: the place's
+    complaints over the run against the rest's, each in its exposure, by the exact test of two Poisson rates,
+    and at least `min_complaints` of them. Complaints are rare: a month's count alone says little."""
+    count, rest_count = float(run["count"].sum()), float(run["rest_count"].sum())
+    exposure, rest_exposure = float(run["exposure"].sum()), float(run["rest_exposure"].sum())
+    if count < thresholds["min_complaints"] or exposure <= 0 or rest_exposure <= 0:
+        return False
+    chance = poisson_compare(count, exposure, rest_count, rest_exposure).p_higher
+    return chance <= thresholds["fragility_max_chance"]
+
+
 def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
     """Whether each month's figure is worse than the rest of the service by the settings' margin.
 
-    Complaints: at least `min_complaints` and `complaint_rate_ratio` times the rest's rate. Otherwise worse by
+    Complaints: any, at `complaint_rate_ratio` times the rest's rate (the run is then tested as a whole, see
+    `_beyond_chance`). Otherwise worse by
     `fragility_gap` in the measure's bad direction. A month without a figure for the place or the rest is never
     worse. (Whether the months together are enough to judge is the run's sample: see `_finding`.)
     """
@@ -279,7 +298,7 @@ def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
     value, rest = table["value"].astype(float), table["rest_of_service"].astype(float)
     count = table["count"].astype(float)
     known = value.notna() & rest.notna()
-    complaints = (count >= thresholds["min_complaints"]) & (value >= thresholds["complaint_rate_ratio"] * rest)
+    complaints = (count >= 1) & (value >= thresholds["complaint_rate_ratio"] * rest)
     gap = (value - rest).where(higher_is_worse, rest - value)
     others = gap >= thresholds["fragility_gap"] - 1e-9
     return known & complaints.where(source == "complaints", others)

@@ -141,15 +141,28 @@ def test_small_team_feedback_is_limited_evidence_until_there_are_enough_response
     assert (finding.team, finding.subject, finding.status) == ("Ash", "feedback score", "concern")
 
 
-def test_single_complaints_do_not_make_a_team_fragile_but_repeated_clusters_do(store):
+def test_scattered_complaints_do_not_make_a_team_fragile_but_repeated_clusters_do(store):
     insert(store, "rota", steady_rota())
-    insert(store, "complaints", [r for m in MONTHS for r in complaints_month(m, "Ash", 1)])
+    insert(store, "complaints", [r for m in MONTHS[::2] for r in complaints_month(m, "Ash", 1)])
     assert fragility_findings(store, AS_OF, default_settings()) == []
 
     insert(store, "complaints", [r for m in MONTHS[-3:] for r in complaints_month(m, "Birch", 3)])
     [finding] = fragility_findings(store, AS_OF, default_settings())
     assert (finding.team, finding.shift, finding.subject) == ("Birch", None, "complaints per 1,000 planned hours")
-    assert "complaints ran at 15.0 per 1,000 planned hours (1.7 elsewhere)" in finding.summary
+    assert "complaints ran at 15.0 per 1,000 planned hours (0.6 elsewhere)" in finding.summary
+
+
+@pytest.mark.parametrize("ash, rest, fragile", [
+    (1, 0, True),    # one a month for eight months while no other team has any: 8 against 0 is not chance
+    (2, 1, False),   # twice the rest's rate, but 16 against 24 over three teams' hours is chance's reach
+    (4, 1, True),    # 32 against 24
+])
+def test_a_run_of_extra_complaints_must_be_beyond_counting_chance(store, ash, rest, fragile):
+    insert(store, "rota", steady_rota())
+    insert(store, "complaints", [r for m in MONTHS for team in TEAMS
+                                 for r in complaints_month(m, team, ash if team == "Ash" else rest)])
+    found = [(f.team, f.subject) for f in fragility_findings(store, AS_OF, default_settings())]
+    assert found == ([("Ash", "complaints per 1,000 planned hours")] if fragile else [])
 
 
 def test_complaints_are_compared_per_month_where_there_is_no_rota(store):
