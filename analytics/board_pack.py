@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from io import BytesIO
 from typing import Any
@@ -20,6 +20,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from .board_summary import GRID_SYMBOLS, Point, must_know, quarter_name, status_grid
+from .evidence_rows import evidence_words
 from .findings import Evidence, Finding
 from .insights import Insights
 from .key_questions import KEY_QUESTIONS
@@ -70,7 +72,7 @@ def figure_text(measure: str, value: float | None) -> str:
 def evidence_frame(evidence: Iterable[Evidence]) -> pd.DataFrame:
     """Evidence rows as a readable table: source, measure, figure, what it is compared with, period, rows."""
     return pd.DataFrame([[e.source.capitalize(), e.measure, figure_text(e.measure, e.value),
-                          figure_text(e.measure, e.comparison), e.period, e.rows, e.detail] for e in evidence],
+                          figure_text(e.measure, e.comparison), e.period, evidence_words(e), e.detail] for e in evidence],
                         columns=EVIDENCE_COLUMNS)
 
 
@@ -203,6 +205,20 @@ class BoardPack:
     limited: pd.DataFrame
     evidence: pd.DataFrame
     generated: datetime
+    concerns: pd.DataFrame = field(default_factory=pd.DataFrame)
+    must_know: list[Point] = field(default_factory=list)   # at most five sentences, concerns first
+    grid: pd.DataFrame = field(default_factory=pd.DataFrame)  # key question by service and team
+    measures: pd.DataFrame = field(default_factory=pd.DataFrame)  # board_summary.measure_summary
+    travel: str = ""   # the two periods the direction of travel compares, in words
+
+    @property
+    def grid_table(self) -> pd.DataFrame:
+        """The key question grid as a table: place, then each key question's status in words with its symbol."""
+        if self.grid.empty:
+            return pd.DataFrame(columns=["Service", "Team"])
+        grid = self.grid.rename(columns={"service": "Service", "team": "Team"})
+        questions = [c for c in grid.columns if c not in ("Service", "Team")]
+        return grid.assign(**{q: grid[q].map(lambda s: GRID_SYMBOLS.get(s, "")) for q in questions})
 
     @property
     def title(self) -> str:
@@ -215,22 +231,29 @@ class BoardPack:
         counts = self.direction["Since last quarter"].value_counts()
         parts = [f"{counts.get(BETTER, 0)} better", f"{counts.get(WORSE, 0)} worse", f"{counts.get(SAME, 0)} the same"]
         unknown = counts.get(NOT_COMPARABLE, 0)
-        return (f"Since {_uk(self.before_as_of)}: " + ", ".join(parts)
+        return (f"{self.travel or 'Since ' + _uk(self.before_as_of)}: " + ", ".join(parts)
                 + (f", {unknown} without evidence at one of the two dates" if unknown else "") + ".")
 
 
 def build_board_pack(now: Insights, before: Insights, service: str | None = None,
-                     views: pd.DataFrame | None = None, generated: datetime | None = None) -> BoardPack:
-    """The board report's tables from the insights now and at the end of the previous quarter."""
-    travel = direction_of_travel(now, before, service)
+                     views: pd.DataFrame | None = None, generated: datetime | None = None,
+                     quarters: tuple[Insights, Insights] | None = None,
+                     measures: pd.DataFrame | None = None) -> BoardPack:
+    """The board report's tables from the insights now and at the end of the previous quarter.
+
+    `quarters`, where given, are the last complete quarter and the quarter before, each judged on its own three
+    months (board_summary.quarter_settings): the direction of travel compares those, windows that never overlap,
+    and `before` is then only the date the front page names."""
+    travel = direction_of_travel(*(quarters or (now, before)), service)
+    if quarters is not None:
+        before = quarters[1]
     picture = balanced_picture(now, service)
     leaders = leaders_versus_evidence(views if views is not None else pd.DataFrame(), now)
     if service is not None:
         leaders = leaders[leaders["service"] == service]
     strong = picture[picture["group"] == "strong"]
     qualified = picture[picture["confidence"] == "qualified"]
-    fragile = picture[picture["group"].isin(("fragile", "concern"))].sort_values(
-        "group", key=lambda g: g.map({"concern": 0, "fragile": 1}), kind="stable")
+    concerns, fragile = picture[picture["group"] == "concern"], picture[picture["group"] == "fragile"]
     return BoardPack(
         scope=service or "All services", as_of=now.as_of, before_as_of=before.as_of,
         register=pd.DataFrame({
@@ -242,6 +265,7 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
             "Then": travel["status_before"].map(lambda s: STATUS_LABELS.get(s, "○ No judgement")),
             "Now": travel["status"].map(STATUS_LABELS), "Since last quarter": travel["direction"]}),
         strong=_judgements(strong), qualified=_judgements(qualified), fragile=_judgements(fragile),
+        concerns=_judgements(concerns),
         leaders=pd.DataFrame({
             "Recorded": [_uk(r) for r in leaders["recorded"]], "By": leaders["recorded_by"],
             "Where": [place_name(s, t) for s, t in zip(leaders["service"], leaders["team"])],
@@ -249,8 +273,18 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
             "Leaders said": [f"{STATUS_LABELS[s]}: {t}" for s, t in zip(leaders["stance"], leaders["statement"])],
             "Evidence shows": [STATUS_LABELS.get(s, "○ No judgement") for s in leaders["evidence"]],
             "Reading": leaders["reading"], "Why": leaders["why"]}),
-        evidence=_evidence_sheet(pd.concat([strong, qualified, fragile]).drop_duplicates("summary")),
-        limited=limited_evidence(now, service), generated=generated or datetime.now())
+        evidence=_evidence_sheet(pd.concat([concerns, fragile, strong, qualified]).drop_duplicates("summary")),
+        limited=limited_evidence(now, service), generated=generated or datetime.now(),
+        must_know=must_know(now, service), grid=status_grid(now, service),
+        measures=measures if measures is not None else pd.DataFrame(),
+        travel=_travel_words(quarters))
+
+
+def _travel_words(quarters: tuple[Insights, Insights] | None) -> str:
+    if quarters is None or quarters[0].as_of is None or quarters[1].as_of is None:
+        return ""
+    name = [quarter_name((date(q.as_of.year, q.as_of.month - 2, 1), q.as_of)) for q in quarters]
+    return f"{name[0]} against {name[1]}"
 
 
 def limited_evidence(insights: Insights, service: str | None = None) -> pd.DataFrame:
@@ -283,9 +317,10 @@ def _uk(day: date | datetime | None) -> str:
 
 # The workbook -------------------------------------------------------------------------------------------------
 
-_SHEETS = (("By key question", "register"), ("Direction of travel", "direction"), ("What is strong", "strong"),
-           ("What is qualified", "qualified"), ("Still fragile", "fragile"), ("Leaders vs evidence", "leaders"),
-           ("Limited evidence", "limited"), ("Evidence", "evidence"))
+_SHEETS = (("By key question", "register"), ("Key question grid", "grid_table"), ("Direction of travel", "direction"),
+           ("Concerns", "concerns"), ("Still fragile", "fragile"), ("What is strong", "strong"),
+           ("What is qualified", "qualified"), ("Leaders vs evidence", "leaders"), ("Limited evidence", "limited"),
+           ("Evidence", "evidence"))
 _WIDE_COLUMNS = {"Why": 90, "Leaders said": 50, "Rows": 60, "Detail": 50, "Confidence": 32, "Status": 28,
                  "Reading": 40, "Where": 36, "Now": 28, "Then": 28, "Measure": 34}
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
@@ -302,6 +337,9 @@ def board_pack_xlsx(pack: BoardPack) -> bytes:
     for row in ([pack.title], [f"Data as of {_uk(pack.as_of)}, compared with {_uk(pack.before_as_of)} "
                                 "(the end of the previous quarter)"],
                 [pack.moves()], [f"Generated {pack.generated:%d/%m/%Y %H:%M} by Leadership Insight"], [],
+                ["What the board must know"],
+                *([f"{n}. {GRID_SYMBOLS[p.status]} · {place_name(p.service, p.team, p.shift)}: {p.sentence}"]
+                  for n, p in enumerate(pack.must_know, start=1)), [],
                 *([line] for line in LEGEND)):
         front.append(safe_row(row))
     front["A1"].font = Font(bold=True, size=14)
@@ -369,7 +407,9 @@ def board_pack_html(pack: BoardPack) -> str:
         ("What is strong, and why", "Judged by the same figures and thresholds as the concerns.", pack.strong),
         ("What is qualified, and why", "Where independent sources disagree: the judgement holds with a caveat.",
          pack.qualified),
-        ("What is still fragile or a concern", "Concerns first, then what is fragile.", pack.fragile),
+        ("What is a concern", "Persistent weaknesses, weaknesses a headline hides, and real changes for the worse.",
+         pack.concerns),
+        ("What is still fragile", "Weak in places or recurring now and then, and not yet put right.", pack.fragile),
         ("What leaders said versus what the evidence shows",
          "Each leader's latest recorded judgement beside the register's status for the same key question.",
          pack.leaders),

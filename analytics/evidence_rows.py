@@ -128,9 +128,9 @@ def shift_words(shift: str) -> str:
 
 def period_words(start: date | None, end: date | None) -> str:
     """'May to October 2026', 'May 2025 to October 2026', 'October 2026', or days where a range is not whole
-    months ('3 May to 31 October 2026')."""
+    months ('3 May to 31 October 2026'); nothing without dates."""
     if start is None or end is None:
-        return "at any date"
+        return ""
     whole = start.day == 1 and (end + pd.Timedelta(days=1)).day == 1
     if not whole:
         first = f"{start.day} {start:%B}" + (f" {start.year}" if start.year != end.year else "")
@@ -173,7 +173,7 @@ def describe(selection: RowSelection) -> str:
     if value("shift"):
         parts.append(shift_words(value("shift")))
     parts.append(period_words(selection.start, selection.end))
-    text = ", ".join(parts)
+    text = ", ".join(part for part in parts if part)
     return f"{text} ({selection.note})" if selection.note else text
 
 

@@ -25,6 +25,16 @@ from analytics.board_pack import (
     leaders_versus_evidence,
     previous_quarter_end,
 )
+from analytics.board_summary import (
+    cell_evidence,
+    change_words,
+    last_complete_quarter,
+    must_know,
+    quarter_before,
+    quarter_settings,
+    start_here,
+    status_grid,
+)
 from analytics.findings import Evidence, Finding, limited
 from analytics.insights import Insights
 
@@ -111,7 +121,7 @@ def test_figures_read_as_percentages_rates_or_counts() -> None:
     assert figure_text("fill rate", None) == ""
     table = evidence_frame([BASELINE])
     assert table.iloc[0].to_dict() == {"Source": "Rota", "Measure": "fill rate", "Figure": "97%", "Compared with": "",
-                                       "Period": "May 2026 to Oct 2026", "Rows": "rota: service = 'Oak House'",
+                                       "Period": "May 2026 to Oct 2026", "Rows": "rota lines at Oak House",
                                        "Detail": ""}
 
 
@@ -173,7 +183,7 @@ def test_board_pack_sections() -> None:
     assert list(pack.direction["Then"]) == ["◐ Fragile", "⚠ Concern", "✓ Strong"]
     assert list(pack.strong["Key question"]) == ["Safe: Medicines optimisation", "Caring"]
     assert pack.qualified.empty  # Rowan's qualified row says what the service's row says
-    assert list(pack.fragile["Status"]) == ["⚠ Concern"]
+    assert list(pack.concerns["Status"]) == ["⚠ Concern"] and pack.fragile.empty  # Elm Court is not Oak House
     assert list(pack.leaders["Recorded"]) == ["01/11/2026", "02/10/2026"]
     assert list(pack.evidence["Measure"]) == ["fill rate", "agency share of hours"]
 
@@ -188,16 +198,23 @@ def test_limited_evidence_is_listed_apart_and_never_as_a_concern() -> None:
     assert list(pack.limited["Where"]) == ["Oak House · Rowan"]
     assert pack.limited["Why"].iloc[0].startswith("Limited evidence (7 responses, fewer than 10): ")
     assert pack.limited["Evidence"].iloc[0] == "feedback score: 40% (May 2026 to Oct 2026; 7 responses)"
-    assert not pack.fragile["Why"].str.contains("professional visitors").any()
+    assert not pack.concerns["Why"].str.contains("professional visitors").any()
+    assert list(pack.fragile["Where"]) == [ELM]
     assert "Limited evidence: places to look" in board_pack_html(pack)
 
 
 def test_board_pack_workbook() -> None:
     pack = build_board_pack(insights_now(), insights_before(), None, views(), generated=GENERATED)
     workbook = load_workbook(BytesIO(board_pack_xlsx(pack)))
-    assert workbook.sheetnames == ["Board report", "By key question", "Direction of travel", "What is strong",
-                                   "What is qualified", "Still fragile", "Leaders vs evidence", "Limited evidence",
-                                   "Evidence"]
+    assert workbook.sheetnames == ["Board report", "By key question", "Key question grid", "Direction of travel",
+                                   "Concerns", "Still fragile", "What is strong", "What is qualified",
+                                   "Leaders vs evidence", "Limited evidence", "Evidence"]
+    front = [row[0] for row in workbook["Board report"].iter_rows(values_only=True)]
+    assert front[5] == "What the board must know"
+    assert front[6] == f"1. ⚠ Concern · Oak House · Rowan: {MASKED}"
+    grid = workbook["Key question grid"]
+    assert [c.value for c in grid[1]] == ["Service", "Team", "Safe", "Caring", "Well-led"]
+    assert [c.value for c in grid[2]] == [ELM, None, "◐ Fragile", None, None]
     assert workbook["Board report"]["A1"].value == "Board report: All services"
     register = workbook["By key question"]
     assert [c.value for c in register[1]] == ["Service", "Key question", "Status", "Confidence",
@@ -213,9 +230,10 @@ def test_board_pack_html_is_print_ready_and_self_contained() -> None:
     page = board_pack_html(pack)
     assert page.startswith("<!doctype html>") and "<title>Board report: Oak House</title>" in page
     assert "@page { size: A4" in page and "break-before: page" in page
-    assert page.count("<section>") == 7  # six sections and the limited evidence
+    assert page.count("<section>") == 8  # seven sections and the limited evidence
     for heading in ("What the evidence shows, by key question", "Direction of travel since 30/09/2026",
-                    "What is strong, and why", "What is qualified, and why", "What is still fragile or a concern",
+                    "What is strong, and why", "What is qualified, and why", "What is a concern",
+                    "What is still fragile",
                     "What leaders said versus what the evidence shows"):
         assert f"<h2>{heading}</h2>" in page
     assert "Generated 03/11/2026 09:30" in page
@@ -228,5 +246,75 @@ def test_a_board_pack_without_data() -> None:
     empty = Insights(None, [], pd.DataFrame())
     pack = build_board_pack(empty, empty, None, pd.DataFrame(), generated=GENERATED)
     assert pack.moves() == "No key question has a judgement to compare."
-    assert board_pack_html(pack).count("Nothing to report in this section.") == 7
+    assert board_pack_html(pack).count("Nothing to report in this section.") == 8
     assert load_workbook(BytesIO(board_pack_xlsx(pack)))["Evidence"]["A2"].value == "Nothing to report in this section."
+
+
+# What a busy leader reads first (analytics.board_summary) -----------------------------------------------------
+
+@pytest.mark.parametrize(("as_of", "quarter", "before"), [
+    (date(2026, 10, 31), (date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 4, 1), date(2026, 6, 30))),
+    (date(2026, 9, 30), (date(2026, 7, 1), date(2026, 9, 30)), (date(2026, 4, 1), date(2026, 6, 30))),
+    (date(2026, 9, 29), (date(2026, 4, 1), date(2026, 6, 30)), (date(2026, 1, 1), date(2026, 3, 31))),
+    (date(2026, 2, 15), (date(2025, 10, 1), date(2025, 12, 31)), (date(2025, 7, 1), date(2025, 9, 30))),
+    (date(2026, 12, 31), (date(2026, 10, 1), date(2026, 12, 31)), (date(2026, 7, 1), date(2026, 9, 30))),
+])
+def test_quarters_the_direction_compares_never_overlap(as_of: date, quarter: tuple, before: tuple) -> None:
+    assert last_complete_quarter(as_of) == quarter
+    assert quarter_before(quarter) == before and before[1] < quarter[0]
+
+
+def test_quarter_settings_judge_three_months_and_leave_the_rest() -> None:
+    settings = {"thresholds": {"recent_cycles": 6, "min_rota_shifts": 20}, "key_questions": []}
+    assert quarter_settings(settings)["thresholds"] == {"recent_cycles": 3, "min_rota_shifts": 20}
+    assert settings["thresholds"]["recent_cycles"] == 6
+
+
+@pytest.mark.parametrize(("now", "before", "words"), [
+    ("concern", None, "New since last month"), ("concern", "fragile", "Was fragile, now a concern"),
+    ("concern", "concern", "Still a concern, as last month"), ("fragile", "concern", "Was a concern, now fragile"),
+])
+def test_change_words(now: str, before: str | None, words: str) -> None:
+    assert change_words(now, before) == words
+
+
+def test_must_know_puts_concerns_first_and_keeps_a_strength() -> None:
+    points = must_know(insights_now())
+    assert [(p.status, p.sentence) for p in points] == [("concern", MASKED), ("strong", EMBEDDED)]
+    assert points[0].evidence[0].measure == "agency share of hours"
+
+
+def test_must_know_holds_at_most_five_one_per_service_and_key_question() -> None:
+    many = [finding("repeat_finding", "concern", f"Item {n} failed.", key_question=question)
+            for n, question in enumerate(["Safe", "Safe", "Effective", "Caring", "Responsive", "Well-led"])]
+    points = must_know(Insights(NOW, many + [finding("strength", "strong", "Good.")], pd.DataFrame()))
+    assert len(points) == 5 and points[-1].sentence == "Good."
+    assert [p.key_question for p in points[:4]] == ["Safe", "Effective", "Caring", "Responsive"]
+
+
+def test_start_here_says_what_changed_since_last_month() -> None:
+    old = finding("repeat_finding", "fragile", "Cleaning failed twice.")
+    gone = finding("emerging_theme", "concern", "Complaints about food rose.", statement="Food")
+    worse = finding("repeat_finding", "concern", "Cleaning failed in 4 of 6 months.")
+    new = finding("fragility", "fragile", "Rowan's nights short-staffed.", team="Rowan")
+    points, resolved = start_here(Insights(NOW, [new, worse], pd.DataFrame()),
+                                  Insights(BEFORE, [old, gone], pd.DataFrame()))
+    assert [(p.status, p.change) for p in points] == [("concern", "Was fragile, now a concern"),
+                                                       ("fragile", "New since last month")]
+    assert [p.sentence for p in resolved] == ["Complaints about food rose."]
+    assert start_here(Insights(NOW, [new], pd.DataFrame()), Insights(BEFORE, [], pd.DataFrame()),
+                      services=("Elsewhere",)) == ([], [])
+
+
+def test_status_grid_is_key_question_by_place_service_first() -> None:
+    grid = status_grid(insights_now())
+    assert list(grid.columns) == ["service", "team", "Safe", "Caring", "Well-led"]
+    assert [(s, t) for s, t in zip(grid["service"], grid["team"])] == [(ELM, None), (OAK, None), (OAK, "Rowan")]
+    assert grid.loc[1, ["Safe", "Caring", "Well-led"]].tolist() == ["concern", "strong", "not_enough_evidence"]
+    assert status_grid(insights_now(), OAK, teams=False)["service"].tolist() == [OAK]
+
+
+def test_cell_evidence_is_the_register_row_and_its_findings() -> None:
+    sentence, evidence = cell_evidence(insights_now(), OAK, None, "Safe")
+    assert sentence == MASKED and [e.measure for e in evidence] == ["fill rate", "agency share of hours"]
+    assert cell_evidence(insights_now(), ELM, None, "Caring")[1] == []
