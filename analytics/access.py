@@ -29,6 +29,7 @@ PERMISSIONS = {
     "assign_roles": {"administrator"},
     "view_audit_trail": {"administrator"},
     "see_original_text": {"quality_lead", "registered_manager"},
+    "manage_actions": {"registered_manager", "quality_lead", "administrator"},
 }
 ADMINS_FILE_ENV = "LEADERSHIP_INSIGHT_ADMINS_FILE"
 LOCAL_USER = "local user"

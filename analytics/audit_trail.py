@@ -10,7 +10,8 @@ import duckdb
 import pandas as pd
 
 ACTIONS = ("upload", "remove_batch", "change_mapping", "change_settings", "record_judgement", "export",
-           "assign_role", "revoke_role", "migrate_store")
+           "assign_role", "revoke_role", "migrate_store", "recognise_concern", "add_action", "update_action",
+           "link_action")
 
 
 def os_user() -> str:

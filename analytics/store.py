@@ -163,6 +163,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     from .stored_insights import create_table  # the results kept per service and month
 
     create_table(cur)
+    from .concerns import create_tables as concern_tables  # concerns, recognitions and actions
+
+    concern_tables(cur)
     # Cells that could not be read while their rows were kept (release after version 2's first).
     cur.execute("ALTER TABLE rejections ADD COLUMN IF NOT EXISTS row_kept BOOLEAN DEFAULT false")
     cur.execute("ALTER TABLE batches ADD COLUMN IF NOT EXISTS cells_rejected INTEGER DEFAULT 0")

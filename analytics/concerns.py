@@ -1,0 +1,242 @@
+"""Tracked concerns: each finding that is a concern or fragile, kept under one identity month after month.
+
+A concern's identity is its kind, place (service, team, shift) and subject (the audit item, measure or theme);
+its figures change from month to month, its identity does not. Its history is the month ends at which its
+pattern showed in the data, computed back through the stored insights as of each month end (cached in
+`insight_runs`), so its first signal is the first month the pattern showed, not the day someone looked.
+
+What leaders did about it (recognition here, actions in `analytics.actions`) is recorded against the concern;
+its state is derived from the record and the data every time it is read, never typed in (see `concern_state`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+import duckdb
+from rapidfuzz import fuzz
+
+from .access import User
+from .audit_trail import record
+from .findings import Finding
+from .scope import Scope, month_end, months_back
+from .settings import load_settings
+from .stored_insights import insights_for, services_in
+
+# Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
+TRACKED_KINDS = ("repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
+                 "special_cause", "not_embedded", "experience_ahead", "narrative_mismatch")
+TRACKED_STATUSES = ("concern", "fragile")
+# Subjects worded from free text move a little from month to month; they are matched by likeness, not equality.
+THEME_KINDS = ("emerging_theme",)
+JUDGEMENTS = ("isolated", "repeated", "high impact")
+_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date", "feedback": "feedback_date"}
+
+Identity = tuple[str, str, str | None, str | None, str]
+Progress = Callable[[int, int, str], None]
+
+
+@dataclass(frozen=True)
+class Recognition:
+    """A leader's acknowledgement of a concern and their judgement of it."""
+
+    recognised_on: date
+    recognised_by: str
+    judgement: str   # isolated | repeated | high impact
+    cause: str
+
+
+@dataclass(frozen=True)
+class TrackedConcern:
+    """One concern as stored: identity, latest figures and the months its pattern showed."""
+
+    concern_id: int
+    kind: str
+    service: str
+    team: str | None
+    shift: str | None
+    subject: str
+    key_question: str | None
+    status: str
+    summary: str
+    last_seen: date | None
+    months: tuple[tuple[date, bool], ...]   # (month end, pattern present), oldest first
+    recognition: Recognition | None
+
+    @property
+    def identity(self) -> Identity:
+        return (self.kind, self.service, self.team, self.shift, self.subject)
+
+    @property
+    def first_signal(self) -> date | None:
+        """The first month end at which the pattern showed."""
+        return next((month for month, present in self.months if present), None)
+
+    @property
+    def present_now(self) -> bool:
+        return bool(self.months) and self.months[-1][1]
+
+    @property
+    def place(self) -> str:
+        return ", ".join(p for p in (self.service, self.team, self.shift) if p)
+
+
+def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
+    """The concern tables (store.create_schema calls it)."""
+    cur.execute("CREATE SEQUENCE IF NOT EXISTS concern_ids START 1")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS concerns (
+            concern_id INTEGER PRIMARY KEY, kind VARCHAR, service VARCHAR, team VARCHAR, shift VARCHAR,
+            subject VARCHAR, key_question VARCHAR, status VARCHAR, summary VARCHAR, first_recorded DATE,
+            last_seen DATE)""")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS concern_months (
+            concern_id INTEGER, month DATE, present BOOLEAN, PRIMARY KEY (concern_id, month))""")
+    cur.execute("""
+        CREATE TABLE IF NOT EXISTS concern_recognitions (
+            concern_id INTEGER, recognised_on DATE, recognised_by VARCHAR, judgement VARCHAR, cause VARCHAR,
+            recorded_at TIMESTAMP)""")
+    from .actions import create_tables as action_tables  # the actions recorded against concerns
+
+    action_tables(cur)
+
+
+def identity(finding: Finding) -> Identity:
+    return (finding.kind, finding.service, finding.team, finding.shift, finding.subject)
+
+
+def is_tracked(finding: Finding) -> bool:
+    """A finding that becomes a tracked concern: a negative kind judged concern or fragile (never limited)."""
+    return finding.kind in TRACKED_KINDS and finding.status in TRACKED_STATUSES
+
+
+def same_pattern(key: Identity, finding: Finding, min_score: float) -> bool:
+    """Whether a finding shows the concern with this identity: same kind and place, same subject (or, for a theme
+    worded from free text, a subject at least `min_score` alike)."""
+    if key[:4] != identity(finding)[:4]:
+        return False
+    if key[4] == finding.subject:
+        return True
+    return key[0] in THEME_KINDS and fuzz.token_set_ratio(key[4], finding.subject) >= min_score
+
+
+def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
+          progress: Progress | None = None) -> list[int]:
+    """Bring the concerns of the scope's services up to its date: a tracked finding with no concern yet gets one,
+    every concern of a service gets its months (present or not) back through history. The concern ids touched."""
+    settings = settings if settings is not None else load_settings(con)
+    as_of = scope.end(con)
+    if as_of is None:
+        return []
+    touched = []
+    services = services_in(con, scope)
+    for number, service in enumerate(services, start=1):
+        touched.extend(_track_service(con, service, as_of, settings))
+        if progress is not None:
+            progress(number, len(services), service)
+    return touched
+
+
+def _track_service(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[int]:
+    score = settings["thresholds"]["action_match_score"]
+    now = [f for f in insights_for(con, Scope((service,), as_of), settings).findings if is_tracked(f)]
+    known = _stored_keys(con, service)
+    cur = con.cursor()
+    for finding in now:
+        match = next((cid for cid, key in known.items() if same_pattern(key, finding, score)), None)
+        if match is None:
+            match = cur.execute("""
+                INSERT INTO concerns VALUES (nextval('concern_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                RETURNING concern_id""", [finding.kind, service, finding.team, finding.shift, finding.subject,
+                                          finding.key_question, finding.status, finding.summary, as_of,
+                                          as_of]).fetchone()[0]
+            known[match] = identity(finding)
+        else:
+            cur.execute("UPDATE concerns SET status = ?, summary = ?, last_seen = greatest(last_seen, ?) "
+                        "WHERE concern_id = ?", [finding.status, finding.summary, as_of, match])
+    if not known:
+        return []
+    for month in history_months(con, service, as_of, settings):
+        found = [f for f in insights_for(con, Scope((service,), month), settings).findings if is_tracked(f)]
+        for cid, key in known.items():
+            present = any(same_pattern(key, f, score) for f in found)
+            cur.execute("INSERT OR REPLACE INTO concern_months VALUES (?, ?, ?)", [cid, month, present])
+    return list(known)
+
+
+def history_months(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[date]:
+    """The month ends from the service's first month of data (or concern_history_months back) to `as_of`."""
+    union = " UNION ALL ".join(f"SELECT min({column}) FROM {table} WHERE service = ?"
+                               for table, column in _DATES.items())
+    firsts = [row[0] for row in con.cursor().execute(union, [service] * len(_DATES)).fetchall() if row[0]]
+    if not firsts:
+        return []
+    earliest = max(min(firsts), months_back(as_of, settings["thresholds"]["concern_history_months"] - 1))
+    months, month = [], month_end(as_of)
+    while month >= earliest:
+        months.append(month)
+        month = month_end(months_back(month, 1))
+    return sorted(m for m in months if m <= as_of) or [as_of]
+
+
+def _stored_keys(con: duckdb.DuckDBPyConnection, service: str) -> dict[int, Identity]:
+    rows = con.cursor().execute("SELECT concern_id, kind, service, team, shift, subject FROM concerns "
+                                "WHERE service = ? ORDER BY concern_id", [service]).fetchall()
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def tracked(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date | None = None) -> list[TrackedConcern]:
+    """The stored concerns of the scope's services, with their months up to `as_of` and latest recognition."""
+    services, values = scope.service_filter()
+    cur = con.cursor()
+    rows = cur.execute(f"""
+        SELECT concern_id, kind, service, team, shift, subject, key_question, status, summary, last_seen
+        FROM concerns WHERE {services} ORDER BY service, concern_id""", values).fetchall()
+    ids = [row[0] for row in rows]
+    months: dict[int, list[tuple[date, bool]]] = {}
+    for cid, month, present in cur.execute("""
+            SELECT concern_id, month, present FROM concern_months
+            WHERE concern_id IN (SELECT unnest(?)) AND (? IS NULL OR month <= ?) ORDER BY month""",
+                                           [ids, as_of, as_of]).fetchall():
+        months.setdefault(cid, []).append((month, present))
+    recognitions = {row[0]: Recognition(*row[1:]) for row in cur.execute("""
+            SELECT concern_id, recognised_on, recognised_by, judgement, cause FROM concern_recognitions
+            WHERE concern_id IN (SELECT unnest(?)) AND (? IS NULL OR recognised_on <= ?)
+            ORDER BY recorded_at""", [ids, as_of, as_of]).fetchall()}
+    return [TrackedConcern(*row[:9], last_seen=row[9], months=tuple(months.get(row[0], [])),
+                           recognition=recognitions.get(row[0])) for row in rows]
+
+
+def concern_by_id(con: duckdb.DuckDBPyConnection, concern_id: int, user: User) -> TrackedConcern:
+    """One concern, if it is in the person's services; a LookupError otherwise (another service is not there)."""
+    found = [c for c in tracked(con, Scope(user.services)) if c.concern_id == concern_id]
+    if not found:
+        raise LookupError(f"no concern {concern_id} in your services")
+    return found[0]
+
+
+def recognise(con: duckdb.DuckDBPyConnection, user: User, concern_id: int, judgement: str, cause: str = "",
+              on: date | None = None) -> Recognition:
+    """Record that a leader recognised a concern and judged it (isolated, repeated or high impact; likely cause).
+    Registered managers and quality leads may; the record and its line in the audit trail are kept together."""
+    user.require("manage_actions")
+    if judgement not in JUDGEMENTS:
+        raise ValueError(f"judgement must be one of {', '.join(JUDGEMENTS)}; got {judgement!r}")
+    concern = concern_by_id(con, concern_id, user)
+    on = on or date.today()
+    cur = con.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    try:
+        cur.execute("INSERT INTO concern_recognitions VALUES (?, ?, ?, ?, ?, ?)",
+                    [concern_id, on, user.email, judgement, cause.strip(), datetime.now()])
+        record(cur, user.email, "recognise_concern", {"concern": concern_id, "place": concern.place,
+                                                      "subject": concern.subject, "judgement": judgement,
+                                                      "recognised_on": on})
+        cur.execute("COMMIT")
+    except BaseException:
+        cur.execute("ROLLBACK")
+        raise
+    return Recognition(on, user.email, judgement, cause.strip())
