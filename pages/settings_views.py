@@ -177,6 +177,9 @@ THRESHOLDS = {
     "complaint_handling_good": Threshold("Leadership response", "Complaints handled in time that counts as good",
                                          "The share of complaints acknowledged (and responded to) within their "
                                          "targets. 0.9 means 90%.", "share"),
+    "recognised_in_time_good": Threshold("Leadership response", "Concerns recognised in time that counts as good",
+                                         "The share of concerns a leader recognised within the days to recognise a "
+                                         "concern. 0.8 means 80%.", "share"),
 }
 KIND_RULES = {"share": "is a share: enter a number between 0 and 1 (0.75 means 75%)",
               "count": "is a number of months, answers or mentions: enter a whole number of at least 1",
