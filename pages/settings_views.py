@@ -108,8 +108,9 @@ THRESHOLDS = {
                                 "than this never count as a rise or a worse rate.", "count"),
     "fragility_max_chance": Threshold("Teams and shifts", "Chance allowed for a team's extra complaints", "A team "
                                       "or shift with more complaints than the rest month after month is fragile only "
-                                      "if chance would give so many this rarely (an exact test over the months). "
-                                      "0.01 means 1 in 100.", "share"),
+                                      "if chance would give so many this rarely (an exact test over the months; many "
+                                      "places and months are tested, so it is strict). 0.001 means 1 in 1,000.",
+                                      "share"),
     "complaint_rate_ratio": Threshold("Complaints and themes", "Complaint rate that marks a place out", "A team's "
                                       "complaint rate at least this many times the rest of its service's is worse. 2 "
                                       "means double.", "ratio"),
