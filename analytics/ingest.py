@@ -108,7 +108,7 @@ def ingest_bytes(con: duckdb.DuckDBPyConnection, data: bytes, file_name: str, *,
             raise OpenQuestions(questions_message(upload))
     confirmed = bool(source or overrides)
     return [load_sheet(con, data, u, service=service, loaded_by=loaded_by, remember=confirmed, path=path,
-                       services=services) for u in uploads]
+                       services=services, keep_cells=False) for u in uploads]
 
 
 def ingest_path(con: duckdb.DuckDBPyConnection, path: str | Path, **options: Any) -> list[BatchResult]:
@@ -141,15 +141,19 @@ def _missing_message(upload: SheetUpload, missing: list[str]) -> str:
 
 def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload, *, service: str | None = None,
                loaded_by: str | None = None, remember: bool = False, path: Path | None = None,
-               services: tuple[str, ...] | None = None) -> BatchResult:
+               services: tuple[str, ...] | None = None, keep_cells: bool = True) -> BatchResult:
     """Load one planned sheet as one batch in one transaction.
 
     With `services`, a sheet with any row for another service raises OutsideYourServices and stores nothing: a
-    person limited to some services may not add to, or overwrite, another service's data."""
+    person limited to some services may not add to, or overwrite, another service's data. With keep_cells False
+    (the caller has no further use for them) the sheet's cells are let go once its rows are prepared, before they
+    are written: a large sheet is then not held twice."""
     raw, plan = upload.raw, upload.plan
     content_hash = hashlib.sha256(data).hexdigest()
     prepared = prepare(raw, plan, load_settings(con), service)
     text_columns.forget()
+    if not keep_cells:
+        raw.frame = raw.frame.iloc[:0]
     if services is not None:
         # Before anything else, so that a person limited to some services learns nothing of other services'
         # files: a sheet that passes holds only their rows, as would any earlier batch of the same file.
