@@ -19,6 +19,7 @@ from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify, key_questions
 from .scope import Scope, months_back, period_label
+from .well_led import well_led_evidence
 
 STATUS_RANK = {"concern": 0, "fragile": 1, "improving": 2, "strong": 3}
 _NEGATIVE_KINDS = {"repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
@@ -50,7 +51,8 @@ def baseline_evidence(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     """Per service, team and key question, each source's headline figure over the window."""
     rules = settings["key_questions"]
     frames = [_audit_evidence(con, scope, settings, window, rules), _rota_evidence(con, scope, settings, window),
-              _feedback_evidence(con, scope, settings, window), _complaint_evidence(con, scope, settings, window)]
+              _feedback_evidence(con, scope, settings, window), _complaint_evidence(con, scope, settings, window),
+              well_led_evidence(con, scope, settings, window)]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return pd.DataFrame(columns=["service", "team", "key_question", "source", "measure", "value", "good",
