@@ -197,8 +197,11 @@ def _complaints_per_month(complaints: pd.DataFrame, hours: pd.DataFrame, parts: 
     known = pd.concat([parts, without_rota], ignore_index=True).dropna(subset=list(keys))
     places = known[["service", *keys]].drop_duplicates()
     places = places[places["service"].isin(set(without_rota["service"]))]
+    # Months from the first the service's log covers: months before it are unknown, not months without complaints.
+    first = without_rota.groupby("service")["month"].min().rename("first").reset_index()
     months = pd.DataFrame({"month": _months(start, end)})
-    grid = places.merge(months, how="cross")
+    grid = places.merge(months, how="cross").merge(first, on="service")
+    grid = grid[grid["month"] >= grid["first"]].drop(columns="first")
     counts = without_rota.groupby(["month", "service", *keys], as_index=False)["complaints"].sum()
     grid = grid.merge(counts, how="left", on=["month", "service", *keys]).fillna({"complaints": 0})
     grid = grid.assign(measure="complaints_per_month", num=grid["complaints"], den=1.0, count=grid["complaints"])
@@ -258,13 +261,13 @@ def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
     rank = frame.sort_values("back").groupby(keys, dropna=False, sort=False).cumcount()
     in_run = back == rank.reindex(back.index)
     runs = table.loc[in_run[in_run].index]
+    counted = table["measure"].map(lambda name: MEASURES[name].source == "complaints")
+    runs = pd.concat([runs[~counted.reindex(runs.index)], _complaint_windows(table[counted], thresholds)])
     signals = []
     for (service, measure_name, team, shift), run in runs.groupby(keys, dropna=False, sort=True):
         if len(run) < thresholds["fragility_min_periods"]:
             continue
         run = run.sort_values("month")
-        if MEASURES[measure_name].source == "complaints" and not _beyond_chance(run, thresholds):
-            continue
         value = sum(run["value"]) / len(run)
         rest = sum(run["rest_of_service"]) / len(run)
         signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(run["month"]), value, rest,
@@ -272,16 +275,51 @@ def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
     return signals
 
 
-def _beyond_chance(run: pd.DataFrame, thresholds: dict[str, Any]) -> bool:
-    """Whether a run of months with more complaints than the rest is more than counting chance: the place's
-    complaints over the run against the rest's, each in its exposure, by the exact test of two Poisson rates,
-    and at least `min_complaints` of them. Complaints are rare: a month's count alone says little."""
-    count, rest_count = float(run["count"].sum()), float(run["rest_count"].sum())
-    exposure, rest_exposure = float(run["exposure"].sum()), float(run["rest_exposure"].sum())
-    if count < thresholds["min_complaints"] or exposure <= 0 or rest_exposure <= 0:
+def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
+    """For complaints, the longest run of months up to the latest over which the place's rate has been at least
+    `complaint_rate_ratio` times the rest's beyond chance, its latest `fragility_min_periods` months too.
+
+    Complaints are rare: a month without one says little, so a place with about two extra a month is not let
+    off by one quiet month, as a month-by-month run would be; the count over the months is what is tested."""
+    keys = ["service", "measure", "team", "shift"]
+    shortest = int(thresholds["fragility_min_periods"])
+    latest = table.groupby(["service", "measure"])["month"].transform("max")
+    windows = []
+    for _, place in table.groupby(keys, dropna=False, sort=False):
+        place = place.sort_values("month")
+        if len(place) < shortest or place["month"].iloc[-1] != latest[place.index[-1]]:
+            continue
+        if not _rate_above(place.iloc[-shortest:], thresholds):
+            continue
+        # The window chance explains least (a scan over its start): a rise of three months is told as three
+        # months, a two-year excess as two years.
+        tested = [(_chance(place.iloc[-length:]), -length) for length in range(shortest, len(place) + 1)
+                  if _rate_above(place.iloc[-length:], thresholds)]
+        chance, length = min(tested)
+        window = place.iloc[length:]
+        if chance <= thresholds["fragility_max_chance"] and window["count"].sum() >= thresholds["min_complaints"]:
+            windows.append(window)
+    return pd.concat(windows) if windows else table.iloc[0:0]
+
+
+def _rate_above(window: pd.DataFrame, thresholds: dict[str, Any]) -> bool:
+    count, exposure = float(window["count"].sum()), float(window["exposure"].sum())
+    rest_count, rest_exposure = float(window["rest_count"].sum()), float(window["rest_exposure"].sum())
+    if count <= 0 or exposure <= 0:
         return False
-    chance = poisson_compare(count, exposure, rest_count, rest_exposure).p_higher
-    return chance <= thresholds["fragility_max_chance"]
+    if rest_exposure <= 0 or rest_count <= 0:
+        return True
+    return count / exposure >= thresholds["complaint_rate_ratio"] * rest_count / rest_exposure
+
+
+def _chance(window: pd.DataFrame) -> float:
+    """How likely chance alone gives the place this many more complaints than the rest over the window: the exact
+    test of two Poisson rates over their exposures (thousands of planned hours, or place-months)."""
+    exposure, rest_exposure = float(window["exposure"].sum()), float(window["rest_exposure"].sum())
+    if exposure <= 0 or rest_exposure <= 0:
+        return 1.0
+    return poisson_compare(float(window["count"].sum()), exposure, float(window["rest_count"].sum()),
+                           rest_exposure).p_higher
 
 
 def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
@@ -389,7 +427,9 @@ def _evidence(signal: Signal, end: date) -> Evidence:
         source=measure.source, measure=measure.label, value=signal.value, comparison=signal.rest,
         period=period_label(start, last),
         rows=rows_filter(measure.source, signal.service, signal.team, signal.shift, start, min(month_end(last), end)),
-        detail=(f"worse than the rest of {signal.service} in each of {len(signal.months)} consecutive months to "
+        detail=(f"worse than the rest of {signal.service} "
+                + ("over" if measure.source == "complaints" else "in each of")
+                + f" {len(signal.months)} consecutive months to "
                 f"{last:%b %Y}; monthly mean {_figure(measure, signal.value)} against "
                 f"{_figure(measure, signal.rest)}{counted}"))
 
@@ -405,8 +445,10 @@ def _finding(signals: list[Signal], settings: dict[str, Any], end: date) -> Find
     placing = next((found for found in (classify(label, settings["key_questions"]) for label in labels) if found),
                    (None, None))
     verb = "has" if first.team and not first.shift else "have"
+    # Complaints are judged over their months together (a quiet month says little), other measures month by month.
+    every = "over the months" if all(MEASURES[s.measure].source == "complaints" for s in signals) else "every month"
     summary = (f"{place_name(first.team, first.shift)} at {first.service} {verb} been worse than the rest of the "
-               f"service every month since {since:%b %Y} ({len(first.months)} months): "
+               f"service {every} since {since:%b %Y} ({len(first.months)} months): "
                f"{join_clauses([_clause(s, since) for s in signals])}.")
     finding = Finding(
         kind="fragility", service=first.service, team=first.team, shift=first.shift,
