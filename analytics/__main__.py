@@ -10,6 +10,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from . import response_cli
 from .access import NotAllowed, User, local_user, scope_for, user_for
 from .audit_trail import os_user, record
 from .batches import (
@@ -95,6 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", parents=[common], help="write the demo spreadsheets to data/demo/ and load them")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
+    response_cli.add_parsers(commands, common)  # concerns, recognise, actions add|update|link
     return parser
 
 
@@ -263,7 +265,7 @@ def _insights(con, args, person: User) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "batches": _batches, "remove": _remove, "rejections": _rejections, "demo": _demo,
-            "insights": _insights}
+            "insights": _insights, **response_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())
