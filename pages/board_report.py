@@ -7,7 +7,6 @@ import streamlit as st
 from analytics.board_pack import (
     build_board_pack,
     findings_of,
-    previous_quarter_end,
     register_of,
 )
 from analytics.key_questions import key_questions
@@ -16,8 +15,13 @@ from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
 from pages.access_gate import needs_role, page_user
 from pages.board_views import (
+    board_measures,
+    quarter_insights,
     show_downloads,
+    show_grid,
     show_judgements,
+    show_measures,
+    show_must_know,
     show_record_view_form,
     show_table,
 )
@@ -52,19 +56,40 @@ if not user.can("board_report"):
     show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
                           key_questions(load_settings(get_connection())["key_questions"]))
     st.stop()
-before = cached_insights(database, services, previous_quarter_end(now.as_of))
-pack = build_board_pack(now, before, filters.service, leader_views(get_connection(), services))
-st.caption(f"{plain_markdown(pack.scope)}: data to {uk_date(pack.as_of)}, compared with {uk_date(pack.before_as_of)}, "
-           "the end of the previous quarter. Status: ✓ strong, ↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; "
-           "direction: ▲ better, ▼ worse, ● same.")
+quarters = quarter_insights(database, services, now.as_of)
+pack = build_board_pack(now, quarters[1], filters.service, leader_views(get_connection(), services),
+                        quarters=quarters,
+                        measures=board_measures(database, sorted(set(register_of(now)["service"])), now.as_of))
+st.caption(f"{plain_markdown(pack.scope)}: data to {uk_date(pack.as_of)}. Direction of travel: "
+           f"{plain_markdown(pack.travel)}, each quarter judged on its own three months. Status: ✓ strong, "
+           "↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; direction: ▲ better, ▼ worse, ● same.")
 show_downloads(pack)
+
+st.header("What the board must know")
+st.caption("At most five points, concerns first, each with the evidence it rests on.")
+show_must_know(pack.must_know)
 
 st.header("Where each key question stands")
 st.markdown(pack.moves())
-show_table(pack.register, "No key question has evidence for this service yet.")
+show_grid(pack, now)
+with st.expander("Each key question with its reason"):
+    show_table(pack.register, "No key question has evidence for this service yet.")
 
-st.subheader(f"Direction of travel since {uk_date(pack.before_as_of)}")
+st.subheader(f"Direction of travel: {pack.travel}")
 show_table(pack.direction, "Nothing to compare yet.")
+
+st.subheader("The measures that matter")
+st.caption("The last complete quarter against the quarter before, and each monthly chart's Making Data Count "
+           "variation and assurance; the charts themselves are on the Trends page and in the PDF.")
+show_measures(pack.measures)
+
+st.header("What is a concern")
+st.caption("Persistent weaknesses, weaknesses a headline hides, and real changes for the worse.")
+show_judgements(pack.concerns, "Nothing is a concern on the evidence for this period.")
+
+st.header("What is still fragile")
+st.caption("Weak in places or recurring now and then, and not yet put right.")
+show_judgements(pack.fragile, "Nothing is fragile on the evidence for this period.")
 
 st.header("What is strong, and why")
 st.caption("Judged by the same figures and thresholds as the concerns.")
@@ -73,10 +98,6 @@ show_judgements(pack.strong, "Nothing is yet strong on the evidence for this per
 st.header("What is qualified, and why")
 st.caption("Where independent sources disagree: the judgement stands, with a caveat the board should hear.")
 show_judgements(pack.qualified, "No judgement rests on sources that disagree.")
-
-st.header("What is still fragile")
-st.caption("Concerns first, then what is fragile: weak in places or recurring, and not yet put right.")
-show_judgements(pack.fragile, "Nothing is fragile or a concern on the evidence for this period.")
 
 st.header("Limited evidence: places to look, not judgements")
 st.caption("Patterns seen on too few responses, shifts, answers or complaints to judge (the minimums are in "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -14,10 +16,26 @@ from analytics.board_pack import (
     BoardPack,
     board_pack_html,
     board_pack_xlsx,
+    place_name,
 )
+from analytics.board_pdf import board_pack_pdf
+from analytics.board_summary import (
+    GRID_SYMBOLS,
+    Point,
+    cell_evidence,
+    last_complete_quarter,
+    measure_summary,
+    quarter_before,
+    quarter_settings,
+)
+from analytics.insights import Insights, run_insights
+from analytics.measures import show
 from analytics.narrative import STANCES, record_view
 from analytics.safe_output import plain_markdown
-from pages.common import XLSX_MIME, current_user, data_changed, get_connection
+from analytics.scope import Scope
+from analytics.signals import metric
+from pages.common import XLSX_MIME, connection_for, current_user, data_changed, get_connection, settings_json
+from pages.findings_views import evidence_line, show_rows_of, status_badge
 
 RECORDED = "board_view_recorded"
 # Colour follows the symbol, so the colour only repeats what the symbol already says.
@@ -60,18 +78,102 @@ def show_judgements(frame: pd.DataFrame, empty: str) -> None:
             show_table(teams, "")
 
 
+@st.cache_data(show_spinner="Judging the last complete quarter and the quarter before...", max_entries=8)
+def _quarters(database: str, settings_text: str, services: tuple[str, ...] | None,
+              as_of: date) -> tuple[Insights, Insights]:
+    settings = quarter_settings(json.loads(settings_text))
+    quarter = last_complete_quarter(as_of)
+    return tuple(run_insights(connection_for(database), Scope(services, end), settings)
+                 for end in (quarter[1], quarter_before(quarter)[1]))
+
+
+def quarter_insights(database: str, services: tuple[str, ...] | None, as_of: date) -> tuple[Insights, Insights]:
+    """The insights of the last complete quarter and of the quarter before, each on its own three months."""
+    return _quarters(database, settings_json(), services, as_of)
+
+
+@st.cache_data(show_spinner="Charting the measures that matter...", max_entries=8)
+def _measures(database: str, settings_text: str, services: tuple[str, ...], as_of: date) -> pd.DataFrame:
+    return measure_summary(connection_for(database), list(services), as_of, json.loads(settings_text))
+
+
+def board_measures(database: str, services: list[str], as_of: date) -> pd.DataFrame:
+    """The measures that matter per service: the two quarters' figures and their SPC icons."""
+    return _measures(database, settings_json(), tuple(services), as_of)
+
+
+def show_must_know(points: list[Point]) -> None:
+    """The sentences the board must know, each with its evidence in words and the rows behind it."""
+    if not points:
+        st.success("Nothing stands out: no concern, fragile area or strength on the evidence for this period.")
+    for number, point in enumerate(points, start=1):
+        with st.container(border=True):
+            st.markdown(f"{status_badge(point.status)} **{number}. "
+                        f"{plain_markdown(place_name(point.service, point.team, point.shift))}**  \n"
+                        f"{plain_markdown(point.sentence)}")
+            st.markdown("\n".join(evidence_line(item) for item in point.evidence[:3]))
+            show_rows_of(point.evidence, key=f"must_know_rows_{number}")
+
+
+def show_grid(pack: BoardPack, insights: Insights) -> None:
+    """Key question by service and team; choosing a cell opens its sentence, evidence and rows."""
+    grid = pack.grid_table
+    if grid.empty:
+        st.markdown("_No key question has evidence for this service yet._")
+        return
+    shown = grid.assign(Team=grid["Team"].fillna("Whole service"))
+    event = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-cell", key="board_grid",
+                         height=min(35 * (len(shown) + 1) + 3, 600))
+    st.caption("Choose a cell to open the evidence and the rows behind it. " + " ".join(GRID_SYMBOLS.values()))
+    cells = event.selection.cells if event is not None else []
+    if not cells or cells[0][1] in ("Service", "Team"):
+        return
+    row, question = cells[0]
+    service, team = grid.iloc[row]["Service"], grid.iloc[row]["Team"]
+    team = team if isinstance(team, str) else None
+    sentence, evidence = cell_evidence(insights, service, team, question)
+    with st.container(border=True):
+        st.markdown(f"**{plain_markdown(place_name(service, team))} · {plain_markdown(question)}**: "
+                    f"{plain_markdown(grid.iloc[row][question] or '○ No judgement')}  \n{plain_markdown(sentence)}")
+        if evidence:
+            st.markdown("\n".join(evidence_line(item) for item in evidence))
+            show_rows_of(evidence, key=f"grid_rows_{row}_{question}")
+
+
+def show_measures(frame: pd.DataFrame) -> None:
+    """The measures that matter: the two quarters' figures and the Making Data Count icons in words."""
+    if frame.empty:
+        st.markdown("_No monthly measures for this period._")
+        return
+    table = pd.DataFrame({
+        "Service": frame["service"], "Measure": frame["measure"],
+        "Last quarter": [_figure(r) for r in frame.to_dict("records")],
+        "Quarter before": [_figure(r, "before") for r in frame.to_dict("records")],
+        "Variation": frame["variation_symbol"] + " " + frame["variation"],
+        "Assurance": frame["assurance_symbol"] + " " + frame["assurance"]})
+    show_table(table, "")
+
+
+def _figure(row: dict, which: str = "now") -> str:
+    value = row[which]
+    return "no data" if value is None else f"{show(metric(row['metric']).measure, value)} ({row[which + '_n']:,.0f})"
+
+
 def show_downloads(pack: BoardPack) -> None:
-    """The board pack as a workbook and as a page to print to PDF."""
+    """The board pack as a workbook, a PDF and a page to print."""
     scope = re.sub(r"[^a-z0-9]+", "_", pack.scope.lower()).strip("_") or "services"
     stem = f"board_report_{scope}_{pack.as_of:%Y-%m-%d}"
-    left, right = st.columns(2)
+    left, middle, right = st.columns(3)
+    middle.download_button("Download the board pack (.pdf)", board_pack_pdf(pack), file_name=f"{stem}.pdf",
+                           mime="application/pdf", icon=":material/picture_as_pdf:", on_click=record_export,
+                           args=({"what": "board pack", "format": "pdf", "scope": pack.scope, "file": f"{stem}.pdf"},))
     left.download_button("Download the board pack (.xlsx)", board_pack_xlsx(pack), file_name=f"{stem}.xlsx",
                          mime=XLSX_MIME, icon=":material/table_view:", on_click=record_export,
                          args=({"what": "board pack", "format": "xlsx", "scope": pack.scope, "file": f"{stem}.xlsx"},))
     right.download_button("Download the print-ready report (.html)", board_pack_html(pack), file_name=f"{stem}.html",
                           mime="text/html", icon=":material/print:", on_click=record_export,
                           args=({"what": "board pack", "format": "html", "scope": pack.scope, "file": f"{stem}.html"},))
-    right.caption("Open it in your browser and print it to PDF: each section starts on a new A4 page.")
+    right.caption("A web page to print: each section starts on a new A4 page.")
 
 
 def record_export(detail: dict) -> None:

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import streamlit as st
 
 from analytics.board_pack import STATUS_LABELS
+from analytics.evidence_rows import describe, evidence_words, fetch, selection_of
 from analytics.findings import Evidence, Finding, percent
 from analytics.insights import Insights
 from analytics.register import STATUS_RANK
-from analytics.safe_output import plain_markdown
-from pages.common import cached_insights, source_label
+from analytics.safe_output import plain_markdown, safe_csv
+from analytics.settings import load_settings
+from pages.common import cached_insights, current_database, get_connection, source_label
 from pages.filters import Filters
 
-# Badge colours per status, as the Overview page uses them; the symbol in each label says it too (not colour alone).
-STATUS_COLOURS = {"strong": "blue", "improving": "violet", "fragile": "orange", "concern": "orange",
+# Badge colours per status, on every page; the symbol in each label says it too (not colour alone). Concern red and
+# fragile yellow differ in hue and lightness, so the two never read as two shades of amber.
+STATUS_COLOURS = {"strong": "blue", "improving": "violet", "fragile": "yellow", "concern": "red",
                   "not_enough_evidence": "gray"}
 KIND_WORDS = {
     "repeat_finding": "Repeat audit finding", "masked_weakness": "Weakness behind a good average",
@@ -73,6 +78,7 @@ def show_finding(finding: Finding, evidence: bool = False) -> None:
                 f"Flagged because: {plain_markdown(finding.summary)}")
     if evidence and finding.evidence:
         st.markdown("\n".join(evidence_line(item) for item in finding.evidence))
+        show_rows_of(finding.evidence, key=f"rows_{hash((finding.summary, finding.service, finding.team))}")
 
 
 def show_findings(findings: list[Finding], shown: int = 5, evidence: bool = False) -> None:
@@ -99,6 +105,34 @@ def evidence_line(item: Evidence) -> str:
     against = f" against {figure_text(item.measure, item.comparison)}" if item.comparison is not None else ""
     period = f", {plain_markdown(item.period)}" if item.period else ""
     detail = f". {plain_markdown(item.detail[:1].upper() + item.detail[1:])}" if item.detail else ""
-    rows = f"  \n  :gray[Rows: {plain_markdown(item.rows)}]" if item.rows else ""
+    words = evidence_words(item)
+    rows = f"  \n  :gray[Rows: {plain_markdown(words)}]" if words else ""
     return (f"- **{source_label(item.source)}**, {plain_markdown(item.measure)}: "
             f"**{figure_text(item.measure, item.value)}**{against}{period}{detail}{rows}")
+
+
+# The rows behind a figure -----------------------------------------------------------------------------------------
+
+@st.cache_data(show_spinner="Fetching the rows...", max_entries=64)
+def _rows(database: str, evidence: Evidence, rules_text: str, original: bool) -> pd.DataFrame:
+    return fetch(get_connection(), selection_of(evidence), json.loads(rules_text), original)
+
+
+def show_rows_of(evidence: tuple[Evidence, ...] | list[Evidence], key: str) -> None:
+    """A switch that opens the rows behind each figure (masked unless the person may see the original and asked
+    to), each in a table with a download."""
+    openable = [item for item in evidence if selection_of(item) is not None]
+    if not openable or not st.toggle("Open the rows behind these figures", key=key):
+        return
+    rules = json.dumps(load_settings(get_connection())["key_questions"], sort_keys=True)
+    original = bool(st.session_state.get("show_original_text"))
+    for number, item in enumerate(openable):
+        selection = selection_of(item)
+        rows = _rows(current_database(), item, rules, original)
+        words = describe(selection)
+        st.markdown(f"**{plain_markdown(words[:1].upper() + words[1:])}**: {len(rows):,} rows"
+                    + (" (the latest 5,000)" if len(rows) >= 5000 else ""))
+        st.dataframe(rows, hide_index=True, height=min(35 * (len(rows) + 1) + 3, 300))
+        st.download_button("Download these rows (.csv)", safe_csv(rows),
+                           file_name=f"rows_{selection.source}.csv", mime="text/csv", key=f"{key}_{number}",
+                           icon=":material/download:")

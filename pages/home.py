@@ -1,4 +1,5 @@
-"""Home: what the product is, and what data it holds."""
+"""Home: where to start this month (the things needing attention in the person's services, with what changed since
+last month), and what data is loaded."""
 
 from __future__ import annotations
 
@@ -7,12 +8,15 @@ from datetime import date
 import streamlit as st
 
 from analytics.batches import coverage
+from analytics.board_pack import place_name
+from analytics.board_summary import Point, month_end_before, start_here
 from analytics.demo import load_demo
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, latest_complete_month
 from analytics.store import database_path
 from pages.access_gate import page_user
 from pages.common import (
+    cached_insights,
     connection_for,
     current_database,
     data_changed,
@@ -25,8 +29,20 @@ from pages.common import (
     uk_datetime,
 )
 
+from pages.findings_views import KIND_WORDS, status_badge
+
 ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Rota lines",
               "feedback": "Feedback answers"}
+# Where each kind of finding is looked at most closely.
+KIND_PAGES = {"repeat_finding": ("pages/teams_shifts.py", "Teams and shifts"),
+              "fragility": ("pages/teams_shifts.py", "Teams and shifts"),
+              "masked_weakness": ("pages/overview.py", "Overview"),
+              "special_cause": ("pages/trends.py", "Trends"),
+              "emerging_theme": ("pages/themes_page.py", "Themes"),
+              "assurance_gap": ("pages/triangulation_page.py", "Triangulation"),
+              "experience_ahead": ("pages/triangulation_page.py", "Triangulation"),
+              "not_embedded": ("pages/trends.py", "Trends"),
+              "narrative_mismatch": ("pages/board_report.py", "Board report")}
 
 
 @st.cache_data(show_spinner=False)
@@ -56,6 +72,37 @@ def services_text(services: list[str]) -> str:
     if len(services) <= 3:
         return ", ".join(services)
     return f"{len(services)} services"
+
+
+def show_point(point: Point, number: int) -> None:
+    """One thing needing attention: its status, where, the sentence, what changed and a link to look closer."""
+    page, title = KIND_PAGES.get(point.kind, ("pages/overview.py", "Overview"))
+    with st.container(border=True):
+        st.markdown(f"{status_badge(point.status)} :gray-badge[{plain_markdown(point.change)}] "
+                    f"**{number}. {plain_markdown(place_name(point.service, point.team, point.shift))}** "
+                    f":gray[({KIND_WORDS.get(point.kind, point.kind).lower()})]  \n{plain_markdown(point.sentence)}")
+        params = {"service": point.service} | ({"team": point.team} if point.team else {}) \
+            | ({"shift": point.shift} if point.shift else {})
+        st.page_link(page, label=f"Look closer on {title}", icon=":material/arrow_forward:", query_params=params)
+
+
+def show_start_here(services: tuple[str, ...] | None) -> None:
+    """The things needing attention this month, concerns first, each with what changed since last month."""
+    now = cached_insights(current_database(), services, None)
+    if now.as_of is None:
+        return
+    before = cached_insights(current_database(), services, month_end_before(now.as_of))
+    points, gone = start_here(now, before, services)
+    st.subheader("Start here")
+    st.caption(f"What needs attention in the month to {uk_date(now.as_of)}, concerns first, against the findings "
+               f"at {uk_date(before.as_of)}.")
+    if not points:
+        st.success("Nothing is a concern or fragile in your services this month.")
+    for number, point in enumerate(points, start=1):
+        show_point(point, number)
+    if gone:
+        st.caption("No longer found since last month: " + plain_markdown("; ".join(
+            f"{place_name(p.service, p.team, p.shift)}, {p.subject}" for p in gone)) + ".")
 
 
 def load_demo_data() -> None:
@@ -92,8 +139,10 @@ if not any(loaded_row_counts().values()):
         st.page_link("pages/upload.py", label="Upload your spreadsheets", icon=":material/upload_file:")
         st.caption("Audits, complaints logs, rotas and feedback surveys: .xlsx, .xlsm, .xls or .csv.")
 else:
+    show_start_here(user.services)
     st.subheader("What is loaded")
     spans = cached_coverage(current_database(), user.services)
+    counts = {name: counts.get(name, 0) for name in ROW_LABELS}
     for column, (name, count) in zip(st.columns(len(counts)), counts.items()):
         services, first, last = spans[name]
         with column, st.container(border=True):

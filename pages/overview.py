@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from analytics.board_pack import GROUPS, balanced_picture, findings_of
+from analytics.board_pack import balanced_picture, findings_of
 from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
 from pages.common import cached_insights, cached_table, current_database, get_connection, require_app_entry, uk_date
@@ -18,10 +18,13 @@ from pages.overview_views import (
     stop_without_evidence,
 )
 
+CONCERNS_SHOWN = 8  # every concern in sight on a typical service; a long list keeps the rest behind a switch
+
 require_app_entry()
 st.title("Overview")
-st.markdown("**Is the service as good as its headline figures say?** Each headline beside what lies beneath it, "
-            "then what is strong, improving, fragile and a concern, with how sure we can be of each.")
+st.markdown("**Is the service as good as its headline figures say?** What needs attention first (concerns, then "
+            "what is fragile), each headline beside what lies beneath it, then what is strong and improving, with "
+            "how sure we can be of each.")
 stop_without_data()
 
 database = current_database()
@@ -36,6 +39,12 @@ st.caption(f"{plain_markdown(filters.service_label)}: the {thresholds['recent_cy
 picture = balanced_picture(insights, filters.service)
 show_counts(picture)
 
+st.header("What needs attention")
+st.caption("Confidence is high where independent sources agree, qualified where they disagree and limited where "
+           "only one source speaks. Open a judgement's evidence to see the rows behind each figure.")
+show_group(picture, "concern", first=CONCERNS_SHOWN)
+show_group(picture, "fragile")
+
 st.header("Headline figures and what lies beneath them")
 st.caption("A good average can hide one audit item, team or shift that keeps failing. These are the headlines "
            "where it does.")
@@ -46,8 +55,7 @@ st.caption("A team or shift worse than the rest of its service month after month
            "average away.")
 show_fragile_places(findings_of(insights, filters.service, "fragility"))
 
-st.header("The balanced picture")
-st.caption("Strengths are judged by the same figures and thresholds as concerns. Confidence is high where "
-           "independent sources agree, qualified where they disagree and limited where only one source speaks.")
-for group in GROUPS:
-    show_group(picture, group)
+st.header("What is strong and improving")
+st.caption("Strengths are judged by the same figures and thresholds as concerns.")
+show_group(picture, "strong")
+show_group(picture, "improving")

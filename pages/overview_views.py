@@ -20,9 +20,8 @@ from analytics.findings import Finding, percent
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
 from pages.common import fitted_height, loaded_row_counts, uk_date
+from pages.findings_views import STATUS_COLOURS, show_rows_of
 
-STATUS_COLOURS = {"strong": "blue", "improving": "violet", "fragile": "orange", "concern": "orange",
-                  "not_enough_evidence": "gray"}
 GROUP_MEANINGS = {
     "strong": "Consistently good across the sources, with no repeat findings or fragile shifts, or an improvement "
               "that has held.",
@@ -164,9 +163,9 @@ def show_fragile_places(findings: list[Finding]) -> None:
 # The balanced picture -----------------------------------------------------------------------------------------
 
 def show_counts(picture: pd.DataFrame) -> None:
-    """How many judgements fall in each group, as four figures."""
+    """How many judgements fall in each group, as four figures, concerns first."""
     counts = picture["group"].value_counts()
-    for column, group in zip(st.columns(len(GROUPS)), GROUPS):
+    for column, group in zip(st.columns(len(GROUPS)), reversed(GROUPS)):
         column.metric(STATUS_LABELS[group], int(counts.get(group, 0)), border=True)
 
 
@@ -181,9 +180,10 @@ def show_judgement(row: dict[str, Any]) -> None:
             st.dataframe(evidence, hide_index=True, height=fitted_height(len(evidence), 8),
                          column_config={"Rows": st.column_config.TextColumn(width="large"),
                                         "Detail": st.column_config.TextColumn(width="large")})
+            show_rows_of(row["evidence"], key=f"rows_{row['group']}_{hash((row['where'], row['about'], row['summary']))}")
 
 
-def show_group(picture: pd.DataFrame, group: str) -> None:
+def show_group(picture: pd.DataFrame, group: str, first: int = FIRST_SHOWN) -> None:
     """One group of the balanced picture: its meaning, the first few judgements, and a switch to show the rest."""
     rows = picture[picture["group"] == group].to_dict("records")
     st.subheader(f"{STATUS_LABELS[group]} ({len(rows)})")
@@ -191,9 +191,9 @@ def show_group(picture: pd.DataFrame, group: str) -> None:
     if not rows:
         st.markdown("_Nothing in this group for the service and period chosen._")
         return
-    for row in rows[:FIRST_SHOWN]:
+    for row in rows[:first]:
         show_judgement(row)
-    hidden = rows[FIRST_SHOWN:]
+    hidden = rows[first:]
     if hidden and st.toggle(f"Show the other {len(hidden)}", key=f"show_all_{group}"):
         for row in hidden:
             show_judgement(row)

@@ -18,6 +18,7 @@ from analytics.store import DB_ENV, connect
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 OVERVIEW, BOARD, SETTINGS = "pages/overview.py", "pages/board_report.py", "pages/settings_page.py"
+HOME = "pages/home.py"
 
 
 @pytest.fixture(scope="module")
@@ -124,18 +125,47 @@ def test_overview_on_an_empty_store_guides_to_the_demo(con: duckdb.DuckDBPyConne
 def test_board_report_shows_the_register_and_its_direction_of_travel(demo_store: Path) -> None:
     app = open_page(BOARD)
     text = page_text(app)
-    assert [h.value for h in app.header] == ["Where each key question stands", "What is strong, and why",
-                                             "What is qualified, and why", "What is still fragile",
+    assert [h.value for h in app.header] == ["What the board must know", "Where each key question stands",
+                                             "What is a concern", "What is still fragile", "What is strong, and why",
+                                             "What is qualified, and why",
                                              "Limited evidence: places to look, not judgements",
                                              "What leaders said versus what the evidence shows"]
-    assert "Direction of travel since 30/09/2026" in text
-    assert "Since 30/09/2026: " in text and "worse" in text
+    assert "Direction of travel: July to September 2026 against April to June 2026" in text
+    assert "July to September 2026 against April to June 2026: " in text and "worse" in text
+    must_know = [m.value for m in app.markdown if m.value.startswith(":red-badge[⚠ Concern] **1. ")]
+    assert len(must_know) == 1 and any("Rows: " in m.value for m in app.markdown)
+    grid = app.dataframe[0].value
+    assert list(grid.columns) == ["Service", "Team", "Safe", "Effective", "Caring", "Responsive", "Well-led"]
+    assert grid.iloc[0]["Team"] == "Whole service" and "⚠ Concern" in set(grid["Safe"])
     register = app.table[0].value
     assert list(register.columns) == ["Service", "Key question", "Status", "Confidence", "Since last quarter", "Why"]
     assert set(register["Key question"]) == {"Safe", "Effective", "Caring", "Responsive", "Well-led"}
     assert "No leader's judgement recorded yet" in text
     assert [b.label for b in app.get("download_button")] == ["Download the board pack (.xlsx)",
+                                                             "Download the board pack (.pdf)",
                                                              "Download the print-ready report (.html)"]
+
+
+def test_board_report_opens_the_rows_behind_a_point(demo_store: Path) -> None:
+    app = open_page(BOARD)
+    app.toggle(key="must_know_rows_1").set_value(True).run()
+    assert_fine(app)
+    opened = [m.value for m in app.markdown if m.value.endswith(" rows") and m.value.startswith("**")]
+    assert opened and " at Riverside Homecare" in opened[0]
+    assert len(app.dataframe) > 1 and not app.dataframe[1].value.empty
+
+
+# Home ---------------------------------------------------------------------------------------------------------
+
+def test_home_starts_with_what_needs_attention(demo_store: Path) -> None:
+    app = open_page(HOME)
+    assert_fine(app)
+    assert [s.value for s in app.subheader][:2] == ["Start here", "What is loaded"]
+    points = [m.value for m in app.markdown if "**1. " in m.value or "**2. " in m.value or "**3. " in m.value]
+    assert len(points) == 3 and points[0].startswith(":red-badge[⚠ Concern] :gray-badge[")
+    assert "New since last month" in page_text(app)
+    links = [link.label for link in app.page_link]
+    assert len([label for label in links if label.startswith("Look closer on ")]) >= 3
 
 
 def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: duckdb.DuckDBPyConnection) -> None:
