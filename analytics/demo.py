@@ -6,6 +6,7 @@ from pathlib import Path
 
 import duckdb
 
+from .demo_actions import write_action_plan
 from .demo_files import write_demo_files
 from .ingest import BatchResult, ingest_path
 
@@ -17,4 +18,5 @@ def load_demo(con: duckdb.DuckDBPyConnection, directory: Path, seed: int = 7) ->
     results = []
     for path in sorted(write_demo_files(directory, seed=seed), key=lambda p: p.name):
         results.extend(ingest_path(con, path, loaded_by=DEMO_USER))
+    results.extend(ingest_path(con, write_action_plan(directory), source="actions", loaded_by=DEMO_USER))
     return results
