@@ -38,7 +38,7 @@ def audit_coverage(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     """Scheduled audits done against expected, per service and team, over the window."""
     by = ("service", "team", "audit_type", "spot_check", "audit_ref")
     history = measures.monthly(con, scope, "audit_compliance", by, months_back(window.start, 12), window.end, settings)
-    history = history[history["spot_check"] != True]  # noqa: E712 (NULL is a scheduled audit)
+    history = history[history["spot_check"] != True]  # NULL is a scheduled audit
     if history.empty:
         return pd.DataFrame()
     counts = history.groupby(["service", "team", "audit_type", "month"]).size().rename("done").reset_index()
