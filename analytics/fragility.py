@@ -30,6 +30,8 @@ TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_
 LEVELS = (("team",), ("shift",), ("team", "shift"))
 # Team or shift labels that say the place was not recorded: such rows count for no team or shift.
 UNKNOWN_LABELS = ("", "not known", "unknown", "n/a", "na", "not recorded", "not stated", "none", "-")
+# The share of a team's (or shift's) complaints one of its team-shifts must hold to be named instead of it.
+MOST_OF_THE_COMPLAINTS = 2 / 3
 # How many months of history the comparison reaches back, so a long-standing weakness shows its start.
 DEFAULT_LOOKBACK_MONTHS = 24
 
@@ -357,13 +359,18 @@ def _most_specific(signals: list[Signal]) -> list[Signal]:
     """Name the place the weakness sits: one weak team's shift rather than the team or shift it drags down.
 
     Where a whole team or shift is flagged along with just one of its team-shifts, only that team-shift is
-    kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead.
+    kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead. Complaints
+    are counted: the one team-shift is kept only where it holds most of the whole's complaints (many complaints
+    name no shift, and a shift holding a third of a team's excess is the team's pattern, not the shift's).
     """
     cells = [s for s in signals if s.team and s.shift]
     dropped: set[int] = set()
     for broad in signals:
         inner = [cell for cell in cells if _covers(broad, cell)]
-        if len(inner) == 1:
+        if len(inner) == 1 and MEASURES[broad.measure].source == "complaints" and \
+                inner[0].count < MOST_OF_THE_COMPLAINTS * broad.count:
+            dropped.add(id(inner[0]))
+        elif len(inner) == 1:
             dropped.add(id(broad))
         elif len(inner) > 1:
             dropped.update(id(cell) for cell in inner)

@@ -230,3 +230,20 @@ def test_demo_measure_table_has_a_team_by_shift_grid(demo):
     grid = latest.pivot(index="team", columns="shift", values="value")
     assert grid.shape == (4, 3)
     assert grid.stack().idxmax() == ("Willow Unit", "Night")
+
+
+@pytest.mark.parametrize("night_share, named", [
+    (1.0, ("Ash", "Night")),   # every extra complaint on nights: the night shifts are the place
+    (0.4, ("Ash", None)),      # most name no shift: the team is the place, though nights alone also stand out
+])
+def test_a_teams_extra_complaints_are_named_where_most_of_them_are(store, night_share, named):
+    insert(store, "rota", steady_rota())
+    rows = []
+    for m in MONTHS:
+        for team in TEAMS:
+            rows += complaints_month(m, team, 5 if team == "Ash" else 1)
+    for n, row in enumerate(r for r in rows if r["service"] == SERVICE and r["team"] == "Ash"):
+        row["shift"] = "Night" if n % 5 < round(5 * night_share) else None
+    insert(store, "complaints", rows)
+    found = [(f.team, f.shift) for f in fragility_findings(store, AS_OF, default_settings())]
+    assert found == [named]
