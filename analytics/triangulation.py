@@ -18,19 +18,21 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .compliance import audit_compliance
-from .findings import Evidence, Finding, percent
-from .fragility import ROTA_FILL_SUMS, clean_places, join_clauses, place_name, rows_filter
+from . import measures
+from .findings import Evidence, Finding, limited, percent
+from .fragility import join_clauses, place_name, rows_filter
 from .key_questions import classify
 from .privacy import mask_series
 from .scope import Scope, months_back, period_label
 
 CLASSES = ("agree_good", "agree_concern", "assurance_gap", "experience_ahead", "not_enough_evidence")
 # Respondent types that are a family member or friend rather than the person, staff or a professional.
-FAMILY_PATTERN = (r"\b(family|families|relative|relatives|friend|friends|daughter|son|wife|husband|partner|"
+FAMILY_PATTERN = (r"\b(?:family|families|relative|relatives|friend|friends|daughter|son|wife|husband|partner|"
                   r"niece|nephew|next of kin|grand\w*)\b")
 # How many standard errors below the good score a feedback mean must sit before it counts as poor.
 DEFAULT_FEEDBACK_MARGIN_SE = 2.0
+# How many standard errors below the compliance standard scheduled audits must sit before they count as weak.
+DEFAULT_AUDIT_MARGIN_SE = 2.0
 # How far (on the 0-1 feedback scale) a mean must fall between the halves to count as falling.
 DEFAULT_FEEDBACK_DROP = 0.1
 HALVES = ("earlier", "recent")
@@ -77,14 +79,14 @@ def triangulation_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: 
     if window is None:
         return empty
     sources = _load(con, scope, settings, window)
-    levels = [_figures(sources, keys) for keys in (("team",), ("team", "shift"))]
+    levels = [_figures(sources, keys) for keys in LEVELS]
     figures = pd.concat([level for level in levels if not level.empty], ignore_index=True) \
         if any(not level.empty for level in levels) else empty
     if figures.empty:
         return empty
     table = pd.DataFrame([_assess(row, settings["thresholds"], window) for row in figures.to_dict("records")])
     table = table.sort_values(["service", "team", "shift"], na_position="first", ignore_index=True)
-    for column in ("shift", "main_complaint_category", "weakest_audit"):  # text columns: None, not NaN
+    for column in ("shift", "main_complaint_category", "weakest_audit", "limited"):  # text: None, not NaN
         table[column] = table[column].astype(object).where(table[column].notna(), None)
     return table
 
@@ -104,87 +106,69 @@ def triangulation_findings(con: duckdb.DuckDBPyConnection, scope: Scope,
         if row["shift"] is not None and team_classes.get((row["service"], row["team"])) == row["classification"]:
             continue
         findings.append(_finding(row, settings, window))
+    # A pattern on most of a service's teams is merged into one service-wide finding naming them by
+    # analytics.service_wide, after every analytic has run: these findings share its subjects (the topic).
     return findings
 
 
-# --- loading each source by place and half ------------------------------------------------------------
+# --- loading each source by place and half (every figure from analytics.measures) ----------------------
+
+PLACE = ("service", "team", "shift")
+LEVELS = (("team",), ("team", "shift"))
+
 
 def _load(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
-          window: Window) -> dict[str, pd.DataFrame]:
-    return {"audits": _audits(con, scope, settings, window), "rota": _rota(con, scope, window),
-            "complaints": _complaints(con, scope, window), "feedback": _feedback(con, scope, window)}
+          window: Window) -> dict[str, Any]:
+    def monthly(measure_id: str, by: tuple[str, ...] = PLACE) -> pd.DataFrame:
+        frame = measures.monthly(con, scope, measure_id, by, window.start, window.end, settings)
+        frame["half"] = [window.half_of(month) for month in frame["month"]]
+        return frame
+    # Planned hours come with the complaint rate, per level: a complaint naming no shift is the whole team's.
+    hours = {keys: monthly("complaint_rate", ("service", *keys)) for keys in LEVELS}
+    return {"audits": _audits(monthly("audit_compliance", (*PLACE, "audit_type", "spot_check"))),
+            "fill": monthly("fill_rate"), "handover": monthly("handover_completion"), "hours": hours,
+            "complaints": _complaints(monthly("complaints", (*PLACE, "category", "summary"))),
+            "feedback": _feedback(monthly("feedback_score", (*PLACE, "respondent_type")))}
 
 
-def _audits(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], window: Window) -> pd.DataFrame:
+def _audits(audits: pd.DataFrame) -> pd.DataFrame:
     """Scheduled audits only: the assurance leaders rely on (spot checks test whether it is embedded)."""
-    audits = audit_compliance(con, scope, ("service", "team", "shift", "audit_type", "spot_check"), window.start,
-                              window.end, settings["partial_credit"])
-    audits = audits[audits["spot_check"].ne(True)]
-    if audits.empty:
-        return pd.DataFrame(columns=["service", "team", "shift", "half", "audit_type", "score", "answers"])
-    audits = clean_places(audits.copy())
-    audits["half"] = [window.half_of(pd.Timestamp(m).date()) for m in audits["month"]]
-    return audits.groupby(["service", "team", "shift", "half", "audit_type"], dropna=False, as_index=False)[
-        ["score", "answers"]].sum()
+    return audits[audits["spot_check"].ne(True)].drop(columns="spot_check")
 
 
-def _rota(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    rota = con.cursor().execute(f"""
-        SELECT service, team, shift, CASE WHEN rota_date >= ? THEN 'recent' ELSE 'earlier' END AS half,
-               sum(planned_hours) FILTER (WHERE planned_hours > 0) AS planned_hours,
-               {ROTA_FILL_SUMS}
-        FROM rota WHERE rota_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [window.middle, window.start, window.end, *values]).df()
-    return clean_places(rota)
-
-
-def _complaints(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    complaints = con.cursor().execute(f"""
-        SELECT service, team, shift, CASE WHEN received_date >= ? THEN 'recent' ELSE 'earlier' END AS half,
-               nullif(trim(category), '') AS category,
-               CASE WHEN nullif(trim(category), '') IS NULL THEN summary END AS summary, count(*) AS complaints
-        FROM complaints WHERE received_date BETWEEN ? AND ? AND {services}
-        GROUP BY ALL""", [window.middle, window.start, window.end, *values]).df()
+def _complaints(complaints: pd.DataFrame) -> pd.DataFrame:
     # A complaint is known by its category, or with none by what it says; findings quote either, and a category
     # cell may hold personal data as a summary does ("Complaint about nurse Jane Smith"): both masked.
-    complaints["category"] = mask_series(complaints["category"].astype(object).where(
-        complaints["category"].notna(), complaints["summary"].astype(object)))
-    return clean_places(complaints.drop(columns="summary"))
+    complaints = complaints[complaints["n"] > 0].copy()  # the months the log covers without one are zeros
+    category = complaints["category"].astype(object)
+    category = category.where(category.notna() & category.astype(str).str.strip().ne(""),
+                              complaints["summary"].astype(object))
+    complaints["category"] = mask_series(category) if len(category) else category
+    return complaints.drop(columns="summary")
 
 
-def _feedback(con: duckdb.DuckDBPyConnection, scope: Scope, window: Window) -> pd.DataFrame:
-    services, values = scope.service_filter()
-    # One score per response (the mean of its answered questions); sums of squares give the spread.
-    feedback = con.cursor().execute(f"""
-        WITH responses AS (
-            SELECT service, team, shift, CASE WHEN feedback_date >= ? THEN 'recent' ELSE 'earlier' END AS half,
-                   regexp_matches(lower(coalesce(respondent_type, '')), ?) AS family, avg(rating_score) AS score
-            FROM feedback WHERE rating_score IS NOT NULL AND feedback_date BETWEEN ? AND ? AND {services}
-            GROUP BY service, team, shift, half, family, coalesce(response_id, row_key::VARCHAR))
-        SELECT service, team, shift, half, family, count(*) AS responses, sum(score) AS total,
-               sum(score * score) AS squares
-        FROM responses GROUP BY ALL""", [window.middle, FAMILY_PATTERN, window.start, window.end, *values]).df()
-    return clean_places(feedback)
+def _feedback(feedback: pd.DataFrame) -> pd.DataFrame:
+    feedback = feedback.copy()
+    who = feedback["respondent_type"].astype(object).where(feedback["respondent_type"].notna(), "")
+    feedback["family"] = who.astype(str).str.lower().str.contains(FAMILY_PATTERN, regex=True)
+    return feedback
 
 
 # --- every place's figures ---------------------------------------------------------------------------
 
-ROTA_SUMS = ["planned_hours", "filled_hours", "fill_planned_hours", "filled_staff", "fill_planned_staff",
-             "handovers", "handover_rows"]
-FEEDBACK_SUMS = ["responses", "total", "squares"]
+SUMS = ["numerator", "denominator", "n"]
+FEEDBACK_SUMS = ["numerator", "n", "squares"]
 
 
-def _sums(frame: pd.DataFrame, keys: tuple[str, ...], columns: list[str], prefix: str = "") -> pd.DataFrame:
-    """Per place, the columns summed in each half, as `<prefix><column>_<half>`."""
+def _sums(frame: pd.DataFrame, keys: tuple[str, ...], columns: list[str], prefix: str) -> pd.DataFrame:
+    """Per place, the columns summed in each half, as `<prefix>_<column>_<half>`."""
     place = ["service", *keys]
-    names = [f"{prefix}{column}_{half}" for column in columns for half in HALVES]
+    names = [f"{prefix}_{column}_{half}" for column in columns for half in HALVES]
     known = frame.dropna(subset=["team", *keys]) if not frame.empty else frame
     if known.empty:
         return pd.DataFrame(columns=[*place, *names])
     wide = known.groupby([*place, "half"])[columns].sum().unstack("half", fill_value=0)
-    wide.columns = [f"{prefix}{column}_{half}" for column, half in wide.columns]
+    wide.columns = [f"{prefix}_{column}_{half}" for column, half in wide.columns]
     return wide.reindex(columns=names, fill_value=0).reset_index()
 
 
@@ -198,13 +182,15 @@ def _standard_error(responses: pd.Series, total: pd.Series, squares: pd.Series) 
     return (variance / responses).pow(0.5).where(responses >= 2)
 
 
-def _figures(sources: dict[str, pd.DataFrame], keys: tuple[str, ...]) -> pd.DataFrame:
+def _figures(sources: dict[str, Any], keys: tuple[str, ...]) -> pd.DataFrame:
     """Each source's figures for every place at one level (whole teams, or teams' shifts), in both halves."""
     place = ["service", *keys]
     feedback = sources["feedback"]
-    parts = [_sums(sources["audits"], keys, ["score", "answers"]), _sums(sources["rota"], keys, ROTA_SUMS),
-             _sums(sources["complaints"], keys, ["complaints"]), _sums(feedback, keys, FEEDBACK_SUMS),
-             _sums(feedback[feedback["family"]] if not feedback.empty else feedback, keys, FEEDBACK_SUMS, "family_")]
+    parts = [_sums(sources["audits"], keys, SUMS, "audits"), _sums(sources["fill"], keys, SUMS, "fill"),
+             _sums(sources["handover"], keys, SUMS, "handover"),
+             _sums(sources["hours"][keys], keys, SUMS, "hours"), _sums(sources["complaints"], keys, ["n"], "complaints"),
+             _sums(feedback, keys, FEEDBACK_SUMS, "feedback"),
+             _sums(feedback[feedback["family"]], keys, FEEDBACK_SUMS, "family")]
     sums = parts[0]
     for part in parts[1:]:
         sums = sums.merge(part, how="outer", on=place)
@@ -214,23 +200,23 @@ def _figures(sources: dict[str, pd.DataFrame], keys: tuple[str, ...]) -> pd.Data
     table = sums[place].copy()
     if "shift" not in keys:
         table["shift"] = None
-    in_hours = sums["fill_planned_hours_earlier"] + sums["fill_planned_hours_recent"] > 0
     for half in HALVES:
-        def col(name: str) -> pd.Series:
+        def col(name: str, half: str = half) -> pd.Series:
             return sums[f"{name}_{half}"].astype(float)
-        table[f"audit_compliance_{half}"] = _ratio(col("score"), col("answers"))
-        table[f"audit_answers_{half}"] = col("answers").astype(int)
-        table[f"fill_rate_{half}"] = _ratio(col("filled_hours"), col("fill_planned_hours")).where(
-            in_hours, _ratio(col("filled_staff"), col("fill_planned_staff")))
-        table[f"handover_completion_{half}"] = _ratio(col("handovers"), col("handover_rows"))
-        table[f"planned_hours_{half}"] = col("planned_hours")
-        table[f"complaints_{half}"] = col("complaints").astype(int)
-        table[f"complaint_rate_{half}"] = _ratio(1000 * col("complaints"), col("planned_hours"))
+        table[f"audit_compliance_{half}"] = _ratio(col("audits_numerator"), col("audits_denominator"))
+        table[f"audit_answers_{half}"] = col("audits_n").astype(int)
+        table[f"fill_rate_{half}"] = _ratio(col("fill_numerator"), col("fill_denominator"))
+        table[f"handover_completion_{half}"] = _ratio(col("handover_numerator"), col("handover_denominator"))
+        table[f"rota_shifts_{half}"] = col("fill_n").astype(int)
+        table[f"planned_hours_{half}"] = 1000 * col("hours_denominator")  # the rate's denominator is in thousands
+        table[f"complaints_{half}"] = col("complaints_n").astype(int)
+        table[f"complaint_rate_{half}"] = _ratio(col("hours_numerator"), col("hours_denominator"))
         for prefix in ("", "family_"):
-            responses, total = col(f"{prefix}responses"), col(f"{prefix}total")
+            name = prefix or "feedback_"
+            responses, total = col(f"{name}n"), col(f"{name}numerator")
             table[f"{prefix}feedback_{half}"] = _ratio(total, responses)
             table[f"{prefix}responses_{half}"] = responses.astype(int)
-            table[f"{prefix}feedback_se_{half}"] = _standard_error(responses, total, col(f"{prefix}squares"))
+            table[f"{prefix}feedback_se_{half}"] = _standard_error(responses, total, col(f"{name}squares"))
     places = list(sums[place].itertuples(index=False, name=None))
     weakest = _weakest_audits(sources["audits"], keys)
     table["weakest_audit"] = [weakest.get(p) for p in places]
@@ -245,10 +231,10 @@ def _weakest_audits(audits: pd.DataFrame, keys: tuple[str, ...]) -> dict[tuple, 
     recent = audits[audits["half"] == "recent"].dropna(subset=["team", *keys]) if not audits.empty else audits
     if recent.empty:
         return {}
-    by_type = recent.groupby(["service", *keys, "audit_type"])[["score", "answers"]].sum()
-    compliance = (by_type["score"] / by_type["answers"]).sort_values(kind="stable")
+    by_type = recent.groupby(["service", *keys, "audit_type"])[["numerator", "denominator"]].sum()
+    compliance = (by_type["numerator"] / by_type["denominator"]).sort_values(kind="stable")
     weakest: dict[tuple, str] = {}
-    for (*place, audit_type), _ in compliance.items():
+    for (*place, audit_type) in compliance.index:
         weakest.setdefault(tuple(place), str(audit_type))
     return weakest
 
@@ -259,8 +245,8 @@ def _categories(complaints: pd.DataFrame, keys: tuple[str, ...], half: str) -> d
         else complaints
     if rows.empty:
         return {}
-    counts = rows.groupby(["service", *keys, "category"])["complaints"].sum().reset_index()
-    counts = counts.sort_values(["complaints", "category"], ascending=[False, True], kind="stable")
+    counts = rows.groupby(["service", *keys, "category"])["n"].sum().reset_index()
+    counts = counts.sort_values(["n", "category"], ascending=[False, True], kind="stable")
     found: dict[tuple, dict[str, int]] = {}
     for row in counts.itertuples(index=False, name=None):
         found.setdefault(tuple(row[:-2]), {})[str(row[-2])] = int(row[-1])
@@ -269,15 +255,21 @@ def _categories(complaints: pd.DataFrame, keys: tuple[str, ...], half: str) -> d
 
 # --- the judgement ------------------------------------------------------------------------------------
 
-def _assurance(figures: dict[str, Any], thresholds: dict[str, Any]) -> str | None:
-    """'good' or 'weak' on the recent half's scheduled audits and rota; None where neither exists."""
-    audits = figures["audit_compliance_recent"]
-    fill, handover = figures["fill_rate_recent"], figures["handover_completion_recent"]
-    if all(math.isnan(x) for x in (audits, fill, handover)):
+def _enough(measure_id: str, n: float, thresholds: dict[str, Any]) -> bool:
+    return measures.enough(measure_id, n, {"thresholds": thresholds})
+
+
+def assurance(compliance: float, answers: int, thresholds: dict[str, Any]) -> str | None:
+    """'good' or 'weak' on the recent half's scheduled audits (not spot checks, not the rota); None without any.
+
+    Weak only where compliance sits below `compliance_good` by more than chance on that many answers (a team's
+    88% on 150 answers is within chance of 90%): audits that read as near enough green are the comfort an
+    assurance gap is about."""
+    if not answers or math.isnan(compliance):
         return None
-    weak = (audits < thresholds["compliance_good"] or fill < thresholds["fill_rate_good"]
-            or handover < thresholds["handover_completion_good"])
-    return "weak" if weak else "good"
+    margin = thresholds.get("audit_margin_se", DEFAULT_AUDIT_MARGIN_SE)
+    se = math.sqrt(compliance * (1 - compliance) / answers)
+    return "weak" if compliance + margin * se < thresholds["compliance_good"] else "good"
 
 
 def _complaints_rising(figures: dict[str, Any], thresholds: dict[str, Any]) -> bool:
@@ -287,45 +279,72 @@ def _complaints_rising(figures: dict[str, Any], thresholds: dict[str, Any]) -> b
     mistaken for one that worsened; the rise must also be at least `min_complaints` complaints, so a
     team going from one complaint to two is not 'rising'.
     """
-    recent, earlier = figures["complaints_recent"], figures["complaints_earlier"]
-    hours_recent, hours_earlier = figures["planned_hours_recent"], figures["planned_hours_earlier"]
-    expected = earlier * (hours_recent / hours_earlier if hours_recent > 0 and hours_earlier > 0 else 1.0)
+    recent, expected = figures["complaints_recent"], _expected_complaints(figures)
     return (recent >= thresholds["min_complaints"] and recent >= thresholds["complaints_rising_ratio"] * expected
             and recent - expected >= thresholds["min_complaints"])
 
 
-def _enough(responses: int, thresholds: dict[str, Any]) -> bool:
-    return responses >= max(2, thresholds["min_feedback_responses"])
+def _expected_complaints(figures: dict[str, Any]) -> float:
+    """The earlier half's complaints scaled to the recent half's planned hours where both are known."""
+    hours_recent, hours_earlier = figures["planned_hours_recent"], figures["planned_hours_earlier"]
+    scale = hours_recent / hours_earlier if hours_recent > 0 and hours_earlier > 0 else 1.0
+    return figures["complaints_earlier"] * scale
 
 
-def _clearly_poor(mean: float, se: float, responses: int, thresholds: dict[str, Any]) -> bool:
-    """Below the good score by more than sampling noise: a small team's few low ratings are not enough."""
+def clearly_poor(mean: float, se: float, responses: int, thresholds: dict[str, Any]) -> bool:
+    """Below the good score by more than sampling noise: a small team's few middling ratings are not enough.
+    Two responses at least, for a spread; whether that is enough to call a concern is `_enough`'s question."""
     margin = thresholds.get("feedback_margin_se", DEFAULT_FEEDBACK_MARGIN_SE)
-    return _enough(responses, thresholds) and mean + margin * se < thresholds["feedback_good_score"]
+    return responses >= 2 and not math.isnan(se) and mean + margin * se < thresholds["feedback_good_score"]
 
 
 def _feedback_poor(figures: dict[str, Any], thresholds: dict[str, Any], prefix: str) -> bool:
-    return _clearly_poor(figures[f"{prefix}feedback_recent"], figures[f"{prefix}feedback_se_recent"],
-                         figures[f"{prefix}responses_recent"], thresholds)
+    return clearly_poor(figures[f"{prefix}feedback_recent"], figures[f"{prefix}feedback_se_recent"],
+                        figures[f"{prefix}responses_recent"], thresholds)
 
 
 def _feedback_falling(figures: dict[str, Any], thresholds: dict[str, Any], prefix: str) -> bool:
     drop = thresholds.get("feedback_drop", DEFAULT_FEEDBACK_DROP)
-    return (_enough(figures[f"{prefix}responses_earlier"], thresholds)
-            and _enough(figures[f"{prefix}responses_recent"], thresholds)
+    return (_enough("feedback_score", figures[f"{prefix}responses_earlier"], thresholds)
+            and _enough("feedback_score", figures[f"{prefix}responses_recent"], thresholds)
             and figures[f"{prefix}feedback_earlier"] - figures[f"{prefix}feedback_recent"] >= drop)
 
 
+def _poor_signals(figures: dict[str, Any], thresholds: dict[str, Any]) -> list[tuple[str, bool]]:
+    """What says lived experience is poor, each with whether its sample is enough to call it: complaints that
+    rose, and feedback (all, or families') clearly below good."""
+    signals = [("complaints", True)] if figures["complaints_rising"] else []
+    for prefix in ("", "family_"):
+        if _feedback_poor(figures, thresholds, prefix):
+            signals.append((prefix, _enough("feedback_score", figures[f"{prefix}responses_recent"], thresholds)))
+    return signals
+
+
 def _experience(figures: dict[str, Any], thresholds: dict[str, Any]) -> str | None:
-    """'poor' when complaints rose or feedback (all, or families') is clearly below good; 'good' when
-    enough feedback is good and complaints did not rise; None otherwise."""
-    if (figures["complaints_rising"] or _feedback_poor(figures, thresholds, "")
-            or _feedback_poor(figures, thresholds, "family_")):
+    """'poor' when complaints rose or feedback (all, or families') is clearly below good; 'good' when enough
+    feedback is good and complaints did not rise; None otherwise."""
+    if _poor_signals(figures, thresholds):
         return "poor"
-    if _enough(figures["responses_recent"], thresholds) and \
+    if _enough("feedback_score", figures["responses_recent"], thresholds) and \
             figures["feedback_recent"] >= thresholds["feedback_good_score"]:
         return "good"
     return None
+
+
+def _limited(figures: dict[str, Any], thresholds: dict[str, Any]) -> str | None:
+    """Why the sample behind a classification is too small to call it a concern, or None where it is enough:
+    too few scheduled audit answers, or poor experience resting only on too few feedback responses."""
+    reasons = []
+    answers = figures["audit_answers_recent"]
+    if figures["assurance"] is not None and not _enough("audit_compliance", answers, thresholds):
+        reasons.append(f"{answers} scheduled audit answers, fewer than {thresholds['min_audit_answers']}")
+    signals = _poor_signals(figures, thresholds)
+    if signals and not any(enough for _, enough in signals):
+        prefix = signals[0][0]
+        who = "families' feedback responses" if prefix else "feedback responses"
+        reasons.append(f"{figures[f'{prefix}responses_recent']} {who}, fewer than "
+                       f"{thresholds['min_feedback_responses']}")
+    return "; ".join(reasons) or None
 
 
 def _classify(assurance: str | None, experience: str | None) -> str:
@@ -338,31 +357,62 @@ def _classify(assurance: str | None, experience: str | None) -> str:
 def _assess(figures: dict[str, Any], thresholds: dict[str, Any], window: Window) -> dict[str, Any]:
     """A place's figures with its assurance, experience, classification and one explaining sentence."""
     figures["complaints_rising"] = _complaints_rising(figures, thresholds)
-    figures["assurance"] = _assurance(figures, thresholds)
+    figures["assurance"] = assurance(figures["audit_compliance_recent"], figures["audit_answers_recent"],
+                                     thresholds)
     figures["experience"] = _experience(figures, thresholds)
     figures["classification"] = _classify(figures["assurance"], figures["experience"])
+    figures["limited"] = _limited(figures, thresholds) if figures["classification"] != "not_enough_evidence" \
+        else None
     # Widening: lived experience worsened between the halves while assurance stayed good.
     figures["widening"] = bool(figures["classification"] == "assurance_gap" and (
         figures["complaints_rising"] or _feedback_falling(figures, thresholds, "")
         or _feedback_falling(figures, thresholds, "family_")))
     figures["main_complaint_category"] = next(iter(figures["recent_categories"]), None)
+    x, y = quadrant_position(figures, thresholds)
+    figures["assurance_margin"], figures["experience_margin"] = x, y
     figures["explanation"] = _explanation(figures, thresholds, window)
     return figures
 
 
+def quadrant_position(figures: dict[str, Any], thresholds: dict[str, Any]) -> tuple[float, float]:
+    """Where a place sits on the assurance-against-experience chart, in points either side of each line, by the
+    same rules as its classification: right of the line exactly where assurance is good, above it exactly
+    where experience is good (NaN where a side is not judged).
+
+    Across: scheduled audit compliance over the standard, allowing for chance as `assurance` does. Up: where
+    experience is poor, the worst thing that makes it so (feedback clearly below good, or complaints' rise as
+    the share of recent complaints above what the earlier rate expected); where good, feedback over its
+    standard."""
+    compliance, answers = figures["audit_compliance_recent"], figures["audit_answers_recent"]
+    judged = assurance(compliance, answers, thresholds)
+    x = math.nan
+    if judged is not None:
+        margin = thresholds.get("audit_margin_se", DEFAULT_AUDIT_MARGIN_SE)
+        x = 100 * (compliance + margin * math.sqrt(compliance * (1 - compliance) / answers)
+                   - thresholds["compliance_good"])
+    experience, good = _experience(figures, thresholds), thresholds["feedback_good_score"]
+    if experience == "good":
+        return x, 100 * (figures["feedback_recent"] - good)
+    if experience is None:
+        return x, math.nan
+    below = []
+    for prefix, _ in _poor_signals(figures, thresholds):
+        if prefix == "complaints":
+            recent = figures["complaints_recent"]
+            below.append(-100 * (recent - _expected_complaints(figures)) / recent)
+        else:
+            below.append(100 * (figures[f"{prefix}feedback_recent"] - good))
+    return x, min(below)
+
+
 # --- words ----------------------------------------------------------------------------------------------
 
-def _assurance_words(figures: dict[str, Any], thresholds: dict[str, Any], weak_only: bool) -> list[str]:
-    """The internal assurance figures as clauses; with weak_only, just those below their standard."""
-    audits, fill = figures["audit_compliance_recent"], figures["fill_rate_recent"]
-    handover = figures["handover_completion_recent"]
-    words = []
-    if not math.isnan(audits) and (not weak_only or audits < thresholds["compliance_good"]):
-        words.append(f"scheduled audits averaged {percent(audits)}")
-    if not math.isnan(fill) and (not weak_only or fill < thresholds["fill_rate_good"]):
-        words.append(f"shifts were filled to {percent(fill)} of plan")
-    if not math.isnan(handover) and (not weak_only or handover < thresholds["handover_completion_good"]):
-        words.append(f"handovers were completed on {percent(handover)} of shifts")
+def _assurance_words(figures: dict[str, Any], thresholds: dict[str, Any]) -> str:
+    """Scheduled audits as a clause, saying where a figure under the standard is within chance of it."""
+    audits, good = figures["audit_compliance_recent"], thresholds["compliance_good"]
+    words = f"scheduled audits averaged {percent(audits)}"
+    if figures["assurance"] == "good" and audits < good:
+        words += f", within chance of the {percent(good)} standard on {figures['audit_answers_recent']} answers"
     return words
 
 
@@ -387,43 +437,44 @@ def _feedback_words(figures: dict[str, Any], prefix: str, who: str) -> str:
 
 def _experience_words(figures: dict[str, Any], thresholds: dict[str, Any], poor_only: bool) -> list[str]:
     """Lived experience as clauses; with poor_only, just the complaints or feedback that count as poor."""
-    words = []
-    if not poor_only or figures["complaints_rising"]:
-        words.append(_complaint_words(figures))
-    if _enough(figures["responses_recent"], thresholds) and (not poor_only or _feedback_poor(figures, thresholds, "")):
+    if poor_only:
+        return [_complaint_words(figures) if prefix == "complaints" else
+                _feedback_words(figures, prefix, "families' feedback" if prefix else "feedback")
+                for prefix, _ in _poor_signals(figures, thresholds)]
+    words = [_complaint_words(figures)]
+    if _enough("feedback_score", figures["responses_recent"], thresholds):
         words.append(_feedback_words(figures, "", "feedback"))
-    if poor_only and _feedback_poor(figures, thresholds, "family_"):
-        words.append(_feedback_words(figures, "family_", "families' feedback"))
     return words
 
 
 def _explanation(figures: dict[str, Any], thresholds: dict[str, Any], window: Window) -> str:
-    """One plain-English sentence saying why the place is classified as it is."""
+    """One plain-English sentence saying why the place is classified as it is (and where the sample is small)."""
     kind, recent = figures["classification"], window.recent_words
-    internal_all = join_clauses(_assurance_words(figures, thresholds, False))
-    internal_weak = join_clauses(_assurance_words(figures, thresholds, True))
+    internal = _assurance_words(figures, thresholds) if figures["assurance"] else ""
     lived_all = join_clauses(_experience_words(figures, thresholds, False))
     lived_poor = join_clauses(_experience_words(figures, thresholds, True))
     if kind == "assurance_gap":
-        return f"Assurance looks good ({internal_all}) but lived experience does not: {lived_poor} in {recent}."
-    if kind == "experience_ahead":
-        return f"Lived experience is ahead of internal assurance: {internal_weak} in {recent}, yet {lived_all}."
-    if kind == "agree_concern":
-        return f"Assurance and lived experience both point to a problem in {recent}: {internal_weak}; {lived_poor}."
-    if kind == "agree_good":
-        return f"Assurance and lived experience agree in {recent}: {internal_all}; {lived_all}."
-    missing = _missing(figures, thresholds)
-    return f"Not enough evidence to set assurance against lived experience in {recent}: {missing}."
+        text = f"Assurance looks good ({internal}) but lived experience does not: {lived_poor} in {recent}."
+    elif kind == "experience_ahead":
+        text = f"Lived experience is ahead of internal assurance: {internal} in {recent}, yet {lived_all}."
+    elif kind == "agree_concern":
+        text = f"Assurance and lived experience both point to a problem in {recent}: {internal}; {lived_poor}."
+    elif kind == "agree_good":
+        text = f"Assurance and lived experience agree in {recent}: {internal}; {lived_all}."
+    else:
+        return (f"Not enough evidence to set assurance against lived experience in {recent}: "
+                f"{_missing(figures, thresholds)}.")
+    return f"{text} Limited evidence: {figures['limited']}." if figures["limited"] else text
 
 
 def _missing(figures: dict[str, Any], thresholds: dict[str, Any]) -> str:
-    """What is missing for a judgement: assurance figures, enough feedback, or a clear enough result."""
+    """What is missing for a judgement: scheduled audits, enough feedback, or a clear enough result."""
     if figures["assurance"] is None:
-        return "no scheduled audits or rota"
+        return "no scheduled audits"
     responses = figures["responses_recent"]
     if responses == 0:
         return "no feedback responses and no clear rise in complaints"
-    if not _enough(responses, thresholds):
+    if not _enough("feedback_score", responses, thresholds):
         return (f"{responses} feedback responses (at least {thresholds['min_feedback_responses']} needed) and no "
                 f"clear rise in complaints")
     return (f"feedback averaged {percent(figures['feedback_recent'])} on {responses} responses, too close to the "
@@ -442,12 +493,9 @@ def _complaints_key_question(row: dict[str, Any], rules: list[dict[str, Any]]) -
     return tally.most_common(1)[0][0] if tally else (None, None)
 
 
-def _weak_subject(row: dict[str, Any], thresholds: dict[str, Any]) -> str:
-    if row["audit_compliance_recent"] < thresholds["compliance_good"] and row["weakest_audit"]:
-        return str(row["weakest_audit"])
-    if row["handover_completion_recent"] < thresholds["handover_completion_good"]:
-        return "handover completion"
-    return "rota fill rate"
+def _weak_subject(row: dict[str, Any]) -> str:
+    """What weak assurance is about: the scheduled audit type scoring lowest."""
+    return str(row["weakest_audit"]) if row["weakest_audit"] else "scheduled audits"
 
 
 def _evidence(row: dict[str, Any], window: Window) -> tuple[Evidence, ...]:
@@ -503,23 +551,23 @@ def _summary(row: dict[str, Any], settings: dict[str, Any], window: Window) -> s
     where = f"For {place_name(row['team'], row['shift'])} ({row['service']}),"
     if row["classification"] == "assurance_gap":
         ending = "and the gap is widening" if row["widening"] else "though the gap is not widening"
-        return (f"{where} {_assurance_words(row, thresholds, False)[0]} in {window.recent_words}, while "
+        return (f"{where} {_assurance_words(row, thresholds)} in {window.recent_words}, while "
                 f"{join_clauses(_experience_words(row, thresholds, True))}: green assurance that does not match "
                 f"what people and families are saying, {ending}.")
-    return (f"{where} {join_clauses(_assurance_words(row, thresholds, True))} in {window.recent_words}, yet "
+    return (f"{where} {_assurance_words(row, thresholds)} in {window.recent_words}, yet "
             f"{join_clauses(_experience_words(row, thresholds, False))}: people's experience is better than the "
             f"internal figures suggest, which is worth understanding before acting on those figures alone.")
 
 
 def _finding(row: dict[str, Any], settings: dict[str, Any], window: Window) -> Finding:
     gap = row["classification"] == "assurance_gap"
-    subject = (row["main_complaint_category"] or "feedback") if gap else _weak_subject(row, settings["thresholds"])
+    subject = (row["main_complaint_category"] or "feedback") if gap else _weak_subject(row)
     key_question, quality_statement = _complaints_key_question(row, settings["key_questions"]) if gap else \
         (classify(subject, settings["key_questions"]) or (None, None))
-    return Finding(
+    finding = Finding(
         kind=row["classification"], service=row["service"], team=row["team"], shift=row["shift"],
         key_question=key_question, quality_statement=quality_statement, subject=subject,
         status="concern" if row["widening"] else "fragile", confidence="qualified",
         period_start=window.start, period_end=window.end, summary=_summary(row, settings, window),
         evidence=_evidence(row, window))
-
+    return limited(finding, row["limited"]) if row["limited"] else finding

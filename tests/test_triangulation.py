@@ -63,7 +63,7 @@ POOR = [0.0, 0.5] * 5    # 10 responses averaging 25%
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyConnection]:
     con = connect(tmp_path_factory.mktemp("triangulation") / "t.duckdb")
-    teams = ("Ash", "Birch", "Oak", "Hazel", "Yew", "Pine", "Holly", "Maple")
+    teams = ("Ash", "Birch", "Oak", "Hazel", "Yew", "Pine", "Holly", "Maple", "Rowan")
     insert(con, "audits", [r for team in teams for r in audits(team, 5 if team == "Pine" else 10)]
            + [r for r in audits("Elder", 10)])
     insert(con, "rota", [r for team in teams for r in rota(team)] + rota("Elder", 10.0, 30.0))
@@ -82,6 +82,7 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
         *[r for team in ("Birch", "Oak", "Pine", "Elder", "Maple") for half in (EARLIER, RECENT)
           for r in feedback(team, half, GOOD)],
         *feedback("Hazel", EARLIER, GOOD), *feedback("Hazel", RECENT, [0.0, 0.25, 0.0]),   # three poor responses
+        *feedback("Rowan", EARLIER, GOOD), *feedback("Rowan", RECENT, [0.75, 1.0, 0.75]),  # three good ones
         *feedback("Yew", RECENT, [1.0] * 14 + [0.5] * 16),                                # 73%, widely spread
         *feedback("Holly", EARLIER, [0.25, 0.5] * 6), *feedback("Holly", RECENT, [0.25, 0.5] * 6),
     ])
@@ -143,11 +144,20 @@ def test_a_single_complaint_is_not_a_rise(table, findings):
     assert not [f for f in findings if f.team == "Oak"]
 
 
-def test_a_small_teams_few_poor_responses_are_not_enough_evidence(table, findings):
+def test_a_small_teams_few_poor_responses_are_a_gap_on_limited_evidence(table, findings):
     hazel = row(table, "Hazel")
-    assert hazel["classification"] == "not_enough_evidence"
-    assert "3 feedback responses (at least 5 needed)" in hazel["explanation"]
-    assert not [f for f in findings if f.team == "Hazel"]
+    assert (hazel["classification"], hazel["limited"]) == ("assurance_gap", "3 feedback responses, fewer than 10")
+    assert hazel["explanation"].endswith("Limited evidence: 3 feedback responses, fewer than 10.")
+    [finding] = [f for f in findings if f.team == "Hazel"]
+    assert (finding.kind, finding.status, finding.confidence) == ("assurance_gap", "not_enough_evidence", "limited")
+    assert finding.summary.startswith("Limited evidence (3 feedback responses, fewer than 10): For Hazel")
+
+
+def test_a_small_teams_few_good_responses_are_not_enough_evidence(table, findings):
+    rowan = row(table, "Rowan")
+    assert rowan["classification"] == "not_enough_evidence"
+    assert "3 feedback responses (at least 10 needed)" in rowan["explanation"]
+    assert not [f for f in findings if f.team == "Rowan"]
 
 
 def test_noisy_feedback_just_under_the_standard_is_not_called_poor(table):
