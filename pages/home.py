@@ -101,8 +101,8 @@ def show_start_here(services: tuple[str, ...] | None) -> None:
     for number, point in enumerate(points, start=1):
         show_point(point, number)
     if gone:
-        st.caption("No longer found since last month: " + plain_markdown("; ".join(
-            f"{place_name(p.service, p.team, p.shift)}, {p.subject}" for p in gone)) + ".")
+        said = dict.fromkeys(f"{place_name(p.service, p.team, p.shift)}, {p.subject}" for p in gone)
+        st.caption("No longer found since last month: " + plain_markdown("; ".join(said)) + ".")
 
 
 def load_demo_data() -> None:
