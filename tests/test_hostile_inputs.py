@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from hostile_files import huge_shared_text, stray_cell, workbook
-from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, csv_file, xlsx
+from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, audit_rows, csv_file, xlsx
 
 from analytics.batches import list_batches, rejections, row_counts
 from analytics.ingest import OutsideYourServices, ingest_bytes, ingest_path
@@ -421,3 +421,17 @@ def test_csv_row_numbers_are_excel_rows_whatever_the_quotes_line_breaks_and_blan
     # Excel shows a record with a line break inside quotes on one row, and a blank line as a blank row.
     [sheet] = read_sheets(text, "rows.csv")
     assert list(sheet.row_numbers) == expected
+
+
+def test_the_workbook_readers_temporary_files_are_removed(tmp_path, monkeypatch):
+    import tempfile
+
+    from analytics.workbook_reader import read_workbook
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
+    path = xlsx(tmp_path / "a.xlsx", {"A": [AUDIT_HEADER] + audit_rows(), "B": [["Note"], ["x"]]})
+    sheets = read_workbook(path.read_bytes(), "a.xlsx")  # from bytes: the reader writes its own copy too
+    assert [s.name for s in sheets] == ["A", "B"] and sheets[0].table.num_rows == 4
+    assert list(scratch.iterdir()) == []

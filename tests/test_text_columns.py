@@ -41,3 +41,18 @@ def test_codes_point_at_first_appearance_and_missing_cells_are_minus_one():
     codes, dictionary = encode(pd.Series(["b", None, "a", "b"], dtype="str"))
     assert codes.tolist() == [0, -1, 1, 0] and dictionary.to_pylist() == ["b", "a"]
     assert codes.dtype.kind == "i"
+
+
+def test_a_column_changed_since_it_was_encoded_is_encoded_again():
+    column = pd.Series(["a", "b", "a"], dtype="str")
+    first = encode(column)
+    assert encode(column)[0] is first[0]  # asked again: the same encoding, not a second one
+    column.iloc[0] = "c"
+    codes, dictionary = encode(column)
+    assert dictionary.to_pylist() == ["c", "b", "a"] and codes.tolist() == [0, 1, 2]
+
+
+def test_an_encoding_cannot_be_changed_by_a_caller():
+    codes, _ = encode(pd.Series(["a", "b"], dtype="str"))
+    with pytest.raises(ValueError):
+        codes[0] = 5
