@@ -24,7 +24,7 @@ from .audit_trail import record
 from .findings import Finding
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
-from .stored_insights import insights_for, services_in
+from .stored_insights import findings_history, insights_for, services_in
 
 # Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
 TRACKED_KINDS = ("repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
@@ -126,23 +126,36 @@ def same_pattern(key: Identity, finding: Finding, min_score: float) -> bool:
 def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
           progress: Progress | None = None) -> list[int]:
     """Bring the concerns of the scope's services up to its date: a tracked finding with no concern yet gets one,
-    every concern of a service gets its months (present or not) back through history. The concern ids touched."""
+    every concern of a service gets its months (present or not) back through history. The concern ids touched.
+
+    The history is read from the stored runs (analytics.stored_insights.findings_history), computed a batch of
+    services per month where missing: a month's findings do not change when leaders record a response."""
     settings = settings if settings is not None else load_settings(con)
     as_of = scope.end(con)
     if as_of is None:
         return []
-    touched = []
     services = services_in(con, scope)
-    for number, service in enumerate(services, start=1):
-        touched.extend(_track_service(con, service, as_of, settings))
-        if progress is not None:
-            progress(number, len(services), service)
-    return touched
-
-
-def _track_service(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[int]:
+    now = insights_for(con, Scope(tuple(services), as_of), settings).findings if services else []
+    known = {service: _recorded(con, service, [f for f in now if f.service == service and is_tracked(f)], as_of,
+                                settings) for service in services}
+    months = {service: history_months(con, service, as_of, settings) for service in services if known[service]}
+    history = findings_history(con, list(months), sorted({m for ms in months.values() for m in ms}), settings,
+                               progress)
     score = settings["thresholds"]["action_match_score"]
-    now = [f for f in insights_for(con, Scope((service,), as_of), settings).findings if is_tracked(f)]
+    cur = con.cursor()
+    for service, service_months in months.items():
+        for month in service_months:
+            found = [f for f in history[(service, month)] if is_tracked(f)]
+            for cid, key in known[service].items():
+                present = any(same_pattern(key, f, score) for f in found)
+                cur.execute("INSERT OR REPLACE INTO concern_months VALUES (?, ?, ?)", [cid, month, present])
+    return [cid for service in services for cid in known[service]]
+
+
+def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], as_of: date,
+              settings: dict[str, Any]) -> dict[int, Identity]:
+    """The service's concerns, with a new one for each tracked finding that matches none yet."""
+    score = settings["thresholds"]["action_match_score"]
     known = _stored_keys(con, service)
     cur = con.cursor()
     for finding in now:
@@ -157,14 +170,7 @@ def _track_service(con: duckdb.DuckDBPyConnection, service: str, as_of: date, se
         else:
             cur.execute("UPDATE concerns SET status = ?, summary = ?, last_seen = greatest(last_seen, ?) "
                         "WHERE concern_id = ?", [finding.status, finding.summary, as_of, match])
-    if not known:
-        return []
-    for month in history_months(con, service, as_of, settings):
-        found = [f for f in insights_for(con, Scope((service,), month), settings).findings if is_tracked(f)]
-        for cid, key in known.items():
-            present = any(same_pattern(key, f, score) for f in found)
-            cur.execute("INSERT OR REPLACE INTO concern_months VALUES (?, ?, ?)", [cid, month, present])
-    return list(known)
+    return known
 
 
 def history_months(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[date]:

@@ -50,6 +50,9 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS insight_runs (
             service VARCHAR, as_of DATE, fingerprint VARCHAR, settings_hash VARCHAR, computed_at TIMESTAMP,
             seconds DOUBLE, result VARCHAR, PRIMARY KEY (service, as_of))""")
+    # What the leadership-response rows of the register rest on (recognitions, actions, imported plans): kept apart
+    # from the data's fingerprint so recording an action never makes a concern's history months recompute.
+    cur.execute("ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS response_mark VARCHAR")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS insight_tables (
             service VARCHAR, as_of DATE, name VARCHAR, fingerprint VARCHAR, settings_hash VARCHAR, data BLOB,
@@ -127,12 +130,32 @@ def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[st
     cur = con.cursor()
     batches = dict(cur.execute("""
         SELECT service, list(batch_id ORDER BY batch_id)
-        FROM (SELECT unnest(services) AS service, batch_id FROM batches) WHERE service IN (SELECT unnest(?))
+        FROM (SELECT unnest(services) AS service, batch_id FROM batches WHERE source <> 'actions')
+        WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())
     views = dict(cur.execute("""
         SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())
     return {s: hashlib.sha256(json.dumps([batches.get(s) or [], views.get(s) or []]).encode()).hexdigest()[:32]
+            for s in services}
+
+
+def response_marks(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[str, str]:
+    """What each service's leadership response was when its results were computed: its imported action plans and
+    the recognitions, actions and links recorded against its concerns."""
+    cur = con.cursor()
+    plans = dict(cur.execute("""
+        SELECT service, list(batch_id ORDER BY batch_id)
+        FROM (SELECT unnest(services) AS service, batch_id FROM batches WHERE source = 'actions')
+        WHERE service IN (SELECT unnest(?)) GROUP BY service""", [services]).fetchall())
+    recorded = {service: (count, at) for service, count, at in cur.execute("""
+        SELECT c.service, count(*), max(r.at)
+        FROM (SELECT concern_id, recorded_at AS at FROM concern_recognitions
+              UNION ALL SELECT concern_id, coalesce(updated_at, created_at) FROM concern_actions
+              UNION ALL SELECT concern_id, linked_at FROM action_links) r
+        JOIN concerns c USING (concern_id)
+        WHERE c.service IN (SELECT unnest(?)) GROUP BY c.service""", [services]).fetchall()}
+    return {s: hashlib.sha256(json.dumps([plans.get(s), recorded.get(s)], default=str).encode()).hexdigest()[:32]
             for s in services}
 
 
@@ -148,15 +171,35 @@ def _results(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     return [stored[s] for s in services]
 
 
-def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
-                 settings: dict[str, Any]) -> dict[str, Insights]:
-    """The current stored results of those services that have one (same fingerprint, same settings)."""
+def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+                 findings_only: bool = False) -> dict[str, Insights]:
+    """The current stored results of those services that have one (same fingerprint, same settings, and unless
+    only the findings are wanted, the same leadership response)."""
     marks = fingerprints(con, services)
+    responses = {} if findings_only else response_marks(con, services)
     found = con.cursor().execute("""
-        SELECT service, fingerprint, result FROM insight_runs
+        SELECT service, fingerprint, response_mark, result FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
-    return {service: from_dict(json.loads(result)) for service, mark, result in found if marks.get(service) == mark}
+    return {service: from_dict(json.loads(result)) for service, mark, response, result in found
+            if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
+
+
+def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months: list[date],
+                     settings: dict[str, Any] | None = None,
+                     progress: Progress | None = None) -> dict[tuple[str, date], list[Finding]]:
+    """The findings of each service as of each month end: what a concern's history is read from. Stored runs are
+    read whatever the leadership response since (it changes no finding); the rest computed a batch of services
+    per month and stored."""
+    settings = settings if settings is not None else load_settings(con)
+    history: dict[tuple[str, date], list[Finding]] = {}
+    for done, month in enumerate(sorted(set(months)), start=1):
+        stored = _stored_many(con, services, month, settings, findings_only=True)
+        stored.update(_compute(con, [s for s in services if s not in stored], month, settings))
+        history.update({(service, month): stored[service].findings for service in services})
+        if progress is not None:
+            progress(done, len(set(months)), f"{month:%b %Y}")
+    return history
 
 
 def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
@@ -164,7 +207,9 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     """Run the analytics for the services, BATCH at a time (most of a run's cost is per call, not per service), and
     store each service's part: every analytic judges a service on its own rows, so a service's part of a batch is
     what a run for it alone finds."""
-    marks, found = fingerprints(con, services), {}
+    if not services:
+        return {}
+    marks, responses, found = fingerprints(con, services), response_marks(con, services), {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
         result = run_insights(con, Scope(tuple(batch), as_of), settings)
@@ -173,9 +218,12 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
             part = _part(result, service, as_of)
             found[service] = part
             try:
-                con.cursor().execute("INSERT OR REPLACE INTO insight_runs VALUES (?, ?, ?, ?, ?, ?, ?)",
+                con.cursor().execute("""
+                    INSERT OR REPLACE INTO insight_runs (service, as_of, fingerprint, settings_hash, computed_at,
+                                                         seconds, result, response_mark)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
                                      [service, as_of, marks[service], settings_hash(settings), datetime.now(),
-                                      seconds, json.dumps(_as_dict(part), default=str)])
+                                      seconds, json.dumps(_as_dict(part), default=str), responses[service]])
             except duckdb.TransactionException:
                 pass  # another session stored the same result at the same moment: theirs stands
         _store_tables(con, batch, as_of, settings, marks)

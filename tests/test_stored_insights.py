@@ -137,3 +137,23 @@ def normal(frame: pd.DataFrame, key: list[str], columns) -> list[tuple]:
 def test_an_unknown_table_names_the_choices(demo_con):
     with pytest.raises(ValueError, match="unknown table 'grid'; choose from measure_table"):
         stored_insights.stored_table(demo_con, "grid", Scope())
+
+
+def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_con, counting):
+    from analytics.access import local_user
+    from analytics.concerns import recognise
+    from analytics.stored_insights import findings_history
+
+    as_of = insights_for(demo_con, Scope()).as_of
+    months = [date(2026, 8, 31), date(2026, 9, 30)]
+    findings_history(demo_con, [OAK, RIVER], months)
+    counting.clear()
+    concern_id = demo_con.cursor().execute(
+        "INSERT INTO concerns (concern_id, kind, service, subject, status) "
+        "VALUES (nextval('concern_ids'), 'fragility', ?, 'agency share of hours', 'concern') RETURNING concern_id",
+        [OAK]).fetchone()[0]
+    recognise(demo_con, local_user(), concern_id, "repeated", "Agency cover on nights", on=as_of)
+    history = findings_history(demo_con, [OAK, RIVER], months)
+    assert counting == [] and set(history) == {(s, m) for s in (OAK, RIVER) for m in months}
+    insights_for(demo_con, Scope())
+    assert counting == [(OAK,)]  # its register's leadership rows rest on the recognition
