@@ -39,6 +39,7 @@ def test_board_report_grid_opens_a_cell_and_the_pdf_downloads(page, warm_demo_se
     body = page.inner_text("body")
     assert "Direction of travel: July to September 2026 against April to June 2026" in body
     grid = page.locator('[data-testid="stDataFrame"]').first
+    grid.scroll_into_view_if_needed()
     box = grid.bounding_box()
     page.mouse.click(box["x"] + 40, box["y"] + 35 + 17)  # the first place's name, then two cells right: Safe
     wait_for_script(page)
