@@ -195,7 +195,7 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
     history: dict[tuple[str, date], list[Finding]] = {}
     for done, month in enumerate(sorted(set(months)), start=1):
         stored = _stored_many(con, services, month, settings, findings_only=True)
-        stored.update(_compute(con, [s for s in services if s not in stored], month, settings))
+        stored.update(_compute(con, [s for s in services if s not in stored], month, settings, tables=False))
         history.update({(service, month): stored[service].findings for service in services})
         if progress is not None:
             progress(done, len(set(months)), f"{month:%b %Y}")
@@ -203,7 +203,7 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
 
 
 def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             progress: Progress | None = None) -> dict[str, Insights]:
+             progress: Progress | None = None, tables: bool = True) -> dict[str, Insights]:
     """Run the analytics for the services, BATCH at a time (most of a run's cost is per call, not per service), and
     store each service's part: every analytic judges a service on its own rows, so a service's part of a batch is
     what a run for it alone finds."""
@@ -226,7 +226,8 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
                                       seconds, json.dumps(_as_dict(part), default=str), responses[service]])
             except duckdb.TransactionException:
                 pass  # another session stored the same result at the same moment: theirs stands
-        _store_tables(con, batch, as_of, settings, marks)
+        if tables:  # a concern's history needs the findings alone
+            _store_tables(con, batch, as_of, settings, marks)
         if progress is not None:
             progress(min(first + BATCH, len(services)), len(services), batch[-1])
     return found
