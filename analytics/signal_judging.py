@@ -1,0 +1,226 @@
+"""The latest signal of one monthly series: which rule its latest month meets, over which months, and whether
+counting chance could explain it (see `analytics.signals` for how series are chosen and reported).
+
+Shares and scores are read as an XmR chart with default options (`analytics.spc`), complaints as a u-chart or
+c-chart (`analytics.spc_counts`). An earlier lone point beyond the XmR limits is ghosted (left out of the mean and
+limits) so one bad month long ago does not make every later month a run. A signal's months are the run or trend
+the latest month belongs to, or the months in a row beyond two thirds of the way to a limit; they are compared
+with the months before by `analytics.chance` at the rule's own strength (`_rule_z`).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from scipy import stats
+
+from . import spc as _spc
+from .chance import MODELS, signal_chance
+from .spc import RUN_LENGTH
+from .spc_counts import RUN_CHANCE, chart_arrays
+from .step_change import StepChange, step_change
+
+if TYPE_CHECKING:
+    from .signals import Metric
+
+HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
+
+
+CHARTS = {"count": "c-chart", "rate": "u-chart"}
+
+
+_RUN_Z = float(stats.norm.isf(RUN_CHANCE))  # as unlikely as 7 points on one side of a symmetric process
+
+
+class Series:
+    """One monthly series of a grouped frame, as arrays: month, value, numerator, denominator, n (and squares)."""
+
+    def __init__(self, columns: dict[str, np.ndarray]) -> None:
+        self.months, self.values = columns["month"], columns["value"]
+        self.numerator, self.denominator, self.n = columns["numerator"], columns["denominator"], columns["n"]
+        self.squares = columns.get("squares", np.full(len(self.values), np.nan))
+
+    def part(self, mask: np.ndarray) -> dict[str, np.ndarray]:
+        return {"numerator": self.numerator[mask], "denominator": self.denominator[mask], "n": self.n[mask],
+                "squares": self.squares[mask]}
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """A series' latest signal: its rule, months, the chart figures a finding quotes and the chance behind it."""
+
+    status: str                 # improving | concern
+    rule: str
+    period_start: date          # the signal's first month (the shift's, for a step change)
+    series: Series
+    values: np.ndarray          # as charted (ghosted one-offs missing)
+    mean: float
+    lower: float                # the latest month's process limits
+    upper: float
+    ghosted: tuple[date, ...]
+    chance: float | None        # exact chance of the signal months against the months before
+    n: float                    # the sample in the signal's months
+    shift: StepChange | None
+
+
+def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement | None:
+    """The latest signal of a series that passes the chance check, or None."""
+    values = series.values
+    if entry.unit in CHARTS:
+        latest, mean, lower, upper, near, run = _count_chart(entry, series)
+        ghosted = np.zeros(len(values), dtype=bool)
+        rule = ("run_above" if latest in HIGH else "run_below") if latest and run else latest
+    else:
+        latest, mean, lower, upper, near, outside = _latest_kind(values)
+        ghosted = _alone(outside, values, mean)
+        if ghosted.any():
+            values = np.where(ghosted, np.nan, values)
+            latest, mean, lower, upper, near, _ = _latest_kind(values)
+        rule = _story(latest, values, mean) if latest else ""
+    if not rule:
+        return None
+    high = rule in HIGH
+    length = _start_length(rule, values, mean)
+    if rule.endswith("limit") or rule.startswith("two_in_three"):
+        # The months in a row beyond two thirds of the way to the limit, on the signal's side, are its months.
+        length = max(length, _trailing_true(near[0 if high else 1]))
+    first = series.months[-min(length, len(values))]
+    since = series.months >= first
+    chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
+    if chance is not None and not chance < stats.norm.sf(_rule_z(entry, rule, settings)):
+        return None
+    shift = step_change(values, series.months) if rule.startswith("run") else None
+    if shift is not None and (shift.mean_after > shift.mean_before) != high:
+        shift = None
+    status = "improving" if high == (entry.improvement_direction == "increase") else "concern"
+    return Judgement(status, rule, shift.month if shift else first, series, values, mean, lower, upper,
+                      tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift)
+
+
+def _rule_z(entry: Metric, rule: str, settings: dict[str, Any]) -> float:
+    """How many standard errors of counting chance the rule's months must clear: at least `spc_chance_z`, and as
+    many as the rule itself asks of the process: 3 for a point beyond a limit, 2 for 2 of 3 near one, and for 7
+    in a run or a trend the z of their own chance (0.5 ** 7, about 2.4). Shares of hours are checked against an
+    upper bound on their chance (`chance`), already conservative, so against `spc_chance_z` whatever the rule."""
+    z = float(settings["thresholds"].get("spc_chance_z", 2.0))
+    if MODELS.get(entry.measure) == "shifts":
+        return z
+    if rule.endswith("limit"):
+        return max(z, 3.0)
+    return max(z, 2.0 if rule.startswith("two_in_three") else _RUN_Z)
+
+
+def _count_chart(entry: Metric, series: Series) -> tuple[str, float, float, float, tuple[np.ndarray, np.ndarray],
+                                                           bool]:
+    """The latest point's special cause type, the centre, its limits, which points are beyond two thirds of the
+    way to the upper and to the lower limit, and whether the latest is in a run that counts."""
+    exposure = series.denominator if entry.unit == "rate" else np.ones(len(series.values))
+    exposure = np.where(exposure > 0, exposure, np.nan)
+    points = chart_arrays(np.where(np.isnan(exposure), np.nan, series.numerator), exposure)
+    value = points["value"]
+    near = (value > points["upper_two_thirds"], value < points["lower_two_thirds"])
+    # A point beyond a limit takes its type before a run; whether it also ends a run that counts is asked apart.
+    return (str(points["special_cause_type"][-1]), float(points["mean"][-1]), float(points["lower_limit"][-1]),
+            float(points["upper_limit"][-1]), near, bool(points["in_run"][-1]))
+
+
+def _trailing_true(mask: np.ndarray) -> int:
+    """How many of the last points in a row are True."""
+    false = np.flatnonzero(~mask)
+    return len(mask) - 1 - int(false[-1]) if len(false) else len(mask)
+
+
+def _latest_kind(values: np.ndarray) -> tuple[str, float, float, float, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The latest point's special cause type, the mean, the limits, which points are beyond two thirds of the way
+    to the upper and to the lower limit, and which beyond the limits, as `xmr` with default options has them (the
+    same limits; the rules looked at for the latest point only)."""
+    mean, mean_mr, _ = _spc._period_limits(values, None, True)
+    lower, upper = mean - _spc.LIMIT_WIDTH * mean_mr, mean + _spc.LIMIT_WIDTH * mean_mr
+    outside = (values > upper) | (values < lower)
+    side = np.sign(values - mean)
+    near = (values > mean + _spc.TWO_THIRDS_WIDTH * mean_mr, values < mean - _spc.TWO_THIRDS_WIDTH * mean_mr)
+    limits = (mean, lower, upper, near, outside)
+    if outside[-1]:
+        return ("above_upper_limit" if side[-1] == 1 else "below_lower_limit"), *limits
+    steps = np.sign(np.diff(values[-RUN_LENGTH:]))
+    if len(steps) == RUN_LENGTH - 1 and ((steps == 1).all() or (steps == -1).all()):
+        return ("trend_increasing" if steps[-1] == 1 else "trend_decreasing"), *limits
+    close = ~outside[-3:] & ((values[-3:] < mean - _spc.TWO_THIRDS_WIDTH * mean_mr)
+                             | (values[-3:] > mean + _spc.TWO_THIRDS_WIDTH * mean_mr))
+    last3 = side[-3:]
+    if close[-1] and len(last3) == 3 and ((last3 == 1).all() or (last3 == -1).all()) and close.sum() >= 2:
+        return ("two_in_three_above" if side[-1] > 0 else "two_in_three_below"), *limits
+    last7 = side[-RUN_LENGTH:]
+    if len(last7) == RUN_LENGTH and ((last7 == 1).all() or (last7 == -1).all()):
+        return ("run_above" if side[-1] > 0 else "run_below"), *limits
+    return "", *limits
+
+
+def _alone(outside: np.ndarray, values: np.ndarray, mean: float) -> np.ndarray:
+    """Earlier points alone beyond a limit, both neighbours on the other side of the mean: one-offs, left out of
+    the mean and limits as Making Data Count allows. A point beyond a limit next to others on its side belongs to
+    a shift and stays."""
+    side = np.sign(values - mean)
+    previous, following = np.roll(side, 1), np.roll(side, -1)
+    previous[0], following[-1] = -side[0], -side[-1]
+    alone = outside & (previous == -side) & (following == -side)
+    alone[-1] = False
+    return alone
+
+
+def _story(rule: str, values: np.ndarray, mean: float) -> str:
+    """A run or trend that the latest point also belongs to tells the story better than the single point."""
+    high = rule in HIGH
+    if run_count(values, mean) >= RUN_LENGTH and (values[-1] > mean) == high:
+        return "run_above" if high else "run_below"
+    rising = len(values) > 1 and values[-1] > values[-2]
+    if trend_count(values) >= RUN_LENGTH and rising == high:
+        return "trend_increasing" if high else "trend_decreasing"
+    return rule
+
+
+def run_count(values: np.ndarray, mean: float) -> int:
+    """How many points up to the latest lie in a row on the latest point's side of the mean."""
+    side = np.sign(values - mean).tolist()
+    count = 0
+    for value in reversed(side):
+        if value != side[-1] or value == 0:
+            break
+        count += 1
+    return count
+
+
+def trend_count(values: np.ndarray) -> int:
+    """How many points up to the latest rise (or fall) strictly in a row, counting the first."""
+    steps = np.sign(np.diff(values)).tolist()
+    if not steps or steps[-1] == 0:
+        return 1
+    count = 1
+    for step in reversed(steps):
+        if step != steps[-1]:
+            break
+        count += 1
+    return count
+
+
+def _start_length(rule: str, values: np.ndarray, mean: float) -> int:
+    """How many months back the signal the latest point belongs to starts."""
+    if rule.startswith("run"):
+        return run_count(values, mean)
+    if rule.startswith("trend"):
+        return trend_count(values)
+    return 3 if rule.startswith("two_in_three") else 1
+
+
+def level(series: Series, mask: np.ndarray) -> float:
+    """A series' level over some months: pooled over the denominators where there are any, else a mean a month."""
+    numerator, denominator = series.numerator[mask], series.denominator[mask]
+    if not len(numerator):
+        return math.nan
+    if (~np.isnan(denominator)).any():
+        return float(np.nansum(numerator) / np.nansum(denominator))
+    return float(np.nanmean(numerator))
