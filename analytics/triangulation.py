@@ -24,6 +24,7 @@ from .fragility import join_clauses, place_name, rows_filter
 from .key_questions import classify
 from .privacy import mask_series
 from .scope import Scope, months_back, period_label
+from .spc_counts import poisson_compare
 
 CLASSES = ("agree_good", "agree_concern", "assurance_gap", "experience_ahead", "not_enough_evidence")
 # Respondent types that are a family member or friend rather than the person, staff or a professional.
@@ -33,6 +34,8 @@ FAMILY_PATTERN = (r"\b(?:family|families|relative|relatives|friend|friends|daugh
 DEFAULT_FEEDBACK_MARGIN_SE = 2.0
 # How many standard errors below the compliance standard scheduled audits must sit before they count as weak.
 DEFAULT_AUDIT_MARGIN_SE = 2.0
+# How unlikely by chance a recent half's complaints must be, if the earlier rate had held, to count as rising.
+DEFAULT_RISING_MAX_CHANCE = 0.05
 # How far (on the 0-1 feedback scale) a mean must fall between the halves to count as falling.
 DEFAULT_FEEDBACK_DROP = 0.1
 HALVES = ("earlier", "recent")
@@ -57,6 +60,13 @@ class Window:
         """The recent half as a sentence says it, e.g. 'the 3 months to Oct 2026'."""
         months = (self.end.year - self.middle.year) * 12 + self.end.month - self.middle.month + 1
         return f"the {months} months to {self.end:%b %Y}" if months > 1 else f"{self.end:%B %Y}"
+
+    @property
+    def months(self) -> tuple[int, int]:
+        """How many months each half holds: recent, earlier."""
+        recent = (self.end.year - self.middle.year) * 12 + self.end.month - self.middle.month + 1
+        earlier = (self.middle.year - self.start.year) * 12 + self.middle.month - self.start.month
+        return recent, earlier
 
     def half_of(self, day: date) -> str:
         """Which half a date falls in."""
@@ -109,6 +119,30 @@ def triangulation_findings(con: duckdb.DuckDBPyConnection, scope: Scope,
     # A pattern on most of a service's teams is merged into one service-wide finding naming them by
     # analytics.service_wide, after every analytic has run: these findings share its subjects (the topic).
     return findings
+
+
+CLASS_WORDS = {"assurance_gap": "an assurance gap", "agree_concern": "assurance and experience agreeing on a concern",
+               "experience_ahead": "experience ahead of assurance", "agree_good": "assurance and experience agreeing "
+               "all is well", "not_enough_evidence": "not enough evidence to say"}
+
+
+def chart_summary(rows: pd.DataFrame) -> str:
+    """The chart of places in words, for a reader who cannot see it: how many places of each classification,
+    naming the ones that need a look, and which could not be placed."""
+    if rows.empty:
+        return "No place has both sides to set against each other."
+    names = [place_name(r["team"], r["shift"]) for r in rows.to_dict("records")]
+    named = pd.Series(names, index=rows.index)
+    parts = []
+    for kind, words in CLASS_WORDS.items():
+        chosen = named[rows["classification"] == kind]
+        if chosen.empty:
+            continue
+        listed = f" ({join_clauses(sorted(chosen))})" if kind != "agree_good" and len(chosen) <= 6 else ""
+        parts.append(f"{len(chosen)} with {words}{listed}")
+    limited = int(rows["limited"].notna().sum()) if "limited" in rows else 0
+    text = f"Of {len(rows)} {'place' if len(rows) == 1 else 'places'}, {join_clauses(parts)}."
+    return text + (f" {limited} of these rest on limited evidence." if limited else "")
 
 
 # --- loading each source by place and half (every figure from analytics.measures) ----------------------
@@ -272,16 +306,23 @@ def assurance(compliance: float, answers: int, thresholds: dict[str, Any]) -> st
     return "weak" if compliance + margin * se < thresholds["compliance_good"] else "good"
 
 
-def _complaints_rising(figures: dict[str, Any], thresholds: dict[str, Any]) -> bool:
-    """Recent complaints at least `complaints_rising_ratio` times the earlier rate, and a real number more.
+def complaints_rising(figures: dict[str, Any], thresholds: dict[str, Any], window: Window) -> bool:
+    """Recent complaints at least `complaints_rising_ratio` times the earlier rate, a real number more, and more
+    than chance would give.
 
-    The earlier count is scaled by planned hours where the rota allows, so a unit that grew is not
-    mistaken for one that worsened; the rise must also be at least `min_complaints` complaints, so a
-    team going from one complaint to two is not 'rising'.
+    The earlier count is scaled by planned hours where the rota allows, so a unit that grew is not mistaken for
+    one that worsened; the rise must be at least `min_complaints` complaints, so a team going from one complaint
+    to two is not 'rising'; and a count this high must be unlikely (at most `complaints_rising_max_chance`) if
+    the earlier rate had held, by the exact test for two counts (a unit's 3 then 6 is well within chance).
     """
     recent, expected = figures["complaints_recent"], _expected_complaints(figures)
-    return (recent >= thresholds["min_complaints"] and recent >= thresholds["complaints_rising_ratio"] * expected
-            and recent - expected >= thresholds["min_complaints"])
+    if not (recent >= thresholds["min_complaints"] and recent >= thresholds["complaints_rising_ratio"] * expected
+            and recent - expected >= thresholds["min_complaints"]):
+        return False
+    hours_recent, hours_earlier = figures["planned_hours_recent"], figures["planned_hours_earlier"]
+    exposures = (hours_recent, hours_earlier) if hours_recent > 0 and hours_earlier > 0 else window.months
+    chance = poisson_compare(recent, exposures[0], figures["complaints_earlier"], exposures[1]).p_higher
+    return chance <= thresholds.get("complaints_rising_max_chance", DEFAULT_RISING_MAX_CHANCE)
 
 
 def _expected_complaints(figures: dict[str, Any]) -> float:
@@ -356,7 +397,7 @@ def _classify(assurance: str | None, experience: str | None) -> str:
 
 def _assess(figures: dict[str, Any], thresholds: dict[str, Any], window: Window) -> dict[str, Any]:
     """A place's figures with its assurance, experience, classification and one explaining sentence."""
-    figures["complaints_rising"] = _complaints_rising(figures, thresholds)
+    figures["complaints_rising"] = complaints_rising(figures, thresholds, window)
     figures["assurance"] = assurance(figures["audit_compliance_recent"], figures["audit_answers_recent"],
                                      thresholds)
     figures["experience"] = _experience(figures, thresholds)

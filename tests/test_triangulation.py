@@ -13,9 +13,18 @@ from canonical_rows import insert
 
 from analytics.demo_files import OAKWOOD, RIVERSIDE
 from analytics.scope import Scope
+from analytics.service_wide import merge_service_wide, teams_with_data
 from analytics.settings import default_settings
 from analytics.store import connect
-from analytics.triangulation import CLASSES, triangulation_findings, triangulation_table
+from analytics.triangulation import (
+    CLASSES,
+    Window,
+    assurance,
+    chart_summary,
+    complaints_rising,
+    triangulation_findings,
+    triangulation_table,
+)
 
 SERVICE = "Elm Court"
 SHIFTS = ("Early", "Night")
@@ -68,13 +77,13 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[duckdb.DuckDBPyC
            + [r for r in audits("Elder", 10)])
     insert(con, "rota", [r for team in teams for r in rota(team)] + rota("Elder", 10.0, 30.0))
     insert(con, "complaints", [
-        *complaints("Ash", EARLIER[0], 1, "Staffing"), *complaints("Ash", RECENT[0], 2),
-        *complaints("Ash", RECENT[1], 2), *complaints("Ash", RECENT[2], 2),        # 1 then 6, about communication
+        *complaints("Ash", EARLIER[0], 1, "Staffing"), *complaints("Ash", RECENT[0], 3),
+        *complaints("Ash", RECENT[1], 3), *complaints("Ash", RECENT[2], 2),        # 1 then 8, about communication
         *complaints("Birch", EARLIER[1], 1, "Food"), *complaints("Birch", RECENT[1], 1, "Food"),
         *complaints("Oak", RECENT[2], 1),                                          # a single complaint
         *complaints("Elder", EARLIER[0], 2, "Laundry"), *complaints("Elder", RECENT[0], 6, "Laundry"),
         *complaints("Maple", EARLIER[0], 4, "Laundry", "Early"),                  # earlies fell, nights rose
-        *complaints("Maple", RECENT[0], 4, "Laundry", "Night"),
+        *complaints("Maple", RECENT[0], 5, "Laundry", "Night"),
     ])
     insert(con, "feedback", [
         *feedback("Ash", EARLIER, GOOD), *feedback("Ash", RECENT, POOR),
@@ -110,7 +119,7 @@ def test_table_has_both_halves_and_one_classification_per_place(table):
     assert set(table["classification"]) <= set(CLASSES)
     ash = row(table, "Ash")
     assert ash["audit_compliance_recent"] == pytest.approx(1.0)
-    assert (ash["complaints_earlier"], ash["complaints_recent"]) == (1, 6)
+    assert (ash["complaints_earlier"], ash["complaints_recent"]) == (1, 8)
     assert ash["family_feedback_recent"] == pytest.approx(0.25)
     assert ash["feedback_earlier"] == pytest.approx(0.875)
     assert len(table[table["team"] == "Ash"]) == 3  # the whole team, its earlies and its nights
@@ -122,12 +131,12 @@ def test_green_audits_beside_rising_family_complaints_is_a_widening_assurance_ga
     assert (ash.kind, ash.shift, ash.status, ash.confidence) == ("assurance_gap", None, "concern", "qualified")
     assert (ash.key_question, ash.subject) == ("Responsive", "Communication")
     assert (ash.period_start, ash.period_end) == (date(2026, 5, 1), date(2026, 10, 31))
-    assert "complaints rose from 1 to 6 (6 about Communication)" in ash.summary
+    assert "complaints rose from 1 to 8 (8 about Communication)" in ash.summary
     assert "families' feedback averaged 25% (88% before)" in ash.summary
     assert {e.source for e in ash.evidence} == {"audits", "rota", "complaints", "feedback"}
     [rate] = [e for e in ash.evidence if e.source == "complaints"]
     assert rate.measure == "complaints per 1,000 planned hours"
-    assert rate.value == pytest.approx(20.0)  # 6 complaints in 300 planned hours
+    assert rate.value == pytest.approx(8 / 0.3)  # 8 complaints in 300 planned hours
 
 
 def test_clean_team_agrees_good_and_raises_nothing(table, findings):
@@ -251,3 +260,81 @@ def test_uncategorised_complaints_are_quoted_with_personal_data_masked(tmp_path:
     quoted = " ".join([ash.subject, ash.summary, *(f"{e.rows} {e.detail}" for e in ash.evidence)])
     assert "Mrs [name]'s family not kept informed, ring [phone]" in quoted
     assert "Jane Smith" not in quoted and "07700" not in quoted
+
+
+# --- the rules, one at a time -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("compliance", "answers", "good", "expected"), [
+    (0.95, 100, 0.9, "good"),
+    (0.90, 100, 0.9, "good"),       # on the line
+    (0.88, 150, 0.9, "good"),       # 2 points under on 150 answers: within chance
+    (0.86, 1000, 0.9, "weak"),      # the same shortfall on many answers is real
+    (0.50, 60, 0.9, "weak"),
+    (1.00, 60, 1.01, "weak"),       # no spread at all: judged on the figure itself
+    (0.70, 0, 0.9, None),           # no scheduled audits
+    (float("nan"), 0, 0.9, None),
+])
+def test_assurance_is_scheduled_audits_against_compliance_good(compliance, answers, good, expected):
+    thresholds = {**default_settings()["thresholds"], "compliance_good": good}
+    assert assurance(compliance, answers, thresholds) == expected
+
+
+def _complaint_figures(earlier: int, recent: int, hours_earlier: float = 0.0, hours_recent: float = 0.0):
+    return {"complaints_earlier": earlier, "complaints_recent": recent, "planned_hours_earlier": hours_earlier,
+            "planned_hours_recent": hours_recent}
+
+
+WINDOW = Window(date(2026, 5, 1), date(2026, 8, 1), date(2026, 10, 31))
+
+
+@pytest.mark.parametrize(("earlier", "recent", "hours", "rising"), [
+    (0, 6, (0, 0), True),
+    (1, 8, (0, 0), True),
+    (3, 6, (0, 0), False),          # double, but well within chance on two quarters
+    (13, 19, (0, 0), False),
+    (0, 2, (0, 0), False),          # fewer than min_complaints
+    (2, 6, (100, 300), False),      # three times the hours, three times the complaints
+    (0, 6, (300, 100), True),
+])
+def test_complaints_rise_only_beyond_chance(earlier, recent, hours, rising):
+    figures = _complaint_figures(earlier, recent, *hours)
+    assert complaints_rising(figures, default_settings()["thresholds"], WINDOW) is rising
+
+
+def test_each_place_sits_in_the_corner_of_its_own_classification(table, demo):
+    demo_table = triangulation_table(demo, Scope(), default_settings())
+    judged = pd.concat([table, demo_table])
+    judged = judged[judged["classification"] != "not_enough_evidence"]
+    assert {"assurance_gap", "agree_good", "experience_ahead"} <= set(judged["classification"])
+    corner = {"agree_good": (True, True), "assurance_gap": (True, False), "experience_ahead": (False, True),
+              "agree_concern": (False, False)}
+    for row in judged.to_dict("records"):
+        where = (row["assurance_margin"] >= 0, row["experience_margin"] >= 0)
+        assert where == corner[row["classification"]], (row["team"], row["shift"], row["classification"])
+    unjudged = table[table["classification"] == "not_enough_evidence"]
+    assert (unjudged["assurance_margin"].isna() | unjudged["experience_margin"].isna()).all()
+
+
+def test_the_chart_is_summarised_in_words(table):
+    teams = table[table["shift"].isna()]
+    text = chart_summary(teams)
+    assert text.startswith(f"Of {len(teams)} places, ")
+    assert "with an assurance gap (Ash, Hazel, and Holly)" in text
+    assert "1 with experience ahead of assurance (Pine)" in text
+    assert "1 of these rest on limited evidence." in text
+    assert chart_summary(teams.iloc[0:0]) == "No place has both sides to set against each other."
+
+
+def test_one_topic_rising_on_most_teams_is_one_service_wide_finding(tmp_path: Path):
+    con = connect(tmp_path / "wide.duckdb")
+    teams = ("Ash", "Birch", "Oak")
+    insert(con, "audits", [r for team in teams for r in audits(team, 10)])
+    insert(con, "rota", [r for team in teams for r in rota(team)])
+    insert(con, "complaints", [r for team in teams for month in RECENT for r in complaints(team, month, 3, "Food")])
+    insert(con, "feedback", [r for team in teams for half in (EARLIER, RECENT) for r in feedback(team, half, GOOD)])
+    findings = triangulation_findings(con, AS_OF, default_settings())
+    assert [(f.team, f.kind, f.subject) for f in findings] == [(t, "assurance_gap", "Food") for t in teams]
+    [wide] = merge_service_wide(findings, teams_with_data(con, AS_OF, default_settings()), default_settings())
+    con.close()
+    assert (wide.team, wide.kind, wide.subject, wide.status) == (None, "assurance_gap", "Food", "concern")
+    assert "3 of the 3 teams with data show the same pattern about Food (Ash, Birch and Oak)" in wide.summary
