@@ -24,8 +24,8 @@ from pages.triangulation_views import (
 
 require_app_entry()
 st.title("Triangulation")
-st.markdown("**The question:** do our audits and rota tell the same story as complaints and feedback? Green "
-            "audits beside rising family complaints is the pattern CQC asks about.")
+st.markdown("**The question:** do our scheduled audits tell the same story as complaints and feedback? Green "
+            "audits beside rising family complaints is the pattern CQC asks about. The rota is shown beside them.")
 stop_without_data()
 
 database = current_database()
@@ -40,17 +40,20 @@ if table.empty:
             "feedback, that name the team.")
     st.stop()
 
-teams = table[table["shift"].isna()]
-shifts = table[table["shift"].notna() & ((table["shift"] == filters.shift) if filters.shift else True)]
-counts = teams["classification"].value_counts()
+# With a shift chosen, each team's rows for that shift; else whole teams, their shifts in an expander.
+places = table[table["shift"] == filters.shift] if filters.shift else table[table["shift"].isna()]
+shifts = table[table["shift"].notna()] if not filters.shift else table.iloc[0:0]
+counts = places["classification"].value_counts()
 st.markdown(f"**Recent** months are {recent}, set against the **earlier** months, {earlier}. "
             + " ".join(f"{CLASS_BADGES[c][0]} {counts[c]}" for c in CLASS_BADGES if c in counts))
 
 st.header("Assurance against experience")
-show_scatter(teams, json.loads(settings_text)["thresholds"], recent)
+show_scatter(places, json.loads(settings_text)["thresholds"], recent)
 
-st.header("Team by team")
-show_cards(teams)
+st.header("Team by team" + (f", {plain_markdown(filters.shift)} shifts" if filters.shift else ""))
+if places.empty:
+    st.markdown("No team has figures for this shift.")
+show_cards(places)
 if not shifts.empty:
     with st.expander(f"Each team's shifts ({len(shifts)})"):
         show_shift_rows(shifts)

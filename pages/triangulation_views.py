@@ -1,4 +1,4 @@
-"""The parts of the Triangulation page: a card per team setting assurance beside lived experience, and the scatter."""
+"""The parts of the Triangulation page: a card per place setting assurance beside lived experience, and the chart."""
 
 from __future__ import annotations
 
@@ -11,27 +11,25 @@ import pandas as pd
 import streamlit as st
 
 from analytics.findings import percent
+from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
-from analytics.triangulation import triangulation_table, triangulation_window
+from analytics.triangulation import chart_summary, triangulation_table, triangulation_window
 from pages.charts import quadrant_scatter
 from pages.common import connection_for
 
 # classification: (badge, what it means); the symbols match the scatter's markers
 CLASS_BADGES = {
     "assurance_gap": (":orange-badge[▼ Assurance gap]",
-                      "Internal assurance looks good but people's experience does not: the pattern CQC asks about."),
+                      "Scheduled audits look good but people's experience does not: the pattern CQC asks about."),
     "agree_concern": (":orange-badge[✖ Agree — concern]",
-                      "Internal assurance and lived experience both point to a problem."),
+                      "Scheduled audits and lived experience both point to a problem."),
     "experience_ahead": (":violet-badge[▲ Experience ahead]",
-                         "People's experience is better than the internal figures suggest."),
+                         "People's experience is better than the scheduled audits suggest."),
     "not_enough_evidence": (":gray-badge[○ Not enough evidence]",
                             "Too little evidence on one side to set them against each other."),
-    "agree_good": (":blue-badge[● Agree — good]", "Audits and rota look good, and so do complaints and feedback."),
+    "agree_good": (":blue-badge[● Agree — good]", "Scheduled audits look good, and so do complaints and feedback."),
 }
-# internal assurance figures and the settings standard each is held to
-ASSURANCE_STANDARDS = {"audit_compliance": "compliance_good", "fill_rate": "fill_rate_good",
-                       "handover_completion": "handover_completion_good"}
 
 
 @st.cache_data(show_spinner="Setting assurance beside lived experience...", max_entries=32)
@@ -77,20 +75,26 @@ def figures_table(row: dict[str, Any]) -> str:
     return "\n".join(["| | Earlier | Recent |", "|:--|--:|--:|", *rows])
 
 
+def _title(row: dict[str, Any], services: int) -> str:
+    shift = f" · {plain_markdown(row['shift'])} shift" if row.get("shift") else ""
+    return (f"#### {plain_markdown(row['team'])}{shift}"
+            + (f" · {plain_markdown(row['service'])}" if services > 1 else ""))
+
+
 def show_card(row: dict[str, Any], services: int) -> None:
-    """One team: the classification in words with its meaning, the sentence why, and both halves' figures."""
+    """One place: the classification in words with its meaning, the sentence why, and both halves' figures."""
     badge, meaning = CLASS_BADGES[row["classification"]]
     with st.container(border=True):
-        st.markdown(f"#### {plain_markdown(row['team'])}"
-                    + (f" · {plain_markdown(row['service'])}" if services > 1 else ""))
+        st.markdown(_title(row, services))
         st.markdown(f"{badge} {meaning}")
         st.markdown(plain_markdown(row["explanation"]))
         st.markdown(figures_table(row))
 
 
 def show_cards(rows: pd.DataFrame) -> None:
-    """Team cards two abreast, the gaps and concerns first."""
-    ordered = sorted(rows.to_dict("records"), key=lambda r: (priority(r["classification"]), r["service"], r["team"]))
+    """Cards two abreast (whole teams, or each team's chosen shift), the gaps and concerns first."""
+    ordered = sorted(rows.to_dict("records"),
+                     key=lambda r: (priority(r["classification"]), r["service"], r["team"], r["shift"] or ""))
     services = rows["service"].nunique()
     columns = st.columns(2)
     for index, row in enumerate(ordered):
@@ -107,36 +111,42 @@ def show_shift_rows(rows: pd.DataFrame) -> None:
                     f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}")
 
 
-def scatter_points(rows: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
-    """Per team: the weakest assurance figure's margin over its standard, and feedback's margin over its standard."""
-    points = []
-    for row in rows.to_dict("records"):
-        margins = [row[f"{figure}_recent"] - thresholds[standard] for figure, standard in ASSURANCE_STANDARDS.items()
-                   if not math.isnan(row[f"{figure}_recent"])]
-        feedback = row["feedback_recent"]
-        if margins and not math.isnan(feedback):
-            points.append({"x": 100 * min(margins), "y": 100 * (feedback - thresholds["feedback_good_score"]),
-                           "label": row["team"], "classification": row["classification"],
-                           "hover": row["explanation"]})
-    return pd.DataFrame(points, columns=["x", "y", "label", "classification", "hover"])
+def _label(team: str, shift: str | None) -> str:
+    """'Beech Unit', or 'Beech Unit night shifts' on a team's shift."""
+    return place_name(team, shift if isinstance(shift, str) else None)
+
+
+def scatter_points(rows: pd.DataFrame) -> pd.DataFrame:
+    """Per place, where the analytics placed it: the same rules as its classification decide its quadrant."""
+    columns = ["x", "y", "label", "classification", "hover"]
+    if rows.empty:
+        return pd.DataFrame(columns=columns)
+    placed = rows[rows["assurance_margin"].notna() & rows["experience_margin"].notna()]
+    return pd.DataFrame({"x": placed["assurance_margin"], "y": placed["experience_margin"],
+                         "label": [_label(t, s) for t, s in zip(placed["team"], placed["shift"])],
+                         "classification": placed["classification"], "hover": placed["explanation"]},
+                        columns=columns).reset_index(drop=True)
 
 
 def show_scatter(rows: pd.DataFrame, thresholds: dict[str, Any], recent: str) -> None:
-    """The teams on assurance against experience, with the teams it cannot place named."""
-    points = scatter_points(rows, thresholds)
+    """The places on assurance against experience, a summary in words, and the places it cannot place named."""
+    st.markdown(plain_markdown(chart_summary(rows)))
+    points = scatter_points(rows)
     if points.empty:
-        st.markdown("No team has both internal assurance figures and feedback scores to place on the chart.")
+        st.markdown("No place has both scheduled audits and a judgement of lived experience to put on the chart.")
         return
     figure = quadrant_scatter(
-        points, f"Each team's internal assurance against lived experience, {recent}",
-        "Internal assurance: weakest of audits, rota fill and handovers against its standard (points)",
-        f"Lived experience: feedback score against the {percent(thresholds['feedback_good_score'])} standard (points)")
+        points, f"Internal assurance against lived experience, {recent}",
+        f"Scheduled audits against the {percent(thresholds['compliance_good'])} standard, allowing for chance "
+        "(points)",
+        "Lived experience: how far the deciding figure sits from its line (points)")
     st.plotly_chart(figure, key="triangulation_scatter")
-    st.caption("Right of the line: every internal figure meets its standard. Above the line: feedback meets its "
-               "standard. Complaints count too: a team whose complaints rose, or whose families' feedback is poor, "
-               "is judged to have poor experience wherever its marker sits, so the marker's shape and colour give "
-               "the judgement.")
-    missing = sorted(set(rows["team"]) - set(points["label"]))
+    st.caption("Right of the line: scheduled audits meet their standard, or fall short by no more than chance on "
+               "that many answers. Above the line: feedback meets its standard and complaints did not rise. Below "
+               "it, the point sits at whatever makes experience poor: feedback (all, or families') clearly below "
+               "its standard, or complaints that rose, as the share of recent complaints above what the earlier "
+               "rate would give. Each point sits in the corner of its own judgement.")
+    missing = sorted({_label(t, s) for t, s in zip(rows["team"], rows["shift"])} - set(points["label"]))
     if missing:
-        st.caption(f"Not on the chart (no feedback scores or no internal figures): "
+        st.caption(f"Not on the chart (no scheduled audits, or lived experience not judged): "
                    f"{plain_markdown(', '.join(missing))}.")
