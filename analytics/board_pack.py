@@ -210,6 +210,9 @@ class BoardPack:
     grid: pd.DataFrame = field(default_factory=pd.DataFrame)  # key question by service and team
     measures: pd.DataFrame = field(default_factory=pd.DataFrame)  # board_summary.measure_summary
     travel: str = ""   # the two periods the direction of travel compares, in words
+    response: pd.DataFrame = field(default_factory=pd.DataFrame)   # leadership response this quarter, in words
+    overdue: pd.DataFrame = field(default_factory=pd.DataFrame)    # actions past their due date
+    timelines: pd.DataFrame = field(default_factory=pd.DataFrame)  # each concern's response, dated
 
     @property
     def grid_table(self) -> pd.DataFrame:
@@ -238,7 +241,8 @@ class BoardPack:
 def build_board_pack(now: Insights, before: Insights, service: str | None = None,
                      views: pd.DataFrame | None = None, generated: datetime | None = None,
                      quarters: tuple[Insights, Insights] | None = None,
-                     measures: pd.DataFrame | None = None) -> BoardPack:
+                     measures: pd.DataFrame | None = None,
+                     response: dict[str, pd.DataFrame] | None = None) -> BoardPack:
     """The board report's tables from the insights now and at the end of the previous quarter.
 
     `quarters`, where given, are the last complete quarter and the quarter before, each judged on its own three
@@ -275,6 +279,7 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
             "Reading": leaders["reading"], "Why": leaders["why"]}),
         evidence=_evidence_sheet(pd.concat([concerns, fragile, strong, qualified]).drop_duplicates("summary")),
         limited=limited_evidence(now, service), generated=generated or datetime.now(),
+        **response_sections(response or {}),
         must_know=must_know(now, service), grid=status_grid(now, service),
         measures=measures if measures is not None else pd.DataFrame(),
         travel=_travel_words(quarters))
@@ -285,6 +290,41 @@ def _travel_words(quarters: tuple[Insights, Insights] | None) -> str:
         return ""
     name = [quarter_name((date(q.as_of.year, q.as_of.month - 2, 1), q.as_of)) for q in quarters]
     return f"{name[0]} against {name[1]}"
+
+
+_RESPONSE_MEASURES = (
+    ("concerns", "Concerns tracked", "{:.0f}"),
+    ("median_days_to_recognise", "Median days from first signal to recognition", "{:.0f}"),
+    ("median_days_to_first_action", "Median days from first signal to first action", "{:.0f}"),
+    ("overdue_actions", "Actions overdue", "{:.0f}"),
+    ("closed_verified_share", "Closed actions the data shows worked", "{:.0%}"),
+    ("recurring", "Concerns that came back after closure", "{:.0f}"),
+)
+
+
+def response_sections(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """analytics.response.board_tables as the board reads them: this quarter's counts and the response measures in
+    one table, the overdue actions, and the dated timeline of each concern."""
+    if not tables:
+        return {}
+    counts = tables.get("counts", pd.DataFrame(columns=["what", "count"]))
+    rows = [{"Leadership response": f"Concerns {what} this quarter", "Figure": f"{count:.0f}"}
+            for what, count in zip(counts["what"], counts["count"])]
+    measures = tables.get("measures", pd.DataFrame())
+    figures = measures.iloc[0].to_dict() if not measures.empty else {}
+    rows += [{"Leadership response": label, "Figure": "n/a" if figures.get(key) is None or pd.isna(figures.get(key))
+              else shape.format(figures[key])} for key, label, shape in _RESPONSE_MEASURES]
+    overdue = tables.get("overdue", pd.DataFrame())
+    timelines = tables.get("timelines", pd.DataFrame())
+    return {
+        "response": pd.DataFrame(rows, columns=["Leadership response", "Figure"]),
+        "overdue": pd.DataFrame({"Service": overdue.get("service", []), "Where": overdue.get("place", []),
+                                 "Concern": overdue.get("concern", []), "Action": overdue.get("action", []),
+                                 "Owner": overdue.get("owner", []), "Due": [_uk(d) for d in overdue.get("due", [])]}),
+        "timelines": pd.DataFrame({"Where": timelines.get("place", []), "Concern": timelines.get("concern", []),
+                                   "Now": timelines.get("state", []), "On": [_uk(d) for d in timelines.get("on", [])],
+                                   "What happened": timelines.get("what", [])}),
+    }
 
 
 def limited_evidence(insights: Insights, service: str | None = None) -> pd.DataFrame:
@@ -319,8 +359,9 @@ def _uk(day: date | datetime | None) -> str:
 
 _SHEETS = (("By key question", "register"), ("Key question grid", "grid_table"), ("Direction of travel", "direction"),
            ("Concerns", "concerns"), ("Still fragile", "fragile"), ("What is strong", "strong"),
-           ("What is qualified", "qualified"), ("Leaders vs evidence", "leaders"), ("Limited evidence", "limited"),
-           ("Evidence", "evidence"))
+           ("What is qualified", "qualified"), ("Leaders vs evidence", "leaders"),
+           ("Leadership response", "response"), ("Overdue actions", "overdue"), ("Concern timelines", "timelines"),
+           ("Limited evidence", "limited"), ("Evidence", "evidence"))
 _WIDE_COLUMNS = {"Why": 90, "Leaders said": 50, "Rows": 60, "Detail": 50, "Confidence": 32, "Status": 28,
                  "Reading": 40, "Where": 36, "Now": 28, "Then": 28, "Measure": 34}
 _HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
@@ -413,6 +454,11 @@ def board_pack_html(pack: BoardPack) -> str:
         ("What leaders said versus what the evidence shows",
          "Each leader's latest recorded judgement beside the register's status for the same key question.",
          pack.leaders),
+        ("How leaders responded", "Concerns opened, recognised, acted on, verified by the data and recurring this "
+         "quarter, with how long recognition and action took.", pack.response),
+        ("Actions overdue", "Actions past their due date and not done.", pack.overdue),
+        ("Each concern's response, dated", "First signal, recognition, each action, verification, recurrence.",
+         pack.timelines),
         ("Limited evidence: places to look, not judgements",
          "Patterns seen on too few responses, shifts, answers or complaints to judge; none counts as a concern.",
          pack.limited),

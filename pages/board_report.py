@@ -17,6 +17,7 @@ from pages.access_gate import needs_role, page_user
 from pages.board_views import (
     board_measures,
     quarter_insights,
+    response_tables,
     show_downloads,
     show_grid,
     show_judgements,
@@ -59,7 +60,8 @@ if not user.can("board_report"):
 quarters = quarter_insights(database, services, now.as_of)
 pack = build_board_pack(now, quarters[1], filters.service, leader_views(get_connection(), services),
                         quarters=quarters,
-                        measures=board_measures(database, sorted(set(register_of(now)["service"])), now.as_of))
+                        measures=board_measures(database, sorted(set(register_of(now)["service"])), now.as_of),
+                        response=response_tables(database, services, now.as_of))
 st.caption(f"{plain_markdown(pack.scope)}: data to {uk_date(pack.as_of)}. Direction of travel: "
            f"{plain_markdown(pack.travel)}, each quarter judged on its own three months. Status: ✓ strong, "
            "↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; direction: ▲ better, ▼ worse, ● same.")
@@ -98,6 +100,16 @@ show_judgements(pack.strong, "Nothing is yet strong on the evidence for this per
 st.header("What is qualified, and why")
 st.caption("Where independent sources disagree: the judgement stands, with a caveat the board should hear.")
 show_judgements(pack.qualified, "No judgement rests on sources that disagree.")
+
+st.header("How leaders responded")
+st.caption("Concerns opened, recognised, acted on, verified by the data and recurring this quarter, with how long "
+           "recognition and action took. The Concerns and actions page has each one.")
+show_table(pack.response, "No concern has been tracked yet.")
+st.subheader("Actions overdue")
+show_table(pack.overdue, "No action is overdue.")
+with st.expander(f"Each concern's response, dated ({pack.timelines['Concern'].nunique() if not pack.timelines.empty else 0} "
+                 "concerns)"):
+    show_table(pack.timelines, "No concern has a response recorded yet.")
 
 st.header("Limited evidence: places to look, not judgements")
 st.caption("Patterns seen on too few responses, shifts, answers or complaints to judge (the minimums are in "

@@ -28,12 +28,14 @@ from analytics.board_summary import (
     quarter_before,
     quarter_settings,
 )
-from analytics.insights import Insights, run_insights
+from analytics.insights import Insights
 from analytics.measures import show
 from analytics.narrative import STANCES, record_view
+from analytics.response import board_tables
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.signals import metric
+from analytics.stored_insights import insights_for
 from pages.common import XLSX_MIME, connection_for, current_user, data_changed, get_connection, settings_json
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 
@@ -83,7 +85,7 @@ def _quarters(database: str, settings_text: str, services: tuple[str, ...] | Non
               as_of: date) -> tuple[Insights, Insights]:
     settings = quarter_settings(json.loads(settings_text))
     quarter = last_complete_quarter(as_of)
-    return tuple(run_insights(connection_for(database), Scope(services, end), settings)
+    return tuple(insights_for(connection_for(database), Scope(services, end), settings)
                  for end in (quarter[1], quarter_before(quarter)[1]))
 
 
@@ -100,6 +102,17 @@ def _measures(database: str, settings_text: str, services: tuple[str, ...], as_o
 def board_measures(database: str, services: list[str], as_of: date) -> pd.DataFrame:
     """The measures that matter per service: the two quarters' figures and their SPC icons."""
     return _measures(database, settings_json(), tuple(services), as_of)
+
+
+@st.cache_data(show_spinner="Following each concern back through the months (a minute the first time)...",
+               max_entries=8)
+def _response(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date) -> dict:
+    return board_tables(connection_for(database), Scope(services, as_of), json.loads(settings_text))
+
+
+def response_tables(database: str, services: tuple[str, ...] | None, as_of: date) -> dict:
+    """The leadership response this quarter (analytics.response.board_tables), cached until the data changes."""
+    return _response(database, settings_json(), services, as_of)
 
 
 def show_must_know(points: list[Point]) -> None:

@@ -208,7 +208,8 @@ def test_board_pack_workbook() -> None:
     workbook = load_workbook(BytesIO(board_pack_xlsx(pack)))
     assert workbook.sheetnames == ["Board report", "By key question", "Key question grid", "Direction of travel",
                                    "Concerns", "Still fragile", "What is strong", "What is qualified",
-                                   "Leaders vs evidence", "Limited evidence", "Evidence"]
+                                   "Leaders vs evidence", "Leadership response", "Overdue actions",
+                                   "Concern timelines", "Limited evidence", "Evidence"]
     front = [row[0] for row in workbook["Board report"].iter_rows(values_only=True)]
     assert front[5] == "What the board must know"
     assert front[6] == f"1. ⚠ Concern · Oak House · Rowan: {MASKED}"
@@ -230,7 +231,7 @@ def test_board_pack_html_is_print_ready_and_self_contained() -> None:
     page = board_pack_html(pack)
     assert page.startswith("<!doctype html>") and "<title>Board report: Oak House</title>" in page
     assert "@page { size: A4" in page and "break-before: page" in page
-    assert page.count("<section>") == 8  # seven sections and the limited evidence
+    assert page.count("<section>") == 11  # seven sections, three of leadership response, the limited evidence
     for heading in ("What the evidence shows, by key question", "Direction of travel since 30/09/2026",
                     "What is strong, and why", "What is qualified, and why", "What is a concern",
                     "What is still fragile",
@@ -246,7 +247,7 @@ def test_a_board_pack_without_data() -> None:
     empty = Insights(None, [], pd.DataFrame())
     pack = build_board_pack(empty, empty, None, pd.DataFrame(), generated=GENERATED)
     assert pack.moves() == "No key question has a judgement to compare."
-    assert board_pack_html(pack).count("Nothing to report in this section.") == 8
+    assert board_pack_html(pack).count("Nothing to report in this section.") == 11
     assert load_workbook(BytesIO(board_pack_xlsx(pack)))["Evidence"]["A2"].value == "Nothing to report in this section."
 
 
@@ -318,3 +319,27 @@ def test_cell_evidence_is_the_register_row_and_its_findings() -> None:
     sentence, evidence = cell_evidence(insights_now(), OAK, None, "Safe")
     assert sentence == MASKED and [e.measure for e in evidence] == ["fill rate", "agency share of hours"]
     assert cell_evidence(insights_now(), ELM, None, "Caring")[1] == []
+
+
+def test_the_leadership_response_reads_in_words() -> None:
+    tables = {"counts": pd.DataFrame({"what": ["opened (first signal)", "recognised"], "count": [3, 1]}),
+              "measures": pd.DataFrame([{"concerns": 5, "median_days_to_recognise": 41.5, "overdue_actions": 2,
+                                         "closed_verified_share": 0.5, "recurring": 1,
+                                         "median_days_to_first_action": None}]),
+              "overdue": pd.DataFrame([{"service": OAK, "place": "Rowan", "concern": "Care plan signed",
+                                        "action": "Weekly spot check", "owner": "Deputy", "due": date(2026, 9, 30),
+                                        "status": "in progress"}]),
+              "timelines": pd.DataFrame([{"concern_id": 1, "place": "Rowan", "concern": "Care plan signed",
+                                          "state": "not working", "on": date(2026, 6, 1), "what": "first signal"}])}
+    pack = build_board_pack(insights_now(), insights_before(), None, views(), generated=GENERATED, response=tables)
+    figures = dict(zip(pack.response["Leadership response"], pack.response["Figure"]))
+    assert figures["Concerns opened (first signal) this quarter"] == "3"
+    assert figures["Median days from first signal to recognition"] == "42"
+    assert figures["Closed actions the data shows worked"] == "50%"
+    assert figures["Median days from first signal to first action"] == "n/a"
+    assert list(pack.overdue.iloc[0]) == [OAK, "Rowan", "Care plan signed", "Weekly spot check", "Deputy",
+                                          "30/09/2026"]
+    assert pack.timelines.iloc[0]["What happened"] == "first signal"
+    sheets = load_workbook(BytesIO(board_pack_xlsx(pack))).sheetnames
+    assert {"Leadership response", "Overdue actions", "Concern timelines"} <= set(sheets)
+    assert "How leaders responded" in board_pack_html(pack)
