@@ -171,6 +171,7 @@ def _figures(sources: dict[str, Any], keys: tuple[str, ...]) -> pd.DataFrame:
         table[f"fill_rate_{half}"] = _ratio(col("fill_numerator"), col("fill_denominator"))
         table[f"handover_completion_{half}"] = _ratio(col("handover_numerator"), col("handover_denominator"))
         table[f"rota_shifts_{half}"] = col("fill_n").astype(int)
+        table[f"handover_shifts_{half}"] = col("handover_n").astype(int)
         table[f"planned_hours_{half}"] = 1000 * col("hours_denominator")  # the rate's denominator is in thousands
         table[f"complaints_{half}"] = col("complaints_n").astype(int)
         table[f"complaint_rate_{half}"] = _ratio(col("hours_numerator"), col("hours_denominator"))

@@ -49,8 +49,9 @@ def priority(classification: str) -> int:
     return list(CLASS_BADGES).index(classification)
 
 
-def _share(value: float) -> str:
-    return "—" if value is None or math.isnan(value) else percent(value)
+def _share(value: float, n: int, label: str) -> str:
+    """A share with the sample it rests on: '97% (113 answers)'."""
+    return "—" if value is None or math.isnan(value) else f"{percent(value)} ({n:,} {label})"
 
 
 def _feedback(row: dict[str, Any], prefix: str, half: str) -> str:
@@ -62,9 +63,11 @@ def figures_table(row: dict[str, Any]) -> str:
     """Both halves of every source as a Markdown table, internal assurance above lived experience."""
     lines = [
         ("**Internal assurance**", None),
-        ("Scheduled audits", lambda half: _share(row[f"audit_compliance_{half}"])),
-        ("Rota fill rate", lambda half: _share(row[f"fill_rate_{half}"])),
-        ("Handovers completed", lambda half: _share(row[f"handover_completion_{half}"])),
+        ("Scheduled audits", lambda half: _share(row[f"audit_compliance_{half}"], row[f"audit_answers_{half}"],
+                                                 "answers")),
+        ("Rota fill rate", lambda half: _share(row[f"fill_rate_{half}"], row[f"rota_shifts_{half}"], "shifts")),
+        ("Handovers completed", lambda half: _share(row[f"handover_completion_{half}"],
+                                                    row[f"handover_shifts_{half}"], "shifts")),
         ("**Lived experience**", None),
         ("Complaints", lambda half: str(row[f"complaints_{half}"])),
         ("Feedback score (responses)", lambda half: _feedback(row, "", half)),

@@ -41,6 +41,7 @@ def test_the_chart_comes_with_a_summary_in_words(demo):
     text = page_text(app)
     assert "Of 7 places, 2 with an assurance gap (Beech Unit and Town Team)" in text
     assert len(app.get("plotly_chart")) == 1
+    assert "| Scheduled audits | 97% (" in text and " answers) |" in text and " shifts) |" in text  # each n shown
     assert "#### Beech Unit · Oakwood House" in text and app.expander[0].label == "Each team's shifts (18)"
 
 
