@@ -112,7 +112,7 @@ def test_teams_and_shifts_shows_the_grid_and_the_evidence_behind_a_cell(demo: Pa
     assert "Why Willow Unit · Night shift is judged as it is" in text
     assert "Flagged because: Willow Unit night shifts at Oakwood House have been worse than the rest" in text
     assert "**Rota**, agency share of hours: **38%**" in text  # an evidence row, with the rows it rests on
-    assert "Rows: rota: service = 'Oakwood House', team = 'Willow Unit', shift = 'Night'" in text
+    assert "Rows: rota lines on Willow Unit at Oakwood House, nights, May to October 2026" in text  # in words
 
 
 def test_teams_and_shifts_colours_the_grid_by_a_measure(demo: Path) -> None:
