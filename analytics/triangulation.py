@@ -126,13 +126,19 @@ def complaints_rising(figures: dict[str, Any], thresholds: dict[str, Any], windo
     the earlier rate had held, by the exact test for two counts (a unit's 3 then 6 is well within chance).
     """
     recent, expected = figures["complaints_recent"], _expected_complaints(figures)
-    if not (recent >= thresholds["min_complaints"] and recent >= thresholds["complaints_rising_ratio"] * expected
-            and recent - expected >= thresholds["min_complaints"]):
-        return False
+    return (recent >= thresholds["min_complaints"] and recent >= thresholds["complaints_rising_ratio"] * expected
+            and recent - expected >= thresholds["min_complaints"]
+            and complaints_chance(figures, window) <= thresholds.get("complaints_rising_max_chance",
+                                                                    DEFAULT_RISING_MAX_CHANCE))
+
+
+def complaints_chance(figures: dict[str, Any], window: Window) -> float:
+    """How likely as many recent complaints or more would be if the earlier rate (per planned hour where the rota
+    gives hours in both halves, else per month) had held."""
     hours_recent, hours_earlier = figures["planned_hours_recent"], figures["planned_hours_earlier"]
     exposures = (hours_recent, hours_earlier) if hours_recent > 0 and hours_earlier > 0 else window.months
-    chance = poisson_compare(recent, exposures[0], figures["complaints_earlier"], exposures[1]).p_higher
-    return chance <= thresholds.get("complaints_rising_max_chance", DEFAULT_RISING_MAX_CHANCE)
+    return poisson_compare(figures["complaints_recent"], exposures[0], figures["complaints_earlier"],
+                           exposures[1]).p_higher
 
 
 def _expected_complaints(figures: dict[str, Any]) -> float:
@@ -385,12 +391,21 @@ def _complaint_evidence(row: dict[str, Any], window: Window) -> Evidence:
     if category:
         detail += (f"; {row['recent_categories'][category]} about {category} "
                    f"({row['earlier_categories'].get(category, 0)} before)")
+    if row["complaints_recent"] > row["complaints_earlier"]:
+        detail += f"; as many or more by chance at the earlier rate: {chance_words(complaints_chance(row, window))}"
     return Evidence(
         "complaints", "complaints per 1,000 planned hours" if in_hours else "complaints",
         row["complaint_rate_recent"] if in_hours else float(row["complaints_recent"]),
         row["complaint_rate_earlier"] if in_hours else float(row["complaints_earlier"]),
         period_label(window.start, window.end),
         rows_filter("complaints", row["service"], row["team"], row["shift"], window.start, window.end), detail)
+
+
+def chance_words(chance: float) -> str:
+    """A chance as people say it: 'about 1 in 50', or 'less than 1 in 1,000'."""
+    if chance < 0.001:
+        return "less than 1 in 1,000"
+    return f"about 1 in {round(1 / chance):,}" if chance < 0.5 else f"{chance:.0%}"
 
 
 def _or_none(value: float) -> float | None:

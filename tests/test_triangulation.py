@@ -20,7 +20,9 @@ from analytics.triangulation import (
     CLASSES,
     Window,
     assurance,
+    chance_words,
     chart_summary,
+    clearly_poor,
     complaints_rising,
     triangulation_findings,
     triangulation_table,
@@ -137,6 +139,7 @@ def test_green_audits_beside_rising_family_complaints_is_a_widening_assurance_ga
     [rate] = [e for e in ash.evidence if e.source == "complaints"]
     assert rate.measure == "complaints per 1,000 planned hours"
     assert rate.value == pytest.approx(8 / 0.3)  # 8 complaints in 300 planned hours
+    assert rate.detail.endswith("as many or more by chance at the earlier rate: about 1 in 51")  # 10 in 512
 
 
 def test_clean_team_agrees_good_and_raises_nothing(table, findings):
@@ -299,6 +302,26 @@ WINDOW = Window(date(2026, 5, 1), date(2026, 8, 1), date(2026, 10, 31))
 def test_complaints_rise_only_beyond_chance(earlier, recent, hours, rising):
     figures = _complaint_figures(earlier, recent, *hours)
     assert complaints_rising(figures, default_settings()["thresholds"], WINDOW) is rising
+
+
+@pytest.mark.parametrize(("chance", "words"), [
+    (0.0004, "less than 1 in 1,000"), (0.001, "about 1 in 1,000"), (0.0195, "about 1 in 51"), (0.25, "about 1 in 4"),
+    (0.5, "50%"), (1.0, "100%"),
+])
+def test_chance_in_words(chance, words):
+    assert chance_words(chance) == words
+
+
+@pytest.mark.parametrize(("mean", "se", "responses", "poor"), [
+    (0.50, 0.05, 12, True),
+    (0.70, 0.05, 12, False),        # within two standard errors of 75%
+    (0.74, 0.0, 12, True),          # no spread: the figure itself
+    (0.20, 0.0, 1, False),          # one response has no spread to judge by
+    (0.20, float("nan"), 5, False),
+    (0.75, 0.0, 30, False),         # on the line is good
+])
+def test_feedback_is_poor_only_clearly_below_good(mean, se, responses, poor):
+    assert clearly_poor(mean, se, responses, default_settings()["thresholds"]) is poor
 
 
 def test_each_place_sits_in_the_corner_of_its_own_classification(table, demo):
