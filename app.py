@@ -20,6 +20,7 @@ pages = [
     st.Page("pages/triangulation_page.py", title="Triangulation", icon=":material/balance:", url_path="triangulation"),
     st.Page("pages/themes_page.py", title="Themes", icon=":material/forum:", url_path="themes"),
     st.Page("pages/board_report.py", title="Board report", icon=":material/summarize:"),
+    st.Page("pages/concerns_page.py", title="Concerns and actions", icon=":material/task_alt:", url_path="concerns"),
     st.Page("pages/upload.py", title="Upload", icon=":material/upload_file:"),
 ]
 if user.can("change_settings") or user.can("assign_roles") or user.can("view_audit_trail"):
