@@ -22,6 +22,7 @@ from .audit_trail import record
 from .concerns import TrackedConcern, concern_by_id, tracked
 from .measures import MEASURES
 from .scope import Scope
+from .store import bump_data_version
 
 _COLUMNS = ["row_key", "service", "team", "issue", "action", "owner", "raised_date", "due_date", "review_date",
             "status", "completed_date", "evidence", "measure", "file_name"]
@@ -111,6 +112,7 @@ def link_row(con: duckdb.DuckDBPyConnection, user: User, action_id: str, concern
         cur.execute("INSERT OR REPLACE INTO action_links VALUES (?, ?, ?, ?)",
                     [int(text), concern_id, user.email, datetime.now()])
         record(cur, user.email, "link_action", {"action": action_id, "concern": concern_id, "place": concern.place})
+        bump_data_version(cur)  # pages drop cached results, wherever it was recorded
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

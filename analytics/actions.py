@@ -18,6 +18,7 @@ import duckdb
 from .access import User
 from .audit_trail import record
 from .measures import MEASURES
+from .store import bump_data_version
 
 STATUSES = ("planned", "in progress", "done", "dropped")
 # How providers write an action's status in their plans, as one of STATUSES.
@@ -113,6 +114,7 @@ def add_action(con: duckdb.DuckDBPyConnection, user: User, concern_id: int, what
         record(cur, user.email, "add_action", {"action": f"A{action_id}", "concern": concern_id,
                                                "place": concern.place, "what": what.strip(), "owner": owner.strip(),
                                                "due": due})
+        bump_data_version(cur)  # pages drop cached results, wherever it was recorded
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")
@@ -154,6 +156,7 @@ def update_action(con: duckdb.DuckDBPyConnection, user: User, action_id: str, **
                                      new.expected_measure, new.evidence, user.email, datetime.now(), number])
         record(cur, user.email, "update_action", {"action": action.action_id, "concern": action.concern_id,
                                                   **{k: v for k, v in changes.items() if v is not None}})
+        bump_data_version(cur)  # pages drop cached results, wherever it was recorded
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

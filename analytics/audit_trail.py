@@ -11,7 +11,7 @@ import pandas as pd
 
 ACTIONS = ("upload", "remove_batch", "change_mapping", "change_settings", "record_judgement", "export",
            "assign_role", "revoke_role", "migrate_store", "recognise_concern", "add_action", "update_action",
-           "link_action")
+           "link_action", "start_new_limits")
 
 
 def os_user() -> str:

@@ -24,6 +24,7 @@ from .audit_trail import record
 from .findings import Finding
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
+from .store import bump_data_version
 from .stored_insights import findings_history, insights_for, services_in
 
 # Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
@@ -241,6 +242,7 @@ def recognise(con: duckdb.DuckDBPyConnection, user: User, concern_id: int, judge
         record(cur, user.email, "recognise_concern", {"concern": concern_id, "place": concern.place,
                                                       "subject": concern.subject, "judgement": judgement,
                                                       "recognised_on": on})
+        bump_data_version(cur)  # pages drop cached results, wherever it was recorded
         cur.execute("COMMIT")
     except BaseException:
         cur.execute("ROLLBACK")

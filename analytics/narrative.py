@@ -13,6 +13,7 @@ from .audit_trail import record
 from .findings import Evidence, Finding
 from .privacy import mask_text
 from .register import STATUS_RANK
+from .store import bump_data_version
 
 STANCES = ("strong", "improving", "fragile", "concern")
 
@@ -30,6 +31,7 @@ def record_view(con: duckdb.DuckDBPyConnection, service: str, key_question: str,
                 [view_id, service, team, key_question, subject, stance, statement.strip(), recorded_by])
     record(cur, recorded_by, "record_judgement", {"view": int(view_id), "service": service, "team": team,
                                                   "key_question": key_question, "stance": stance})
+    bump_data_version(cur)  # pages drop cached results, wherever it was recorded
     return int(view_id)
 
 

@@ -163,6 +163,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     from .stored_insights import create_table  # the results kept per service and month
 
     create_table(cur)
+    from .chart_marks import create_tables as chart_tables  # new limits a person started on a chart
+
+    chart_tables(cur)
     from .concerns import create_tables as concern_tables  # concerns, recognitions and actions
 
     concern_tables(cur)

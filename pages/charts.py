@@ -70,9 +70,10 @@ def value_text(value: float, share: bool) -> str:
 
 
 def spc_figure(points: pd.DataFrame, title: str, y_title: str, share: bool, target: float | None,
-               shift: tuple[date, str] | None = None) -> go.Figure:
+               shift: tuple[date, str] | None = None, marks: list[tuple[date, str]] = ()) -> go.Figure:
     """An SPC chart (XmR, c or u): the monthly values, the mean, both process limits (per month where they vary)
-    and a target, points marked by type; a sustained shift marked at its first month with its suggestion."""
+    and a target, points marked by type; a sustained shift marked at its first month with its suggestion; each
+    action taken about the place and measure marked at its date (`marks`: date and words)."""
     lowest, highest = 0.0, (1.0 if share else None)
     lower = points["lower_limit"].clip(lower=lowest)
     upper = points["upper_limit"] if highest is None else points["upper_limit"].clip(upper=highest)
@@ -108,6 +109,11 @@ def spc_figure(points: pd.DataFrame, title: str, y_title: str, share: bool, targ
         figure.add_annotation(x=month, y=1, xref="x", yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
                               text=f"Shift since {month:%b %Y}: {suggestion[0].lower()}{suggestion[1:]}",
                               font={"color": DARK_ORANGE, "size": 12})
+    for number, (day, words) in enumerate(marks, start=1):
+        figure.add_shape(type="line", x0=day, x1=day, xref="x", y0=0, y1=1, yref="paper",
+                         line={"color": BLUE, "dash": "dot", "width": 1.5})
+        figure.add_annotation(x=day, y=0, xref="x", yref="paper", yanchor="bottom", xanchor="left", showarrow=False,
+                              text=f"Action {number}", hovertext=words, font={"color": BLUE, "size": 11})
     figure.update_xaxes(tickformat=MONTH_FORMAT, hoverformat=MONTH_FORMAT)
     if share:
         figure.update_yaxes(tickformat=".0%")

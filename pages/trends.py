@@ -6,11 +6,16 @@ import json
 
 import streamlit as st
 
+from analytics.access import NotAllowed
+from analytics.chart_marks import record_new_limits
 from analytics.safe_output import plain_markdown
 from analytics.signals import metric_catalogue
+from pages.access_gate import page_user
 from pages.charts import theme_lines
 from pages.common import (
     current_database,
+    data_changed,
+    get_connection,
     require_app_entry,
     settings_json,
     stop_without_data,
@@ -19,6 +24,7 @@ from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
 from pages.themes_views import cached_mentions
 from pages.trends_views import (
+    cached_marks,
     cached_repeat_table,
     cached_services,
     cached_spc,
@@ -28,6 +34,7 @@ from pages.trends_views import (
     place_text,
     rebase_choice,
     show_at_a_glance,
+    show_marks,
     show_repeat_findings,
     show_spc,
     show_this_month,
@@ -74,11 +81,24 @@ charted = {service: result for service, result in results.items() if not isinsta
 for service, result in charted.items():
     where = place_text(service, filters.team, filters.shift)
     title = f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}"
-    rebase = rebase_choice(result, f"trends_rebase_{title}")
+    marks, chosen = cached_marks(database, metric.id, service, filters.team, filters.shift)
+    rebase = tuple(sorted({limit.start for limit in chosen} | set(rebase_choice(result, f"trends_rebase_{title}"))))
     if rebase:
         result = cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
                             filters.as_of, target, rebase)
-    show_spc(result, metric, title, target)
+    show_spc(result, metric, title, target, marks, tuple(limit.start for limit in chosen))
+
+    def start_new(on, reason, service=service):
+        try:
+            record_new_limits(get_connection(), page_user(), service, filters.team, filters.shift, metric.id, on,
+                              reason)
+        except (ValueError, NotAllowed) as error:
+            st.error(plain_markdown(error))
+            return
+        data_changed()
+        st.rerun()
+
+    show_marks(marks, chosen, page_user().can("manage_actions"), f"trends_marks_{title}", start_new)
     with st.expander(f"Every measure at {plain_markdown(where)}, latest month"):
         show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
                                         filters.as_of, None) for m in metrics}, metrics)

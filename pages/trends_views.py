@@ -4,12 +4,14 @@ repeat audit findings and complaint and feedback themes over time."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from analytics.batches import coverage
+from analytics.chart_marks import ActionMark, NewLimits, action_marks, new_limits
 from analytics.findings import percent
 from analytics.insights import Insights
 from analytics.repeat_findings import repeat_table, subject_phrase
@@ -158,7 +160,38 @@ def _since_shift_sentence(result: SPCResult, target: float, metric: Metric) -> s
     return f"Judged on the months since {shift.month:%b %Y}: {said}."
 
 
-def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None) -> None:
+@st.cache_data(show_spinner=False, max_entries=256)
+def cached_marks(database: str, metric_id: str, service: str, team: str | None,
+                 shift: str | None) -> tuple[list[ActionMark], list[NewLimits]]:
+    """The actions taken about this place and measure, and the new limits people started on its chart."""
+    con = connection_for(database)
+    return action_marks(con, service, team, shift, metric_id), new_limits(con, service, team, shift, metric_id)
+
+
+def show_marks(marks: list[ActionMark], chosen: list[NewLimits], can_record: bool, key: str,
+               start_new: Callable[[date, str], None]) -> None:
+    """The actions marked on the chart, the new limits people started, and a form to start them at an action."""
+    if chosen:
+        st.caption(plain_markdown("New limits, as recorded: " + "; ".join(
+            f"from {limit.start:%b %Y} ({limit.reason}, chosen by {limit.chosen_by})" for limit in chosen)))
+    if not marks:
+        return
+    st.markdown(plain_markdown("Actions marked on the chart: " + "; ".join(
+        f"{number}. {mark.on:%d %b %Y}, {mark.label()}" for number, mark in enumerate(marks, start=1))))
+    if not can_record:
+        return
+    with st.expander("Start new limits at an action"), st.form(key=f"{key}_form", border=False):
+        mark = st.selectbox("From the month of", marks, key=f"{key}_mark",
+                            format_func=lambda m: f"{m.on:%b %Y}: {m.label()}")
+        reason = st.text_input("Why the measure is expected to have changed there", key=f"{key}_reason",
+                               help="Making Data Count: restart limits only once the cause is understood. The "
+                                    "reason is kept with the chart and in the audit trail.")
+        if st.form_submit_button("Start new limits here"):
+            start_new(mark.on, reason)
+
+
+def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None,
+             marks: list[ActionMark] = (), recorded: tuple[date, ...] = ()) -> None:
     """One SPC chart with its icons, the sentences behind them and a note when the limits are not yet stable."""
     st.markdown(f"{variation_badge(result)} {assurance_badge(result)}")
     sentences = [shift_sentence(result, metric), variation_sentence(result, metric)]
@@ -167,7 +200,8 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
     st.markdown(" ".join(sentence for sentence in sentences if sentence))
     starts = result.points.loc[result.points["period"].diff() > 0, "date"]
     if len(starts):
-        st.caption(f"New limits from {', '.join(f'{day:%b %Y}' for day in starts)}, as you chose (this view only).")
+        st.caption(f"New limits from {', '.join(f'{day:%b %Y}' for day in starts)}"
+                   + ("." if all(day.date() in recorded for day in starts) else ", as you chose (this view only)."))
     if result.too_short:
         months = len(result.points)
         st.warning(f"Only {months} month{'s' if months > 1 else ''} of data: too few points for stable limits "
@@ -175,7 +209,8 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
                    icon="⚠️")
     shift = result.step_change
     st.plotly_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
-                               shift=None if shift is None else (shift.month, shift.suggestion())),
+                               shift=None if shift is None else (shift.month, shift.suggestion()),
+                               marks=[(mark.on, mark.label()) for mark in marks]),
                     key=f"spc_{title}")
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
