@@ -73,17 +73,18 @@ def show_measures(views: list[ConcernView]) -> None:
     found = response_measures(views)
     share = found["closed_verified_share"]
     cells = st.columns(6)
-    cells[0].metric("Concerns tracked", found["concerns"])
-    cells[1].metric("Median days to recognise", _days(found["median_days_to_recognise"]),
-                    help=f"From the first signal in the data to a leader recognising it; {found['recognised']} "
-                         "concerns recognised so far.")
-    cells[2].metric("Median days to first action", _days(found["median_days_to_first_action"]),
-                    help="From the first signal to the first action planned (negative: planned before the data "
-                         "showed it).")
+    cells[0].metric("Concerns", found["concerns"], help="Concerns and fragile patterns tracked in these services.")
+    cells[1].metric("Days to recognise", _days(found["median_days_to_recognise"]),
+                    help=f"The median days from the first signal in the data to a leader recognising the concern; "
+                         f"{found['recognised']} concerns recognised so far.")
+    cells[2].metric("Days to first action", _days(found["median_days_to_first_action"]),
+                    help="The median days from the first signal to the first action planned (negative: planned "
+                         "before the data showed it).")
     cells[3].metric("Actions overdue", found["overdue_actions"])
-    cells[4].metric("Closed actions verified by data", "—" if share is None else f"{share:.0%}",
+    cells[4].metric("Verified by data", "—" if share is None else f"{share:.0%}",
                     help=f"Of {found['closed_actions']} actions done, the share the data shows improved.")
-    cells[5].metric("Concerns recurring after closure", found["recurring"])
+    cells[5].metric("Recurring", found["recurring"], help="Concerns whose pattern came back after the actions "
+                                                          "on them were done.")
 
 
 def overdue_table(views: list[ConcernView], today: date) -> pd.DataFrame:
@@ -221,18 +222,18 @@ def concern_label(view: ConcernView) -> str:
     return f"#{c.concern_id} {c.place}: {c.subject} ({view.state})"
 
 
-def show_forms(views: list[ConcernView], user: User) -> None:
-    """Forms to recognise a concern, plan an action and update one recorded in the app."""
+def show_forms(views: list[ConcernView], user: User, as_of: date) -> None:
+    """Forms to recognise a concern, plan an action and update one recorded in the app (`as_of`: the data's date)."""
     recognise_tab, plan_tab, update_tab = st.tabs(["Recognise a concern", "Plan an action", "Update an action"])
     with recognise_tab:
-        recognise_form(views, user)
+        recognise_form(views, user, as_of)
     with plan_tab:
         plan_form(views, user)
     with update_tab:
         update_form(views, user)
 
 
-def recognise_form(views: list[ConcernView], user: User) -> None:
+def recognise_form(views: list[ConcernView], user: User, as_of: date) -> None:
     with st.form("recognise_concern", clear_on_submit=True):
         choice = st.selectbox("Concern", views, format_func=concern_label, key="recognise_which")
         left, right = st.columns([1, 2])
@@ -244,7 +245,9 @@ def recognise_form(views: list[ConcernView], user: User) -> None:
         if not st.form_submit_button("Record the recognition", type="primary"):
             return
     _record(lambda: recognise(get_connection(), user, choice.concern.concern_id, judgement, cause, on),
-            f"Recorded: concern #{choice.concern.concern_id} recognised as {judgement}.")
+            f"Recorded: concern #{choice.concern.concern_id} recognised as {judgement}."
+            + (f" The data runs to {uk_date(as_of)}, so the recognition joins the concern's timeline once data "
+               f"reaching {uk_date(on)} is loaded." if on > as_of else ""))
 
 
 def plan_form(views: list[ConcernView], user: User) -> None:
@@ -305,7 +308,8 @@ def unlinked_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 
 def show_unlinked(rows: pd.DataFrame, views: list[ConcernView], user: User) -> None:
-    """The imported rows no concern matched, and (for those who may) a form to link one to a concern."""
+    """The imported rows no concern matched, and (for those who may) a small form per row to link it to a concern of
+    its own service."""
     if rows.empty:
         st.markdown("_Every imported action-plan row belongs to a concern._")
         return
@@ -313,18 +317,20 @@ def show_unlinked(rows: pd.DataFrame, views: list[ConcernView], user: User) -> N
     st.dataframe(table, hide_index=True)
     if not user.can("manage_actions"):
         return
-    with st.form("link_plan_row", clear_on_submit=True):
-        left, right = st.columns(2)
-        number = left.selectbox("Action-plan row", range(len(table)), key="link_which",
-                                format_func=lambda i: f"{table['Action'][i]} {table['Service'][i]}: "
-                                                      f"{table['Action planned'][i]}")
-        choice = right.selectbox("Belongs to concern", views, format_func=concern_label, key="link_concern",
-                                 help="A concern at the same service.")
-        if not st.form_submit_button("Link this row", type="primary"):
-            return
-    action_id = table["Action"][number]
-    _record(lambda: link_row(get_connection(), user, action_id, choice.concern.concern_id),
-            f"Recorded: {action_id} linked to concern #{choice.concern.concern_id}.")
+    for row in table.to_dict("records"):
+        here = [v for v in views if v.concern.service == row["Service"]]
+        if not here:
+            st.caption(plain_markdown(f"{row['Action']}: no concern at {row['Service']} to link it to."))
+            continue
+        with st.form(f"link_{row['Action']}", clear_on_submit=True):
+            choice = st.selectbox(f"{row['Action']} ({row['Service']}, {row['Team'] or 'whole service'}: "
+                                  f"{row['Action planned']}) belongs to", here, format_func=concern_label,
+                                  key=f"link_concern_{row['Action']}")
+            if not st.form_submit_button("Link this row", type="primary"):
+                continue
+        _record(lambda action_id=row["Action"], concern=choice.concern.concern_id:
+                link_row(get_connection(), user, action_id, concern),
+                f"Recorded: {row['Action']} linked to concern #{choice.concern.concern_id}.")
 
 
 def _record(write, message: str) -> None:

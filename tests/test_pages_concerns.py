@@ -103,7 +103,7 @@ def test_page_leads_with_overdue_actions_then_concerns_by_state(demo_store: Path
     assert [s.split(" (")[0] for s in subheaders] == ["Open", "Action planned", "Not working", "Recurring"]
     text = page_text(app)
     metrics = {m.label: m.value for m in app.metric}
-    assert metrics["Actions overdue"] == "1" and metrics["Concerns recurring after closure"] == "1"
+    assert metrics["Actions overdue"] == "1" and metrics["Recurring"] == "1"
     # A concern's figures in words, its months in the data and its dated timeline with symbols.
     assert "failed in 17 of 24 monthly team audits from May 2026 to Oct 2026, on all 4 teams audited" in text
     assert "In the data 17 of 18 months, May 2025 to Oct 2026" in text
@@ -178,8 +178,10 @@ def test_a_bad_action_is_refused_in_words(demo_copy: duckdb.DuckDBPyConnection) 
 
 def test_link_an_unmatched_action_plan_row(demo_copy: duckdb.DuckDBPyConnection) -> None:
     app = open_page()
-    # The row is at Oakwood House's Cedar Unit: a concern of the whole service is one it may belong to.
-    app.selectbox(key="link_concern").select_index(concern_index(app, "link_concern", "Oakwood House: "))
+    # The row is at Oakwood House's Cedar Unit: only Oakwood House's concerns are offered.
+    box = next(b for b in app.selectbox if b.key.startswith("link_concern_"))
+    assert box.options and all("Oakwood House" in option for option in box.options)
+    box.select_index(concern_index(app, box.key, "Oakwood House: "))
     button(app, "Link this row").click().run()
     assert_fine(app)
     text = page_text(app)
