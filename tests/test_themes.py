@@ -17,11 +17,11 @@ from analytics.scope import Scope, months_back
 from analytics.settings import default_settings, load_settings
 from analytics.sources import SOURCES
 from analytics.store import table_columns
+from analytics.theme_model import theme_model
+from analytics.theme_text import is_informative
 from analytics.themes import (
-    is_informative,
     theme_findings,
     theme_mentions,
-    theme_model,
     theme_table,
 )
 
@@ -90,13 +90,13 @@ class Log:
                                         "summary": self._text(templates),
                                         "reference": f"C{len(self.rows['complaints'])}"})
 
-    def store(self, con: duckdb.DuckDBPyConnection) -> None:
-        """Insert the rows with bound values, bookkeeping columns filled in."""
+    def store(self, con: duckdb.DuckDBPyConnection, first: int = 0) -> None:
+        """Insert the rows with bound values, bookkeeping columns filled in (row keys from `first`)."""
         for table, rows in self.rows.items():
             columns = [name for name, _ in table_columns(SOURCES[table])]
             marks = ", ".join("?" for _ in columns)
             values = [[{"row_key": n, "row_hash": n, "batch_id": 1, "source_row": n, **row}.get(c) for c in columns]
-                      for n, row in enumerate(rows)]
+                      for n, row in enumerate(rows, start=first)]
             if values:
                 con.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", values)
 
@@ -167,14 +167,20 @@ def test_theme_model_groups_subjects_under_readable_labels() -> None:
     texts = pd.DataFrame(log.rows["feedback"])["comment"]
     model = theme_model(texts, 3)
 
-    assert len(model.labels) == 3 and len(set(model.labels)) == 3
+    # Three subjects; praise of the food ("Good food at lunch, hot and tasty.") apart from its problems.
+    assert len(model.top_terms) == 3 and len(set(model.labels)) == len(model.labels) == 4
     assert all(len(terms) >= 3 for terms in model.top_terms)
-    for templates, words in ((FOOD, {"food", "hot", "cold"}), (LAUNDRY, {"laundry", "missing"}),
-                             (LATE_CALLS, {"late", "call", "calls", "missed"})):
-        themes = model.assignment[texts.isin(_written(templates))]
+    praise = _written(FOOD[1:2])
+    for written, words in ((_written(FOOD) - praise, {"food", "hot", "cold"}), (praise, {"good", "food"}),
+                           (_written(LAUNDRY), {"laundry", "missing"}),
+                           (_written(LATE_CALLS), {"late", "call", "calls", "missed"})):
+        themes = model.assignment[texts.isin(written)]
         top = themes.mode().iloc[0]
-        assert (themes == top).mean() >= 0.8, (templates[0], themes.value_counts())
-        assert words & set(top.replace("/", " ").split()), top
+        assert (themes == top).mean() >= 0.8, (sorted(written)[0], themes.value_counts())
+        assert words & set(re.findall(r"\w+", top.lower())), top
+        # A short phrase people wrote, not a list of tokens.
+        assert "/" not in top and 2 <= len(top.removeprefix("Praise: ").split()) <= 6, top
+    assert model.assignment[texts.isin(praise)].str.startswith("Praise: ").all()
     late = model.assignment[texts.str.contains("call")].mode().iloc[0]
     assert model.assign(pd.Series(["The bedtime call was two hours late and rushed."])).iloc[0] == late
 
@@ -317,7 +323,10 @@ def test_theme_table_describes_each_theme(planted: duckdb.DuckDBPyConnection, se
     assert (table["volume"] == table["complaints"] + table["feedback"]).all()
     row = table.set_index("theme").loc[late]
     assert row["category"] == "Call times" and row["category_share"] == 1.0
-    assert row["trend"] in ("rising", "new")
+    # Emerging somewhere in view, so its trend says so and never "stable" beside it.
+    assert row["trend"] == "emerging"
+    assert (table.loc[table["emerging_in"] != "", "trend"] == "emerging").all()
+    assert (table.loc[table["emerging_in"] == "", "trend"] != "emerging").all()
     assert row["mean_sentiment"] == pytest.approx(0.25)
     assert row["top_teams"].startswith("Ash Unit") and row["top_shifts"].startswith("Early")
     assert "Ash Unit" in row["emerging_in"]
@@ -383,14 +392,17 @@ def test_demo_clean_teams_raise_nothing(demo: duckdb.DuckDBPyConnection) -> None
     findings = theme_findings(demo, Scope(), load_settings(demo))
     places = {(f.service, f.team) for f in findings}
     assert (OAKWOOD, "Cedar Unit") not in places and (RIVERSIDE, "North Team") not in places
-    # Only the planted rises: Town Team's late calls (G) and Beech Unit's communication complaints (C).
-    assert places <= {(RIVERSIDE, "Town Team"), (OAKWOOD, "Beech Unit")}
+    # Only the planted rises: Town Team's late calls (G), Beech Unit's communication complaints (C), and comments on
+    # agency staff where Willow Unit's nights run on agency staff (B).
+    assert places <= {(RIVERSIDE, "Town Team"), (OAKWOOD, "Beech Unit"), (OAKWOOD, "Willow Unit")}
 
 
 def test_demo_theme_table_reports_call_times(demo: duckdb.DuckDBPyConnection) -> None:
     table = theme_table(demo, Scope(), load_settings(demo)).set_index("theme")
-    assert len(table) == 10
-    calls = table[table["category"] == "Call times"]
+    # Ten subjects, praise apart from problems.
+    assert 10 <= len(table) <= 20
+    assert not table.index.str.contains("/").any()
+    calls = table[(table["category"] == "Call times") & ~table.index.str.startswith("Praise: ")]
     assert len(calls) == 1
     assert calls["top_teams"].iloc[0].startswith("Town Team")
     assert "Town Team (Riverside Homecare)" in calls["emerging_in"].iloc[0]
@@ -440,3 +452,71 @@ def test_real_non_informative_answers_get_no_theme(real) -> None:
     assert len(labels) == 10
     assert assignment[frame["FFT answer"].isin(["Did not answer", "Nothing.", "N/a", "None."])].isna().all()
     assert assignment.notna().mean() > 0.6  # every comment that says something gets a theme
+
+
+# ----------------------------------------------------------------------------------------------- one model per store
+
+
+def _second_service(con: duckdb.DuckDBPyConnection) -> None:
+    """Another home whose comments are about other things, and whose laundry complaints rise on Fern Unit."""
+    log = Log(seed=8)
+    for number, month in enumerate(_months(AS_OF, 24)):
+        for _ in range(2):
+            log.comment(month, "Fern Unit", ACTIVITY, 1.0)
+            log.comment(month, "Fern Unit", KINDNESS, 1.0)
+        if number % 4 == 0 or number >= 20:
+            for _ in range(1 if number < 20 else 3):
+                log.complaint(month, "Fern Unit", "Laundry", LAUNDRY)
+    for table in log.rows.values():
+        for row in table:
+            row["service"] = "Holly Lodge"
+    log.store(con, first=100_000)
+
+
+def _described(findings: list) -> list[tuple]:
+    return sorted((f.kind, f.service, f.team, f.shift, f.subject, f.status, f.summary, f.evidence) for f in findings)
+
+
+def test_a_service_has_the_same_themes_and_findings_alone_and_with_others(planted: duckdb.DuckDBPyConnection,
+                                                                           settings: dict) -> None:
+    _second_service(planted)
+    everyone = theme_findings(planted, Scope(as_of=AS_OF), settings)
+    for service in (SERVICE, "Holly Lodge"):
+        alone = theme_findings(planted, Scope(services=(service,), as_of=AS_OF), settings)
+        assert alone and _described(alone) == _described([f for f in everyone if f.service == service]), service
+        # The filter narrows the themes; it never renames them.
+        mentions = theme_mentions(planted, Scope(services=(service,), as_of=AS_OF), settings)
+        whole = theme_mentions(planted, Scope(as_of=AS_OF), settings)
+        assert mentions[["text", "theme"]].reset_index(drop=True).equals(
+            whole.loc[whole["service"] == service, ["text", "theme"]].reset_index(drop=True))
+    # An earlier date counts fewer texts, under the same names.
+    early = theme_mentions(planted, Scope(as_of=date(2025, 12, 31)), settings)
+    assert set(early["theme"]) <= set(theme_mentions(planted, Scope(as_of=AS_OF), settings)["theme"])
+
+
+def test_the_store_model_is_fitted_once_per_data_version(planted: duckdb.DuckDBPyConnection, settings: dict,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import analytics.theme_model as model_module
+
+    fits = []
+    fit = model_module._fit_store
+    monkeypatch.setattr(model_module, "_fit_store", lambda con, n: fits.append(n) or fit(con, n))
+    model_module._STORED.clear()
+    for services in ((SERVICE,), None, (SERVICE,)):
+        theme_table(planted, Scope(services=services, as_of=AS_OF), settings)
+    assert fits == [6]
+    _second_service(planted)  # new rows: a new model
+    theme_table(planted, Scope(as_of=AS_OF), settings)
+    assert fits == [6, 6]
+
+
+def test_praise_and_problems_are_apart_by_what_the_words_say(planted: duckdb.DuckDBPyConnection,
+                                                             settings: dict) -> None:
+    mentions = theme_mentions(planted, Scope(as_of=AS_OF), settings)
+    praise = mentions[mentions["theme"].str.startswith("Praise: ")]
+    # Kind staff and fun activities are praise; late calls and lost laundry are problems, though rated no worse than
+    # a quarter; a complaint is never praise.
+    kind = mentions["text"].str.contains("kind|fun|loved", case=False)
+    assert mentions.loc[kind, "theme"].str.startswith("Praise: ").all()
+    assert not praise["text"].str.contains("late|missing|missed|wrong room|shrunk", case=False).any()
+    assert (praise["source"] == "feedback").all()
