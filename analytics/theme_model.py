@@ -3,8 +3,9 @@
 Subjects are found by TF-IDF over words and two-word phrases (`theme_text`) factorised by NMF, fitted on distinct
 sentences, so a stock phrase repeated a thousand times does not become a subject of its own. Each text belongs to
 the subject whose term profile it shares most. A subject is then split by how the text feels: praise where the
-comment reads as positive (VADER's compound score), a problem where it reads as negative, and by its rating where
-the words are neutral; a complaint is always a problem. Praise too scarce to stand joins the subject's problems.
+comment's words read as positive (VADER's compound score) and its rating, where it has one, is not poor; otherwise a
+problem, as most problems are written in plain words ("The bathroom had not been cleaned."), and a complaint
+always is. Praise too scarce to stand joins the subject's problems.
 
 Each theme is named by a short phrase people wrote (the commonest run of words holding its top terms, "call was
 an hour late"), after the provider's own complaint category where most of its complaints were filed under one
@@ -42,12 +43,14 @@ from .theme_text import (
 )
 
 FIT_SAMPLE = 20_000      # distinct texts the model is fitted on; texts beyond them are only assigned
+NMF_LOSS = "frobenius"
 MIN_TEXTS_PER_THEME = 5  # fewer themes than asked when there are few distinct sentences
 FEW_SENTENCES = 30
 MIN_SIDE_SHARE = 0.1     # praise (or problems) below this share of a subject's texts joins the other side
 CATEGORY_NAMES = 0.5     # a theme is named after a complaint category holding at least this share of its complaints
 PHRASE_WORDS = (2, 5)    # a name's phrase: two to five words as written
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's usual cut-offs for a positive or negative text
+PRAISE_RATING = 0.5      # positive words rated below this (poor, very poor) are not praise
 PRAISE = "Praise: "
 STORED_MODELS = 4        # fitted stores kept in memory
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
@@ -98,10 +101,10 @@ def sentiment(texts: pd.Series) -> pd.Series:
 
 
 def is_praise(texts: pd.Series, ratings: pd.Series | None = None, complaints: pd.Series | None = None) -> pd.Series:
-    """True where a text reads as praise: positive words, or neutral words with a good rating; never a complaint."""
+    """True where a text reads as praise: positive words and no poor rating; never a complaint."""
     score = sentiment(texts)
     rated = (ratings if ratings is not None else pd.Series(np.nan, index=texts.index)).astype(float)
-    praise = (score >= POSITIVE) | ((score > NEGATIVE) & (rated >= 0.5))
+    praise = (score >= POSITIVE) & ~(rated < PRAISE_RATING)
     if complaints is not None:
         praise &= ~complaints.fillna(False).astype(bool)
     return praise
@@ -127,7 +130,7 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
                                  max_features=20_000, sublinear_tf=True)
     matrix = vectorizer.fit_transform(sentences)
     count = max(1, min(n_themes, len(sentences) // MIN_TEXTS_PER_THEME, matrix.shape[1]))
-    factors = NMF(count, init="nndsvda", solver="mu", beta_loss="kullback-leibler", max_iter=400,
+    factors = NMF(count, init="nndsvda", solver="mu", beta_loss=NMF_LOSS, max_iter=400,
                   random_state=random_state).fit(matrix).components_
     terms = vectorizer.get_feature_names_out()
     top = [[terms[i] for i in np.argsort(-row)[:10]] for row in factors]

@@ -31,7 +31,8 @@ THEMES_CHARTED = 6
 require_app_entry()
 st.title("Themes")
 st.markdown("**The question:** what are people complaining and commenting about, where, and is any of it growing? "
-            "Complaint summaries and feedback comments are grouped into themes by the words they share.")
+            "Complaint summaries and feedback comments are grouped into themes by the words they share, praise apart "
+            "from problems; the themes are the same whichever service, team, shift or dates are chosen.")
 stop_without_data()
 
 database = current_database()

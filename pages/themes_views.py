@@ -15,7 +15,8 @@ from analytics.scope import Scope
 from analytics.themes import theme_mentions, theme_table
 from pages.common import connection_for
 
-TREND_WORDS = {"rising": "▲ Rising", "falling": "▼ Falling", "stable": "● Stable", "new": "✦ New"}
+TREND_WORDS = {"emerging": "▲ Emerging", "rising": "▲ Rising", "falling": "▼ Falling", "stable": "● Stable",
+               "new": "✦ New"}
 EXAMPLES = 3
 EXAMPLE_LENGTH = 140
 
