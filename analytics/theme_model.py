@@ -229,13 +229,19 @@ _STORED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
     theme: fitted once per data version and theme settings, and kept for the next call."""
-    key = (_fingerprint(con), data_version(con), int(settings["thresholds"]["theme_count"]))
+    key = model_key(con, settings)
     if key not in _STORED:
         _STORED[key] = _fit_store(con, key[2])
         while len(_STORED) > STORED_MODELS:
             _STORED.popitem(last=False)
     _STORED.move_to_end(key)
     return _STORED[key]
+
+
+def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple[str, int, int]:
+    """What the store's model rests on: every service's texts, the data version and `theme_count`. A service's theme
+    names rest on other services' texts too, so results kept per service should be kept under this key as well."""
+    return _fingerprint(con), data_version(con), int(settings["thresholds"]["theme_count"])
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
