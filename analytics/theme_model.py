@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -52,7 +53,7 @@ PHRASE_WORDS = (2, 5)    # a name's phrase: two to five words as written
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's usual cut-offs for a positive or negative text
 PRAISE_RATING = 0.5      # positive words rated below this (poor, very poor) are not praise
 PRAISE = "Praise: "
-STORED_MODELS = 4        # fitted stores kept in memory
+STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
 _VADER = SentimentIntensityAnalyzer()
 
@@ -224,18 +225,20 @@ def _phrase(texts: pd.Series, terms: list[str], surface: dict[str, str], skip: s
 # ----------------------------------------------------------------------------------------------- the store's themes
 
 _STORED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_FITTING = threading.Lock()  # the dashboard serves several people from one process: one fit at a time
 
 
 def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
     theme: fitted once per data version and theme settings, and kept for the next call."""
     key = model_key(con, settings)
-    if key not in _STORED:
-        _STORED[key] = _fit_store(con, key[2])
-        while len(_STORED) > STORED_MODELS:
-            _STORED.popitem(last=False)
-    _STORED.move_to_end(key)
-    return _STORED[key]
+    with _FITTING:
+        if key not in _STORED:
+            _STORED[key] = _fit_store(con, key[2])
+            while len(_STORED) > STORED_MODELS:
+                _STORED.popitem(last=False)
+        _STORED.move_to_end(key)
+        return _STORED[key]
 
 
 def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple[str, int, int]:
