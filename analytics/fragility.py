@@ -28,8 +28,6 @@ TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_
                  "count", "rest_count"]
 # The groupings compared with the rest of their service: whole teams, whole shifts, one team's shift.
 LEVELS = (("team",), ("shift",), ("team", "shift"))
-# Team or shift labels that say the place was not recorded: such rows count for no team or shift.
-UNKNOWN_LABELS = ("", "not known", "unknown", "n/a", "na", "not recorded", "not stated", "none", "-")
 # The share of a team's (or shift's) complaints one of its team-shifts must hold to be named instead of it.
 MOST_OF_THE_COMPLAINTS = 2 / 3
 # How many months of history the comparison reaches back, so a long-standing weakness shows its start.
@@ -88,16 +86,6 @@ class Signal:
         return self.service, self.team, self.shift
 
 
-# The rota sums fill rate and handover completion are judged by, here and in triangulation: a row counts
-# towards a ratio only where both of its figures were given.
-ROTA_FILL_SUMS = """sum(actual_hours) FILTER (WHERE planned_hours IS NOT NULL) AS filled_hours,
-               sum(planned_hours) FILTER (WHERE actual_hours IS NOT NULL) AS fill_planned_hours,
-               sum(actual_staff) FILTER (WHERE planned_staff IS NOT NULL) AS filled_staff,
-               sum(planned_staff) FILTER (WHERE actual_staff IS NOT NULL) AS fill_planned_staff,
-               count(*) FILTER (WHERE handover_completed) AS handovers,
-               count(handover_completed) AS handover_rows"""
-
-
 def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Monthly figures per team, shift and team x shift, each beside the rest of its service (long table)."""
     end = scope.end(con)
@@ -136,15 +124,6 @@ def fragility_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: d
 
 
 # --- the monthly parts each measure is built from ---------------------------------------------------
-
-def clean_places(frame: pd.DataFrame) -> pd.DataFrame:
-    """Team and shift labels that say 'not known' turned into missing values."""
-    for column in ("team", "shift"):
-        if column in frame:
-            text = frame[column].astype("string").str.strip()
-            frame[column] = text.where(~text.str.lower().isin(UNKNOWN_LABELS) & text.notna(), None).astype(object)
-    return frame
-
 
 _PLACE = ("service", "team", "shift")
 

@@ -111,6 +111,12 @@ THRESHOLDS = {
                                       "if chance would give so many this rarely (an exact test over the months; many "
                                       "places and months are tested, so it is strict). 0.001 means 1 in 1,000.",
                                       "share"),
+    "audit_margin_se": Threshold("Audits", "Allowance for chance before audits count as weak", "How many standard "
+                                 "errors below 'good' scheduled audits must be before assurance counts as weak when "
+                                 "set against lived experience. Higher is more cautious.", "positive"),
+    "complaints_rising_max_chance": Threshold("Complaints and themes", "Chance allowed for a rise in complaints",
+                                              "A rise in complaints counts only if chance would give one so large "
+                                              "this rarely (an exact test). 0.05 means 1 in 20.", "share"),
     "complaint_rate_ratio": Threshold("Complaints and themes", "Complaint rate that marks a place out", "A team's "
                                       "complaint rate at least this many times the rest of its service's is worse. 2 "
                                       "means double.", "ratio"),
