@@ -105,7 +105,8 @@ def assert_app_navigation(page: "sync_api.Page") -> None:
     """The sidebar lists the app's pages, not every module in pages/."""
     links = page.locator('[data-testid="stSidebarNavLink"]').all_inner_texts()
     assert [link.split("\n")[-1] for link in links] == ["Home", "Overview", "Trends", "Teams and shifts",
-                                                         "Triangulation", "Themes", "Board report", "Upload", "Settings"]
+                                                         "Triangulation", "Themes", "Board report", "Concerns and actions",
+                                                         "Upload", "Settings"]
 
 
 def assert_no_exception(page: "sync_api.Page") -> None:
