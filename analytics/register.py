@@ -187,7 +187,7 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: l
                   findings: list[Finding], window: Window) -> dict[str, Any]:
     """One register row from the place's evidence rows (as records) and its findings."""
     # Limited evidence points somewhere to look; it never sets a status.
-    negative = [f for f in findings if f.kind in _NEGATIVE_KINDS and f.status != "not_enough_evidence"]
+    negative = [f for f in findings if f.kind in _NEGATIVE_KINDS and f.status not in ("not_enough_evidence", "strong")]
     # Figures on too small a sample are shown but judge nothing (the measures' minimum samples).
     thin = [row for row in evidence if not row.get("enough", True)]
     evidence = [row for row in evidence if row.get("enough", True)]

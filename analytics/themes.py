@@ -22,7 +22,7 @@ from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
 from .rising_categories import category_findings
 from .scope import Scope
-from .theme_model import TEXT_COLUMNS, store_themes
+from .theme_model import PRAISE, TEXT_COLUMNS, store_themes
 from .theme_rates import Window, emerging_places, shares_at, trend
 
 EXAMPLES = 3
@@ -217,9 +217,16 @@ def _finding(texts: pd.DataFrame, place: Any, window: Window, settings: dict[str
         kind="emerging_theme", service=place.service, team=where.get("team"), shift=shift,
         key_question=key_question[0] if key_question else None,
         quality_statement=key_question[1] if key_question else None,
-        subject=theme, status="concern" if negative else "fragile",
+        subject=theme, status=_status(theme, negative),
         confidence=confidence_from_sources(set(rising.index), agree=True), period_start=window.recent_start,
         period_end=window.end, summary=summary, evidence=evidence)
+
+
+def _status(theme: str, negative: bool) -> str:
+    """Rising praise, rated well, is good news; a rising problem is a concern, or fragile where ratings hold up."""
+    if negative:
+        return "concern"
+    return "strong" if theme.startswith(PRAISE) else "fragile"
 
 
 def _of_theme(rates: pd.DataFrame, theme: str) -> pd.DataFrame:

@@ -20,6 +20,7 @@ from analytics.store import table_columns
 from analytics.theme_model import theme_model
 from analytics.theme_text import is_informative
 from analytics.themes import (
+    _status,
     theme_findings,
     theme_mentions,
     theme_table,
@@ -262,13 +263,14 @@ def test_emerging_late_calls_found_in_the_team_and_shift(planted: duckdb.DuckDBP
     assert "team = 'Ash Unit'" in complaints.rows and late in complaints.rows
 
 
-def test_feedback_only_rise_with_good_ratings_is_fragile_and_limited(planted: duckdb.DuckDBPyConnection,
-                                                                      settings: dict) -> None:
+def test_feedback_only_rise_of_praise_with_good_ratings_is_strong_and_limited(planted: duckdb.DuckDBPyConnection,
+                                                                              settings: dict) -> None:
     findings = theme_findings(planted, Scope(as_of=AS_OF), settings)
     activities = theme_of(theme_mentions(planted, Scope(as_of=AS_OF), settings), "activities")
     birch = [f for f in findings if f.team == "Birch Unit"]
-    assert [f.subject for f in birch] == [activities]
-    assert (birch[0].status, birch[0].confidence, birch[0].shift) == ("fragile", "limited", None)
+    assert [f.subject for f in birch] == [activities] and activities.startswith("Praise: ")
+    # More people praising the activities is good news, not a concern to track.
+    assert (birch[0].status, birch[0].confidence, birch[0].shift) == ("strong", "limited", None)
 
 
 def test_rare_large_stable_and_small_team_themes_are_not_flagged(planted: duckdb.DuckDBPyConnection,
@@ -496,3 +498,13 @@ def test_praise_and_problems_are_apart_by_what_the_words_say(planted: duckdb.Duc
     assert mentions.loc[kind, "theme"].str.startswith("Praise: ").all()
     assert not praise["text"].str.contains("late|missing|missed|wrong room|shrunk", case=False).any()
     assert (praise["source"] == "feedback").all()
+
+
+@pytest.mark.parametrize("theme, negative, status", [
+    ("Call times: call was an hour late", True, "concern"),
+    ("Call times: call was an hour late", False, "fragile"),   # rising, though rated well: watch it
+    ("Praise: kind staff", False, "strong"),
+    ("Praise: kind staff", True, "concern"),                   # named as praise, rated poorly: the ratings win
+])
+def test_status_of_a_rising_theme(theme, negative, status):
+    assert _status(theme, negative) == status
