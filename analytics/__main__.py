@@ -22,7 +22,7 @@ from .batches import (
     remove_batch,
     row_counts,
 )
-from .demo import load_demo
+from .demo import prepare_demo
 from .ingest import OutsideYourServices, ingest_path
 from .mapping import MappingError, parse_overrides
 from .readers import FileRefused
@@ -31,7 +31,7 @@ from .scope import Scope
 from .sources import SOURCE_NAMES
 from .store import DB_ENV, StoreBusy, connect, database_path
 from .store_server import hand_over
-from .stored_insights import insights_for, refresh
+from .stored_insights import insights_for
 
 # How long the command line waits for a store another program has open (a load running from another terminal).
 WAIT_FOR_STORE_SECONDS = float(os.environ.get("LEADERSHIP_INSIGHT_WAIT_SECONDS", "60"))
@@ -235,10 +235,10 @@ def _rejections(con, args, person: User) -> int:
 
 def _demo(con, args, person: User) -> int:
     person.require("upload")
-    for result in load_demo(con, Path(args.dir), seed=args.seed):
+    for result in prepare_demo(con, Path(args.dir), seed=args.seed):
         say(args, result.summary())
     say(args, ", ".join(f"{n} {t}" for t, n in row_counts(con).items()))
-    say(args, f"worked out the findings for {refresh(con)} service-months, so the dashboard opens at once")
+    say(args, "worked out the findings and each concern's history, so the dashboard opens at once")
     return 0
 
 

@@ -10,11 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import duckdb
 
 from .access import NotAllowed, User
+from .actions import actions_for
 from .audit_trail import record
+from .concerns import tracked
+from .follow_through import concern_measure
+from .scope import Scope
+from .settings import load_settings
 from .signals import metric
 from .store import bump_data_version
 
@@ -49,18 +55,20 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
 
 
 def action_marks(con: duckdb.DuckDBPyConnection, service: str, team: str | None, shift: str | None,
-                 metric_id: str) -> list[ActionMark]:
-    """The actions recorded against concerns at exactly this place whose expected measure is the chart's (or that
-    name none), at their completion date, or their due date while not done."""
+                 metric_id: str, settings: dict[str, Any] | None = None) -> list[ActionMark]:
+    """The actions on concerns at exactly this place whose measure is the chart's (the measure the action expects
+    to move, or else its concern's own), recorded in the app or imported from an action plan: at their completion
+    date, or their due date while not done."""
     measure_id = metric(metric_id).measure
-    rows = con.cursor().execute("""
-        SELECT coalesce(a.completed_date, a.due_date), a.what, a.completed_date IS NOT NULL
-        FROM concern_actions a JOIN concerns c USING (concern_id)
-        WHERE c.service = ? AND c.team IS NOT DISTINCT FROM ? AND c.shift IS NOT DISTINCT FROM ?
-          AND (a.expected_measure = ? OR a.expected_measure IS NULL)
-          AND coalesce(a.completed_date, a.due_date) IS NOT NULL
-        ORDER BY 1, a.action_id""", [service, team, shift, measure_id]).fetchall()
-    return [ActionMark(on, what, bool(done)) for on, what, done in rows]
+    settings = settings if settings is not None else load_settings(con)
+    here = {c.concern_id: c for c in tracked(con, Scope((service,))) if (c.team, c.shift) == (team, shift)}
+    marks = []
+    for action in actions_for(con, list(here), settings):
+        on = action.completed or action.due
+        expected = action.expected_measure or concern_measure(here[action.concern_id])[0]
+        if on is not None and expected == measure_id and action.status != "dropped":
+            marks.append((on, action.action_id, ActionMark(on, action.what, action.completed is not None)))
+    return [mark for *_, mark in sorted(marks, key=lambda m: (m[0], m[1]))]
 
 
 def new_limits(con: duckdb.DuckDBPyConnection, service: str, team: str | None, shift: str | None,

@@ -11,7 +11,6 @@ its state is derived from the record and the data every time it is read, never t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +24,7 @@ from .findings import Finding
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
 from .store import bump_data_version
-from .stored_insights import findings_history, insights_for, services_in
+from .stored_insights import ROW_DATES, Progress, findings_history, insights_for, refresh, services_in
 
 # Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
 TRACKED_KINDS = ("repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
@@ -34,10 +33,8 @@ TRACKED_STATUSES = ("concern", "fragile")
 # Subjects worded from free text move a little from month to month; they are matched by likeness, not equality.
 THEME_KINDS = ("emerging_theme",)
 JUDGEMENTS = ("isolated", "repeated", "high impact")
-_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date", "feedback": "feedback_date"}
 
 Identity = tuple[str, str, str | None, str | None, str]
-Progress = Callable[[int, int, str], None]
 
 
 @dataclass(frozen=True)
@@ -127,7 +124,8 @@ def same_pattern(key: Identity, finding: Finding, min_score: float) -> bool:
 def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
           progress: Progress | None = None) -> list[int]:
     """Bring the concerns of the scope's services up to its date: a tracked finding with no concern yet gets one,
-    every concern of a service gets its months (present or not) back through history. The concern ids touched.
+    and so does a past pattern that lasted (`lasting`); every concern of a service gets its months (present or
+    not) back through history. The concern ids touched.
 
     The history is read from the stored runs (analytics.stored_insights.findings_history), computed a batch of
     services per month where missing: a month's findings do not change when leaders record a response."""
@@ -137,12 +135,15 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
         return []
     services = services_in(con, scope)
     now = insights_for(con, Scope(tuple(services), as_of), settings).findings if services else []
-    known = {service: _recorded(con, service, [f for f in now if f.service == service and is_tracked(f)], as_of,
-                                settings) for service in services}
-    months = {service: history_months(con, service, as_of, settings) for service in services if known[service]}
-    history = findings_history(con, list(months), sorted({m for ms in months.values() for m in ms}), settings,
+    months = {service: history_months(con, service, as_of, settings) for service in services}
+    history = findings_history(con, services, sorted({m for ms in months.values() for m in ms}), settings,
                                progress)
     score = settings["thresholds"]["action_match_score"]
+    known = {}
+    for service in services:
+        known[service] = _recorded(con, service, [f for f in now if f.service == service and is_tracked(f)], as_of,
+                                   settings)
+        _record_past(con, service, lasting(history, service, months[service], settings), known[service], score)
     cur = con.cursor()
     for service, service_months in months.items():
         for month in service_months:
@@ -151,6 +152,45 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
                 present = any(same_pattern(key, f, score) for f in found)
                 cur.execute("INSERT OR REPLACE INTO concern_months VALUES (?, ?, ?)", [cid, month, present])
     return [cid for service in services for cid in known[service]]
+
+
+def refresh_with_history(con: duckdb.DuckDBPyConnection, scope: Scope | None = None,
+                         settings: dict[str, Any] | None = None, progress: Progress | None = None) -> int:
+    """After a load or removal: the stored findings brought up to date (analytics.stored_insights.refresh), then
+    each concern's months back through history, so neither the pages nor the board pack wait for them. How many
+    service-months the first step computed."""
+    settings = settings if settings is not None else load_settings(con)
+    computed = refresh(con, scope, settings, progress)
+    track(con, scope or Scope(), settings, progress)
+    return computed
+
+
+def lasting(history: dict[tuple[str, date], list[Finding]], service: str, months: list[date],
+            settings: dict[str, Any]) -> list[tuple[date, Finding]]:
+    """The service's tracked patterns of the past that showed in at least `concern_min_months` months: each with
+    the last month it showed and its finding then. A pattern of a month or two is noise leaders need not answer."""
+    seen: dict[Identity, list[tuple[date, Finding]]] = {}
+    for month in months:
+        for finding in history.get((service, month), []):
+            if is_tracked(finding):
+                seen.setdefault(identity(finding), []).append((month, finding))
+    least = settings["thresholds"]["concern_min_months"]
+    return [shown[-1] for shown in seen.values() if len(shown) >= least]
+
+
+def _record_past(con: duckdb.DuckDBPyConnection, service: str, past: list[tuple[date, Finding]],
+                 known: dict[int, Identity], score: float) -> None:
+    """A concern for each lasting past pattern that matches none yet, last seen the last month it showed."""
+    cur = con.cursor()
+    for last, finding in past:
+        if any(same_pattern(key, finding, score) for key in known.values()):
+            continue
+        cid = cur.execute("""
+            INSERT INTO concerns VALUES (nextval('concern_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            RETURNING concern_id""", [finding.kind, service, finding.team, finding.shift, finding.subject,
+                                      finding.key_question, finding.status, finding.summary, last,
+                                      last]).fetchone()[0]
+        known[cid] = identity(finding)
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], as_of: date,
@@ -177,8 +217,8 @@ def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], 
 def history_months(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[date]:
     """The month ends from the service's first month of data (or concern_history_months back) to `as_of`."""
     union = " UNION ALL ".join(f"SELECT min({column}) FROM {table} WHERE service = ?"
-                               for table, column in _DATES.items())
-    firsts = [row[0] for row in con.cursor().execute(union, [service] * len(_DATES)).fetchall() if row[0]]
+                               for table, column in ROW_DATES.items())
+    firsts = [row[0] for row in con.cursor().execute(union, [service] * len(ROW_DATES)).fetchall() if row[0]]
     if not firsts:
         return []
     earliest = max(min(firsts), months_back(as_of, settings["thresholds"]["concern_history_months"] - 1))
@@ -209,10 +249,14 @@ def tracked(con: duckdb.DuckDBPyConnection, scope: Scope, as_of: date | None = N
             WHERE concern_id IN (SELECT unnest(?)) AND (? IS NULL OR month <= ?) ORDER BY month""",
                                            [ids, as_of, as_of]).fetchall():
         months.setdefault(cid, []).append((month, present))
+    # Looking back from an earlier month hides what was recorded after it; as of the latest data, a recognition
+    # recorded today (after the last month loaded) is shown.
+    latest = Scope(scope.services).end(con) if as_of is not None else None
+    until = as_of if latest is not None and as_of < latest else None
     recognitions = {row[0]: Recognition(*row[1:]) for row in cur.execute("""
             SELECT concern_id, recognised_on, recognised_by, judgement, cause FROM concern_recognitions
             WHERE concern_id IN (SELECT unnest(?)) AND (? IS NULL OR recognised_on <= ?)
-            ORDER BY recorded_at""", [ids, as_of, as_of]).fetchall()}
+            ORDER BY recorded_at""", [ids, until, until]).fetchall()}
     return [TrackedConcern(*row[:9], last_seen=row[9], months=tuple(months.get(row[0], [])),
                            recognition=recognitions.get(row[0])) for row in rows]
 

@@ -6,9 +6,11 @@ from pathlib import Path
 
 import duckdb
 
-from .demo_actions import write_action_plan
+from .concerns import refresh_with_history
+from .demo_actions import record_recognitions, write_action_plan
 from .demo_files import write_demo_files
 from .ingest import BatchResult, ingest_path
+from .stored_insights import Progress
 
 DEMO_USER = "demo"
 
@@ -19,4 +21,14 @@ def load_demo(con: duckdb.DuckDBPyConnection, directory: Path, seed: int = 7) ->
     for path in sorted(write_demo_files(directory, seed=seed), key=lambda p: p.name):
         results.extend(ingest_path(con, path, loaded_by=DEMO_USER))
     results.extend(ingest_path(con, write_action_plan(directory), source="actions", loaded_by=DEMO_USER))
+    return results
+
+
+def prepare_demo(con: duckdb.DuckDBPyConnection, directory: Path, seed: int = 7,
+                 progress: Progress | None = None) -> list[BatchResult]:
+    """`load_demo`, then the findings and each concern's history worked out (so the pages open at once) and the
+    demo leaders' recognitions recorded against the concerns they answer."""
+    results = load_demo(con, directory, seed)
+    refresh_with_history(con, progress=progress)
+    record_recognitions(con)
     return results

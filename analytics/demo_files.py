@@ -38,6 +38,12 @@ IPC_FIXED_FROM = 10
 WILLOW_NIGHTS_FROM = 9
 BEECH_FROM = 13
 TOWN_FROM = 15
+# D's story for the leadership response: before MAR_FIXED_FROM one medication item fails most audits.
+MAR_GAPS_ITEM = "No gaps in MAR chart"
+# G's story: a first run of Town Team call-times complaints (month: count), answered and closed on say-so; it
+# goes quiet, then G returns. Drawn from its own generator so every other row is as it was.
+TOWN_FIRST_RUN = {8: 3, 9: 4, 10: 4}
+TOWN_FIRST_RUN_SEED = 1508
 # The older complaints export is cut at the end of the month this many months before `end`'s month.
 OLDER_EXPORT_MONTHS_BACK = 4
 
@@ -85,7 +91,8 @@ PLANTED_PATTERNS: tuple[PlantedPattern, ...] = (
         "D", "embedded improvement", OAKWOOD, None, None, ("audits",), MEDICATION, MAR_FIXED_FROM,
         ("oakwood_audits_*.xlsx", "oakwood_spot_checks_forms.csv"),
         "Medication (MAR) compliance rises from ~80% to ~97% in month 8 on every unit and shift, in the "
-        "unannounced spot checks as well as the scheduled audits, and holds.",
+        "unannounced spot checks as well as the scheduled audits, and holds. Before it, 'No gaps in MAR chart' "
+        "fails most scheduled audits (passes ~35%): the concern the action plan's MAR check answers.",
     ),
     PlantedPattern(
         "E", "not embedded", OAKWOOD, None, None, ("audits",), INFECTION, IPC_FIXED_FROM,
@@ -111,7 +118,8 @@ PLANTED_PATTERNS: tuple[PlantedPattern, ...] = (
         TOWN_FROM, ("complaints_log_*.xlsx", "riverside_survey_google_forms.csv"),
         "In the last 4 months Town Team complaints categorised 'Call times' (late, missed or cut-short visits) "
         "rise month on month, and Town's survey ratings for 'Visits are on time' fall with comments about late "
-        "or missed calls.",
+        "or missed calls. An earlier run of them in months 8 to 10 went quiet after rounds were re-planned: the "
+        "pattern returns after an action closed on say-so.",
     ),
 )
 
@@ -576,6 +584,7 @@ def _oakwood_scheduled(rng: np.random.Generator, period: _Period) -> list[_Answe
                 day = period.day_in(rng, no, weekdays_only=True)
                 ref = refs[audit_type].format(day=day, code=unit[:3].upper(), seq=no * 10 + u + 1)
                 chances = [float(no in signed_ok[unit]) if i.text == SIGNED_ITEM
+                           else 0.35 if i.text == MAR_GAPS_ITEM and no < MAR_FIXED_FROM
                            else _oakwood_pass_chance(audit_type, unit, no, spot=False) for i in items]
                 answered += [
                     _Answered(ref, day, OAKWOOD, unit, SHIFTS[(no + u + t) % 3], audit_type, item.section,
@@ -895,6 +904,11 @@ def _complaints(rng: np.random.Generator, period: _Period) -> list[_Complaint]:
         for _ in range(_rising_count(rng, no, TOWN_FROM, 5.0)):
             complainant = _pick_weighted(rng, _COMPLAINANTS[:2], (0.7, 0.3))
             found.append(_complaint(rng, period, no, RIVERSIDE, "Town Team", "Call times", complainant))
+    first_run = np.random.default_rng(TOWN_FIRST_RUN_SEED)
+    for no, count in TOWN_FIRST_RUN.items():
+        for _ in range(count):
+            complainant = _pick_weighted(first_run, _COMPLAINANTS[:2], (0.7, 0.3))
+            found.append(_complaint(first_run, period, no, RIVERSIDE, "Town Team", "Call times", complainant))
     return sorted(found, key=lambda c: c.received)
 
 

@@ -89,7 +89,6 @@ def follow_through(con: duckdb.DuckDBPyConnection, concern: TrackedConcern, acti
     after_start = months_back(done_month, -1)
     if after_start > as_of:
         return FollowThrough("too early", measure_id, text="No full month of data since it was done.")
-    {k: v for k, v in (("team", concern.team), ("shift", concern.shift)) if v is not None}
     scope = Scope((concern.service,), as_of)
     audits = entry.source == "audits"
     frame = measures.monthly(con, scope, measure_id, ("team", *(("spot_check",) if audits else ())), before[0],

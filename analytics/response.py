@@ -4,7 +4,8 @@ State: open (found in the data) -> recognised -> action planned -> actions done 
 expected measure better) -> sustained (held for embedded_min_cycles months, in spot checks too where there are
 any, on every affected team); or not working (done, and the data shows no improvement) or recurring (the pattern
 went from the data after the actions were done and came back: the concern reopens by itself, and each return
-is counted).
+is counted). A past pattern that went from the data with no action recorded is "no longer in the data": leaders
+may still be asked what they did about it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .scope import Scope, months_back
 from .settings import load_settings
 
 STATES = ("open", "recognised", "action planned", "actions done", "verified", "sustained", "not working",
-          "recurring")
+          "recurring", "no longer in the data")
 CLOSED_STATES = ("actions done", "verified", "sustained")
 
 
@@ -104,7 +105,8 @@ def view(con: duckdb.DuckDBPyConnection, concern: TrackedConcern, actions: list[
     recognised = concern.recognition.recognised_on if concern.recognition else None
     planned = min((a.raised for a in live if a.raised), default=None)
     target = settings["thresholds"]["recognition_target_days"]
-    to_recognise = (recognised - first).days if recognised and first else None
+    # A leader who saw it, or acted, before the data showed it took no days, not a negative number of them.
+    to_recognise = max(0, (recognised - first).days) if recognised and first else None
     waiting = (today - first).days if first and not recognised else None
     flags = []
     for a in live:
@@ -114,7 +116,7 @@ def view(con: duckdb.DuckDBPyConnection, concern: TrackedConcern, actions: list[
             flags.append(f"{a.action_id} closed with evidence the data contradicts ({follow[a.action_id].verdict})")
     return ConcernView(concern, tuple(actions), follow, state, len(returns),
                        timeline(concern, actions, follow, returns, as_of), sum(a.overdue(today) for a in live),
-                       to_recognise, (planned - first).days if planned and first else None,
+                       to_recognise, max(0, (planned - first).days) if planned and first else None,
                        (to_recognise or waiting or 0) > target, tuple(flags))
 
 
@@ -122,6 +124,8 @@ def concern_state(concern: TrackedConcern, live: list[Action], follow: list[Foll
                   returns: list[date]) -> str:
     """The lifecycle state (see the module docstring)."""
     if not live:
+        if not concern.present_now:
+            return "no longer in the data"
         return "recognised" if concern.recognition else "open"
     if not all(a.done for a in live):
         return "action planned"
@@ -137,11 +141,16 @@ def concern_state(concern: TrackedConcern, live: list[Action], follow: list[Foll
 
 
 def returned(months: tuple[tuple[date, bool], ...], closed_on: date | None) -> list[date]:
-    """The month ends at which the pattern came back after going, after the actions were done."""
+    """The month ends at which the pattern came back after going, after the actions were done. A pattern first
+    seen after the closure has not come back: it never went (the action is judged by follow-through instead)."""
     if closed_on is None:
         return []
-    after = [(month, present) for month, present in months if month > closed_on]
-    return [month for (_, was), (month, now) in itertools.pairwise(after) if now and not was]
+    found, seen = [], False
+    for (_, was), (month, now) in itertools.pairwise(months):
+        if month > closed_on and now and not was and seen:
+            found.append(month)
+        seen = seen or was
+    return found
 
 
 def timeline(concern: TrackedConcern, actions: list[Action], follow: dict[str, FollowThrough],

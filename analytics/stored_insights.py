@@ -38,6 +38,8 @@ from .triangulation import triangulation_table
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
 BATCH = 25  # services computed in one run of the analytics
 Table = Callable[[duckdb.DuckDBPyConnection, Scope, dict[str, Any]], pd.DataFrame]
+# The date each source's rows are judged by: what decides the months a row counts in.
+ROW_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date", "feedback": "feedback_date"}
 # The tables pages show, each with a service column, each judging a service on its own rows.
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
@@ -120,19 +122,22 @@ def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
                                                    values * len(SOURCES)).fetchall()]
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, service: str) -> str:
-    """What a service's results were computed from: the batches holding its rows and its leaders' views."""
-    return fingerprints(con, [service])[service]
+def fingerprint(con: duckdb.DuckDBPyConnection, service: str, as_of: date | None = None) -> str:
+    """What a service's results as of `as_of` were computed from: the batches holding its rows up to that date (all
+    of them without one) and its leaders' views."""
+    return fingerprints(con, [service], as_of)[service]
 
 
-def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[str, str]:
-    """`fingerprint` of each service, in two queries whatever the number of services."""
+def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date | None = None) -> dict[str, str]:
+    """`fingerprint` of each service, in two queries whatever the number of services. A batch whose rows all fall
+    after `as_of` changes nothing judged as of it, so loading a new month leaves the months before it standing
+    (a concern's history is not recomputed on every monthly upload)."""
     cur = con.cursor()
-    batches = dict(cur.execute("""
-        SELECT service, list(batch_id ORDER BY batch_id)
-        FROM (SELECT unnest(services) AS service, batch_id FROM batches WHERE source <> 'actions')
-        WHERE service IN (SELECT unnest(?))
-        GROUP BY service""", [services]).fetchall())
+    union = " UNION ALL ".join(f"SELECT service, batch_id FROM {table} WHERE service IN (SELECT unnest($services)) "
+                               f"AND ($as_of IS NULL OR {column} <= $as_of)" for table, column in ROW_DATES.items())
+    batches = dict(cur.execute(f"""
+        SELECT service, list(DISTINCT batch_id ORDER BY batch_id) FROM ({union}) GROUP BY service""",
+                               {"services": services, "as_of": as_of}).fetchall())
     views = dict(cur.execute("""
         SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())
@@ -175,7 +180,7 @@ def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
                  findings_only: bool = False) -> dict[str, Insights]:
     """The current stored results of those services that have one (same fingerprint, same settings, and unless
     only the findings are wanted, the same leadership response)."""
-    marks = fingerprints(con, services)
+    marks = fingerprints(con, services, as_of)
     responses = {} if findings_only else response_marks(con, services)
     found = con.cursor().execute("""
         SELECT service, fingerprint, response_mark, result FROM insight_runs
@@ -209,7 +214,7 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     what a run for it alone finds."""
     if not services:
         return {}
-    marks, responses, found = fingerprints(con, services), response_marks(con, services), {}
+    marks, responses, found = fingerprints(con, services, as_of), response_marks(con, services), {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
         result = run_insights(con, Scope(tuple(batch), as_of), settings)
@@ -235,7 +240,7 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
 
 def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str], as_of: date,
                    settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
-    marks = fingerprints(con, services)
+    marks = fingerprints(con, services, as_of)
     found = con.cursor().execute("""
         SELECT service, fingerprint, data FROM insight_tables
         WHERE name = ? AND as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",

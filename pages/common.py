@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 
@@ -14,13 +15,14 @@ from analytics.__main__ import run_handed_over
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
+from analytics.concerns import refresh_with_history
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
-from analytics.stored_insights import insights_for, refresh, stored_table
+from analytics.stored_insights import Progress, insights_for, stored_table
 from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
@@ -132,15 +134,19 @@ def cached_table(database: str, name: str, services: tuple[str, ...] | None, as_
     return _table(database, settings_json(), name, services, as_of)
 
 
-def refresh_findings() -> None:
-    """After a load or removal, bring the stored findings up to date for the services it touched, with a progress
-    bar, so the next page opens at once."""
-    bar = st.progress(0.0, text="Working out the findings for the services that changed...")
+def refresh_findings(work: Callable[[Progress], object] | None = None,
+                     first: str = "Working out the findings for the services that changed...") -> None:
+    """After a load or removal, bring the stored findings up to date for the services it touched (or do `work`,
+    which does that with its own steps), with a progress bar, so the next page opens at once."""
+    bar = st.progress(0.0, text=first)
 
     def show(done: int, of: int, service: str) -> None:
         bar.progress(done / of, text=f"Working out the findings: {plain_markdown(service)} ({done} of {of})")
 
-    refresh(get_connection(), progress=show)
+    if work is None:
+        refresh_with_history(get_connection(), progress=show)
+    else:
+        work(show)
     bar.empty()
 
 

@@ -24,7 +24,8 @@ from pages.findings_views import KIND_WORDS, status_badge
 RECORDED = "concerns_recorded"  # the message shown after the rerun that follows recording
 # Each state as a badge: the words say it, the colour only helps.
 STATE_COLOURS = {"open": "red", "recognised": "orange", "action planned": "orange", "actions done": "blue",
-                 "verified": "green", "sustained": "green", "not working": "red", "recurring": "red"}
+                 "verified": "green", "sustained": "green", "not working": "red", "recurring": "red",
+                 "no longer in the data": "gray"}
 # A symbol for each kind of event on a concern's timeline, read from the start of its wording (analytics.response).
 EVENT_SYMBOLS = (("first signal", "◉"), ("recognised", "◆"), ("pattern returned", "↺"),
                  ("pattern no longer", "○"))

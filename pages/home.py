@@ -10,7 +10,7 @@ import streamlit as st
 from analytics.batches import coverage
 from analytics.board_pack import place_name
 from analytics.board_summary import Point, month_end_before, start_here
-from analytics.demo import load_demo
+from analytics.demo import prepare_demo
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, latest_complete_month
 from analytics.store import database_path
@@ -28,7 +28,6 @@ from pages.common import (
     uk_date,
     uk_datetime,
 )
-
 from pages.findings_views import KIND_WORDS, status_badge
 
 ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Rota lines",
@@ -106,11 +105,10 @@ def show_start_here(services: tuple[str, ...] | None) -> None:
 
 
 def load_demo_data() -> None:
-    """Write the demo spreadsheets beside the store and load them."""
-    with st.spinner("Loading the demo data (a fictional care home and homecare service)..."):
-        load_demo(get_connection(), database_path().parent / "demo")
+    """Write the demo spreadsheets beside the store, load them and work out their findings."""
+    refresh_findings(lambda show: prepare_demo(get_connection(), database_path().parent / "demo", progress=show),
+                     first="Loading the demo data (a fictional care home and homecare service)...")
     data_changed()
-    refresh_findings()
 
 
 require_app_entry()

@@ -163,6 +163,10 @@ THRESHOLDS = {
     "concern_history_months": Threshold("Leadership response", "Months looked back for a concern's first signal",
                                         "How far back through the data the first month of a concern's pattern is "
                                         "looked for.", "count"),
+    "concern_min_months": Threshold("Leadership response", "Months a past pattern showed to be tracked", "A "
+                                    "pattern no longer in the data is still tracked as a concern when it showed in "
+                                    "at least this many months of its history, so what leaders did about it can be "
+                                    "tested.", "count"),
     "follow_through_months": Threshold("Leadership response", "Months compared before and after an action", "An "
                                        "action's expected measure is compared over this many months before its "
                                        "completion and up to this many after it.", "count"),

@@ -13,7 +13,7 @@ import pytest
 import served
 from openpyxl import Workbook
 
-from analytics.demo import load_demo
+from analytics.demo import prepare_demo
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
 
@@ -132,11 +132,12 @@ def loaded_db_file(tmp_path_factory: pytest.TempPathFactory, sample_spreadsheets
 
 @pytest.fixture(scope="session")
 def pristine_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo data loaded once per session; copy it (demo_db_copy) rather than change it."""
+    """The demo data loaded once per session, its findings and concerns' history worked out as `demo` does;
+    copy it (demo_db_copy) rather than change it."""
     folder = tmp_path_factory.mktemp("pristine_demo")
     connection = connect(folder / "demo.duckdb")
     try:
-        load_demo(connection, folder / "files")
+        prepare_demo(connection, folder / "files")
     finally:
         connection.close()
     return folder / "demo.duckdb"

@@ -212,6 +212,7 @@ def test_a_quality_lead_may_upload_but_not_see_the_board_report(store):
 def test_a_senior_leader_gets_the_board_pack_and_its_download_is_in_the_audit_trail(store):
     app = signed_in(LEADER, BOARD)
     assert [b.label for b in app.get("download_button")] == ["Download the board pack (.xlsx)",
+                                                             "Download the board pack (.pdf)",
                                                              "Download the print-ready report (.html)"]
     app.get("download_button")[0].click().run()
     exports = trail(store, action="export")

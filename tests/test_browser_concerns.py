@@ -40,7 +40,7 @@ def test_concerns_and_actions(page, warm_demo_server: str) -> None:
     for expected in ("Concerns and actions", "Actions overdue", "Nurse in charge signs the handover sheet",
                      "Concerns by state", "Not working (2)", "Recurring (1)", "first signal in the data",
                      "closed without evidence", "closed with evidence the data contradicts (no change)",
-                     "pattern returned: the concern reopens", "Link this row"):
+                     "pattern returned: the concern reopens", "Verified (1)", "No longer in the data", "Link this row"):
         assert expected in body, expected
     # The imported row no concern matched, in the last table (its cells are in the grid's accessible table).
     unlinked = page.locator('[data-testid="stDataFrame"]').last

@@ -30,7 +30,7 @@ def warm_demo_server(demo_db_copy: Path, browser) -> Iterator[str]:
 
 
 def test_overview(page, warm_demo_server: str) -> None:
-    open_app_page(page, f"{warm_demo_server}/overview", "The balanced picture")
+    open_app_page(page, f"{warm_demo_server}/overview", "What needs attention")
     body = page.inner_text("body")
     for expected in ("Is the service as good as its headline figures say?", "Headline figures and what lies beneath",
                      "66 points lower", "Flagged because", "Fragile shifts and teams", "✓ Strong (", "⚠ Concern ("):

@@ -46,6 +46,9 @@ def test_trends_for_a_team_shift_from_a_link(page: "sync_api.Page", demo_server:
     open_page(page, demo_server, "trends?service=Oakwood+House&team=Willow+Unit&shift=Night",
               "Oakwood House · Willow Unit · Night shift")
     page.get_by_text("Agency share of hours for Willow Unit night shifts").first.wait_for()
+    # The night handover action from the demo's action plan, marked on the handover chart at its due date.
+    page.get_by_text("Actions marked on the chart:").first.wait_for()
+    assert "Due: Nurse in charge signs the handover sheet every night" in page.inner_text("body")
     assert_no_exception(page)
     screenshot(page, "trends_willow_night")
 
@@ -60,7 +63,7 @@ def test_teams_and_shifts_page(page: "sync_api.Page", demo_server: str) -> None:
     page.get_by_text("Agency share of hours", exact=True).first.click()
     wait_for_script(page)
     page.get_by_text("⚠ marks a place a finding flags on this measure").wait_for()
-    assert "36%" in page.locator(".js-plotly-plot").first.inner_text()  # Willow Unit nights, written in the cell
+    assert "38%" in page.locator(".js-plotly-plot").first.inner_text()  # Willow Unit nights, written in the cell
     assert_no_exception(page)
     screenshot(page, "teams_shifts_agency")
 

@@ -35,8 +35,18 @@ def test_actions_about_the_place_and_measure_are_marked_at_their_dates(demo_con,
     marks = action_marks(demo_con, OAK, WILLOW, NIGHT, "agency_share")
     assert [(m.on, m.label()) for m in marks] == [
         (date(2026, 4, 2), "Done: Recruit two permanent night seniors"),
-        (date(2026, 5, 15), "Due: Talk to the agency")]  # no measure named: marked on every chart of the place
+        (date(2026, 5, 15), "Due: Talk to the agency")]  # no measure named: the concern's own (agency share)
     assert action_marks(demo_con, OAK, WILLOW, None, "agency_share") == []  # the whole team is another place
+
+
+def test_actions_imported_from_the_action_plan_are_marked_too(demo_con):
+    # AP-02 in the demo's plan, matched to the Willow nights handover concern, not done by its due date.
+    marks = action_marks(demo_con, OAK, WILLOW, NIGHT, "handover_completion")
+    assert (date(2026, 9, 30), "Due: Nurse in charge signs the handover sheet every night") in \
+        [(m.on, m.label()) for m in marks]
+    # AP-06, the MAR check, done: marked on the service's audit chart of that item's measure.
+    done = action_marks(demo_con, OAK, None, None, "audit_compliance")
+    assert (date(2025, 11, 21), True) in [(m.on, m.done) for m in done]
 
 
 def test_new_limits_are_recorded_with_the_reason_and_used_by_the_chart(demo_con):

@@ -7,10 +7,11 @@ from datetime import date
 import pytest
 
 from analytics.actions import Action
-from analytics.concerns import Recognition, TrackedConcern, is_tracked, same_pattern
+from analytics.concerns import Recognition, TrackedConcern, is_tracked, lasting, same_pattern
 from analytics.findings import Finding
 from analytics.follow_through import FollowThrough
 from analytics.response import concern_state, response_measures, returned, view
+from analytics.settings import default_settings
 
 M = [date(2026, m, 28) for m in range(1, 11)]  # month ends stand-ins, in order
 
@@ -52,11 +53,29 @@ def test_another_place_is_another_concern():
     assert not same_pattern(("repeat_finding", "Oak", "Beech", None, "Care plan signed"), finding(), 80)
 
 
+@pytest.mark.parametrize("shown, kept", [
+    ("XXX.......", True),        # three months long ago: a past concern leaders can be asked about
+    ("X.X.X.....", True),        # three months, not together
+    ("XX........", False),       # two months: noise
+    ("..........", False),
+    ("XXXX", True)])
+def test_a_past_pattern_is_tracked_when_it_lasted(shown, kept):
+    settings = default_settings()
+    months = M[:len(shown)]
+    history = {("Oak", m): [finding()] if c == "X" else [finding(status="strong")] for m, c in zip(months, shown)}
+    found = lasting(history, "Oak", months, settings)
+    assert bool(found) is kept
+    if kept:  # the last month it showed, and its finding then
+        assert found[0][0] == months[shown.rindex("X")] and found[0][1].subject == "Care plan signed"
+
+
 @pytest.mark.parametrize("presence, closed, returns", [
     ("XXXXXXXXXX", M[3], []),                 # never went
     ("XXXX..XXXX", M[3], [M[6]]),             # went after closure and came back
     ("XX..XXXXXX", M[5], []),                 # the gap was before closure
     ("XXXX.X.X..", M[3], [M[5], M[7]]),       # came back twice
+    ("....XXXXXX", M[2], []),                 # first seen after closure: it never went, so never came back
+    ("....XX..XX", M[2], [M[8]]),             # first seen after closure, went, came back
     ("XXXX..XXXX", None, [])])                # never closed: nothing recurs
 def test_recurrence_after_closure(presence, closed, returns):
     months = tuple(zip(M, (p == "X" for p in presence), strict=True))
@@ -70,6 +89,8 @@ def follow(verdict):
 @pytest.mark.parametrize("recognised, actions, verdicts, returns, present, state", [
     (False, [], [], [], True, "open"),
     (True, [], [], [], True, "recognised"),
+    (False, [], [], [], False, "no longer in the data"),     # went by itself, nobody recorded anything
+    (True, [], [], [], False, "no longer in the data"),
     (True, [action(status="in progress", completed=None)], [], [], True, "action planned"),
     (True, [action()], ["too early"], [], True, "actions done"),
     (True, [action()], ["improved"], [], True, "verified"),

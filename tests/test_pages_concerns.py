@@ -100,7 +100,8 @@ def test_page_leads_with_overdue_actions_then_concerns_by_state(demo_store: Path
     assert overdue["Due"].tolist() == ["30/09/2026"]
     subheaders = [s.value for s in app.subheader if s.value != "Filters"]
     # Lifecycle order, each state with how many concerns are in it.
-    assert [s.split(" (")[0] for s in subheaders] == ["Open", "Action planned", "Not working", "Recurring"]
+    assert [s.split(" (")[0] for s in subheaders] == ["Open", "Recognised", "Action planned", "Verified", "Not working",
+                                                      "Recurring", "No longer in the data"]
     text = page_text(app)
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Actions overdue"] == "1" and metrics["Recurring"] == "1"
@@ -108,7 +109,11 @@ def test_page_leads_with_overdue_actions_then_concerns_by_state(demo_store: Path
     assert "failed in 17 of 24 monthly team audits from May 2026 to Oct 2026, on all 4 teams audited" in text
     assert "In the data 17 of 18 months, May 2025 to Oct 2026" in text
     assert "◉ **30/06/2025** first signal in the data" in text
-    assert "☑ **28/07/2026** action" in text and "↺ **30/09/2026** pattern returned: the concern reopens" in text
+    # Town Team's rounds re-planned and closed on say-so; its call-times complaints went, then came back.
+    assert "☑ **06/03/2026** action" in text and "↺ **31/08/2026** pattern returned: the concern reopens" in text
+    # Recognised late, and a past pattern the data shows an action fixed.
+    assert "◆ **12/06/2026** recognised by tom.reid@oakwood.example as high impact" in text
+    assert "No gaps in MAR chart" in text and "tested by the data: improved" in text
     assert "⌛ **30/09/2026** action" in text
     # Follow-through tested by the data: on say-so, and against the data.
     warnings = [w.value for w in app.warning]
@@ -125,7 +130,7 @@ def test_filters_by_state_and_key_question(demo_store: Path) -> None:
     app.multiselect(key="concern_states").set_value(["recurring"]).run()
     assert_fine(app)
     assert [s.value for s in app.subheader if s.value != "Filters"] == ["Recurring (1)"]
-    assert "Call times / late" in page_text(app)
+    assert "Call times** — Riverside Homecare, Town Team" in page_text(app)
     app.multiselect(key="concern_states").set_value(["open", "not working"])
     app.multiselect(key="concern_questions").set_value(["Safe"]).run()
     assert_fine(app)
@@ -137,7 +142,7 @@ def test_filters_by_state_and_key_question(demo_store: Path) -> None:
 
 def test_recognise_plan_and_close_an_action_without_evidence(demo_copy: duckdb.DuckDBPyConnection) -> None:
     app = open_page()
-    app.selectbox(key="recognise_which").select_index(concern_index(app, "recognise_which", "Call times / late"))
+    app.selectbox(key="recognise_which").select_index(concern_index(app, "recognise_which", "Town Team: Call times"))
     app.radio(key="recognise_judgement").set_value("repeated")
     app.date_input(key="recognise_on").set_value(date(2026, 10, 20))
     app.text_area(key="recognise_cause").input("Rounds planned without travel time")

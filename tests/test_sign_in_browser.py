@@ -156,7 +156,7 @@ def test_an_administrator_signs_in_through_the_provider_and_sees_the_app(page: s
     assert page.get_by_role("button", name="Sign out").is_visible()
 
     page.locator(NAV_LINK, has_text="Overview").click()
-    page.get_by_text("The balanced picture").wait_for()
+    page.get_by_text("What needs attention").wait_for()
     wait_for_script(page)
     assert "Headline figures and what lies beneath them" in main_text(page)
     assert_no_exception(page)
@@ -176,7 +176,7 @@ def test_someone_without_a_role_sees_only_the_note_to_ask_an_administrator(page:
     # Still signed in on a fresh visit straight to a page, and still nothing to see.
     open_app_page(page, f"{site.url}/overview", NO_ROLE_NOTE)
     body = page.inner_text("body")
-    assert "The balanced picture" not in body and OAK not in body and RIVERSIDE not in body
+    assert "What needs attention" not in body and OAK not in body and RIVERSIDE not in body
 
 
 def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.Page, site: SignInSite) -> None:
@@ -188,7 +188,7 @@ def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.
     assert "Settings" not in page.locator(NAV_LINK).all_inner_texts()
 
     page.locator(NAV_LINK, has_text="Overview").click()
-    page.get_by_text("The balanced picture").wait_for()
+    page.get_by_text("What needs attention").wait_for()
     wait_for_script(page)
     overview = main_text(page)
     assert RIVERSIDE in overview and OAK not in overview
@@ -200,7 +200,7 @@ def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.
     open_app_page(page, f"{site.url}/overview?service={OAK.replace(' ', '+')}", "There is nothing in your scope here")
     outside = page.inner_text("body")
     assert f"you may see {RIVERSIDE} only" in outside
-    assert OAK not in outside and "The balanced picture" not in outside
+    assert OAK not in outside and "What needs attention" not in outside
     assert_no_exception(page)
 
 

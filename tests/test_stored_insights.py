@@ -77,6 +77,17 @@ def test_a_load_for_one_service_recomputes_that_service_only(demo_con, counting)
     assert counting == [(RIVER,)]
 
 
+def test_a_new_month_leaves_the_months_before_it_standing(demo_con):
+    earlier, latest = date(2026, 9, 30), date(2026, 10, 31)
+    before = {day: fingerprint(demo_con, RIVER, day) for day in (earlier, latest)}
+    csv = ("Ref,Date received,Service,Team,Category,Summary\n"
+           "NEW-2,20/10/2026,Riverside Homecare,North Team,Call times,Carer arrived an hour late\n").encode()
+    ingest_bytes(demo_con, csv, "october_complaint.csv", source="complaints")
+    # Nothing judged as of September rests on an October row: that month's stored history stands.
+    assert fingerprint(demo_con, RIVER, earlier) == before[earlier]
+    assert fingerprint(demo_con, RIVER, latest) != before[latest]
+
+
 def test_a_leaders_view_or_a_setting_makes_results_stale(demo_con, counting):
     insights_for(demo_con, Scope())
     counting.clear()
