@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -78,6 +79,28 @@ def test_trends_shows_this_month_the_spc_charts_repeat_findings_and_themes(demo:
     assert charts(app) == 3  # audit compliance for each of the two services, and the themes over time
     assert app.selectbox(key="trends_audit_type").value == "All audit types"
     assert app.number_input(key="trends_target_audit_compliance").value == 90
+
+
+def test_judge_as_of_offers_the_month_ends_with_data_and_applies_on_choosing(demo: Path) -> None:
+    app = open_page("pages/trends.py")
+    box = app.selectbox(key="filter_as_of")
+    assert box.label == "Judge as of"
+    assert box.value == date(2026, 10, 31)  # the latest complete month, by default
+    assert box.options[:3] == ["31/10/2026 (latest complete month)", "30/09/2026", "31/08/2026"]  # newest first
+    assert box.options[-1] == "31/05/2025" and len(box.options) == 18  # May 2025 to October 2026: the demo's months
+    assert "This month: October 2026" in page_text(app) and "as_of" not in app.query_params
+    box.select(date(2026, 6, 30)).run()  # no Enter, no leaving the box: choosing is enough
+    assert_runs(app)
+    text = page_text(app)
+    assert "This month: June 2026" in text and "This month: October 2026" not in text
+    assert "Showing All services, all teams, all shifts; as of 30/06/2026" in text
+    assert app.query_params["as_of"] == "2026-06-30"  # kept in the URL for the next page
+    app.switch_page("pages/teams_shifts.py").run()
+    assert_runs(app)
+    assert app.selectbox(key="filter_as_of").value == date(2026, 6, 30)  # and the next page judges as of it too
+    assert "as of 30/06/2026" in page_text(app)
+    app.selectbox(key="filter_as_of").select(date(2026, 10, 31)).run()
+    assert "as_of" not in app.query_params  # back to the latest: the link no longer pins a date
 
 
 def test_trends_charts_the_measure_picked_for_a_team_shift_from_the_url(demo: Path) -> None:
