@@ -188,8 +188,8 @@ def comparison_words(frame: pd.DataFrame, place: str) -> str:
         latest = both.iloc[-1]
         gap = (both["value"] - both["rest_of_service"]) * (1 if spec.higher_is_worse else -1)
         parts.append(f"{label} {value_words(latest['value'], unit)} against "
-                     f"{value_words(latest['rest_of_service'], unit)} in the rest of the service in "
-                     f"{_month(latest['month'])}, worse in {int((gap > 0).sum())} of {_plural(len(both), 'month')}")
+                     f"{value_words(latest['rest_of_service'], unit)} in {_month(latest['month'])}, worse than the "
+                     f"rest in {int((gap > 0).sum())} of {_plural(len(both), 'month')}")
     return f"{place} against the rest of its service, {_span(frame['month'])}: {'; '.join(parts)}."
 
 

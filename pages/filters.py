@@ -13,7 +13,7 @@ import streamlit as st
 
 from analytics.access import User, scope_for
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope, latest_complete_month, month_end, month_ends_with_data
+from analytics.scope import Scope, latest_complete_month, month_ends_with_data
 from pages.access_gate import page_user
 from pages.common import get_connection, uk_date
 
@@ -158,7 +158,8 @@ def _as_of(wanted: str | None, ends: list[date], latest: date | None) -> date | 
 
 
 def as_of_label(day: date, latest: date) -> str:
-    """A choice of the as-of date in words: '31/10/2026 (latest complete month)', '30/11/2026 (month not complete)'."""
+    """A choice of the as-of date in words, short enough for the sidebar: '31/10/2026 (latest)', the default, and
+    '30/11/2026 (not complete)' for a month after it that not every source covers yet."""
     if day == latest:
-        return f"{uk_date(day)} ({'latest complete month' if day == month_end(day) else 'latest data'})"
-    return f"{uk_date(day)} (month not complete)" if day > latest else uk_date(day)
+        return f"{uk_date(day)} (latest)"
+    return f"{uk_date(day)} (not complete)" if day > latest else uk_date(day)

@@ -119,7 +119,7 @@ def test_a_place_against_the_rest_in_words() -> None:
                           "value": [0.30, 0.02, 0.38, NAN], "rest_of_service": [0.04, 0.04, 0.05, 0.97]})
     assert comparison_words(frame, "Willow Unit · Night shift") == (
         "Willow Unit · Night shift against the rest of its service, Jan 2026 to Mar 2026: Agency share of hours 38% "
-        "against 5% in the rest of the service in Mar 2026, worse in 2 of 3 months; Rota fill rate: no month with "
+        "against 5% in Mar 2026, worse than the rest in 2 of 3 months; Rota fill rate: no month with "
         "both figures.")
     assert comparison_words(frame.iloc[0:0], "Willow Unit") == "Willow Unit: no months to compare."
 

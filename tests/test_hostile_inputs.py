@@ -374,8 +374,7 @@ def test_home_says_which_month_is_judged_and_which_is_partial(tmp_path, monkeypa
     assert "as of 31/10/2026" in said and "November 2026 is partial in audits" in said
     app.switch_page("pages/trends.py").run()
     box = app.selectbox(key="filter_as_of")  # the partial month can be chosen, but is not the default
-    assert box.options == ["30/11/2026 (month not complete)", "31/10/2026 (latest complete month)", "30/09/2026",
-                           "31/08/2026"]
+    assert box.options == ["30/11/2026 (not complete)", "31/10/2026 (latest)", "30/09/2026", "31/08/2026"]
     assert box.value == date(2026, 10, 31)
 
 

@@ -108,7 +108,7 @@ def test_judge_as_of_offers_the_month_ends_with_data_and_applies_on_choosing(dem
     box = app.selectbox(key="filter_as_of")
     assert box.label == "Judge as of"
     assert box.value == date(2026, 10, 31)  # the latest complete month, by default
-    assert box.options[:3] == ["31/10/2026 (latest complete month)", "30/09/2026", "31/08/2026"]  # newest first
+    assert box.options[:3] == ["31/10/2026 (latest)", "30/09/2026", "31/08/2026"]  # newest first
     assert box.options[-1] == "31/05/2025" and len(box.options) == 18  # May 2025 to October 2026: the demo's months
     assert "This month: October 2026" in page_text(app) and "as_of" not in app.query_params
     box.select(date(2026, 6, 30)).run()  # no Enter, no leaving the box: choosing is enough
