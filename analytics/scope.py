@@ -68,6 +68,18 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
     return min(ends), notes
 
 
+def month_ends_with_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[date]:
+    """The last day of every month any source holds rows in for the scope's services, newest first: the dates a
+    person can judge the data as of. The scope's own as-of date plays no part."""
+    services, values = scope.service_filter()
+    columns = {**_RECORDED_MONTHLY, "complaints": "received_date"}
+    months = " UNION ".join(f"SELECT date_trunc('month', {column})::DATE AS month FROM {table} "
+                            f"WHERE {services} AND {column} IS NOT NULL" for table, column in columns.items())
+    found = con.cursor().execute(f"SELECT DISTINCT month FROM ({months}) ORDER BY month DESC",
+                                 values * len(columns)).fetchall()
+    return [month_end(month) for (month,) in found]
+
+
 def month_end(day: date) -> date:
     """The last day of the month `day` falls in."""
     return months_back(day, -1) - timedelta(days=1)

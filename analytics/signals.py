@@ -25,7 +25,7 @@ One series is judged in `analytics.signal_judging`; the finding is worded in `an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
@@ -109,7 +109,8 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
               target: float | None = None, rebase: tuple[date, ...] = ()) -> SPCResult:
     """The chart of one series in the measure's own direction: XmR for shares and scores, c-chart for complaints a
     month, u-chart for complaints per 1,000 planned hours; a sustained shift read as one and suggested as a new
-    start, never rebased unless a person chose it (`rebase`: the first month of each new period)."""
+    start, never rebased unless a person chose it (`rebase`: the first month of each new period). Its points carry
+    n, the sample behind each month."""
     entry = metric(metric_id)
     series = metric_series(con, scope, metric_id, service, team, shift, audit_type, settings)
     if series.empty:
@@ -124,7 +125,9 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
     else:
         chart = xmr(series["value"].tolist(), months,
                     SPCOptions(improvement_direction=direction, target=target, rebase=rebase))
-    return read_shift(chart, target, direction)
+    chart = read_shift(chart, target, direction)
+    # The sample behind each month (answers, shifts, complaints, responses), for the chart's words.
+    return replace(chart, points=chart.points.assign(n=series["n"].to_numpy()))
 
 
 def measure_icons(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], metric_id: str,

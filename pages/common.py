@@ -9,6 +9,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from analytics.__main__ import run_handed_over
@@ -196,6 +197,13 @@ def uk_datetime(value: datetime | None) -> str:
 def cell_text(value: object) -> str:
     """A spreadsheet cell as text for a preview: UK dates, whole numbers without '.0', blanks empty."""
     return cell_as_text(value)
+
+def show_chart(figure: go.Figure, summary: str, key: str | None = None) -> None:
+    """A chart with, right under it, what it shows in words (from analytics.chart_words), for a screen-reader user
+    or anyone who would rather read: every chart on every page is drawn through here."""
+    st.plotly_chart(figure, key=key)
+    st.caption(f"In words: {plain_markdown(summary)}")
+
 
 def fitted_height(rows: int, most: int = 15) -> int | str:
     """A table height showing every row, or `most` rows and a scroll bar for longer tables."""

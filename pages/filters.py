@@ -13,9 +13,9 @@ import streamlit as st
 
 from analytics.access import User, scope_for
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
+from analytics.scope import Scope, latest_complete_month, month_ends_with_data
 from pages.access_gate import page_user
-from pages.common import get_connection
+from pages.common import get_connection, uk_date
 
 ALL = "All"
 
@@ -69,10 +69,14 @@ def _choices(database: str) -> dict[str, list]:
         SELECT DISTINCT service, team, shift FROM (
             SELECT service, team, shift FROM audits UNION SELECT service, team, shift FROM complaints
             UNION SELECT service, team, shift FROM rota UNION SELECT service, team, shift FROM feedback)""").fetchall()
-    latest = cur.execute("""
-        SELECT greatest((SELECT max(audit_date) FROM audits), (SELECT max(received_date) FROM complaints),
-                        (SELECT max(rota_date) FROM rota), (SELECT max(feedback_date) FROM feedback))""").fetchone()[0]
-    return {"services": services, "places": places, "latest": latest}
+    return {"services": services, "places": places}
+
+
+@st.cache_data(show_spinner=False)
+def _month_ends(database: str, services: tuple[str, ...] | None) -> tuple[list[date], date | None]:
+    """The month ends with data for these services, newest first, and the date judged by default (None without data)."""
+    con, scope = get_connection(), Scope(services)
+    return month_ends_with_data(con, scope), latest_complete_month(con, scope)[0]
 
 
 def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> Filters:
@@ -99,7 +103,9 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
         if shift:
             shifts = [ALL] + sorted({p[2] for p in places if p[2]})
             shift_choice = _pick("Shift", shifts, params.get("shift"), "shift")
-        as_of = _as_of(params.get("as_of"), choices["latest"])
+        # The months of the services this person may see of the choice, so "latest" is the one the page judges.
+        seen = scope_for(user, Scope(None if service == ALL else (service,))).services
+        as_of = _as_of(params.get("as_of"), *_month_ends(database, seen))
     chosen = {"service": service, "team": team_choice, "shift": shift_choice,
               "as_of": as_of.isoformat() if as_of else ALL}
     # A filter this page does not show keeps its value in the URL for the pages that do.
@@ -133,13 +139,27 @@ def _pick(label: str, options: list[str], wanted: str | None, key: str) -> str:
     return st.selectbox(label, options, index=index, key=f"filter_{key}")
 
 
-def _as_of(wanted: str | None, latest: date | None) -> date | None:
-    try:
-        default = date.fromisoformat(wanted) if wanted else latest
-    except ValueError:
-        default = latest
+def _as_of(wanted: str | None, ends: list[date], latest: date | None) -> date | None:
+    """The month end to judge as of, chosen from the months with data, newest first: None for the default (`latest`,
+    the last month every source covers). A date a link names that is not among them (an older link) is offered too,
+    so the link still opens its view."""
     if latest is None:
         return None
-    chosen = st.date_input("Judge as of", value=default, max_value=latest, format="DD/MM/YYYY",
-                           key="filter_as_of", help="Look at the data as it stood on this date (default: the latest)")
+    try:
+        asked = date.fromisoformat(wanted) if wanted else None
+    except ValueError:
+        asked = None
+    options = sorted({*ends, latest} | ({asked} if asked else set()), reverse=True)
+    chosen = st.selectbox("Judge as of", options, index=options.index(asked or latest), key="filter_as_of",
+                          format_func=lambda day: as_of_label(day, latest),
+                          help="Judge the data as it stood at the end of this month (default: the last month every "
+                               "source covers)")
     return None if chosen == latest else chosen
+
+
+def as_of_label(day: date, latest: date) -> str:
+    """A choice of the as-of date in words, short enough for the sidebar: '31/10/2026 (latest)', the default, and
+    '30/11/2026 (not complete)' for a month after it that not every source covers yet."""
+    if day == latest:
+        return f"{uk_date(day)} (latest)"
+    return f"{uk_date(day)} (not complete)" if day > latest else uk_date(day)

@@ -9,6 +9,7 @@ from pages.common import (
     cached_table,
     current_database,
     require_app_entry,
+    show_chart,
     stop_without_data,
 )
 from pages.filters import sidebar_filters
@@ -21,8 +22,10 @@ from pages.teams_shifts_views import (
     cell_label,
     grid_places,
     judgement_figure,
+    judgement_words,
     measure_figure,
     measure_label,
+    measure_words,
     show_cell,
     window_words,
 )
@@ -51,9 +54,12 @@ measure = st.segmented_control(
 services = sorted(table["service"].unique())
 for service in services:
     teams, shifts = grid_places(table, service)
-    figure = judgement_figure(service, teams, shifts, findings) if measure == OVERALL else \
-        measure_figure(service, teams, shifts, figures, measure, findings)
-    st.plotly_chart(figure, key=f"grid_{service}")
+    if measure == OVERALL:
+        show_chart(judgement_figure(service, teams, shifts, findings),
+                   judgement_words(service, teams, shifts, findings), key=f"grid_{service}")
+    else:
+        show_chart(measure_figure(service, teams, shifts, figures, measure, findings),
+                   measure_words(service, teams, shifts, figures, measure), key=f"grid_{service}")
 if measure == OVERALL:
     st.caption("Each cell names the most serious finding about exactly that place (⚠ concern, ◐ fragile, "
                "↗ improving, ✓ strong, ○ no flags). 'Whole team' is the team across its shifts; 'All teams' is the "

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from analytics.chart_words import comparison_words, grid_words, status_grid_words
 from analytics.findings import Finding
 from analytics.fragility import MEASURES
 from analytics.register import STATUS_RANK
 from analytics.safe_output import plain_markdown
 from pages.charts import WORSE_SCALE, comparison_lines, place_heatmap, value_text
+from pages.common import show_chart
 from pages.findings_views import show_finding, status_symbol, status_words, worst_first
 
 OVERALL = "overall"
@@ -64,15 +66,38 @@ def grid_places(table: pd.DataFrame, service: str) -> tuple[list[str], list[str]
     return sorted(rows["team"].dropna().unique()), sorted(rows["shift"].dropna().unique())
 
 
+def grid_cells(service: str, teams: list[str], shifts: list[str]) -> list[Cell]:
+    """Every cell the grid draws, row by row: each team then all teams, each shift then the whole team."""
+    return [Cell(service, team, shift) for team in [*teams, None] for shift in [*shifts, None]]
+
+
 def grid(service: str, teams: list[str], shifts: list[str], fill) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Heat, text and hover for every cell, from `fill(cell) -> (heat, text, hover)`."""
     index, columns = [*teams, ALL_TEAMS], [*shifts, WHOLE_TEAM]
     heat, text, hover = (pd.DataFrame(index=index, columns=columns, dtype=object) for _ in range(3))
-    for team in index:
-        for shift in columns:
-            cell = Cell(service, None if team == ALL_TEAMS else team, None if shift == WHOLE_TEAM else shift)
-            heat.loc[team, shift], text.loc[team, shift], hover.loc[team, shift] = fill(cell)
+    for cell in grid_cells(service, teams, shifts):
+        team, shift = cell.team or ALL_TEAMS, cell.shift or WHOLE_TEAM
+        heat.loc[team, shift], text.loc[team, shift], hover.loc[team, shift] = fill(cell)
     return heat, text, hover
+
+
+def judgement_words(service: str, teams: list[str], shifts: list[str], findings: list[Finding]) -> str:
+    """The judgement grid in words, from the statuses its cells show."""
+    cells = grid_cells(service, teams, shifts)
+    return status_grid_words(pd.DataFrame({"team": [c.team for c in cells], "shift": [c.shift for c in cells],
+                                           "status": [worst_status(findings_at(findings, c)) for c in cells]}),
+                             f"{service}, the most serious finding about each team and shift")
+
+
+def measure_words(service: str, teams: list[str], shifts: list[str], figures: pd.DataFrame, measure: str) -> str:
+    """The measure grid in words, from the figures its cells show."""
+    figures = figures[(figures["service"] == service) & (figures["measure"] == measure)]
+    by_place = {(None if pd.isna(r.team) else r.team, None if pd.isna(r.shift) else r.shift): r
+                for r in figures.itertuples()}
+    rows = [by_place.get((c.team, c.shift)) for c in grid_cells(service, teams, shifts)]
+    cells = pd.DataFrame([{"team": r.team, "shift": r.shift, "value": r.value, "rest_of_service": r.rest_of_service}
+                          for r in rows if r is not None], columns=["team", "shift", "value", "rest_of_service"])
+    return grid_words(cells, measure, f"{service}, {window_words(figures)}")
 
 
 def judgement_figure(service: str, teams: list[str], shifts: list[str], findings: list[Finding]):
@@ -170,5 +195,5 @@ def show_cell(cell: Cell, table: pd.DataFrame, findings: list[Finding]) -> None:
     rows = rows.assign(label=[measure_label(m) for m in rows["measure"]],
                        share=[MEASURES[m].as_percent for m in rows["measure"]],
                        month=pd.to_datetime(rows["month"]))
-    st.plotly_chart(comparison_lines(rows, f"{cell.words()} against the rest of {cell.service}, month by month"),
-                    key=f"comparison_{cell}")
+    show_chart(comparison_lines(rows, f"{cell.words()} against the rest of {cell.service}, month by month"),
+               comparison_words(rows, f"{cell.words()} at {cell.service}"), key=f"comparison_{cell}")

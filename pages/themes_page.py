@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import streamlit as st
 
+from analytics.chart_words import theme_month_words, theme_volume_words
 from analytics.safe_output import plain_markdown
 from pages.charts import theme_small_multiples, theme_volume_bars
 from pages.common import (
     current_database,
     require_app_entry,
     settings_json,
+    show_chart,
     show_original_text,
     stop_without_data,
 )
@@ -68,15 +70,15 @@ else:
                 "enough mentions to rule out chance.")
 
 st.header("How much, and how it feels")
-st.plotly_chart(theme_volume_bars(volumes, "Mentions per theme; beside each bar, the mean rating of its comments "
-                                           "and its trend"), key="themes_volume")
+show_chart(theme_volume_bars(volumes, "Mentions per theme; beside each bar, the mean rating of its comments and its "
+                                      "trend"), theme_volume_words(volumes), key="themes_volume")
 st.dataframe(summary_table(volumes, original), hide_index=True, width="stretch")
 
 st.header("Month by month")
 shown = volumes["theme"].head(THEMES_CHARTED).tolist()
-st.plotly_chart(theme_small_multiples(monthly_by_source(mentions, shown),
-                                      f"The {len(shown)} biggest themes, mentions each month", shown),
-                key="themes_monthly")
+by_month = monthly_by_source(mentions, shown)
+show_chart(theme_small_multiples(by_month, f"The {len(shown)} biggest themes, mentions each month", shown),
+           theme_month_words(by_month), key="themes_monthly")
 
 st.header("Each theme: where it concentrates and what people say")
 st.caption("Names, phone numbers, addresses and other personal data in what people wrote are masked."

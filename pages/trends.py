@@ -8,6 +8,7 @@ import streamlit as st
 
 from analytics.access import NotAllowed
 from analytics.chart_marks import record_new_limits
+from analytics.chart_words import theme_month_words
 from analytics.safe_output import plain_markdown
 from analytics.signals import metric_catalogue
 from pages.access_gate import page_user
@@ -18,6 +19,7 @@ from pages.common import (
     get_connection,
     require_app_entry,
     settings_json,
+    show_chart,
     stop_without_data,
 )
 from pages.filters import sidebar_filters
@@ -117,7 +119,7 @@ counts = monthly_theme_counts(cached_mentions(database, settings_text, filters.s
 if counts.empty:
     st.markdown("No complaints or feedback comments with a theme here yet.")
 else:
-    st.plotly_chart(theme_lines(counts, "The biggest themes in complaints and feedback comments, month by month"),
-                    key="trends_themes")
+    show_chart(theme_lines(counts, "The biggest themes in complaints and feedback comments, month by month"),
+               theme_month_words(counts), key="trends_themes")
     st.page_link("pages/themes_page.py", label="More on each theme: where it concentrates, examples, emerging themes",
                  icon=":material/forum:")

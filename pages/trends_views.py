@@ -12,8 +12,10 @@ import streamlit as st
 
 from analytics.batches import coverage
 from analytics.chart_marks import ActionMark, NewLimits, action_marks, new_limits
+from analytics.chart_words import trend_words
 from analytics.findings import percent
 from analytics.insights import Insights
+from analytics.measures import measure
 from analytics.repeat_findings import repeat_table, subject_phrase
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
@@ -21,7 +23,7 @@ from analytics.signals import Metric, spc_chart
 from analytics.spc import MIN_POINTS, SPCResult
 from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import connection_for
+from pages.common import connection_for, show_chart
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, worst_first
 
@@ -208,10 +210,11 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
                    f"({MIN_POINTS} are needed). Read the limits as trial limits that will move as months are added.",
                    icon="⚠️")
     shift = result.step_change
-    st.plotly_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
-                               shift=None if shift is None else (shift.month, shift.suggestion()),
-                               marks=[(mark.on, mark.label()) for mark in marks]),
-                    key=f"spc_{title}")
+    show_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
+                          shift=None if shift is None else (shift.month, shift.suggestion()),
+                          marks=[(mark.on, mark.label()) for mark in marks]),
+               trend_words(result.points, title, unit=metric.unit, n_label=measure(metric.measure).n_label),
+               key=f"spc_{title}")
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
         st.caption(plain_markdown("; ".join(missing)))

@@ -10,13 +10,14 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from analytics.chart_words import scatter_words
 from analytics.findings import percent
 from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.triangulation import chart_summary, triangulation_table, triangulation_window
 from pages.charts import quadrant_scatter
-from pages.common import connection_for
+from pages.common import connection_for, show_chart
 
 # classification: (badge, what it means); the symbols match the scatter's markers
 CLASS_BADGES = {
@@ -143,7 +144,7 @@ def show_scatter(rows: pd.DataFrame, thresholds: dict[str, Any], recent: str) ->
         f"Scheduled audits against the {percent(thresholds['compliance_good'])} standard, allowing for chance "
         "(points)",
         "Lived experience: how far the deciding figure sits from its line (points)")
-    st.plotly_chart(figure, key="triangulation_scatter")
+    show_chart(figure, scatter_words(points), key="triangulation_scatter")
     st.caption("Right of the line: scheduled audits meet their standard, or fall short by no more than chance on "
                "that many answers. Above the line: feedback meets its standard and complaints did not rise. Below "
                "it, the point sits at whatever makes experience poor: feedback (all, or families') clearly below "

@@ -16,7 +16,7 @@ from spreadsheets import AUDIT_HEADER, COMPLAINT_HEADER, audit_rows, csv_file, x
 from analytics.batches import list_batches, rejections, row_counts
 from analytics.ingest import OutsideYourServices, ingest_bytes, ingest_path
 from analytics.readers import FileRefused, read_sheets
-from analytics.scope import Scope, latest_complete_month
+from analytics.scope import Scope, latest_complete_month, month_ends_with_data
 from analytics.store import connect, uploads_dir
 from analytics.store_server import serve
 from analytics.workbook_reader import ReadLimits
@@ -177,7 +177,7 @@ def test_a_mistyped_year_is_refused_and_does_not_move_as_of(store, tmp_path, typ
 
 def _cli(*args, env_extra=None, timeout=120):
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "analytics", *args], cwd=ROOT, capture_output=True, text=True, check=False,
                           env=env, timeout=timeout)
 
 
@@ -310,7 +310,7 @@ def test_a_load_killed_before_its_commit_leaves_no_orphan_original(tmp_path):
     database = tmp_path / "killed.duckdb"
     connect(database).close()
     first = complaints_file(tmp_path / "first.csv", 5)
-    killed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(database), str(first)], cwd=ROOT)
+    killed = subprocess.run([sys.executable, "-c", KILL_BEFORE_COMMIT, str(database), str(first)], cwd=ROOT, check=False)
     assert killed.returncode == 9
     con = connect(database)
     assert len(list(uploads_dir(con).iterdir())) == 1 and list_batches(con).empty
@@ -355,6 +355,10 @@ def test_a_few_rows_of_a_new_month_in_one_source_do_not_move_as_of(store, tmp_pa
     end, notes = latest_complete_month(store, Scope())
     assert end == date(2026, 10, 31)
     assert "November 2026 is partial in audits (1 row against a usual 20)" in notes[0]
+    # The months a person may judge as of: every month with data, the partial one too, newest first.
+    assert month_ends_with_data(store, Scope()) == [date(2026, 11, 30), date(2026, 10, 31), date(2026, 9, 30),
+                                                    date(2026, 8, 31)]
+    assert month_ends_with_data(store, Scope(services=())) == []
 
 
 def test_home_says_which_month_is_judged_and_which_is_partial(tmp_path, monkeypatch):
@@ -368,6 +372,10 @@ def test_home_says_which_month_is_judged_and_which_is_partial(tmp_path, monkeypa
     app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
     [said] = [c.value for c in app.caption if "judge the data as of" in c.value]
     assert "as of 31/10/2026" in said and "November 2026 is partial in audits" in said
+    app.switch_page("pages/trends.py").run()
+    box = app.selectbox(key="filter_as_of")  # the partial month can be chosen, but is not the default
+    assert box.options == ["30/11/2026 (not complete)", "31/10/2026 (latest)", "30/09/2026", "31/08/2026"]
+    assert box.value == date(2026, 10, 31)
 
 
 def test_row_numbers_are_the_rows_a_person_sees_with_multi_line_comments(store, tmp_path):

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -46,9 +48,26 @@ def page_text(app: AppTest) -> str:
     return "\n".join(map(str, parts))
 
 
+def in_order(node: Any) -> Iterator[Any]:
+    """The page's elements in the order a reader meets them, containers opened."""
+    children = getattr(node, "children", None)
+    if children is None:
+        yield node
+        return
+    for index in sorted(children):
+        yield from in_order(children[index])
+
+
 def charts(app: AppTest) -> int:
-    """How many Plotly charts the page drew."""
-    return len(app.get("plotly_chart"))
+    """How many Plotly charts the page drew, each checked to come with its words right under it."""
+    elements = list(in_order(app.main))
+    drawn = [index for index, element in enumerate(elements) if element.type == "plotly_chart"]
+    for index in drawn:
+        words = elements[index + 1] if index + 1 < len(elements) else None
+        assert words is not None and words.type == "caption" and words.value.startswith("In words: "), \
+            f"chart {index} has no words under it"
+    assert len(drawn) == len(app.get("plotly_chart"))
+    return len(drawn)
 
 
 @pytest.mark.parametrize("page", PAGES)
@@ -76,8 +95,34 @@ def test_trends_shows_this_month_the_spc_charts_repeat_findings_and_themes(demo:
                      ":orange-badge[⚠ Persistent]"):
         assert expected in text, expected
     assert charts(app) == 3  # audit compliance for each of the two services, and the themes over time
+    words = [c.value for c in app.caption if c.value.startswith("In words: ")]
+    assert words[0].startswith("In words: Audit compliance — Oakwood House, May 2025 to Oct 2026: latest 93% (204 "
+                               "answers) in Oct 2026; lowest 80% in Nov 2025")
+    assert words[2].startswith("In words: 5 themes, May 2025 to Oct 2026: Tea time call 123 mentions")
     assert app.selectbox(key="trends_audit_type").value == "All audit types"
     assert app.number_input(key="trends_target_audit_compliance").value == 90
+
+
+def test_judge_as_of_offers_the_month_ends_with_data_and_applies_on_choosing(demo: Path) -> None:
+    app = open_page("pages/trends.py")
+    box = app.selectbox(key="filter_as_of")
+    assert box.label == "Judge as of"
+    assert box.value == date(2026, 10, 31)  # the latest complete month, by default
+    assert box.options[:3] == ["31/10/2026 (latest)", "30/09/2026", "31/08/2026"]  # newest first
+    assert box.options[-1] == "31/05/2025" and len(box.options) == 18  # May 2025 to October 2026: the demo's months
+    assert "This month: October 2026" in page_text(app) and "as_of" not in app.query_params
+    box.select(date(2026, 6, 30)).run()  # no Enter, no leaving the box: choosing is enough
+    assert_runs(app)
+    text = page_text(app)
+    assert "This month: June 2026" in text and "This month: October 2026" not in text
+    assert "Showing All services, all teams, all shifts; as of 30/06/2026" in text
+    assert app.query_params["as_of"] == "2026-06-30"  # kept in the URL for the next page
+    app.switch_page("pages/teams_shifts.py").run()
+    assert_runs(app)
+    assert app.selectbox(key="filter_as_of").value == date(2026, 6, 30)  # and the next page judges as of it too
+    assert "as of 30/06/2026" in page_text(app)
+    app.selectbox(key="filter_as_of").select(date(2026, 10, 31)).run()
+    assert "as_of" not in app.query_params  # back to the latest: the link no longer pins a date
 
 
 def test_trends_charts_the_measure_picked_for_a_team_shift_from_the_url(demo: Path) -> None:
@@ -106,6 +151,8 @@ def test_trends_explains_a_measure_with_no_data_at_a_place(demo: Path) -> None:
 def test_teams_and_shifts_shows_the_grid_and_the_evidence_behind_a_cell(demo: Path) -> None:
     app = open_page("pages/teams_shifts.py")
     assert charts(app) == 2 + 1  # a grid per service, and the chosen cell against the rest of its service
+    assert ("In words: Oakwood House, the most serious finding about each team and shift: 3 places with a concern "
+            "(Beech Unit (whole team), Willow Unit night shifts, and the whole service)") in page_text(app)
     app.selectbox(key="teams_cell").set_value(Cell("Oakwood House", "Willow Unit", "Night")).run()
     assert_runs(app)
     text = page_text(app)
@@ -121,6 +168,8 @@ def test_teams_and_shifts_colours_the_grid_by_a_measure(demo: Path) -> None:
     assert_runs(app)
     assert "⚠ marks a place a finding flags on this measure" in page_text(app)
     assert charts(app) == 2
+    assert ("In words: Oakwood House, May 2026 to Oct 2026, agency share of hours: worst Willow Unit night shifts 38% "
+            "against 3% in the rest of the service") in page_text(app)
 
 
 def test_teams_and_shifts_starts_at_the_cell_in_the_url(demo: Path) -> None:
@@ -137,6 +186,7 @@ def test_triangulation_sets_assurance_beside_lived_experience(demo: Path) -> Non
                      "#### Beech Unit · Oakwood House"):
         assert expected in text, expected
     assert charts(app) == 1
+    assert "In words: 6 places on the chart. An assurance gap: Town Team (audits +12 pts, experience −77 pts)" in text
 
 
 def test_triangulation_for_one_team(demo: Path) -> None:
@@ -154,6 +204,7 @@ def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(de
                      "**Concentrated in:**", "> “"):
         assert expected in text, expected
     assert charts(app) == 2
+    assert "In words: 19 themes, the most mentioned first: Tea time call 123 (32 complaints, 91 comments" in text
     table = app.dataframe[0].value
     assert list(table.columns)[:4] == ["Theme", "Mentions", "Complaints", "Comments"]
     assert table["Mentions"].is_monotonic_decreasing
