@@ -19,7 +19,9 @@ import pandas as pd
 
 from .findings import Evidence
 from .key_questions import classify
+from .measures import measure
 from .privacy import mask_series
+from .scope import month_end, month_start
 
 DATE_COLUMNS = {"audits": "audit_date", "complaints": "received_date", "rota": "rota_date",
                 "feedback": "feedback_date"}
@@ -46,7 +48,7 @@ _EQUALS = re.compile(rf"\b({'|'.join(FILTER_COLUMNS)}) = ({_QUOTED})")
 _ISO_RANGE = re.compile(r"(?:\w+_date )?(?:from )?(\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2})")
 _UK_RANGE = re.compile(r"(?:\w+_date )?(?:from )?(\d{2}/\d{2}/\d{4}) to (\d{2}/\d{2}/\d{4})")
 _LONG_RANGE = re.compile(r"(?:\w+_date )?(?:from )?(\d{1,2} [A-Z][a-z]{2} \d{4}) to (\d{1,2} [A-Z][a-z]{2} \d{4})")
-_PLAIN = re.compile(rf"^\w+ rows for (.*?), \w+_date from")
+_PLAIN = re.compile(r"^\w+ rows for (.*?), \w+_date from")
 _PLAIN_PAIR = re.compile(rf"(?:^| and )({'|'.join(FILTER_COLUMNS)}) (.*?)(?= and (?:{'|'.join(FILTER_COLUMNS)}) |$)")
 _SAID_RESPONDENT = re.compile(r"respondent_type ([a-z][\w ]*?),")
 _MAPPED = re.compile(r"(?:audit types|categories) mapped to ([\w-]+)")
@@ -139,6 +141,15 @@ def period_words(start: date | None, end: date | None) -> str:
         return f"{end:%B %Y}"
     first = f"{start:%B}" + (f" {start.year}" if start.year != end.year else "")
     return f"{first} to {end:%B %Y}"
+
+
+def month_rows(measure_id: str, month: date, service: str, team: str | None = None, shift: str | None = None,
+               audit_type: str | None = None) -> RowSelection:
+    """The rows behind one month's point of a measure's chart at a place (the measure's own source; for a rate, the
+    events counted, not the hours they are divided by)."""
+    place = (("service", service), ("team", team), ("shift", shift), ("audit_type", audit_type))
+    return RowSelection(measure(measure_id).source, tuple((c, v) for c, v in place if v is not None),
+                        month_start(month), month_end(month))
 
 
 def describe(selection: RowSelection) -> str:

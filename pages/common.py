@@ -198,11 +198,14 @@ def cell_text(value: object) -> str:
     """A spreadsheet cell as text for a preview: UK dates, whole numbers without '.0', blanks empty."""
     return cell_as_text(value)
 
-def show_chart(figure: go.Figure, summary: str, key: str | None = None) -> None:
+def show_chart(figure: go.Figure, summary: str, key: str | None = None, pickable: bool = False) -> list[dict]:
     """A chart with, right under it, what it shows in words (from analytics.chart_words), for a screen-reader user
-    or anyone who would rather read: every chart on every page is drawn through here."""
-    st.plotly_chart(figure, key=key)
+    or anyone who would rather read: every chart on every page is drawn through here. With `pickable`, clicking a
+    point reruns the page and the points picked are returned (Plotly's x, y, curve and point number of each)."""
+    event = st.plotly_chart(figure, key=key, alt=summary, on_select="rerun" if pickable else "ignore",
+                            selection_mode="points")
     st.caption(f"In words: {plain_markdown(summary)}")
+    return list(event.selection.points) if pickable and event is not None else []
 
 
 def fitted_height(rows: int, most: int = 15) -> int | str:

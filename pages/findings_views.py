@@ -8,7 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from analytics.board_pack import STATUS_LABELS
-from analytics.evidence_rows import describe, evidence_words, fetch, selection_of
+from analytics.evidence_rows import DATE_COLUMNS, RowSelection, describe, evidence_words, fetch, selection_of
 from analytics.findings import Evidence, Finding, percent
 from analytics.insights import Insights
 from analytics.register import STATUS_RANK
@@ -114,8 +114,8 @@ def evidence_line(item: Evidence) -> str:
 # The rows behind a figure -----------------------------------------------------------------------------------------
 
 @st.cache_data(show_spinner="Fetching the rows...", max_entries=64)
-def _rows(database: str, evidence: Evidence, rules_text: str, original: bool) -> pd.DataFrame:
-    return fetch(get_connection(), selection_of(evidence), json.loads(rules_text), original)
+def _rows(database: str, selection: RowSelection, rules_text: str, original: bool) -> pd.DataFrame:
+    return fetch(get_connection(), selection, json.loads(rules_text), original)
 
 
 def show_rows_of(evidence: tuple[Evidence, ...] | list[Evidence], key: str) -> None:
@@ -124,15 +124,19 @@ def show_rows_of(evidence: tuple[Evidence, ...] | list[Evidence], key: str) -> N
     openable = [item for item in evidence if selection_of(item) is not None]
     if not openable or not st.toggle("Open the rows behind these figures", key=key):
         return
+    for number, item in enumerate(openable):
+        show_rows(selection_of(item), key=f"{key}_{number}")
+
+
+def show_rows(selection: RowSelection, key: str) -> None:
+    """The rows of one selection, said in words, in a table with a download (masked as every page shows text)."""
     rules = json.dumps(load_settings(get_connection())["key_questions"], sort_keys=True)
     original = bool(st.session_state.get("show_original_text"))
-    for number, item in enumerate(openable):
-        selection = selection_of(item)
-        rows = _rows(current_database(), item, rules, original)
-        words = describe(selection)
-        st.markdown(f"**{plain_markdown(words[:1].upper() + words[1:])}**: {len(rows):,} rows"
-                    + (" (the latest 5,000)" if len(rows) >= 5000 else ""))
-        st.dataframe(rows, hide_index=True, height=min(35 * (len(rows) + 1) + 3, 300))
-        st.download_button("Download these rows (.csv)", safe_csv(rows),
-                           file_name=f"rows_{selection.source}.csv", mime="text/csv", key=f"{key}_{number}",
-                           icon=":material/download:")
+    rows = _rows(current_database(), selection, rules, original)
+    words = describe(selection)
+    st.markdown(f"**{plain_markdown(words[:1].upper() + words[1:])}**: {len(rows):,} rows"
+                + (" (the latest 5,000)" if len(rows) >= 5000 else ""))
+    st.dataframe(rows, hide_index=True, height=min(35 * (len(rows) + 1) + 3, 300),
+                 column_config={DATE_COLUMNS[selection.source]: st.column_config.DateColumn(format="DD/MM/YYYY")})
+    st.download_button("Download these rows (.csv)", safe_csv(rows), file_name=f"rows_{selection.source}.csv",
+                       mime="text/csv", key=key, icon=":material/download:")

@@ -88,7 +88,8 @@ for service, result in charted.items():
     if rebase:
         result = cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
                             filters.as_of, target, rebase)
-    show_spc(result, metric, title, target, marks, tuple(limit.start for limit in chosen))
+    show_spc(result, metric, title, target, marks, tuple(limit.start for limit in chosen),
+             place=(service, filters.team, filters.shift, audit_type))
 
     def start_new(on, reason, service=service):
         try:

@@ -13,6 +13,7 @@ import streamlit as st
 from analytics.batches import coverage
 from analytics.chart_marks import ActionMark, NewLimits, action_marks, new_limits
 from analytics.chart_words import trend_words
+from analytics.evidence_rows import month_rows
 from analytics.findings import percent
 from analytics.insights import Insights
 from analytics.measures import measure
@@ -25,7 +26,7 @@ from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variat
 from pages.charts import RULE_WORDS, spc_figure, value_text
 from pages.common import connection_for, show_chart
 from pages.filters import Filters
-from pages.findings_views import at_place, show_findings, worst_first
+from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
 # The settings threshold each measure is held to, offered as the chart's target.
 METRIC_TARGETS = {"audit_compliance": "compliance_good", "rota_fill_rate": "fill_rate_good",
@@ -193,8 +194,10 @@ def show_marks(marks: list[ActionMark], chosen: list[NewLimits], can_record: boo
 
 
 def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None,
-             marks: list[ActionMark] = (), recorded: tuple[date, ...] = ()) -> None:
-    """One SPC chart with its icons, the sentences behind them and a note when the limits are not yet stable."""
+             marks: list[ActionMark] = (), recorded: tuple[date, ...] = (),
+             place: tuple[str, str | None, str | None, str | None] | None = None) -> None:
+    """One SPC chart with its icons, the sentences behind them and a note when the limits are not yet stable; with
+    its `place` (service, team, shift, audit type), a point clicked opens the rows behind that month."""
     st.markdown(f"{variation_badge(result)} {assurance_badge(result)}")
     sentences = [shift_sentence(result, metric), variation_sentence(result, metric)]
     if target is not None and has_limits(result):
@@ -210,11 +213,16 @@ def show_spc(result: SPCResult, metric: Metric, title: str, target: float | None
                    f"({MIN_POINTS} are needed). Read the limits as trial limits that will move as months are added.",
                    icon="⚠️")
     shift = result.step_change
-    show_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
-                          shift=None if shift is None else (shift.month, shift.suggestion()),
-                          marks=[(mark.on, mark.label()) for mark in marks]),
-               trend_words(result.points, title, unit=metric.unit, n_label=measure(metric.measure).n_label),
-               key=f"spc_{title}")
+    picked = show_chart(spc_figure(result.points, title, Y_TITLES[metric.id], is_share(metric), target,
+                                   shift=None if shift is None else (shift.month, shift.suggestion()),
+                                   marks=[(mark.on, mark.label()) for mark in marks]),
+                        trend_words(result.points, title, unit=metric.unit, n_label=measure(metric.measure).n_label),
+                        key=f"spc_{title}", pickable=place is not None)
+    if place is not None and picked:
+        month = pd.Timestamp(picked[0]["x"]).date()
+        show_rows(month_rows(metric.measure, month, *place), key=f"rows_{title}")
+    elif place is not None:
+        st.caption("Click a month's point to open the rows behind it.")
     missing = [note for note in result.warnings if "missing" in note]
     if missing:
         st.caption(plain_markdown("; ".join(missing)))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING
 
 import pytest
@@ -40,6 +41,12 @@ def test_trends_page(page: "sync_api.Page", demo_server: str) -> None:  # noqa: 
     assert "Audit compliance — Oakwood House" in body and "Upper process limit" in body
     assert_no_exception(page)
     screenshot(page, "trends")
+    # A month's point opens the rows behind it (September 2026, the last but one point of the first chart).
+    points = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace .points path")
+    points.nth(points.count() - 2).click(force=True)
+    page.get_by_text("Download these rows (.csv)").first.wait_for()
+    assert re.search(r"Audit answers at Oakwood House, September 2026: [\d,]+ rows", page.inner_text("body"))
+    assert_no_exception(page)
 
 
 def test_trends_for_a_team_shift_from_a_link(page: "sync_api.Page", demo_server: str) -> None:  # noqa: F811

@@ -11,6 +11,7 @@ from analytics.evidence_rows import (
     describe,
     evidence_words,
     fetch,
+    month_rows,
     parse_rows,
     period_words,
     selection_of,
@@ -136,3 +137,17 @@ def test_fetch_spot_checks_and_key_questions(loaded_con) -> None:
 def test_fetch_refuses_a_column_it_does_not_know(loaded_con) -> None:
     with pytest.raises(ValueError, match="cannot be selected"):
         fetch(loaded_con, RowSelection("audits", (("1=1; DROP TABLE audits; --", "x"),)))
+
+
+@pytest.mark.parametrize("measure_id, place, source, words", [
+    ("agency_share", (OAK, "Willow Unit", "Night", None), "rota",
+     "rota lines on Willow Unit at Oakwood House, nights, June 2026"),
+    ("audit_compliance", (OAK, None, None, "Medication (MAR)"), "audits",
+     "audit answers from Medication (MAR) audits at Oakwood House, June 2026"),
+    ("complaint_rate", (OAK, "Beech Unit", None, None), "complaints",   # the complaints counted, not the hours
+     "complaints on Beech Unit at Oakwood House, June 2026"),
+])
+def test_a_chart_point_opens_that_month_at_that_place(measure_id, place, source, words) -> None:
+    selection = month_rows(measure_id, date(2026, 6, 14), *place)
+    assert (selection.source, selection.start, selection.end) == (source, date(2026, 6, 1), date(2026, 6, 30))
+    assert describe(selection) == words
