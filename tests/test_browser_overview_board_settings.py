@@ -45,7 +45,8 @@ def test_overview(page, warm_demo_server: str) -> None:
 def test_board_report(page, warm_demo_server: str, tmp_path: Path) -> None:
     open_app_page(page, f"{warm_demo_server}/board_report", "What leaders said versus what the evidence shows")
     body = page.inner_text("body")
-    for expected in ("Where each key question stands", "Direction of travel since 30/09/2026",
+    for expected in ("Where each key question stands",
+                     "Direction of travel: July to September 2026 against April to June 2026",
                      "What is strong, and why", "What is qualified, and why", "What is still fragile", "▼ worse"):
         assert expected in body
     with page.expect_download() as download:

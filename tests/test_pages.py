@@ -83,9 +83,11 @@ def test_home_guides_a_new_user_to_the_demo_or_upload(con: duckdb.DuckDBPyConnec
 
 def test_home_loads_the_demo_data_from_the_button(con: duckdb.DuckDBPyConnection) -> None:
     app = open_page()
-    next(b for b in app.button if b.label == "Load the demo data").click().run()
+    # Loading works out every month's findings and each concern's history too: longer than a page's run.
+    next(b for b in app.button if b.label == "Load the demo data").click().run(timeout=300)
     assert not app.exception
     assert all(count > 0 for count in row_counts(con).values())
+    assert con.cursor().execute("SELECT count(*) FROM concern_recognitions").fetchone()[0] == 2  # the demo story
     assert "What is loaded" in page_text(app)
 
 

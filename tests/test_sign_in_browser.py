@@ -156,7 +156,7 @@ def test_an_administrator_signs_in_through_the_provider_and_sees_the_app(page: s
     assert page.get_by_role("button", name="Sign out").is_visible()
 
     page.locator(NAV_LINK, has_text="Overview").click()
-    page.get_by_text("What needs attention").wait_for()
+    page.get_by_text("What needs attention", exact=True).wait_for()
     wait_for_script(page)
     assert "Headline figures and what lies beneath them" in main_text(page)
     assert_no_exception(page)
@@ -188,7 +188,7 @@ def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.
     assert "Settings" not in page.locator(NAV_LINK).all_inner_texts()
 
     page.locator(NAV_LINK, has_text="Overview").click()
-    page.get_by_text("What needs attention").wait_for()
+    page.get_by_text("What needs attention", exact=True).wait_for()
     wait_for_script(page)
     overview = main_text(page)
     assert RIVERSIDE in overview and OAK not in overview
