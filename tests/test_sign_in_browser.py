@@ -176,7 +176,7 @@ def test_someone_without_a_role_sees_only_the_note_to_ask_an_administrator(page:
     # Still signed in on a fresh visit straight to a page, and still nothing to see.
     open_app_page(page, f"{site.url}/overview", NO_ROLE_NOTE)
     body = page.inner_text("body")
-    assert "What needs attention" not in body and OAK not in body and RIVERSIDE not in body
+    assert "Headline figures and what lies beneath them" not in body and OAK not in body and RIVERSIDE not in body
 
 
 def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.Page, site: SignInSite) -> None:
@@ -200,7 +200,7 @@ def test_a_manager_limited_to_one_service_sees_only_that_service(page: sync_api.
     open_app_page(page, f"{site.url}/overview?service={OAK.replace(' ', '+')}", "There is nothing in your scope here")
     outside = page.inner_text("body")
     assert f"you may see {RIVERSIDE} only" in outside
-    assert OAK not in outside and "What needs attention" not in outside
+    assert OAK not in outside and "Headline figures and what lies beneath them" not in outside
     assert_no_exception(page)
 
 

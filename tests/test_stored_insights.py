@@ -88,6 +88,15 @@ def test_a_new_month_leaves_the_months_before_it_standing(demo_con):
     assert fingerprint(demo_con, RIVER, latest) != before[latest]
 
 
+def test_a_leaders_view_leaves_the_history_standing(demo_con):
+    earlier, latest = date(2026, 6, 30), date(2026, 10, 31)
+    before = {day: fingerprint(demo_con, OAK, day) for day in (earlier, latest)}
+    record_view(demo_con, OAK, "Safe", "strong", "Staffing is stable on every unit.", "rm@example.org")
+    # A judgement speaks of the latest data: the months before keep their stored findings.
+    assert fingerprint(demo_con, OAK, earlier) == before[earlier]
+    assert fingerprint(demo_con, OAK, latest) != before[latest]
+
+
 def test_a_leaders_view_or_a_setting_makes_results_stale(demo_con, counting):
     insights_for(demo_con, Scope())
     counting.clear()
