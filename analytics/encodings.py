@@ -86,17 +86,33 @@ def readable_file_name(name: str | bytes) -> str:
 def _utf8_or_refuse(data: bytes, name: str, offset: int) -> tuple[bytes, str]:
     """`data` if it is UTF-8; otherwise converted from the single-byte encoding detected, unless the file
     also holds UTF-8, when it is refused. `offset` is where `data` starts in the file (after a BOM)."""
-    try:
-        data.decode("utf-8")
+    first_bad = _first_invalid_utf8(data)
+    if first_bad is None:
         return data, "UTF-8"
-    except UnicodeDecodeError as error:
-        first_bad = error.start
     utf8_at = None if offset else _first_utf8_sequence(data)
     if offset or utf8_at is not None:
         raise EncodingRefused(_mixed_message(data, first_bad, utf8_at, name))
     codec = _detected_single_byte_codec(_detection_sample(data, first_bad), name)
     label = _encoding_label(codec)
     return _converted(data, codec, 0, name, label), label
+
+
+def _first_invalid_utf8(data: bytes) -> int | None:
+    """Where the first byte that is not UTF-8 is, or None when the whole of `data` is UTF-8.
+
+    Plain ASCII (most exports) is UTF-8 and is known so without decoding anything; other text is decoded a chunk
+    at a time, so a large file is never held as one Python string beside its bytes."""
+    if data.isascii():
+        return None
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    view = memoryview(data)
+    for at in range(0, len(data), _CHUNK):
+        pending = len(decoder.getstate()[0])
+        try:
+            decoder.decode(view[at:at + _CHUNK], final=at + _CHUNK >= len(data))
+        except UnicodeDecodeError as error:
+            return at - pending + error.start
+    return None
 
 
 def _first_utf8_sequence(data: bytes) -> int | None:
