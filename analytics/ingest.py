@@ -156,7 +156,8 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     prepared = prepare(raw, plan, load_settings(con), service)
     text_columns.forget()
     if not keep_cells:
-        raw.frame = raw.frame.iloc[:0]
+        # Empty columns of the same kinds: a slice such as frame.iloc[:0] would keep every cell's text alive.
+        raw.frame = pd.DataFrame({name: pd.Series(dtype=column.dtype) for name, column in raw.frame.items()})
     _return_freed_memory()  # what preparing the rows let go of, before DuckDB's insert takes its own
     if services is not None:
         # Before anything else, so that a person limited to some services learns nothing of other services'
