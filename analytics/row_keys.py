@@ -18,21 +18,22 @@ _FNV_PRIME = np.uint64(1099511628211)
 def row_hash(columns: list[Coded | np.ndarray | None], length: int, known: dict[int, tuple] | None = None) -> np.ndarray:
     """A stable 64-bit hash of each row's values across `columns` (pandas' SipHash of each value, combined).
 
-    `known`, shared between calls over the same columns (a row's key and its hash), keeps each column's hashes,
-    so a column in both is hashed once."""
+    `known`, shared between calls over the same columns (a row's key and its hash), keeps the hash of each coded
+    column's distinct values, so a column in both is hashed once."""
     combined = np.full(length, np.uint64(14695981039346656037))
     for column in columns:
         if column is None:
             hashed = np.zeros(length, dtype="uint64")
-        elif known is not None and id(column) in known:
-            hashed = known[id(column)][1]
-        else:
-            if isinstance(column, Coded):
-                hashed = pd.util.hash_array(column.lookup.astype(str))[column.codes]
+        elif isinstance(column, Coded):
+            if known is not None and id(column) in known:
+                distinct = known[id(column)][1]
             else:
-                hashed = pd.util.hash_array(column)
-            if known is not None:
-                known[id(column)] = (column, hashed)  # the column is kept with its hashes, so its id stays its own
+                distinct = pd.util.hash_array(column.lookup.astype(str))
+                if known is not None:
+                    known[id(column)] = (column, distinct)  # kept with its column, so the id stays its own
+            hashed = distinct[column.codes]
+        else:
+            hashed = pd.util.hash_array(column)
         with np.errstate(over="ignore"):
             combined = (combined ^ hashed) * _FNV_PRIME
     return combined
