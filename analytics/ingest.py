@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -151,9 +152,12 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     (the caller has no further use for them) the sheet's cells are let go once its rows are prepared, before they
     are written: a large sheet is then not held twice."""
     raw, plan = upload.raw, upload.plan
-    content_hash = hashlib.sha256(data).hexdigest()
-    _return_freed_memory()  # what reading the sheet let go of
-    prepared = prepare(raw, plan, load_settings(con), service)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The file's hash beside preparing its rows: hashlib lets other threads run while it hashes.
+        hashing = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        _return_freed_memory()  # what reading the sheet let go of
+        prepared = prepare(raw, plan, load_settings(con), service)
+        content_hash = hashing.result()
     text_columns.forget()
     if not keep_cells:
         # Empty columns of the same kinds: a slice such as frame.iloc[:0] would keep every cell's text alive.
