@@ -104,14 +104,15 @@ def _first_invalid_utf8(data: bytes) -> int | None:
     at a time, so a large file is never held as one Python string beside its bytes."""
     if data.isascii():
         return None
-    decoder = codecs.getincrementaldecoder("utf-8")("strict")
-    view = memoryview(data)
-    for at in range(0, len(data), _CHUNK):
-        pending = len(decoder.getstate()[0])
+    view, at = memoryview(data), 0
+    while at < len(data):
+        end = min(at + max(_CHUNK, 4), len(data))  # 4 bytes hold any one character, so each chunk reads one
         try:
-            decoder.decode(view[at:at + _CHUNK], final=at + _CHUNK >= len(data))
+            # A character cut at the chunk's end is left unread (not consumed) and read with the next chunk.
+            _, consumed = codecs.utf_8_decode(view[at:end], "strict", end == len(data))
         except UnicodeDecodeError as error:
-            return at - pending + error.start
+            return at + error.start
+        at += consumed
     return None
 
 
