@@ -111,8 +111,10 @@ def prepare(sheet: RawSheet, plan: SheetPlan, settings: dict[str, Any], service:
                                  work[_ROW].to_numpy(dtype="int64")[~rejected])
     rejections = pd.concat([listed, _stray_text_rows(sheet, plan).assign(row_kept=False)], ignore_index=True)
     names = [name for name, _ in data_columns(source)]
-    arrays = {"row_key": pa.array(natural_keys(source, columns, len(work))),
-              "row_hash": pa.array(row_hash([columns.get(name) for name in names], len(work)))}
+    known: dict[int, tuple] = {}  # each column's hashes, for the key and the row's hash alike
+    arrays = {"row_key": pa.array(natural_keys(source, columns, len(work), known)),
+              "row_hash": pa.array(row_hash([columns.get(name) for name in names], len(work), known))}
+    del known
     arrays.update({name: _arrow(columns.get(name), len(work)) for name in names})
     arrays["source_row"] = pa.array(work[_ROW].to_numpy(dtype="int64"))
     rows = pa.table(arrays)

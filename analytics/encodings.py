@@ -86,17 +86,34 @@ def readable_file_name(name: str | bytes) -> str:
 def _utf8_or_refuse(data: bytes, name: str, offset: int) -> tuple[bytes, str]:
     """`data` if it is UTF-8; otherwise converted from the single-byte encoding detected, unless the file
     also holds UTF-8, when it is refused. `offset` is where `data` starts in the file (after a BOM)."""
-    try:
-        data.decode("utf-8")
+    first_bad = _first_invalid_utf8(data)
+    if first_bad is None:
         return data, "UTF-8"
-    except UnicodeDecodeError as error:
-        first_bad = error.start
     utf8_at = None if offset else _first_utf8_sequence(data)
     if offset or utf8_at is not None:
         raise EncodingRefused(_mixed_message(data, first_bad, utf8_at, name))
     codec = _detected_single_byte_codec(_detection_sample(data, first_bad), name)
     label = _encoding_label(codec)
     return _converted(data, codec, 0, name, label), label
+
+
+def _first_invalid_utf8(data: bytes) -> int | None:
+    """Where the first byte that is not UTF-8 is, or None when the whole of `data` is UTF-8.
+
+    Plain ASCII (most exports) is UTF-8 and is known so without decoding anything; other text is decoded a chunk
+    at a time, so a large file is never held as one Python string beside its bytes."""
+    if data.isascii():
+        return None
+    view, at = memoryview(data), 0
+    while at < len(data):
+        end = min(at + max(_CHUNK, 4), len(data))  # 4 bytes hold any one character, so each chunk reads one
+        try:
+            # A character cut at the chunk's end is left unread (not consumed) and read with the next chunk.
+            _, consumed = codecs.utf_8_decode(view[at:end], "strict", end == len(data))
+        except UnicodeDecodeError as error:
+            return at + error.start
+        at += consumed
+    return None
 
 
 def _first_utf8_sequence(data: bytes) -> int | None:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,11 +152,17 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
     (the caller has no further use for them) the sheet's cells are let go once its rows are prepared, before they
     are written: a large sheet is then not held twice."""
     raw, plan = upload.raw, upload.plan
-    content_hash = hashlib.sha256(data).hexdigest()
-    prepared = prepare(raw, plan, load_settings(con), service)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The file's hash beside preparing its rows: hashlib lets other threads run while it hashes.
+        hashing = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        _return_freed_memory()  # what reading the sheet let go of
+        prepared = prepare(raw, plan, load_settings(con), service)
+        content_hash = hashing.result()
     text_columns.forget()
     if not keep_cells:
-        raw.frame = raw.frame.iloc[:0]
+        # Empty columns of the same kinds: a slice such as frame.iloc[:0] would keep every cell's text alive.
+        raw.frame = pd.DataFrame({name: pd.Series(dtype=column.dtype) for name, column in raw.frame.items()})
+    _return_freed_memory()  # what preparing the rows let go of, before DuckDB's insert takes its own
     if services is not None:
         # Before anything else, so that a person limited to some services learns nothing of other services'
         # files: a sheet that passes holds only their rows, as would any earlier batch of the same file.
@@ -180,6 +189,26 @@ def load_sheet(con: duckdb.DuckDBPyConnection, data: bytes, upload: SheetUpload,
                 shutil.rmtree(stored_path.parent, ignore_errors=True)
             raise
     return result
+
+
+def _libc() -> ctypes.CDLL | None:
+    try:
+        library = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6")
+    except OSError:
+        return None
+    return library if hasattr(library, "malloc_trim") else None
+
+
+_LIBC = _libc()
+
+
+def _return_freed_memory() -> None:
+    """Give memory freed so far back to the system (glibc's malloc_trim; nothing elsewhere).
+
+    glibc keeps freed blocks of the size a sheet's columns take (up to 32 MB each) for reuse rather than returning
+    them, so without this a large sheet's read, preparation and insert each add their peak to the last one's."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
 
 
 def _forget_orphans(con: duckdb.DuckDBPyConnection) -> None:

@@ -42,7 +42,7 @@ def arrow_text(column: pd.Series) -> pa.ChunkedArray | None:
 # same column several times (blank cells, distinct values, parsing). Each entry holds its column, so its buffers
 # cannot be freed and their addresses reused while it is kept.
 _RECENT: OrderedDict[tuple, tuple[pa.ChunkedArray, np.ndarray, pa.Array]] = OrderedDict()
-_KEEP = 16
+_KEEP = 64  # more than a sheet usually has: reading a sheet and preparing it ask about each column again
 _RECENT_LOCK = threading.Lock()
 
 
