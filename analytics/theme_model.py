@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
@@ -56,6 +57,15 @@ PRAISE = "Praise: "
 STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
 _VADER = SentimentIntensityAnalyzer()
+# "What could we do better?" is often answered "Nothing, the carers were lovely": VADER reads the leading "nothing"
+# as negating the praise after it ("nothing excellent"), so such an answer is scored without it. Satisfied idioms
+# VADER does not know, or reads as negative ("couldn't fault them"), are read as the praise they are.
+NOTHING_FIRST = re.compile(r"^\W*(?:(?:absolutely|honestly|really|genuinely)\s+)?(?:nothing|not a thing|none|no)"
+                           r"(?:\s+(?:at all|really|whatsoever|else|more))?(?:\s*[.,!;:\-]+|\s+(?!good|nice|positive))",
+                           re.IGNORECASE)
+SATISFIED = re.compile(r"\b(?:could(?:n'?t| not) (?:have )?(?:been|be|do anything|have done anything) better"
+                       r"|(?:can'?t|cannot|could(?:n'?t| not)) (?:fault|complain)|no complaints|nothing to improve"
+                       r"|second to none|spot on|first class|1st class|top notch)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True, eq=False)
@@ -96,9 +106,14 @@ class ThemeModel:
 def sentiment(texts: pd.Series) -> pd.Series:
     """VADER's compound score of each text (-1 very negative to 1 very positive), once per distinct text."""
     codes, uniques = pd.factorize(texts)
-    scores = np.array([*(_VADER.polarity_scores(t)["compound"] if isinstance(t, str) else 0.0 for t in uniques),
-                       0.0])
+    scores = np.array([*(_compound(t) if isinstance(t, str) else 0.0 for t in uniques), 0.0])
     return pd.Series(scores[codes], index=texts.index)
+
+
+def _compound(text: str) -> float:
+    """VADER's compound score of a text, a leading "nothing" (to improve) left out and satisfied idioms as praise."""
+    read = SATISFIED.sub("excellent", text.replace("\u2019", "'"))
+    return _VADER.polarity_scores(NOTHING_FIRST.sub("", read, count=1) or read)["compound"]
 
 
 def is_praise(texts: pd.Series, ratings: pd.Series | None = None, complaints: pd.Series | None = None) -> pd.Series:
