@@ -104,7 +104,9 @@ def follow_through(con: duckdb.DuckDBPyConnection, concern: TrackedConcern, acti
     if audits:
         spot = _compare(measure_id, frame[frame["spot_check"] == True], before, after_start, thresholds)
         if spot is not None:
-            spot_ok = spot[0] == "improved" or _better(measure_id, spot[2], spot[1])
+            # Spot checks share the improvement when they rose beyond chance too, or (too few to tell) moved the
+            # same way; merely no worse than before is not sharing it.
+            spot_ok = spot[0] == "improved" or (spot[2] != spot[1] and _better(measure_id, spot[2], spot[1]))
             spot_text = f"spot checks {measures.show(measure_id, spot[1])} before, {measures.show(measure_id, spot[2])} after"
     team_verdicts = {}
     if concern.team is None:
