@@ -54,6 +54,12 @@ PHRASE_WORDS = (2, 5)    # a name's phrase: two to five words as written
 POSITIVE, NEGATIVE = 0.05, -0.05  # VADER's usual cut-offs for a positive or negative text
 PRAISE_RATING = 0.5      # positive words rated below this (poor, very poor) are not praise
 PRAISE = "Praise: "
+# Waiting and time, in any care setting: the terms that make a subject the one about it, and the words that put a
+# text there whichever subject it otherwise shares most words with.
+TIME_TERMS = frozenset({"wait", "waiting", "waited", "time", "late", "delay", "delayed", "hour", "minute", "quick",
+                        "quicker", "sooner", "long"})
+TIME_TEXT = (r"\b(?:wait\w*|late|lateness|delay\w*|hours?|minutes?|quicker|sooner|faster|on time|took ages"
+             r"|long time)\b")
 STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
 _VADER = SentimentIntensityAnalyzer()
@@ -78,11 +84,13 @@ class ThemeModel:
     vectorizer: TfidfVectorizer | None = None
     profiles: np.ndarray | None = None  # one unit-length row of term weights per subject
     names: tuple[tuple[str | None, str | None], ...] = ()  # per subject: (problem name, praise name)
+    timing: int = -1  # the subject about waiting and time, which every text speaking of time joins (-1: none)
 
     def assign(self, texts: pd.Series, ratings: pd.Series | None = None,
                complaints: pd.Series | None = None) -> pd.Series:
-        """The theme of each text: its subject (the one whose terms it shares most), on the side its feeling puts
-        it (`ratings` 0 to 1 where known, `complaints` True for a complaint); None where it shares no term."""
+        """The theme of each text: its subject (the one whose terms it shares most, or the subject about waiting and
+        time where the text speaks of time), on the side its feeling puts it (`ratings` 0 to 1 where known,
+        `complaints` True for a complaint); None where it shares no term."""
         keys = text_keys(texts)
         subjects = self._subjects(keys)
         praise = is_praise(texts, ratings, complaints)
@@ -99,8 +107,12 @@ class ThemeModel:
             return np.full(len(keys), -1)
         # One sparse product, not NMF's iterative transform, so half a million texts are assigned in seconds.
         scores = np.asarray(self.vectorizer.transform(distinct) @ self.profiles.T)
-        strongest = pd.Series(np.where(scores.max(axis=1) > 0, scores.argmax(axis=1), -1), index=distinct)
-        return keys.map(strongest).fillna(-1).astype(int).to_numpy()
+        strongest = np.where(scores.max(axis=1) > 0, scores.argmax(axis=1), -1)
+        if self.timing >= 0:
+            # "The carer was an hour late", "waited ages for the call bell": time is what such a text is about,
+            # whichever other subject's words it uses (carers, calls, the ambulance), so it is not lost among them.
+            strongest = np.where((strongest >= 0) & distinct.str.contains(TIME_TEXT), self.timing, strongest)
+        return keys.map(pd.Series(strongest, index=distinct)).fillna(-1).astype(int).to_numpy()
 
 
 def sentiment(texts: pd.Series) -> pd.Series:
@@ -152,16 +164,24 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     top = [[terms[i] for i in np.argsort(-row)[:10]] for row in factors]
     surface = surface_forms(sentences)
     profiles = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)
-    subjects = ThemeModel((), (), unfitted.assignment, vectorizer, profiles)._subjects(keys)
+    timing = _timing(profiles, terms, top)
+    subjects = ThemeModel((), (), unfitted.assignment, vectorizer, profiles, timing=timing)._subjects(keys)
     praise = is_praise(written if written is not None else texts, ratings, complaints).to_numpy()
     categories = categories if categories is not None else pd.Series(None, index=texts.index, dtype=object)
     names = _names(top, surface, subjects, praise, written if written is not None else texts, categories)
     model = ThemeModel(tuple(dict.fromkeys(n for pair in names for n in pair if n)),
                        tuple(tuple(surface.get(term, term) for term in row) for row in top), unfitted.assignment,
-                       vectorizer, profiles, names)
+                       vectorizer, profiles, names, timing)
     assignment = pd.Series(np.array([*[n for pair in names for n in pair], None, None], dtype=object)[
         np.where(subjects >= 0, subjects, len(names)) * 2 + praise.astype(int)], index=texts.index, dtype=object)
-    return ThemeModel(model.labels, model.top_terms, assignment, vectorizer, profiles, names)
+    return ThemeModel(model.labels, model.top_terms, assignment, vectorizer, profiles, names, timing)
+
+
+def _timing(profiles: np.ndarray, terms: np.ndarray, top: list[list[str]]) -> int:
+    """The subject about waiting and time: the one weighing time's terms most, if some are among its top terms."""
+    weights = profiles[:, [i for i, term in enumerate(terms) if term in TIME_TERMS]].sum(axis=1)
+    best = int(weights.argmax())
+    return best if weights[best] > 0 and TIME_TERMS & {w for term in top[best] for w in term.split()} else -1
 
 
 # ----------------------------------------------------------------------------------------------- names
