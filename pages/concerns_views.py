@@ -246,9 +246,7 @@ def recognise_form(views: list[ConcernView], user: User, as_of: date) -> None:
         if not st.form_submit_button("Record the recognition", type="primary"):
             return
     _record(lambda: recognise(get_connection(), user, choice.concern.concern_id, judgement, cause, on),
-            f"Recorded: concern #{choice.concern.concern_id} recognised as {judgement}."
-            + (f" The data runs to {uk_date(as_of)}, so the recognition joins the concern's timeline once data "
-               f"reaching {uk_date(on)} is loaded." if on > as_of else ""))
+            f"Recorded: concern #{choice.concern.concern_id} recognised as {judgement}.")
 
 
 def plan_form(views: list[ConcernView], user: User) -> None:

@@ -58,7 +58,7 @@ def test_concerns_and_actions(page, warm_demo_server: str) -> None:
     form.get_by_role("button", name="Record the recognition").click()
     page.get_by_text("recognised as high impact", exact=False).first.wait_for(timeout=120_000)
     wait_for_script(page)
-    # Recognised today, after the data's last date: it joins the timeline once the data reaches today.
-    assert "so the recognition joins the concern's timeline once data reaching" in page.inner_text("body")
+    # Recognised today, after the data's last month: on its timeline at once, as of the latest data.
+    assert "as high impact; likely cause: Night staff not trained on the handover sheet" in page.inner_text("body")
     assert_no_exception(page)
     screenshot(page, "concerns")
