@@ -128,9 +128,14 @@ def place_heatmap(z: pd.DataFrame, text: pd.DataFrame, hover: pd.DataFrame, titl
         texttemplate="%{text}", textfont={"size": 13, "color": INK}, customdata=hover.to_numpy(),
         hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>", colorscale=scale, zmid=zmid,
         xgap=3, ygap=3, colorbar={"title": {"text": colour_title, "side": "right"}, "thickness": 12}))
+    # An unseen point on each cell, so a click picks the cell (Plotly selects points, not heatmap cells).
+    xs, ys = zip(*[(x, y) for y in z.index for x in z.columns]) if z.size else ((), ())
+    figure.add_scatter(x=list(xs), y=list(ys), mode="markers", marker={"size": 36, "opacity": 0},
+                       customdata=hover.to_numpy().ravel(), hovertemplate="%{y} · %{x}<br>%{customdata}<extra></extra>",
+                       showlegend=False)
     figure.update_yaxes(autorange="reversed")
     figure.update_xaxes(side="top")
-    return _layout(figure, title, 140 + 70 * len(z.index)).update_layout(margin={"t": 100})
+    return _layout(figure, title, 140 + 70 * len(z.index)).update_layout(margin={"t": 100}, clickmode="event+select")
 
 
 def comparison_lines(frame: pd.DataFrame, title: str) -> go.Figure:

@@ -26,6 +26,7 @@ from pages.teams_shifts_views import (
     measure_figure,
     measure_label,
     measure_words,
+    picked_cell,
     show_cell,
     window_words,
 )
@@ -52,14 +53,20 @@ measure = st.segmented_control(
     "Colour the grid by", measures, default=OVERALL, key="teams_measure",
     format_func=lambda m: "Overall judgement (from the findings)" if m == OVERALL else measure_label(m)) or OVERALL
 services = sorted(table["service"].unique())
+cells = cell_choices(services, table, findings)
 for service in services:
     teams, shifts = grid_places(table, service)
     if measure == OVERALL:
-        show_chart(judgement_figure(service, teams, shifts, findings),
-                   judgement_words(service, teams, shifts, findings), key=f"grid_{service}")
+        picked = show_chart(judgement_figure(service, teams, shifts, findings),
+                            judgement_words(service, teams, shifts, findings), key=f"grid_{service}", pickable=True)
     else:
-        show_chart(measure_figure(service, teams, shifts, figures, measure, findings),
-                   measure_words(service, teams, shifts, figures, measure), key=f"grid_{service}")
+        picked = show_chart(measure_figure(service, teams, shifts, figures, measure, findings),
+                            measure_words(service, teams, shifts, figures, measure), key=f"grid_{service}",
+                            pickable=True)
+    clicked = picked_cell(service, picked)
+    if clicked in cells and clicked != st.session_state.get(f"grid_{service}_opened"):
+        # A cell clicked opens it below, as choosing it in the list does.
+        st.session_state["teams_cell"] = st.session_state[f"grid_{service}_opened"] = clicked
 if measure == OVERALL:
     st.caption("Each cell names the most serious finding about exactly that place (⚠ concern, ◐ fragile, "
                "↗ improving, ✓ strong, ○ no flags). 'Whole team' is the team across its shifts; 'All teams' is the "
@@ -69,8 +76,9 @@ else:
                f"complaints or responses it rests on), with the rest of the service's in brackets. Orange is worse than the rest, blue better. {FLAG} marks a place a finding flags on this "
                "measure.")
 
-cells = cell_choices(services, table, findings)
 wanted = Cell(filters.service or services[0], filters.team, filters.shift) if filters.team or filters.shift else None
-chosen = st.selectbox("Look closer at", cells, index=cells.index(wanted) if wanted in cells else 0,
+if "teams_cell" not in st.session_state or st.session_state["teams_cell"] not in cells:
+    st.session_state["teams_cell"] = wanted if wanted in cells else cells[0]
+chosen = st.selectbox("Look closer at (or click a cell in the grid)", cells,
                       format_func=lambda c: cell_label(c, findings, len(services)), key="teams_cell")
 show_cell(chosen, table, findings)

@@ -114,7 +114,7 @@ def judgement_figure(service: str, teams: list[str], shifts: list[str], findings
     heat, text, hover = grid(service, teams, shifts, fill)
     figure = place_heatmap(heat, text, hover, f"{service}: the most serious finding about each team and shift",
                            WORSE_SCALE, "", zmid=0.0)
-    figure.update_traces(zmin=-2, zmax=2, showscale=False)
+    figure.update_traces(zmin=-2, zmax=2, showscale=False, selector={"type": "heatmap"})
     return figure
 
 
@@ -143,7 +143,8 @@ def measure_figure(service: str, teams: list[str], shifts: list[str], figures: p
     window = window_words(figures)
     figure = place_heatmap(heat, text, hover, f"{service}: {spec.label}, {window}",
                            WORSE_SCALE, "Worse than<br>the rest →", zmid=0.0)
-    figure.update_traces(zmin=-reach, zmax=reach, colorbar={"tickformat": ".0%" if spec.as_percent else ".1f"})
+    figure.update_traces(zmin=-reach, zmax=reach, colorbar={"tickformat": ".0%" if spec.as_percent else ".1f"},
+                         selector={"type": "heatmap"})
     return figure
 
 
@@ -152,6 +153,14 @@ def window_words(figures: pd.DataFrame) -> str:
     if figures.empty:
         return "no months"
     return f"{figures['start'].iloc[0]:%b %Y} to {figures['end'].iloc[0]:%b %Y}"
+
+
+def picked_cell(service: str, picked: list[dict]) -> Cell | None:
+    """The grid cell a click picked (its team down the side, its shift across the top), or None."""
+    if not picked:
+        return None
+    team, shift = picked[0].get("y"), picked[0].get("x")
+    return Cell(service, None if team == ALL_TEAMS else team, None if shift == WHOLE_TEAM else shift)
 
 
 def cell_choices(services: list[str], table: pd.DataFrame, findings: list[Finding]) -> list[Cell]:

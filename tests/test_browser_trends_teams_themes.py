@@ -66,6 +66,12 @@ def test_teams_and_shifts_page(page: "sync_api.Page", demo_server: str) -> None:
     assert "Why Beech Unit · whole team is judged as it is" in body and "Flagged because" in body
     assert_no_exception(page)
     screenshot(page, "teams_shifts")
+    # A cell clicked in the grid opens it below (the first cell: Beech Unit's early shifts).
+    cells = page.locator(".js-plotly-plot").first.locator(".scatterlayer .trace .points path")
+    cells.nth(0).click(force=True)
+    page.get_by_text("Why Beech Unit · Early shift is judged as it is").wait_for()
+    wait_for_script(page)
+    assert_no_exception(page)
     page.get_by_text("Agency share of hours", exact=True).first.click()
     wait_for_script(page)
     page.get_by_text("⚠ marks a place a finding flags on this measure").wait_for()
