@@ -178,6 +178,14 @@ def lasting(history: dict[tuple[str, date], list[Finding]], service: str, months
     return [shown[-1] for shown in seen.values() if len(shown) >= least]
 
 
+def _insert_concern(cur: duckdb.DuckDBPyConnection, service: str, finding: Finding, seen: date) -> int:
+    """A new concern for the finding, first recorded and last seen on `seen`; its id."""
+    return cur.execute("""
+        INSERT INTO concerns VALUES (nextval('concern_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        RETURNING concern_id""", [finding.kind, service, finding.team, finding.shift, finding.subject,
+                                  finding.key_question, finding.status, finding.summary, seen, seen]).fetchone()[0]
+
+
 def _record_past(con: duckdb.DuckDBPyConnection, service: str, past: list[tuple[date, Finding]],
                  known: dict[int, Identity], score: float) -> None:
     """A concern for each lasting past pattern that matches none yet, last seen the last month it showed."""
@@ -185,12 +193,7 @@ def _record_past(con: duckdb.DuckDBPyConnection, service: str, past: list[tuple[
     for last, finding in past:
         if any(same_pattern(key, finding, score) for key in known.values()):
             continue
-        cid = cur.execute("""
-            INSERT INTO concerns VALUES (nextval('concern_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            RETURNING concern_id""", [finding.kind, service, finding.team, finding.shift, finding.subject,
-                                      finding.key_question, finding.status, finding.summary, last,
-                                      last]).fetchone()[0]
-        known[cid] = identity(finding)
+        known[_insert_concern(cur, service, finding, last)] = identity(finding)
 
 
 def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], as_of: date,
@@ -202,12 +205,7 @@ def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], 
     for finding in now:
         match = next((cid for cid, key in known.items() if same_pattern(key, finding, score)), None)
         if match is None:
-            match = cur.execute("""
-                INSERT INTO concerns VALUES (nextval('concern_ids'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                RETURNING concern_id""", [finding.kind, service, finding.team, finding.shift, finding.subject,
-                                          finding.key_question, finding.status, finding.summary, as_of,
-                                          as_of]).fetchone()[0]
-            known[match] = identity(finding)
+            known[_insert_concern(cur, service, finding, as_of)] = identity(finding)
         else:
             cur.execute("UPDATE concerns SET status = ?, summary = ?, last_seen = greatest(last_seen, ?) "
                         "WHERE concern_id = ?", [finding.status, finding.summary, as_of, match])
