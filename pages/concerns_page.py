@@ -58,7 +58,7 @@ st.header("Record the response")
 if not user.can("manage_actions"):
     st.info(needs_role("manage_actions", "Recording a response"), icon=":material/lock:")
 elif views:
-    show_forms(views, user, as_of)
+    show_forms(views, user)
 else:
     st.markdown("_No concern to record a response against._")
 

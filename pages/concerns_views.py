@@ -223,18 +223,18 @@ def concern_label(view: ConcernView) -> str:
     return f"#{c.concern_id} {c.place}: {c.subject} ({view.state})"
 
 
-def show_forms(views: list[ConcernView], user: User, as_of: date) -> None:
-    """Forms to recognise a concern, plan an action and update one recorded in the app (`as_of`: the data's date)."""
+def show_forms(views: list[ConcernView], user: User) -> None:
+    """Forms to recognise a concern, plan an action and update one recorded in the app."""
     recognise_tab, plan_tab, update_tab = st.tabs(["Recognise a concern", "Plan an action", "Update an action"])
     with recognise_tab:
-        recognise_form(views, user, as_of)
+        recognise_form(views, user)
     with plan_tab:
         plan_form(views, user)
     with update_tab:
         update_form(views, user)
 
 
-def recognise_form(views: list[ConcernView], user: User, as_of: date) -> None:
+def recognise_form(views: list[ConcernView], user: User) -> None:
     with st.form("recognise_concern", clear_on_submit=True):
         choice = st.selectbox("Concern", views, format_func=concern_label, key="recognise_which")
         left, right = st.columns([1, 2])
