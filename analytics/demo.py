@@ -10,7 +10,7 @@ from .concerns import refresh_with_history
 from .demo_actions import record_recognitions, write_action_plan
 from .demo_files import write_demo_files
 from .ingest import BatchResult, ingest_path
-from .stored_insights import Progress
+from .stored_insights import Progress, refresh
 
 DEMO_USER = "demo"
 
@@ -27,8 +27,10 @@ def load_demo(con: duckdb.DuckDBPyConnection, directory: Path, seed: int = 7) ->
 def prepare_demo(con: duckdb.DuckDBPyConnection, directory: Path, seed: int = 7,
                  progress: Progress | None = None) -> list[BatchResult]:
     """`load_demo`, then the findings and each concern's history worked out (so the pages open at once) and the
-    demo leaders' recognitions recorded against the concerns they answer."""
+    demo leaders' recognitions recorded against the concerns they answer, the latest findings brought up to date
+    with them."""
     results = load_demo(con, directory, seed)
     refresh_with_history(con, progress=progress)
     record_recognitions(con)
+    refresh(con, progress=progress)  # the latest register's Well-led rows rest on the recognitions
     return results

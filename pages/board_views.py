@@ -36,7 +36,7 @@ from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.signals import metric
 from analytics.stored_insights import insights_for
-from pages.common import XLSX_MIME, connection_for, current_user, data_changed, get_connection, settings_json
+from pages.common import XLSX_MIME, connection_for, current_user, get_connection, response_recorded, settings_json
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 
 RECORDED = "board_view_recorded"
@@ -214,5 +214,5 @@ def show_record_view_form(services: list[str], chosen: str | None, questions: li
         return
     st.session_state[RECORDED] = (f"Recorded: {plain_markdown(key_question)} at {plain_markdown(service)} judged "
                                   f"{stance}. It is set against the evidence above.")
-    data_changed()
+    response_recorded()
     st.rerun()

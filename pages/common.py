@@ -23,7 +23,7 @@ from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
-from analytics.stored_insights import Progress, insights_for, stored_table
+from analytics.stored_insights import Progress, insights_for, refresh, stored_table
 from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
@@ -149,6 +149,14 @@ def refresh_findings(work: Callable[[Progress], object] | None = None,
     else:
         work(show)
     bar.empty()
+
+
+def response_recorded() -> None:
+    """After a leader records a recognition, action or view: the latest findings rest on it (the register's
+    Well-led rows), so bring them up to date now, with a progress bar, rather than on the next page opened."""
+    refresh_findings(lambda show: refresh(get_connection(), progress=show),
+                     first="Bringing the findings up to date with what you recorded...")
+    data_changed()
 
 
 def stop_without_data() -> None:

@@ -18,7 +18,7 @@ from analytics.measures import MEASURES
 from analytics.response import STATES, ConcernView, concern_views, response_measures
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
-from pages.common import connection_for, data_changed, get_connection, settings_json, uk_date
+from pages.common import connection_for, get_connection, response_recorded, settings_json, uk_date
 from pages.findings_views import KIND_WORDS, status_badge
 
 RECORDED = "concerns_recorded"  # the message shown after the rerun that follows recording
@@ -340,7 +340,7 @@ def _record(write, message: str) -> None:
         st.error(plain_markdown(str(problem)[:1].upper() + str(problem)[1:]))
         return
     st.session_state[RECORDED] = plain_markdown(message)
-    data_changed()
+    response_recorded()
     st.rerun()
 
 

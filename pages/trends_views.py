@@ -17,12 +17,13 @@ from analytics.evidence_rows import month_rows
 from analytics.findings import percent
 from analytics.insights import Insights
 from analytics.measures import measure
-from analytics.repeat_findings import repeat_table, subject_phrase
+from analytics.repeat_findings import subject_phrase
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
 from analytics.signals import Metric, spc_chart
 from analytics.spc import MIN_POINTS, SPCResult
 from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
+from analytics.stored_insights import stored_table
 from pages.charts import RULE_WORDS, spc_figure, value_text
 from pages.common import connection_for, show_chart
 from pages.filters import Filters
@@ -79,9 +80,9 @@ def cached_spc(database: str, settings_text: str, metric_id: str, service: str, 
 @st.cache_data(show_spinner="Looking for repeat findings...", max_entries=32)
 def cached_repeat_table(database: str, settings_text: str, services: tuple[str, ...] | None,
                         as_of: date | None) -> pd.DataFrame:
-    """Every audit item's recent cycles and classification, per place."""
+    """Every audit item's recent cycles and classification, per place, from the stored run."""
     scope = Scope(services, as_of)
-    return repeat_table(connection_for(database), scope, json.loads(settings_text))
+    return stored_table(connection_for(database), "repeat_table", scope, json.loads(settings_text))
 
 
 def default_target(metric: Metric, settings: dict) -> float | None:

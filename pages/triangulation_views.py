@@ -15,7 +15,8 @@ from analytics.findings import percent
 from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
-from analytics.triangulation import chart_summary, triangulation_table, triangulation_window
+from analytics.stored_insights import stored_table
+from analytics.triangulation import chart_summary, triangulation_window
 from pages.charts import quadrant_scatter
 from pages.common import connection_for, show_chart
 
@@ -42,7 +43,9 @@ def cached_triangulation(database: str, settings_text: str, services: tuple[str,
     window = triangulation_window(con, scope, settings)
     if window is None:
         return pd.DataFrame(), "", ""
-    return triangulation_table(con, scope, settings), window.label("earlier"), window.label("recent")
+    # From the stored run, as every page reads its findings; the window is only its months.
+    return (stored_table(con, "triangulation_table", scope, settings), window.label("earlier"),
+            window.label("recent"))
 
 
 def priority(classification: str) -> int:

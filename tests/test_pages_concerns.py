@@ -18,6 +18,7 @@ from analytics.audit_trail import trail
 from analytics.response import concern_views
 from analytics.scope import Scope
 from analytics.store import DB_ENV, connect
+from analytics.stored_insights import refresh
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGE = "pages/concerns_page.py"
@@ -171,6 +172,7 @@ def test_recognise_plan_and_close_an_action_without_evidence(demo_copy: duckdb.D
     assert any(w.value.startswith("A") and w.value.endswith("closed without evidence") for w in app.warning)
     assert "Spot-check ten care plans a week" not in list(app.dataframe[0].value.get("Action", []))
     assert {"recognise_concern", "add_action", "update_action"} <= set(trail(demo_copy)["action"])
+    assert refresh(demo_copy) == 0  # each recording brought the stored findings up to date at once
 
 
 def test_a_bad_action_is_refused_in_words(demo_copy: duckdb.DuckDBPyConnection) -> None:

@@ -216,3 +216,19 @@ def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(de
 def test_themes_for_one_team_says_what_the_counts_cover(demo: Path) -> None:
     app = open_page("pages/themes_page.py", service="Oakwood House", team="Beech Unit")
     assert "Counts, charts and examples are for the chosen team and shift" in page_text(app)
+
+
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/teams_shifts.py", "pages/triangulation_page.py"])
+def test_pages_read_their_tables_from_the_stored_run(demo: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    import streamlit as st
+
+    from analytics import stored_insights
+
+    computed: list[str] = []
+    for name, table in list(stored_insights.TABLES.items()):
+        monkeypatch.setitem(stored_insights.TABLES, name,
+                            lambda con, scope, settings, name=name, table=table: computed.append((name, scope))
+                            or table(con, scope, settings))
+    st.cache_data.clear()
+    open_page(page)
+    assert computed == []  # the demo's load stored every table the page shows
