@@ -193,6 +193,15 @@ def quarter_settings(settings: dict[str, Any]) -> dict[str, Any]:
     return {**settings, "thresholds": {**settings["thresholds"], "recent_cycles": 3}}
 
 
+def opened_runs(as_of: date, settings: dict[str, Any]) -> list[tuple[date, dict[str, Any]]]:
+    """The results the pages open on, for data to `as_of`: that month and the month before it (Home's "since last
+    month"), and the board's last complete quarter and the quarter before, each judged on its own three months."""
+    quarter, judged = last_complete_quarter(as_of), quarter_settings(settings)
+    runs = [(as_of, settings), (month_end_before(as_of), settings), (quarter[1], judged),
+            (quarter_before(quarter)[1], judged)]
+    return [run for number, run in enumerate(runs) if run not in runs[:number]]
+
+
 def quarter_name(quarter: tuple[date, date]) -> str:
     """'July to September 2026'."""
     return f"{quarter[0]:%B} to {quarter[1]:%B %Y}"

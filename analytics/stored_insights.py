@@ -24,7 +24,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .board_pack import previous_quarter_end
+from .board_summary import opened_runs
 from .findings import Evidence, Finding
 from .fragility import measure_table, place_figures
 from .headline_vs_detail import headline_pairs
@@ -47,18 +47,38 @@ TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": pla
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:
-    """The table of stored results (store.create_schema calls it)."""
+    """The tables of stored results (store.create_schema calls it). Results under other settings are kept apart
+    (the settings are part of the key): the board judges its quarters with its own settings, and keyed by service
+    and month alone its runs and the pages' runs replaced each other, so every page recomputed the other's."""
     cur.execute("""
         CREATE TABLE IF NOT EXISTS insight_runs (
             service VARCHAR, as_of DATE, fingerprint VARCHAR, settings_hash VARCHAR, computed_at TIMESTAMP,
-            seconds DOUBLE, result VARCHAR, PRIMARY KEY (service, as_of))""")
+            seconds DOUBLE, result VARCHAR, PRIMARY KEY (service, as_of, settings_hash))""")
     # What the leadership-response rows of the register rest on (recognitions, actions, imported plans): kept apart
     # from the data's fingerprint so recording an action never makes a concern's history months recompute.
     cur.execute("ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS response_mark VARCHAR")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS insight_tables (
             service VARCHAR, as_of DATE, name VARCHAR, fingerprint VARCHAR, settings_hash VARCHAR, data BLOB,
-            PRIMARY KEY (service, as_of, name))""")
+            PRIMARY KEY (service, as_of, name, settings_hash))""")
+    for table in ("insight_runs", "insight_tables"):
+        _key_by_settings(cur, table)
+
+
+def _key_by_settings(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    """A store made before results were keyed by their settings: the table rebuilt with the new key, rows kept
+    (each old key held one row, so every row fits the new one)."""
+    key = cur.execute("""
+        SELECT constraint_column_names FROM duckdb_constraints()
+        WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'""", [table]).fetchone()
+    if key is None or "settings_hash" in key[0]:
+        return
+    columns = [row[0] for row in cur.execute(f"DESCRIBE {table}").fetchall()]
+    definition = ", ".join(f"{name} {kind}" for name, kind, *_ in cur.execute(f"DESCRIBE {table}").fetchall())
+    cur.execute(f"CREATE TABLE {table}_keyed ({definition}, PRIMARY KEY ({', '.join([*key[0], 'settings_hash'])}))")
+    cur.execute(f"INSERT INTO {table}_keyed SELECT {', '.join(columns)} FROM {table}")
+    cur.execute(f"DROP TABLE {table}")
+    cur.execute(f"ALTER TABLE {table}_keyed RENAME TO {table}")
 
 
 def insights_for(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any] | None = None,
@@ -97,8 +117,9 @@ def stored_table(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
 
 def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings: dict[str, Any] | None = None,
             progress: Progress | None = None) -> int:
-    """Compute and store whatever is out of date for the scope's services, as of the scope's date and the end of the
-    quarter before it (the months the pages open on: now, and the board's comparison); how many were computed."""
+    """Compute and store whatever is out of date for the scope's services for the results the pages open on
+    (analytics.board_summary.opened_runs: the scope's month, the month before, and the board's two quarters); how
+    many service-runs were computed."""
     settings = settings if settings is not None else load_settings(con)
     scope = scope or Scope()
     as_of = scope.end(con)
@@ -106,9 +127,9 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     if as_of is None or not services:
         return 0
     stale = 0
-    for day in (as_of, previous_quarter_end(as_of)):
-        missing = sorted(set(services) - set(_stored_many(con, services, day, settings)))
-        _compute(con, missing, day, settings, progress)
+    for day, judged in opened_runs(as_of, settings):
+        missing = sorted(set(services) - set(_stored_many(con, services, day, judged)))
+        _compute(con, missing, day, judged, progress)
         stale += len(missing)
     return stale
 

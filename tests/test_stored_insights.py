@@ -110,13 +110,22 @@ def test_a_leaders_view_or_a_setting_makes_results_stale(demo_con, counting):
     assert counting == [(OAK, RIVER)]
 
 
-def test_refresh_computes_what_is_out_of_date_now_and_at_the_quarter_before(demo_con, counting):
+def test_refresh_computes_what_the_pages_open_on(demo_con, counting):
+    from analytics.board_summary import quarter_settings
+
     seen = []
-    assert refresh(demo_con, progress=lambda done, of, service: seen.append((done, of, service))) == 4
-    assert {(s, d) for s, d in computed(demo_con)} == {(OAK, date(2026, 10, 31)), (RIVER, date(2026, 10, 31)),
-                                                       (OAK, date(2026, 9, 30)), (RIVER, date(2026, 9, 30))}
-    assert seen[-1][:2] == (2, 2)  # two services, computed together, for each of the two months
+    assert refresh(demo_con, progress=lambda done, of, service: seen.append((done, of, service))) == 8
+    page, board = (stored_insights.settings_hash(s) for s in (load_settings(demo_con),
+                                                              quarter_settings(load_settings(demo_con))))
+    runs = demo_con.cursor().execute("SELECT service, as_of, settings_hash FROM insight_runs").fetchall()
+    assert sorted(runs) == sorted((s, d, h) for s in (OAK, RIVER) for d, h in (
+        (date(2026, 10, 31), page), (date(2026, 9, 30), page),  # the month and the month before (Home)
+        (date(2026, 9, 30), board), (date(2026, 6, 30), board)))  # the board's two quarters, on their own months
+    assert seen[-1][:2] == (2, 2)  # two services, computed together, for each run
     assert refresh(demo_con) == 0
+    counting.clear()
+    insights_for(demo_con, Scope(None, date(2026, 9, 30)), quarter_settings(load_settings(demo_con)))
+    assert counting == []
 
 
 def test_no_service_in_scope_is_nothing(demo_con):
@@ -177,3 +186,42 @@ def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_co
     assert counting == [] and set(history) == {(s, m) for s in (OAK, RIVER) for m in months}
     insights_for(demo_con, Scope())
     assert counting == [(OAK,)]  # its register's leadership rows rest on the recognition
+
+
+def test_results_under_other_settings_are_kept_beside_each_other(demo_con, counting):
+    from analytics.board_summary import quarter_settings
+
+    settings = load_settings(demo_con)
+    day = date(2026, 9, 30)
+    for judged in (settings, quarter_settings(settings)):  # the pages' month, then the board's quarter
+        insights_for(demo_con, Scope(None, day), judged)
+        stored_insights.stored_table(demo_con, "measure_table", Scope(None, day), judged)
+    counting.clear()
+    for judged in (settings, quarter_settings(settings)):
+        insights_for(demo_con, Scope(None, day), judged)
+        stored_insights.stored_table(demo_con, "measure_table", Scope(None, day), judged)
+    assert counting == []  # neither replaced the other
+
+
+def test_a_store_keyed_by_service_and_month_alone_is_rekeyed_keeping_its_rows(tmp_path):
+    import duckdb
+
+    from analytics.store import connect
+
+    path = tmp_path / "old.duckdb"
+    with duckdb.connect(str(path)) as old:
+        old.execute("""CREATE TABLE insight_runs (service VARCHAR, as_of DATE, fingerprint VARCHAR,
+                       settings_hash VARCHAR, computed_at TIMESTAMP, seconds DOUBLE, result VARCHAR,
+                       response_mark VARCHAR, PRIMARY KEY (service, as_of))""")
+        old.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'a', now(), 1.0, '{}', 'r')")
+        old.execute("""CREATE TABLE insight_tables (service VARCHAR, as_of DATE, name VARCHAR, fingerprint VARCHAR,
+                       settings_hash VARCHAR, data BLOB, PRIMARY KEY (service, as_of, name))""")
+    con = connect(path)
+    cur = con.cursor()
+    assert cur.execute("SELECT service, settings_hash, response_mark FROM insight_runs").fetchall() == [
+        ("Oak", "a", "r")]
+    cur.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'b', now(), 1.0, '{}', 'r')")
+    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'a', ''::BLOB)")
+    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'b', ''::BLOB)")
+    assert cur.execute("SELECT count(*) FROM insight_runs").fetchone() == (2,)
+    con.close()
