@@ -4,7 +4,8 @@ and the app's start to its first rendered page in headless Chromium with the gro
 Run: .venv/bin/python bench/pages_bench.py [--services 250] [--repeat-service 10] [--repeat-group 3]
          [--cached-calls 20] [--browser-runs 3] [--seed 2026] [--out bench/out]
 
-Uses the store bench/insights_bench.py loads (it loads it first when there is none). Each cold run is a fresh
+Uses a copy of the store bench/insights_bench.py loads (it loads it first when there is none), with the findings the
+pages open on stored first, as a load does (analytics.stored_insights.refresh). Each cold run is a fresh
 process with a fresh connection (imports before the clock; opening the store and reading the settings timed, as a
 page's first visit pays them). Cached: in the same process, the page's calls again through a cache that pickles the
 result and unpickles it on every hit, as st.cache_data does. The script prints figures and writes
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import pickle
+import shutil
 import socket
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlparse
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -41,74 +44,117 @@ from benchlib import (
 )
 
 SCRIPT = Path(__file__).resolve()
-SERVICE_COLD_MS, SERVICE_CACHED_MS, FIRST_PAGE_SECONDS = 200.0, 50.0, 5.0
+SERVICE_COLD_MS, SERVICE_CACHED_MS, FIRST_PAGE_SECONDS, CHOSEN_SECONDS = 200.0, 50.0, 3.0, 1.0
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
-PAGES = ("Overview", "Trends", "Teams and shifts", "Triangulation", "Themes", "Board report")
+PAGES = ("Home", "Overview", "Trends", "Teams and shifts", "Triangulation", "Themes", "Board report",
+         "Concerns and actions")
 # What each page calls, as pages/*.py do (a page's own st.cache_data functions wrap exactly these calls).
 CALLS = {
-    "Overview": "run_insights + masked.headline_pairs",
-    "Trends": "signals.spc_chart (the chosen measure and the 7 at-a-glance measures, per service shown) "
-              "+ repeat_findings.repeat_table",
-    "Teams and shifts": "fragility.measure_table",
-    "Triangulation": "triangulation.triangulation_window + triangulation_table",
+    "Home": "insights_for now and the month before (stored) + batches.coverage",
+    "Overview": "insights_for (stored) + stored_table headline_pairs",
+    "Trends": "insights_for (stored) + stored_table repeat_table + signals.spc_chart (the chosen measure and the "
+              "at-a-glance measures, per service shown) + chart_marks + themes.theme_mentions",
+    "Teams and shifts": "stored_table measure_table and place_figures",
+    "Triangulation": "triangulation_window + stored_table triangulation_table",
     "Themes": "themes.theme_table + themes.theme_mentions",
-    "Board report": "run_insights now and at the previous quarter's end",
+    "Board report": "insights_for now and the two quarters (stored) + board_summary.measure_summary "
+                    "+ response.board_tables + narrative.leader_views",
+    "Concerns and actions": "response.concern_views + action_plans.unmatched",
 }
 
 
 # --- a page's calls ---------------------------------------------------------------------------------------
 
 def page_calls(page: str, con: Any, service: str | None, services_all: list[str]) -> Callable[[], Any]:
-    """A function making the analytics calls `page` makes for one service (or the whole group, None)."""
-    from analytics.board_pack import previous_quarter_end
-    from analytics.fragility import measure_table
-    from analytics.headline_vs_detail import headline_pairs
-    from analytics.insights import run_insights
-    from analytics.repeat_findings import repeat_table
+    """A function making the calls `page` makes for one service (or the whole group, None), after a load has
+    stored the findings (analytics.stored_insights.refresh), as the Upload page and `ingest` do."""
+    from analytics.action_plans import unmatched
+    from analytics.batches import coverage
+    from analytics.board_summary import (
+        last_complete_quarter,
+        measure_summary,
+        month_end_before,
+        quarter_before,
+        quarter_settings,
+    )
+    from analytics.chart_marks import action_marks, new_limits
+    from analytics.narrative import leader_views
+    from analytics.response import board_tables, concern_views
     from analytics.scope import Scope
     from analytics.settings import load_settings
     from analytics.signals import metric_catalogue, spc_chart
+    from analytics.stored_insights import insights_for, stored_table
     from analytics.themes import theme_mentions, theme_table
-    from analytics.triangulation import triangulation_table, triangulation_window
+    from analytics.triangulation import triangulation_window
 
-    scope = Scope((service,) if service else None)
+    services = (service,) if service else None
+
+    def now(settings: dict) -> Any:
+        return insights_for(con, Scope(services), settings)
+
+    def home() -> Any:
+        settings = load_settings(con)
+        latest = now(settings)
+        return (latest, insights_for(con, Scope(services, month_end_before(latest.as_of)), settings),
+                coverage(con, Scope(services)))
 
     def overview() -> Any:
         settings = load_settings(con)
-        return run_insights(con, scope, settings), headline_pairs(con, scope, settings)
+        latest = now(settings)
+        return latest, stored_table(con, "headline_pairs", Scope(services, latest.as_of), settings)
 
     def trends() -> Any:
         settings = load_settings(con)
+        latest = now(settings)
+        scope = Scope(services, latest.as_of)
         charts = {}
         for name in ([service] if service else services_all):
-            one = Scope((name,))
+            one = Scope((name,), latest.as_of)
             for metric in metric_catalogue():  # the chosen measure (the first) and the at-a-glance list
                 try:
                     charts[(name, metric.id)] = spc_chart(con, one, settings, metric.id, name)
                 except ValueError as error:  # the page shows the sentence instead
                     charts[(name, metric.id)] = str(error)
-        return charts, repeat_table(con, scope, settings)
+            charts[name] = (action_marks(con, name, None, None, "audit_compliance"),
+                            new_limits(con, name, None, None, "audit_compliance"))
+        return (latest, stored_table(con, "repeat_table", scope, settings), charts,
+                theme_mentions(con, scope, settings))
 
     def teams() -> Any:
-        return measure_table(con, scope, load_settings(con))
+        settings = load_settings(con)
+        scope = Scope(services, now(settings).as_of)
+        return stored_table(con, "measure_table", scope, settings), stored_table(con, "place_figures", scope, settings)
 
     def triangulation() -> Any:
         settings = load_settings(con)
-        return triangulation_window(con, scope, settings), triangulation_table(con, scope, settings)
+        scope = Scope(services, now(settings).as_of)
+        return triangulation_window(con, scope, settings), stored_table(con, "triangulation_table", scope, settings)
 
     def themes() -> Any:
         settings = load_settings(con)
+        scope = Scope(services, now(settings).as_of)
         return theme_table(con, scope, settings), theme_mentions(con, scope, settings)
 
     def board() -> Any:
         settings = load_settings(con)
-        now = run_insights(con, scope, settings)
-        return now, run_insights(con, type(scope)(scope.services, previous_quarter_end(now.as_of)), settings)
+        latest = now(settings)
+        quarter = last_complete_quarter(latest.as_of)
+        quarters = [insights_for(con, Scope(services, end), quarter_settings(settings))
+                    for end in (quarter[1], quarter_before(quarter)[1])]
+        shown = [service] if service else services_all
+        return (latest, quarters, measure_summary(con, shown, latest.as_of, settings),
+                board_tables(con, Scope(services, latest.as_of), settings), leader_views(con, services))
 
-    return {"Overview": overview, "Trends": trends, "Teams and shifts": teams, "Triangulation": triangulation,
-            "Themes": themes, "Board report": board}[page]
+    def concerns() -> Any:
+        settings = load_settings(con)
+        scope = Scope(services, now(settings).as_of)
+        return concern_views(con, scope, settings), unmatched(con, settings, Scope(services))
+
+    return {"Home": home, "Overview": overview, "Trends": trends, "Teams and shifts": teams,
+            "Triangulation": triangulation, "Themes": themes, "Board report": board,
+            "Concerns and actions": concerns}[page]
 
 
 class PickleCache:
@@ -144,6 +190,27 @@ def child_page(page: str, database: Path, service: str, cached_calls: int) -> No
         hits.append(hit.read()[0])
     report({"seconds": cold, "cpu": cold_cpu, "peak_mb": memory_mb(), "cached": hits,
             "result_mb": len(cached.stored) / 1e6})
+
+
+def child_prepare(database: Path, service: str) -> None:
+    """What a load leaves behind: the findings the pages open on stored for every service (as the Upload page and
+    `ingest` do), and the one service's concerns followed back through its history (the whole group's history,
+    which a real load also works out, would take longer than the rest of the benchmark)."""
+    from analytics.concerns import track
+    from analytics.scope import Scope
+    from analytics.settings import load_settings
+    from analytics.store import connect
+    from analytics.stored_insights import refresh
+
+    con = connect(database)
+    clock = Clock()
+    computed = refresh(con)
+    seconds, cpu = clock.read()
+    history = Clock()
+    track(con, Scope((service,)), load_settings(con))
+    con.close()
+    report({"seconds": seconds, "cpu": cpu, "computed": computed, "history_seconds": history.read()[0],
+            "peak_mb": memory_mb()})
 
 
 # --- app start to first page --------------------------------------------------------------------------------
@@ -205,6 +272,59 @@ def _one_start(browser: Any, database: Path) -> dict[str, Any]:
 
 
 
+CHOSEN_PAGES = {"Overview": "overview", "Trends": "trends", "Teams and shifts": "teams_shifts",
+                "Triangulation": "triangulation_page", "Themes": "themes_page", "Board report": "board_report"}
+
+
+def choose_services(database: Path, services: list[str]) -> dict[str, Runs]:
+    """One server on the store; on each page (opened once, whole group), each of `services` chosen in the sidebar's
+    Service filter in turn, timed from choosing it to the page drawn for it (the script finished, its caption or
+    heading naming the service). Every service is new to that page, so nothing is in the server's caches."""
+    from playwright.sync_api import sync_playwright
+
+    results = {page: Runs(f"{page}: a newly chosen service drawn in the browser") for page in CHOSEN_PAGES}
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = database.parent / "pages_bench_choose.log"
+    with log.open("wb") as output, sync_playwright() as playwright:
+        server = subprocess.Popen(
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, "LEADERSHIP_INSIGHT_DB": str(database)}, stdout=output,
+            stderr=subprocess.STDOUT)
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            wait_healthy(url, server, log)
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            for name, path in CHOSEN_PAGES.items():
+                page.goto(f"{url}/{path}")
+                _script_done(page)
+                for service in services:
+                    picker = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]', has_text="Service")
+                    picker.click()
+                    page.keyboard.type(service)
+                    started = time.perf_counter()
+                    page.keyboard.press("Enter")
+                    page.wait_for_url(lambda address, service=service: parse_qs(urlparse(address).query).get(
+                        "service") == [service], timeout=120_000)  # the run for the service has begun
+                    _script_done(page)
+                    page.locator('[data-testid="stMain"]').get_by_text(service).first.wait_for(timeout=120_000)
+                    results[name].add({"seconds": time.perf_counter() - started, "cpu": float("nan")})
+        finally:
+            browser.close()
+            server.terminate()
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+    return results
+
+
+def _script_done(page: Any) -> None:
+    page.wait_for_selector('[data-testid="stApp"][data-test-script-state="notRunning"]', timeout=300_000)
+
+
 # --- the run and the report ---------------------------------------------------------------------------------
 
 def measure(database: Path, service: str, args: argparse.Namespace) -> dict[tuple[str, str], Runs]:
@@ -228,8 +348,18 @@ def _percentile(values: list[float], share: int) -> float:
     return ordered[max(0, min(len(ordered) - 1, -(-share * len(ordered) // 100) - 1))] if ordered else float("nan")
 
 
+def _others(database: Path, service: str, count: int) -> list[str]:
+    """`count` services other than the one measured apart, spread through the group."""
+    import duckdb
+
+    with duckdb.connect(str(database), read_only=True) as con:
+        names = [row[0] for row in con.execute("SELECT DISTINCT service FROM audits ORDER BY 1").fetchall()]
+    others = [name for name in names if name != service]
+    return others[:: max(1, len(others) // count)][:count]
+
+
 def render(args: argparse.Namespace, service: str, results: dict[tuple[str, str], Runs], start: Runs | None,
-           manifest: dict[str, Any]) -> str:
+           manifest: dict[str, Any], prepared: dict[str, Any], chosen: dict[str, Runs]) -> str:
     rows, detail = [], []
     for (page, scope), runs in results.items():
         cached = runs.extra.get("cached_all", [])
@@ -251,11 +381,19 @@ def render(args: argparse.Namespace, service: str, results: dict[tuple[str, str]
                      "yes" if start.p95() < FIRST_PAGE_SECONDS else "no"])
         ready = [f"{x:.2f}" for x in start.extra.get("server_ready_all", [])]
         figures = [f"{x:.2f}" for x in start.extra.get("with_figures_all", [])]
+    for page, runs in chosen.items():
+        rows.append([f"{page}: a newly chosen service drawn in the browser", seconds_text(runs.median),
+                     seconds_text(runs.p95()), f"< {CHOSEN_SECONDS:.0f} s",
+                     "yes" if runs.p95() < CHOSEN_SECONDS else "no"])
     text = [
         f"# Page latency benchmark ({time.strftime('%Y-%m-%d %H:%M')})", "",
         f"The care group of bench/group_data.py ({manifest['services']} services, "
         + ", ".join(f"{n:,} {source} rows" for source, n in manifest["rows"].items())
-        + f"); one service is {service}. Cold: each run a fresh process and connection (imports before the "
+        + f"); one service is {service}. First, as a load does, the findings the pages open on were stored for "
+        f"every service ({prepared['computed']:,} service-runs in {seconds_text(prepared['seconds'])}, CPU "
+        f"{prepared['cpu']:.0f} s, peak {prepared['peak_mb']:.0f} MB) and {service}'s concerns followed back through "
+        f"its history ({seconds_text(prepared['history_seconds'])}). Cold: each run a fresh process and connection "
+        "(imports before the "
         "clock; opening the store, reading the settings and the page's analytics timed), median and 95th "
         f"percentile (nearest rank: the slowest run below 20 runs) over {args.repeat_service} runs for one service "
         f"and {args.repeat_group} for the group. Cached: the same calls again in the same process through a cache "
@@ -284,6 +422,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--repeat-group", type=int, default=3, help="cold runs per page for the whole group")
     parser.add_argument("--cached-calls", type=int, default=20, help="cached calls after each cold run")
     parser.add_argument("--browser-runs", type=int, default=3, help="app starts timed (0 to skip the browser)")
+    parser.add_argument("--choose", type=int, default=3,
+                        help="services chosen in turn on each page in the browser (0 to skip)")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out",
                         help="folder holding group/ and where pages_results.md is written")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
@@ -293,7 +433,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child:
-        child_page(args.child[1], Path(args.child[2]), args.child[3], int(args.child[4]))
+        if args.child[0] == "prepare":
+            child_prepare(Path(args.child[1]), args.child[2])
+        else:
+            child_page(args.child[1], Path(args.child[2]), args.child[3], int(args.child[4]))
         return
     import group_data
     import insights_bench
@@ -301,13 +444,19 @@ def main(argv: list[str] | None = None) -> None:
     out = args.out.resolve()
     folder, manifest = group_data.ensure(out / "group", args.services, args.seed)
     insights_bench.ensure_database(folder, fresh=False)
-    database = insights_bench.database_for(folder)
     service = manifest["one_service"]
+    database = out / "pages_bench.duckdb"  # a copy: the other benchmarks want a store with nothing stored
+    for suffix in ("", ".wal"):
+        Path(str(database) + suffix).unlink(missing_ok=True)
+    shutil.copyfile(insights_bench.database_for(folder), database)
+    print("storing the findings, as a load does", file=sys.stderr, flush=True)
+    prepared = run_child(SCRIPT, ["prepare", str(database), service])
     start = None
     if args.browser_runs:
         start = first_page(database, args.browser_runs)
+    chosen = choose_services(database, _others(database, service, args.choose)) if args.choose else {}
     results = measure(database, service, args)
-    text = render(args, service, results, start, manifest)
+    text = render(args, service, results, start, manifest, prepared, chosen)
     print(text)
     (out / "pages_results.md").write_text(text, encoding="utf-8")
 
