@@ -163,6 +163,8 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     from .stored_insights import create_table  # the results kept per service and month
 
     create_table(cur)
+    from .theme_fits import create_table as theme_fits_table  # the store's themes, fitted once per data version
+    theme_fits_table(cur)
     from .chart_marks import create_tables as chart_tables  # new limits a person started on a chart
 
     chart_tables(cur)

@@ -14,7 +14,6 @@ so every page shows the same stored run.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ import pandas as pd
 from .board_summary import opened_runs
 from .findings import Evidence, Finding
 from .fragility import measure_table, place_figures
+from .frame_blobs import from_blob, to_blob
 from .headline_vs_detail import headline_pairs
 from .insights import Insights, run_insights
 from .repeat_findings import repeat_table
@@ -280,7 +280,7 @@ def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str
         SELECT service, fingerprint, data FROM insight_tables
         WHERE name = ? AND as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [name, as_of, settings_hash(settings), services]).fetchall()
-    return {service: _from_parquet(data) for service, mark, data in found if marks.get(service) == mark}
+    return {service: from_blob(data) for service, mark, data in found if marks.get(service) == mark}
 
 
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
@@ -290,38 +290,12 @@ def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date,
         frame = table(con, scope, settings)
         for service in batch:
             part = frame[frame["service"] == service] if not frame.empty else frame
-            buffer = io.BytesIO()
-            _as_parquet_ready(part.reset_index(drop=True)).to_parquet(buffer, index=False)
             try:
                 con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)",
                                      [service, as_of, name, marks[service], settings_hash(settings),
-                                      buffer.getvalue()])
+                                      to_blob(part)])
             except duckdb.TransactionException:
                 pass  # stored by another session at the same moment
-
-
-_AS_JSON = "__json"  # the suffix of a column of dictionaries or lists, written as JSON text
-
-
-def _as_parquet_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """Columns of dictionaries or lists as JSON text: Parquet would turn a dictionary into a record of every key."""
-    frame = frame.copy()
-    for column in list(frame.columns):
-        if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, (dict, list, tuple))).any():
-            frame[f"{column}{_AS_JSON}"] = [None if v is None else json.dumps(v, default=str) for v in frame[column]]
-            frame = frame.drop(columns=column)
-    return frame
-
-
-def _from_parquet(data: bytes) -> pd.DataFrame:
-    frame = pd.read_parquet(io.BytesIO(data))
-    for column in list(frame.columns):
-        if column.endswith(_AS_JSON):
-            frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
-            frame = frame.rename(columns={column: column.removesuffix(_AS_JSON)})
-        elif pd.api.types.is_string_dtype(frame[column]):  # text: missing values as None, as computed
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
-    return frame
 
 
 def _part(result: Insights, service: str, as_of: date) -> Insights:

@@ -34,6 +34,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
+from .theme_fits import load_fit, save_fit
 from .theme_text import (
     SENTENCE_END,
     WORD,
@@ -265,11 +266,16 @@ _FITTING = threading.Lock()  # the dashboard serves several people from one proc
 
 def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
-    theme: fitted once per data version and theme settings, and kept for the next call."""
+    theme: fitted once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
+    process for the next call."""
     key = model_key(con, settings)
     with _FITTING:
         if key not in _STORED:
-            _STORED[key] = _fit_store(con, key[2])
+            fitted = load_fit(con, key)
+            if fitted is None:
+                fitted = _fit_store(con, key[2])
+                save_fit(con, key, fitted)
+            _STORED[key] = fitted
             while len(_STORED) > STORED_MODELS:
                 _STORED.popitem(last=False)
         _STORED.move_to_end(key)
@@ -283,13 +289,13 @@ def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple
 
 
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """What the texts are: the database and a hash of every text and its place, so two stores never share a model."""
+    """What the texts are: a hash of every text and its place. A copy of a store (a backup restored) has the same
+    texts and so the same fit, which it reads rather than fits again."""
     found = con.cursor().execute("""
-        SELECT current_database(), count(*), sum(hash(received_date, service, team, shift, category, summary))
-        FROM complaints
+        SELECT count(*), sum(hash(received_date, service, team, shift, category, summary)) FROM complaints
         UNION ALL
-        SELECT current_database(), count(*), sum(hash(feedback_date, service, team, shift, comment, rating_score))
-        FROM feedback""").fetchall()
+        SELECT count(*), sum(hash(feedback_date, service, team, shift, comment, rating_score)) FROM feedback
+        """).fetchall()
     return hashlib.sha256(json.dumps(found, default=str).encode()).hexdigest()
 
 
