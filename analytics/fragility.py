@@ -3,7 +3,8 @@
 A good service-wide figure can hide one place carrying the weakness: nights on one unit running on
 agency staff, one team's families rating it poorly month after month. Each measure is compared, month by
 month, with the rest of the same service; a place is fragile when it has been worse by the settings' gap
-in enough consecutive months up to the latest.
+in enough consecutive months up to the latest, or, on figures too thin to clear the gap every month, behind
+in each of them and by the gap over them together beyond counting chance (`analytics.fragility_runs`).
 """
 
 from __future__ import annotations
@@ -21,76 +22,35 @@ from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
-from .spc_counts import poisson_compare
+from .fragility_runs import MEASURES, Measure, Signal, most_specific, signals
 
 TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_of_service", "denominator",
                  "exposure", "rest_exposure",
                  "count", "rest_count"]
+# Besides them, what the judging of runs tests chance with (`fragility_runs`): the place's and the rest's sums.
+_SUMS = ["num", "den", "squares", "rest_num", "rest_den", "rest_squares"]
 # The groupings compared with the rest of their service: whole teams, whole shifts, one team's shift.
 LEVELS = (("team",), ("shift",), ("team", "shift"))
-# The share of a team's (or shift's) complaints one of its team-shifts must hold to be named instead of it.
-MOST_OF_THE_COMPLAINTS = 2 / 3
 # How many months of history the comparison reaches back, so a long-standing weakness shows its start.
 DEFAULT_LOOKBACK_MONTHS = 24
 
 
-@dataclass(frozen=True)
-class Measure:
-    """One monthly figure compared between a place and the rest of its service."""
-
-    source: str
-    label: str
-    higher_is_worse: bool
-    clause: str          # how a sentence states it, with {value} and {rest}
-    as_percent: bool = True
-
-
-MEASURES = {
-    "fill_rate": Measure("rota", "rota fill rate", False, "shifts were filled to {value} of plan ({rest} elsewhere)"),
-    "agency_share": Measure("rota", "agency share of hours", True,
-                            "agency staff worked {value} of hours ({rest} elsewhere)"),
-    "handover_completion": Measure("rota", "handover completion", False,
-                                   "handovers were completed on {value} of shifts ({rest} elsewhere)"),
-    "audit_compliance": Measure("audits", "audit compliance", False,
-                                "audit compliance averaged {value} ({rest} elsewhere)"),
-    "complaints_per_1000_hours": Measure("complaints", "complaints per 1,000 planned hours", True,
-                                         "complaints ran at {value} per 1,000 planned hours ({rest} elsewhere)",
-                                         as_percent=False),
-    "complaints_per_month": Measure("complaints", "complaints per month", True,
-                                    "complaints averaged {value} a month ({rest} for each other team or shift)",
-                                    as_percent=False),
-    "feedback_score": Measure("feedback", "feedback score", False, "feedback averaged {value} ({rest} elsewhere)"),
-}
 # The measure of analytics.measures each comparison is made in, for its minimum sample.
 MEASURE_IDS = {"complaints_per_1000_hours": "complaint_rate", "complaints_per_month": "complaints"}
 DATE_COLUMNS = {"rota": "rota_date", "audits": "audit_date", "complaints": "received_date",
                 "feedback": "feedback_date"}
 
 
-@dataclass(frozen=True)
-class Signal:
-    """One measure on which one place has been worse than the rest of its service, month after month."""
-
-    service: str
-    team: str | None
-    shift: str | None
-    measure: str
-    months: tuple[date, ...]   # the consecutive months, oldest first, ending with the latest
-    value: float               # the place's mean monthly figure over those months
-    rest: float                # the rest of the service's
-    gap: float                 # how much worse: a difference, or for complaints a ratio
-    count: float               # complaints or responses over those months
-
-    @property
-    def place(self) -> tuple[str, str | None, str | None]:
-        return self.service, self.team, self.shift
-
-
 def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Monthly figures per team, shift and team x shift, each beside the rest of its service (long table)."""
+    return _comparisons(con, scope, settings)[TABLE_COLUMNS]
+
+
+def _comparisons(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """The measure table with the sums behind each figure (`_SUMS`)."""
     end = scope.end(con)
     if end is None:
-        return pd.DataFrame(columns=TABLE_COLUMNS)
+        return pd.DataFrame(columns=TABLE_COLUMNS + _SUMS)
     lookback = settings["thresholds"].get("fragility_lookback_months", DEFAULT_LOOKBACK_MONTHS)
     start = months_back(end, lookback - 1)
     parts = pd.concat([_parts(con, scope, settings, name, start, end)
@@ -106,8 +66,8 @@ def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[s
         frames.append(_complaints_per_month(complaints, hours, parts, keys, start, end))
     frames = [frame for frame in frames if not frame.empty]
     if not frames:
-        return pd.DataFrame(columns=TABLE_COLUMNS)
-    table = pd.concat(frames, ignore_index=True)[TABLE_COLUMNS]
+        return pd.DataFrame(columns=TABLE_COLUMNS + _SUMS)
+    table = pd.concat(frames, ignore_index=True)[TABLE_COLUMNS + _SUMS]
     return table.sort_values(["service", "measure", "team", "shift", "month"], na_position="first",
                              ignore_index=True)
 
@@ -115,12 +75,12 @@ def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[s
 def fragility_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Teams and shifts worse than the rest of their service for enough consecutive months up to the latest."""
     end = scope.end(con)
-    table = measure_table(con, scope, settings)
+    table = _comparisons(con, scope, settings)
     if end is None or table.empty:
         return []
-    signals = _most_specific(_signals(table, settings["thresholds"]))
-    places = sorted({s.place for s in signals}, key=lambda p: tuple("" if x is None else x for x in p))
-    return [_finding([s for s in signals if s.place == place], settings, end) for place in places]
+    found = most_specific(signals(table, settings["thresholds"]))
+    places = sorted({s.place for s in found}, key=lambda p: tuple("" if x is None else x for x in p))
+    return [_finding([s for s in found if s.place == place], settings, end) for place in places]
 
 
 # --- the monthly parts each measure is built from ---------------------------------------------------
@@ -135,7 +95,7 @@ def _parts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any
     if frame.empty:
         return pd.DataFrame()
     return frame[["month", *_PLACE]].assign(measure=name, num=frame["numerator"], den=frame["denominator"],
-                                            count=frame["n"])
+                                            count=frame["n"], squares=frame.get("squares", math.nan))
 
 
 def _complaint_counts(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], start: date,
@@ -199,12 +159,14 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
     """Each place's figure and the rest of its service's, month by month, at one level (team, shift or both)."""
     if parts.empty:
         return pd.DataFrame()
-    known = parts.dropna(subset=list(keys)).astype({"num": float, "den": float, "count": float})
-    groups = known.groupby(["month", "service", "measure", *keys], as_index=False)[["num", "den", "count"]].sum()
+    sums = ["num", "den", "count", "squares"]
+    known = parts.reindex(columns=[*parts.columns.difference(sums), *sums]).dropna(subset=list(keys)) \
+        .astype({column: float for column in sums})
+    groups = known.groupby(["month", "service", "measure", *keys], as_index=False)[sums].sum()
     groups = groups[groups["den"] > 0]
     if groups.empty:
         return pd.DataFrame()
-    totals = groups.groupby(["month", "service", "measure"])[["num", "den", "count"]].transform("sum")
+    totals = groups.groupby(["month", "service", "measure"])[sums].transform("sum")
     table = groups.join(totals.add_suffix("_all"))
     rest_den = table["den_all"] - table["den"]
     table["value"] = table["num"] / table["den"]  # a rate's denominator is in thousands of hours already
@@ -213,147 +175,12 @@ def _compare(parts: pd.DataFrame, keys: tuple[str, ...], with_denominator: bool 
     # What a count is a count of (thousands of planned hours, or place-months), for the exact test of a run.
     table["exposure"], table["rest_exposure"] = table["den"], rest_den
     table["rest_count"] = table["count_all"] - table["count"]
+    table["rest_num"], table["rest_den"] = table["num_all"] - table["num"], rest_den
+    table["rest_squares"] = table["squares_all"] - table["squares"]
     for column in ("team", "shift"):
         if column not in keys:
             table[column] = None
-    return table[TABLE_COLUMNS]
-
-
-# --- from monthly comparisons to signals and findings -------------------------------------------------
-
-def _gap(measure: Measure, value: float, rest: float) -> float:
-    if measure.source == "complaints":
-        return math.inf if rest == 0 else value / rest
-    return value - rest if measure.higher_is_worse else rest - value
-
-
-def _signals(table: pd.DataFrame, thresholds: dict[str, Any]) -> list[Signal]:
-    """Every place and measure worse than the rest in at least the minimum run of months up to the latest."""
-    if table.empty:
-        return []
-    keys = ["service", "measure", "team", "shift"]
-    index = pd.Series([month.year * 12 + month.month for month in table["month"]], index=table.index)
-    latest = index.groupby([table["service"], table["measure"]]).transform("max")
-    worse = _worse(table, thresholds)
-    # The run of months up to the latest in which the place was worse: the worse months that are the
-    # latest, the one before it, and so on without a gap (a month not worse, or missing, ends the run).
-    back = (latest - index)[worse]
-    frame = table.loc[worse, keys].assign(back=back)
-    rank = frame.sort_values("back").groupby(keys, dropna=False, sort=False).cumcount()
-    in_run = back == rank.reindex(back.index)
-    runs = table.loc[in_run[in_run].index]
-    counted = table["measure"].map(lambda name: MEASURES[name].source == "complaints")
-    runs = pd.concat([runs[~counted.reindex(runs.index)], _complaint_windows(table[counted], thresholds)])
-    signals = []
-    for (service, measure_name, team, shift), run in runs.groupby(keys, dropna=False, sort=True):
-        if len(run) < thresholds["fragility_min_periods"]:
-            continue
-        run = run.sort_values("month")
-        value = sum(run["value"]) / len(run)
-        rest = sum(run["rest_of_service"]) / len(run)
-        signals.append(Signal(service, _none(team), _none(shift), measure_name, tuple(run["month"]), value, rest,
-                              _gap(MEASURES[measure_name], value, rest), sum(run["count"])))
-    return signals
-
-
-def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
-    """For complaints, the longest run of months up to the latest over which the place's rate has been at least
-    `complaint_rate_ratio` times the rest's beyond chance, its latest `fragility_min_periods` months too.
-
-    Complaints are rare: a month without one says little, so a place with about two extra a month is not let
-    off by one quiet month, as a month-by-month run would be; the count over the months is what is tested."""
-    keys = ["service", "measure", "team", "shift"]
-    shortest = int(thresholds["fragility_min_periods"])
-    latest = table.groupby(["service", "measure"])["month"].transform("max")
-    windows = []
-    for _, place in table.groupby(keys, dropna=False, sort=False):
-        place = place.sort_values("month")
-        if len(place) < shortest or place["month"].iloc[-1] != latest[place.index[-1]]:
-            continue
-        if not _rate_above(place.iloc[-shortest:], thresholds):
-            continue
-        # The window chance explains least (a scan over its start): a rise of three months is told as three
-        # months, a two-year excess as two years.
-        tested = [(_chance(place.iloc[-length:]), -length) for length in range(shortest, len(place) + 1)
-                  if _rate_above(place.iloc[-length:], thresholds)]
-        chance, length = min(tested)
-        window = place.iloc[length:]
-        if chance <= thresholds["fragility_max_chance"] and window["count"].sum() >= thresholds["min_complaints"]:
-            windows.append(window)
-    return pd.concat(windows) if windows else table.iloc[0:0]
-
-
-def _rate_above(window: pd.DataFrame, thresholds: dict[str, Any]) -> bool:
-    count, exposure = float(window["count"].sum()), float(window["exposure"].sum())
-    rest_count, rest_exposure = float(window["rest_count"].sum()), float(window["rest_exposure"].sum())
-    if count <= 0 or exposure <= 0:
-        return False
-    if rest_exposure <= 0 or rest_count <= 0:
-        return True
-    return count / exposure >= thresholds["complaint_rate_ratio"] * rest_count / rest_exposure
-
-
-def _chance(window: pd.DataFrame) -> float:
-    """How likely chance alone gives the place this many more complaints than the rest over the window: the exact
-    test of two Poisson rates over their exposures (thousands of planned hours, or place-months)."""
-    exposure, rest_exposure = float(window["exposure"].sum()), float(window["rest_exposure"].sum())
-    if exposure <= 0 or rest_exposure <= 0:
-        return 1.0
-    return poisson_compare(float(window["count"].sum()), exposure, float(window["rest_count"].sum()),
-                           rest_exposure).p_higher
-
-
-def _worse(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
-    """Whether each month's figure is worse than the rest of the service by the settings' margin.
-
-    Complaints: any, at `complaint_rate_ratio` times the rest's rate (the run is then tested as a whole, see
-    `_beyond_chance`). Otherwise worse by
-    `fragility_gap` in the measure's bad direction. A month without a figure for the place or the rest is never
-    worse. (Whether the months together are enough to judge is the run's sample: see `_finding`.)
-    """
-    measure = table["measure"]
-    source = measure.map(lambda name: MEASURES[name].source)
-    higher_is_worse = measure.map(lambda name: MEASURES[name].higher_is_worse).astype(bool)
-    value, rest = table["value"].astype(float), table["rest_of_service"].astype(float)
-    count = table["count"].astype(float)
-    known = value.notna() & rest.notna()
-    complaints = (count >= 1) & (value >= thresholds["complaint_rate_ratio"] * rest)
-    gap = (value - rest).where(higher_is_worse, rest - value)
-    others = gap >= thresholds["fragility_gap"] - 1e-9
-    return known & complaints.where(source == "complaints", others)
-
-
-def _none(value: object) -> str | None:
-    return None if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
-
-
-def _covers(broad: Signal, cell: Signal) -> bool:
-    """Whether a whole-team or whole-shift signal takes in one team's shift on the same measure."""
-    if broad.service != cell.service or broad.measure != cell.measure or (broad.team and broad.shift):
-        return False
-    return broad.team == cell.team if broad.team else broad.shift == cell.shift
-
-
-def _most_specific(signals: list[Signal]) -> list[Signal]:
-    """Name the place the weakness sits: one weak team's shift rather than the team or shift it drags down.
-
-    Where a whole team or shift is flagged along with just one of its team-shifts, only that team-shift is
-    kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead. Complaints
-    are counted: the one team-shift is kept only where it holds most of the whole's complaints (many complaints
-    name no shift, and a shift holding a third of a team's excess is the team's pattern, not the shift's).
-    """
-    cells = [s for s in signals if s.team and s.shift]
-    dropped: set[int] = set()
-    for broad in signals:
-        inner = [cell for cell in cells if _covers(broad, cell)]
-        if len(inner) == 1 and MEASURES[broad.measure].source == "complaints" and \
-                inner[0].count < MOST_OF_THE_COMPLAINTS * broad.count:
-            dropped.add(id(inner[0]))
-        elif len(inner) == 1:
-            dropped.add(id(broad))
-        elif len(inner) > 1:
-            dropped.update(id(cell) for cell in inner)
-    return [s for s in signals if id(s) not in dropped]
+    return table[TABLE_COLUMNS + _SUMS]
 
 
 def place_name(team: str | None, shift: str | None) -> str:
@@ -400,7 +227,7 @@ def _is_concern(signal: Signal, thresholds: dict[str, Any]) -> bool:
     """Concern when the weakness has lasted twice the minimum run, or is twice the margin that flags it."""
     measure = MEASURES[signal.measure]
     margin = thresholds["complaint_rate_ratio"] if measure.source == "complaints" else thresholds["fragility_gap"]
-    return len(signal.months) >= 2 * thresholds["fragility_min_periods"] or signal.gap >= 2 * margin - 1e-9
+    return signal.span >= 2 * thresholds["fragility_min_periods"] or signal.gap >= 2 * margin - 1e-9
 
 
 def _evidence(signal: Signal, end: date) -> Evidence:
@@ -415,8 +242,9 @@ def _evidence(signal: Signal, end: date) -> Evidence:
         rows=rows_filter(measure.source, signal.service, signal.team, signal.shift, start, min(month_end(last), end)),
         detail=(f"worse than the rest of {signal.service} "
                 + ("over" if measure.source == "complaints" else "in each of")
-                + f" {len(signal.months)} consecutive months to "
-                f"{last:%b %Y}; monthly mean {_figure(measure, signal.value)} against "
+                + (f" {signal.span} consecutive months to " if signal.span == len(signal.months)
+                   else f" the {len(signal.months)} months with figures of {signal.span} to ")
+                + f"{last:%b %Y}; monthly mean {_figure(measure, signal.value)} against "
                 f"{_figure(measure, signal.rest)}{counted}"))
 
 
@@ -434,7 +262,7 @@ def _finding(signals: list[Signal], settings: dict[str, Any], end: date) -> Find
     # Complaints are judged over their months together (a quiet month says little), other measures month by month.
     every = "over the months" if all(MEASURES[s.measure].source == "complaints" for s in signals) else "every month"
     summary = (f"{place_name(first.team, first.shift)} at {first.service} {verb} been worse than the rest of the "
-               f"service {every} since {since:%b %Y} ({len(first.months)} months): "
+               f"service {every} since {since:%b %Y} ({first.span} months): "
                f"{join_clauses([_clause(s, since) for s in signals])}.")
     finding = Finding(
         kind="fragility", service=first.service, team=first.team, shift=first.shift,
@@ -448,7 +276,7 @@ def _finding(signals: list[Signal], settings: dict[str, Any], end: date) -> Find
         return finding
     shown = signals[0]
     name = MEASURE_IDS.get(shown.measure, shown.measure)
-    return limited(finding, f"{shown.count:.0f} {measures.measure(name).n_label} over {len(shown.months)} months, "
+    return limited(finding, f"{shown.count:.0f} {measures.measure(name).n_label} over {shown.span} months, "
                             f"fewer than {measures.minimum(name, settings):.0f}")
 
 

@@ -106,11 +106,12 @@ THRESHOLDS = {
                                            "a run of weak months may reach.", "count"),
     "min_complaints": Threshold("Complaints and themes", "Fewest complaints that make a pattern", "Fewer complaints "
                                 "than this never count as a rise or a worse rate.", "count"),
-    "fragility_max_chance": Threshold("Teams and shifts", "Chance allowed for a team's extra complaints", "A team "
-                                      "or shift with more complaints than the rest month after month is fragile only "
-                                      "if chance would give so many this rarely (an exact test over the months; many "
-                                      "places and months are tested, so it is strict). 0.001 means 1 in 1,000.",
-                                      "share"),
+    "fragility_max_chance": Threshold("Teams and shifts", "Chance allowed for a team or shift behind the rest",
+                                      "A team or shift with more complaints than the rest month after month, or "
+                                      "behind the rest every month but by the gap in only some of them (a few "
+                                      "answers or responses a month), is fragile only if chance would leave it so "
+                                      "far behind this rarely (an exact test over the months; many places and months "
+                                      "are tested, so it is strict). 0.001 means 1 in 1,000.", "share"),
     "audit_margin_se": Threshold("Audits", "Allowance for chance before audits count as weak", "How many standard "
                                  "errors below 'good' scheduled audits must be before assurance counts as weak when "
                                  "set against lived experience. Higher is more cautious.", "positive"),

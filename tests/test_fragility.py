@@ -247,3 +247,49 @@ def test_a_teams_extra_complaints_are_named_where_most_of_them_are(store, night_
     insert(store, "complaints", rows)
     found = [(f.team, f.shift) for f in fragility_findings(store, AS_OF, default_settings())]
     assert found == [named]
+
+
+# --- runs on thin figures, and where a weakness is named (analytics.fragility_runs) ------------------------
+
+@pytest.mark.parametrize("recent, start", [
+    # Ash's audit compliance in the last four months (met of 10 on each of its two shifts; 10 of 10 elsewhere).
+    ([(6, 6), (6, 6), (10, 9), (6, 6)], MONTHS[-4]),   # 95% one month, a little behind: the run goes on
+    ([(6, 6), (6, 6), (10, 10), (6, 6)], None),        # level with the rest one month: the run is one month
+    ([(10, 10), (6, 6), (6, 6), (6, 6)], MONTHS[-3]),  # every month behind by the margin: the run as ever
+])
+def test_a_month_a_little_behind_does_not_end_a_run_but_one_level_with_the_rest_does(store, recent, start):
+    levels = dict(zip(MONTHS[-4:], recent))
+    insert(store, "audits", [r for m in MONTHS for team in TEAMS for n, shift in enumerate(SHIFTS)
+                             for r in audit_month(m, team, shift, levels[m][n] if team == "Ash" and m in levels
+                                                  else 10)])
+    found = fragility_findings(store, AS_OF, default_settings())
+    assert [(f.team, f.shift, f.period_start) for f in found] == ([("Ash", None, start)] if start else [])
+
+
+def test_a_month_without_responses_is_passed_over_not_an_end(store):
+    rows = [r for m in MONTHS for team in TEAMS[1:] for r in feedback_month(m, team, 8, 0.9)]
+    rows += [r for m in MONTHS[:-4] for r in feedback_month(m, "Ash", 4, 0.9)]
+    rows += [r for m in (MONTHS[-4], MONTHS[-3], MONTHS[-1]) for r in feedback_month(m, "Ash", 4, 0.5)]
+    insert(store, "feedback", rows)  # none from Ash in MONTHS[-2]
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.period_start, finding.status) == ("Ash", MONTHS[-4], "concern")
+    assert "since Jul 2026 (4 months)" in finding.summary
+    assert "the 3 months with figures of 4" in finding.evidence[0].detail
+
+
+def test_months_merely_behind_before_the_spell_are_not_told_as_part_of_it(store):
+    insert(store, "rota", steady_rota({("Birch", "Early", m): {"agency": 0.4 if m in MONTHS[-3:] else 0.07}
+                                       for m in MONTHS}))
+    [finding] = fragility_findings(store, AS_OF, default_settings())
+    assert (finding.team, finding.shift, finding.period_start) == ("Birch", "Early", MONTHS[-3])
+
+
+@pytest.mark.parametrize("ash_night, other_nights, named", [
+    (0.4, 0.1, ("Ash", "Night")),   # one unit's nights far behind: named there, not as every night
+    (0.26, 0.22, (None, "Night")),  # every night weak; Ash's just over the margin against the others: the shift
+])
+def test_one_flagged_team_shift_is_named_only_where_the_weakness_is_its_own(store, ash_night, other_nights, named):
+    insert(store, "rota", steady_rota({(team, "Night", m): {"agency": ash_night if team == "Ash" else other_nights}
+                                       for team in TEAMS for m in MONTHS[-4:]}))
+    found = [(f.team, f.shift) for f in fragility_findings(store, AS_OF, default_settings())]
+    assert found == [named]
