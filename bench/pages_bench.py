@@ -192,10 +192,9 @@ def child_page(page: str, database: Path, service: str, cached_calls: int) -> No
             "result_mb": len(cached.stored) / 1e6})
 
 
-def child_prepare(database: Path, service: str) -> None:
-    """What a load leaves behind: the findings the pages open on stored for every service (as the Upload page and
-    `ingest` do), and the one service's concerns followed back through its history (the whole group's history,
-    which a real load also works out, would take longer than the rest of the benchmark)."""
+def child_prepare(database: Path) -> None:
+    """What a load leaves behind (analytics.concerns.refresh_with_history, as the Upload page and `ingest` run it):
+    the findings the pages open on stored for every service, then each concern followed back through history."""
     from analytics.concerns import track
     from analytics.scope import Scope
     from analytics.settings import load_settings
@@ -207,10 +206,11 @@ def child_prepare(database: Path, service: str) -> None:
     computed = refresh(con)
     seconds, cpu = clock.read()
     history = Clock()
-    track(con, Scope((service,)), load_settings(con))
+    track(con, Scope(), load_settings(con))
+    history_seconds, history_cpu = history.read()
     con.close()
-    report({"seconds": seconds, "cpu": cpu, "computed": computed, "history_seconds": history.read()[0],
-            "peak_mb": memory_mb()})
+    report({"seconds": seconds, "cpu": cpu, "computed": computed, "history_seconds": history_seconds,
+            "history_cpu": history_cpu, "peak_mb": memory_mb()})
 
 
 # --- app start to first page --------------------------------------------------------------------------------
@@ -391,8 +391,9 @@ def render(args: argparse.Namespace, service: str, results: dict[tuple[str, str]
         + ", ".join(f"{n:,} {source} rows" for source, n in manifest["rows"].items())
         + f"); one service is {service}. First, as a load does, the findings the pages open on were stored for "
         f"every service ({prepared['computed']:,} service-runs in {seconds_text(prepared['seconds'])}, CPU "
-        f"{prepared['cpu']:.0f} s, peak {prepared['peak_mb']:.0f} MB) and {service}'s concerns followed back through "
-        f"its history ({seconds_text(prepared['history_seconds'])}). Cold: each run a fresh process and connection "
+        f"{prepared['cpu']:.0f} s, peak {prepared['peak_mb']:.0f} MB) and each concern followed back through its "
+        f"history ({seconds_text(prepared['history_seconds'])}, CPU {prepared['history_cpu']:.0f} s). Cold: each run a "
+        "fresh process and connection "
         "(imports before the "
         "clock; opening the store, reading the settings and the page's analytics timed), median and 95th "
         f"percentile (nearest rank: the slowest run below 20 runs) over {args.repeat_service} runs for one service "
@@ -434,7 +435,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     if args.child:
         if args.child[0] == "prepare":
-            child_prepare(Path(args.child[1]), args.child[2])
+            child_prepare(Path(args.child[1]))
         else:
             child_page(args.child[1], Path(args.child[2]), args.child[3], int(args.child[4]))
         return
@@ -450,7 +451,7 @@ def main(argv: list[str] | None = None) -> None:
         Path(str(database) + suffix).unlink(missing_ok=True)
     shutil.copyfile(insights_bench.database_for(folder), database)
     print("storing the findings, as a load does", file=sys.stderr, flush=True)
-    prepared = run_child(SCRIPT, ["prepare", str(database), service])
+    prepared = run_child(SCRIPT, ["prepare", str(database)])
     start = None
     if args.browser_runs:
         start = first_page(database, args.browser_runs)
