@@ -22,7 +22,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import stats
 
 from .spc_counts import poisson_compare
 
@@ -69,6 +68,7 @@ def _shifts(part: dict[str, np.ndarray]) -> tuple[float, float]:
 
 def _fisher(met: float, counted: float, met_before: float, counted_before: float, high: bool) -> float:
     """One-sided Fisher's exact test; partly met answers (half a point) round against the signal."""
+    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     counted, counted_before = round(counted), round(counted_before)
     if counted == 0 or counted_before == 0:
         return 1.0
@@ -81,6 +81,7 @@ def _fisher(met: float, counted: float, met_before: float, counted_before: float
 
 def _welch(signal: dict[str, np.ndarray], before: dict[str, np.ndarray], high: bool) -> float:
     """One-sided Welch's t test of two means of response scores, from their sums and sums of squares."""
+    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     moments = []
     for part in (signal, before):
         total, n, squares = _sums(part, "numerator", "denominator", "squares")

@@ -16,7 +16,7 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import stats
+from scipy.special import ndtr, ndtri
 
 from . import spc as _spc
 from .chance import MODELS, signal_chance
@@ -33,7 +33,7 @@ HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_abov
 CHARTS = {"count": "c-chart", "rate": "u-chart"}
 
 
-_RUN_Z = float(stats.norm.isf(RUN_CHANCE))  # as unlikely as 7 points on one side of a symmetric process
+_RUN_Z = float(-ndtri(RUN_CHANCE))  # as unlikely as 7 points on one side of a symmetric process
 
 
 class Series:
@@ -91,7 +91,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
     first = series.months[-min(length, len(values))]
     since = series.months >= first
     chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
-    if chance is not None and not chance < stats.norm.sf(_rule_z(entry, rule, settings)):
+    if chance is not None and not chance < ndtr(-_rule_z(entry, rule, settings)):
         return None
     shift = step_change(values, series.months) if rule.startswith("run") else None
     if shift is not None and (shift.mean_after > shift.mean_before) != high:

@@ -26,7 +26,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import spc
 from .spc import SPCResult
@@ -110,6 +109,7 @@ def chart_arrays(count: np.ndarray, exposure: np.ndarray, direction: str = "decr
 
 def run_chance(count: np.ndarray, exposure: np.ndarray, centre: float, side: int) -> float:
     """How likely chance alone puts every one of these months on `side` (+1 above, -1 below) of the centre."""
+    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     expected = centre * exposure
     if side > 0:  # a count above its expected value: more than floor(expected) events
         each = stats.poisson.sf(np.floor(expected), expected)
@@ -157,6 +157,7 @@ def poisson_compare(recent_count: float, recent_exposure: float, baseline_count:
                     baseline_exposure: float) -> PoissonComparison:
     """The exact conditional test of two Poisson rates: given the total count, the recent count is binomial
     with the recent share of the exposure if the rate is the same in both."""
+    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     if recent_exposure <= 0 or baseline_exposure <= 0:
         raise ValueError("both exposures must be positive (months, or thousands of hours)")
     recent, baseline = round(float(recent_count)), round(float(baseline_count))

@@ -22,7 +22,6 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from . import spc
 from .spc import SPCResult
@@ -87,6 +86,7 @@ def step_change(values: Sequence[float], dates: Sequence[date] | pd.Series,
 
 def _welch(a: np.ndarray, b: np.ndarray) -> float:
     """Welch's two-sided t test of two means; two flat levels need no test (0 if they differ, else 1)."""
+    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     a_var, b_var = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     gap = abs(a.mean() - b.mean())
     if a_var + b_var == 0:
