@@ -16,6 +16,7 @@ from datetime import date, datetime
 from typing import Any
 
 import duckdb
+import pandas as pd
 from rapidfuzz import fuzz
 
 from .access import User
@@ -144,13 +145,15 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
         known[service] = _recorded(con, service, [f for f in now if f.service == service and is_tracked(f)], as_of,
                                    settings)
         _record_past(con, service, lasting(history, service, months[service], settings), known[service], score)
-    cur = con.cursor()
-    for service, service_months in months.items():
-        for month in service_months:
-            found = [f for f in history[(service, month)] if is_tracked(f)]
-            for cid, key in known[service].items():
-                present = any(same_pattern(key, f, score) for f in found)
-                cur.execute("INSERT OR REPLACE INTO concern_months VALUES (?, ?, ?)", [cid, month, present])
+    rows = [(cid, month, any(same_pattern(key, f, score) for f in found))
+            for service, service_months in months.items() for month in service_months
+            for found in [[f for f in history[(service, month)] if is_tracked(f)]]
+            for cid, key in known[service].items()]
+    if rows:  # one statement: a row at a time took seconds for a group's few thousand concern-months
+        cur = con.cursor()
+        cur.register("concern_rows", pd.DataFrame(rows, columns=["concern_id", "month", "present"]))
+        cur.execute("INSERT OR REPLACE INTO concern_months SELECT concern_id, month, present FROM concern_rows")
+        cur.unregister("concern_rows")
     return [cid for service in services for cid in known[service]]
 
 

@@ -221,7 +221,7 @@ def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
         SELECT service, fingerprint, response_mark, result FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
-    return {service: from_dict(json.loads(result)) for service, mark, response, result in found
+    return {service: from_dict(json.loads(result), findings_only) for service, mark, response, result in found
             if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
 
 
@@ -312,10 +312,10 @@ def _as_dict(insights: Insights) -> dict[str, Any]:
     return insights.to_dict()
 
 
-def from_dict(data: dict[str, Any]) -> Insights:
-    """Insights back from `Insights.to_dict`."""
+def from_dict(data: dict[str, Any], findings_only: bool = False) -> Insights:
+    """Insights back from `Insights.to_dict` (its findings alone, with an empty register, if that is all wanted)."""
     findings = [_finding(item) for item in data["findings"]]
-    register = pd.DataFrame(data["register"])
+    register = pd.DataFrame(None if findings_only else data["register"])
     if not register.empty:
         register["evidence"] = [[Evidence(**e) for e in row] for row in register["evidence"]]
         register = register.astype({"team": object}).where(register.notna(), None)
