@@ -155,23 +155,32 @@ def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
     (a concern's history is not recomputed on every monthly upload). Leaders' views speak of the picture when they
     were given, the latest data: they count from the service's latest month on, so recording one leaves the
     history standing too."""
+    return fingerprints_by_month(con, services, [as_of])[as_of]
+
+
+def fingerprints_by_month(con: duckdb.DuckDBPyConnection, services: list[str],
+                          months: list[date | None]) -> dict[date | None, dict[str, str]]:
+    """`fingerprints` as of each of the months, from one reading of the batches' spans and the views."""
     cur = con.cursor()
     union = " UNION ALL ".join(f"SELECT service, batch_id, CAST({column} AS DATE) AS day FROM {table} "
                                f"WHERE service IN (SELECT unnest(?))" for table, column in ROW_DATES.items())
     spans = cur.execute(f"SELECT service, batch_id, min(day), max(day) FROM ({union}) GROUP BY service, batch_id",
                         [services] * len(ROW_DATES)).fetchall()
-    batches: dict[str, list[int]] = {}
     latest: dict[str, date] = {}
-    for service, batch_id, first, last in spans:
-        if as_of is None or first <= as_of:
-            batches.setdefault(service, []).append(batch_id)
+    for service, _, _, last in spans:
         latest[service] = max(latest.get(service, last), last)
     views = dict(cur.execute("""
         SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())
-    return {s: hashlib.sha256(json.dumps([sorted(batches.get(s, [])), _views_counted(views.get(s), latest.get(s),
-                                                                                      as_of)]).encode()).hexdigest()[:32]
-            for s in services}
+    marks = {}
+    for as_of in months:
+        batches: dict[str, list[int]] = {}
+        for service, batch_id, first, _ in spans:
+            if as_of is None or first <= as_of:
+                batches.setdefault(service, []).append(batch_id)
+        marks[as_of] = {s: hashlib.sha256(json.dumps([sorted(batches.get(s, [])), _views_counted(
+            views.get(s), latest.get(s), as_of)]).encode()).hexdigest()[:32] for s in services}
+    return marks
 
 
 def _views_counted(views: list[int] | None, latest: date | None, as_of: date | None) -> list[int]:
@@ -229,16 +238,24 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
                      settings: dict[str, Any] | None = None,
                      progress: Progress | None = None) -> dict[tuple[str, date], list[Finding]]:
     """The findings of each service as of each month end: what a concern's history is read from. Stored runs are
-    read whatever the leadership response since (it changes no finding); the rest computed a batch of services
-    per month and stored."""
+    read whatever the leadership response since (it changes no finding), every month in one query; the rest
+    computed a batch of services per month and stored."""
     settings = settings if settings is not None else load_settings(con)
-    history: dict[tuple[str, date], list[Finding]] = {}
-    for done, month in enumerate(sorted(set(months)), start=1):
-        stored = _stored_many(con, services, month, settings, findings_only=True)
-        stored.update(_compute(con, [s for s in services if s not in stored], month, settings, tables=False))
-        history.update({(service, month): stored[service].findings for service in services})
+    months = sorted(set(months))
+    marks = fingerprints_by_month(con, services, months)
+    found = con.cursor().execute("""
+        SELECT service, as_of, fingerprint, result FROM insight_runs
+        WHERE as_of IN (SELECT unnest(?)) AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                 [months, settings_hash(settings), services]).fetchall()
+    history: dict[tuple[str, date], list[Finding]] = {
+        (service, as_of): from_dict(json.loads(result), findings_only=True).findings
+        for service, as_of, mark, result in found if marks[as_of].get(service) == mark}
+    for done, month in enumerate(months, start=1):
+        missing = [s for s in services if (s, month) not in history]
+        history.update({(service, month): result.findings for service, result in
+                        _compute(con, missing, month, settings, tables=False).items()})
         if progress is not None:
-            progress(done, len(set(months)), f"{month:%b %Y}")
+            progress(done, len(months), f"{month:%b %Y}")
     return history
 
 
