@@ -25,7 +25,6 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 from rapidfuzz import fuzz
-from scipy.optimize import linear_sum_assignment
 
 from .sources import SOURCES, Field, Source, normalise_header
 from .values import (
@@ -540,6 +539,8 @@ def best_mapping(headers: list[str], samples: dict[str, list[object]], source: S
                 chosen_from[row, col] = candidate
     if not matrix.size:
         return {}
+    from scipy.optimize import linear_sum_assignment  # imported when a sheet is read, not with the pages
+
     rows, cols = linear_sum_assignment(matrix, maximize=True)
     chosen = {}
     for row, col in zip(rows, cols):

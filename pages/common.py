@@ -12,7 +12,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from analytics.__main__ import run_handed_over
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.batches import list_batches, row_counts
@@ -55,8 +54,16 @@ def connection_for(database: str) -> duckdb.DuckDBPyConnection:
 
     While it is open, the command line hands its commands to this process (analytics.store_server)."""
     con = connect(database, wait=5.0)
-    serve(con, Path(database), run_handed_over)
+    serve(con, Path(database), _run_handed_over)
     return con
+
+
+def _run_handed_over(*args, **kwargs):
+    """A command handed over by `python -m analytics` (analytics.store_server); the command line's code (ingest and
+    everything it reads files with) is imported when the first command arrives, not before a page can show."""
+    from analytics.__main__ import run_handed_over
+
+    return run_handed_over(*args, **kwargs)
 
 
 def get_connection() -> duckdb.DuckDBPyConnection:

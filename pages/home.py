@@ -10,7 +10,6 @@ import streamlit as st
 from analytics.batches import coverage
 from analytics.board_pack import place_name
 from analytics.board_summary import Point, month_end_before, start_here
-from analytics.demo import prepare_demo
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, latest_complete_month
 from analytics.store import database_path
@@ -106,6 +105,8 @@ def show_start_here(services: tuple[str, ...] | None) -> None:
 
 def load_demo_data() -> None:
     """Write the demo spreadsheets beside the store, load them and work out their findings."""
+    from analytics.demo import prepare_demo  # ingest's code, imported only when asked for
+
     refresh_findings(lambda show: prepare_demo(get_connection(), database_path().parent / "demo", progress=show),
                      first="Loading the demo data (a fictional care home and homecare service)...")
     data_changed()
