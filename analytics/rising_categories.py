@@ -8,9 +8,10 @@ complaints is at least `emerging_theme_ratio` times its earlier share, so a mont
 surges is not read as one category emerging.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
-rises beyond chance, its monthly rate rose on a service-wide share of the teams (as for a repeat finding,
-`service_wide_share_of_teams`, and more than one), and no one team holds most of the rise. Otherwise each team
-where it rises is a finding.
+rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
+the teams, `service_wide_share_of_teams`, and not held by the teams rising on their own, or by the one with the
+largest rise, beyond an even spread, unless the other teams rise too). Otherwise each team where it rises is a
+finding.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from scipy.stats import binom
 from .findings import Evidence, Finding, percent
 from .key_questions import classify
 from .measures import monthly
-from .repeat_findings import is_service_wide
+from .rise_spread import service_wide_rise
 from .scope import Scope, months_back, period_label
 
 PLACE = ["service", "team"]
@@ -103,9 +104,11 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     team_count = counts[counts["team"].notna()].groupby("service")["team"].nunique()
     for row in services[services["rising"]].itertuples(index=False):
         on_teams = teams[(teams["service"] == row.service) & (teams["category"] == row.category)]
-        rose = on_teams[on_teams["recent"] > on_teams["earlier"] * row.recent_months / row.earlier_months]
-        if is_service_wide(len(rose), int(team_count.get(row.service, 0)), thresholds) \
-                and _not_one_teams(on_teams, row.recent_months, row.earlier_months):
+        spread = on_teams.assign(expected=on_teams["earlier"] * row.recent_months / row.earlier_months,
+                                 exposure=1 / max(int(team_count.get(row.service, 0)), 1), own=on_teams["rising"])
+        if service_wide_rise(spread, int(team_count.get(row.service, 0)), thresholds,
+                             lambda rest, r=row: _rest_rising(rest, r.recent_months, r.earlier_months, thresholds)):
+            rose = spread[spread["recent"] > spread["expected"]]
             found.append({**row._asdict(), "team": None, "teams": sorted(rose["team"])})
     wide = {(f["service"], f["category"]) for f in found}
     for row in teams[teams["rising"]].itertuples(index=False):
@@ -114,10 +117,12 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     return pd.DataFrame(found, columns=[*COLUMNS, "teams"]), window
 
 
-def _not_one_teams(teams: pd.DataFrame, recent_months: int, earlier_months: int) -> bool:
-    """Whether the rise is more than one team's: no team holds more than half of the rise above the earlier rates."""
-    excess = (teams["recent"] - teams["earlier"] * recent_months / earlier_months).clip(lower=0)
-    return bool(excess.sum() > 0 and excess.max() <= excess.sum() / 2)
+def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
+    """Whether the teams left, taken together, rise by the rule a place's category rises by."""
+    recent, earlier = np.array([rest["recent"].sum()]), np.array([rest["earlier"].sum()])
+    return bool(rising_chance(recent, earlier, recent_months, earlier_months)[0]
+                <= thresholds["emerging_theme_max_chance"]
+                and rate_ratio(recent, earlier, recent_months, earlier_months)[0] >= thresholds["emerging_theme_ratio"])
 
 
 def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:

@@ -99,3 +99,17 @@ def test_a_steady_category_and_a_couple_of_stray_complaints_are_not_rising(con):
 
 def test_no_complaints_no_findings(con):
     assert category_findings(con, AS_OF, default_settings()) == []
+
+
+def test_two_teams_sharing_a_new_category_is_the_services_rise(con):
+    # Three new complaints in four months, none in twenty before, two on one team and one on the other: no team
+    # holds more than an even spread would give it, so the rise is the service's (an exact tie is not needed).
+    counts = background() | {("Ash Unit", "Laundry"): {21: 1, 23: 1}, ("Birch Unit", "Laundry"): {22: 1},
+                             ("Ash Unit", "Medication"): {2: 1}}
+    insert(con, "complaints", complaints(counts))
+    settings = default_settings()
+    settings["thresholds"]["emerging_theme_max_chance"] = 0.05  # three complaints: chance 0.5% at this scale
+    [finding] = category_findings(con, AS_OF, settings)
+    assert (finding.team, finding.subject) == (None, "Laundry")
+    assert "on Ash Unit, Birch Unit" in finding.summary
+
