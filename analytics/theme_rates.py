@@ -112,7 +112,8 @@ def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any
 
 def _service_wide(texts: pd.DataFrame, teams: pd.DataFrame, services: pd.DataFrame, window: Window,
                   thresholds: dict[str, Any]) -> pd.DataFrame:
-    """The (theme, service) pairs meeting the rule in a source over the service whose rise is the service's."""
+    """The (theme, service) pairs meeting the rule over the service whose rise is the service's in each source
+    meeting it there: a theme mixing one team's comments with another's complaints is those teams'."""
     recent = window.is_recent(texts["month"])
     team_count = texts[recent & texts["team"].notna()].groupby(["source", "service"])["team"].nunique()
     wide = []
@@ -124,10 +125,12 @@ def _service_wide(texts: pd.DataFrame, teams: pd.DataFrame, services: pd.DataFra
             1 / max(int(team_count.get((row.source, row.service), 0)), 1)
         spread = on_teams.assign(expected=on_teams["earlier_share"].fillna(0) * on_teams["recent_total"],
                                  exposure=exposure, own=on_teams["meets"])
-        if service_wide_rise(spread, int(team_count.get((row.source, row.service), 0)), thresholds,
-                             lambda rest, r=row, t=on_teams: _rest_rising(rest, t, r, thresholds)):
-            wide.append((row.theme, row.service))
-    return pd.DataFrame(wide, columns=["theme", "service"]).drop_duplicates()
+        wide.append((row.theme, row.service, service_wide_rise(
+            spread, int(team_count.get((row.source, row.service), 0)), thresholds,
+            lambda rest, r=row, t=on_teams: _rest_rising(rest, t, r, thresholds))))
+    wide = pd.DataFrame(wide, columns=["theme", "service", "wide"]).groupby(["theme", "service"], as_index=False)
+    wide = wide["wide"].all()
+    return wide.loc[wide["wide"], ["theme", "service"]]
 
 
 def _rest_rising(rest: pd.DataFrame, on_teams: pd.DataFrame, service: Any, thresholds: dict[str, Any]) -> bool:
