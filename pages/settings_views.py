@@ -93,8 +93,9 @@ THRESHOLDS = {
                                  "from fewer shifts than this over the months judged are shown as limited evidence, "
                                  "never as a concern.", "count"),
     "feedback_margin_se": Threshold("Feedback", "Allowance for chance in small samples", "How many standard errors "
-                                    "below 'good' a team's average must be to count as clearly poor. Higher is more "
-                                    "cautious.", "positive"),
+                                    "below 'good' a team's average must be to count as clearly poor, and how many "
+                                    "its fall from the earlier months must be to count as clearly down. Higher is "
+                                    "more cautious.", "positive"),
     "feedback_drop": Threshold("Feedback", "A fall in feedback that counts", "A fall in the average rating of at least "
                                "this share of the top score counts as falling. 0.1 means 10 points.", "share"),
     "fragility_gap": Threshold("Teams and shifts", "Gap behind the rest of the service that counts", "How far a team "
