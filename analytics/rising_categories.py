@@ -11,7 +11,8 @@ A category rising across a service is one service-wide finding naming the teams 
 rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
 the teams, `service_wide_share_of_teams`, and not held by the teams rising on their own, or by the one with the
 largest rise, beyond an even spread, unless the other teams rise too). Otherwise each team where it rises is a
-finding.
+finding. Below `emerging_theme_min_mentions` recent complaints, the floor a text theme needs, it is limited
+evidence, a pointer rather than a concern.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from .findings import Evidence, Finding, percent
+from .findings import Evidence, Finding, limited, percent
 from .key_questions import classify
 from .measures import monthly
 from .rise_spread import service_wide_rise
@@ -156,12 +157,17 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
                 f"{row['earlier']:.0f} of {row['earlier_total']:.0f} in the {row['earlier_months']} before; "
                 f"exact Poisson comparison of the monthly rates: {_chance(row['chance'])}"))
     key_question = classify(category, settings["key_questions"])
-    return Finding(
+    finding = Finding(
         kind="emerging_theme", service=row["service"], team=team, shift=None,
         key_question=key_question[0] if key_question else None,
         quality_statement=key_question[1] if key_question else None,
         subject=category, status="concern", confidence="limited", period_start=recent_start, period_end=end,
         summary=summary, evidence=(evidence,))
+    # A few complaints can rise beyond chance from a near-empty history: below the floor a text theme needs, a pointer.
+    least = int(settings["thresholds"]["emerging_theme_min_mentions"])
+    if row["recent"] < least:
+        return limited(finding, f"{row['recent']:.0f} complaints about it in {recent}, fewer than {least}")
+    return finding
 
 
 def _share(row: dict[str, Any], half: str) -> float | None:

@@ -112,7 +112,10 @@ def _named_after(theme: str, category: str | None) -> bool:
 
 def _with_theme(category: Finding, theme: Finding) -> Finding:
     """A rising category's finding with the evidence of a text theme rising with it at its place: the more serious
-    status and the surer confidence of the two."""
+    status and the surer confidence of the two; a category on too few complaints alone takes the theme's, whose
+    mentions are enough."""
+    if category.status == "not_enough_evidence" and theme.status != "not_enough_evidence":
+        category = replace(category, status=theme.status, summary=category.summary.split("): ", 1)[-1])
     return replace(category, status=min(category.status, theme.status, key=SEVERITY.index),
                    confidence=min(category.confidence, theme.confidence, key=CERTAINTY.index),
                    summary=f"{category.summary} {theme.summary}", evidence=category.evidence + theme.evidence)

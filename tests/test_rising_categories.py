@@ -112,4 +112,17 @@ def test_two_teams_sharing_a_new_category_is_the_services_rise(con):
     [finding] = category_findings(con, AS_OF, settings)
     assert (finding.team, finding.subject) == (None, "Laundry")
     assert "on Ash Unit, Birch Unit" in finding.summary
+    assert finding.status == "not_enough_evidence"  # three complaints: a pointer, not a concern
+
+
+@pytest.mark.parametrize(("recent", "status"), [(4, "not_enough_evidence"), (5, "concern")])
+def test_a_rise_on_fewer_complaints_than_a_theme_needs_is_limited_evidence(con, recent, status):
+    months = {20 + i % 4: 0 for i in range(recent)}
+    for i in range(recent):
+        months[20 + i % 4] += 1
+    insert(con, "complaints", complaints(background() | {("Ash Unit", "Laundry"): months}))
+    [finding] = category_findings(con, AS_OF, default_settings())
+    assert (finding.team, finding.status) == ("Ash Unit", status)
+    assert finding.summary.startswith("Limited evidence (4 complaints about it in Mar 2026 to Jun 2026, fewer "
+                                      "than 5)") is (recent == 4)
 
