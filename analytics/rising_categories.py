@@ -80,8 +80,8 @@ def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
     if not recent_months or not earlier_months:
         return rates.assign(chance=1.0, share_ratio=np.nan, rising=False)
     rates["chance"] = rising_chance(rates["recent"], rates["earlier"], recent_months, earlier_months)
-    rates["share_ratio"] = rate_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months,
-                                      earlier_months)
+    rates["share_ratio"] = share_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(),
+                                       rates["recent_total"].to_numpy(), rates["earlier_total"].to_numpy())
     rates["rising"] = (rates["chance"] <= thresholds["emerging_theme_max_chance"]) \
         & (rates["share_ratio"] >= thresholds["emerging_theme_ratio"])
     return rates
@@ -120,10 +120,11 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
 
 def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
     """Whether the teams left, taken together, rise by the rule a place's category rises by."""
-    recent, earlier = np.array([rest["recent"].sum()]), np.array([rest["earlier"].sum()])
+    recent, earlier, recent_total, earlier_total = (np.array([rest[column].sum()]) for column in (
+        "recent", "earlier", "recent_total", "earlier_total"))
     return bool(rising_chance(recent, earlier, recent_months, earlier_months)[0]
                 <= thresholds["emerging_theme_max_chance"]
-                and rate_ratio(recent, earlier, recent_months, earlier_months)[0] >= thresholds["emerging_theme_ratio"])
+                and share_ratio(recent, earlier, recent_total, earlier_total)[0] >= thresholds["emerging_theme_ratio"])
 
 
 def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:

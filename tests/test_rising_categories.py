@@ -126,3 +126,12 @@ def test_a_rise_on_fewer_complaints_than_a_theme_needs_is_limited_evidence(con, 
     assert finding.summary.startswith("Limited evidence (4 complaints about it in Mar 2026 to Jun 2026, fewer "
                                       "than 5)") is (recent == 4)
 
+
+
+def test_every_kind_of_complaint_surging_is_not_one_category_emerging(con):
+    # Food triples with everything else on Ash Unit: its rate rose beyond chance, but its share of the complaints
+    # did not, so it is not a category emerging (the surge itself is for the signals to report).
+    counts = background() | {("Ash Unit", "Food"): {i: 1 for i in range(0, 20, 2)} | {20: 2, 21: 2, 22: 2, 23: 2},
+                             ("Ash Unit", "Laundry"): {i: 1 for i in range(1, 20, 2)} | {20: 2, 21: 2, 22: 2, 23: 2}}
+    insert(con, "complaints", complaints(counts))
+    assert [f for f in category_findings(con, AS_OF, default_settings()) if f.team == "Ash Unit"] == []
