@@ -3,9 +3,10 @@
 A category is rising at a place (a team, or a whole service) when its complaints in the last
 `emerging_recent_months` complete months are more than chance would give at its earlier monthly rate (an exact
 Poisson comparison: given the category's complaints in both periods, the recent count is binomial with the recent
-months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its share of the place's
-complaints is at least `emerging_theme_ratio` times its earlier share, so a month when every kind of complaint
-surges is not read as one category emerging.
+months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its count rose at least
+`emerging_theme_ratio` times more than the place's other complaints (the odds ratio of its share), so a month when
+every kind of complaint surges is not read as one category emerging, while a category already most of the
+complaints can still be seen to rise.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
 rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
@@ -46,11 +47,14 @@ def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, e
 
 def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
                 earlier_total: np.ndarray) -> np.ndarray:
-    """The category's recent share of the place's complaints over its earlier share (inf where it had none)."""
+    """How many times more the category's complaints rose than the place's other complaints: its recent count over
+    its earlier one, against theirs (the odds ratio of its share, half a complaint added to the others' counts),
+    so a category already most of the complaints can still be seen to rise; inf where it had none before."""
+    recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
+    others = (np.asarray(recent_total, dtype=float) - recent + 0.5) / (np.asarray(earlier_total, dtype=float)
+                                                                       - earlier + 0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
-        recent_share = np.where(recent_total > 0, recent / np.maximum(recent_total, 1), 0.0)
-        earlier_share = np.where(earlier_total > 0, earlier / np.maximum(earlier_total, 1), 0.0)
-        return np.where(earlier_share > 0, recent_share / np.where(earlier_share > 0, earlier_share, 1.0),
+        return np.where(earlier > 0, recent / np.where(earlier > 0, earlier, 1.0) / others,
                         np.where(recent > 0, np.inf, 0.0))
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
-from analytics.rising_categories import category_findings, rate_ratio, rising_chance
+from analytics.rising_categories import category_findings, rate_ratio, rising_chance, share_ratio
 from analytics.scope import Scope
 from analytics.settings import default_settings
 from analytics.store import connect
@@ -38,6 +38,18 @@ def test_rising_chance_is_the_exact_conditional_poisson_test(recent, earlier, ex
     (0, 0, 0.0), (2, 0, np.inf), (4, 20, 1.0), (8, 20, 2.0)])
 def test_rate_ratio_compares_monthly_rates(recent, earlier, expected):
     assert float(rate_ratio(np.array([recent]), np.array([earlier]), 4, 20)[0]) == expected
+
+
+@pytest.mark.parametrize(("recent", "earlier", "recent_total", "earlier_total", "expected"), [
+    (14, 12, 16, 17, (14 / 12) / (2.5 / 5.5)),   # most of the complaints already, and still rising past the rest
+    (6, 4, 37, 20, (6 / 4) / (31.5 / 16.5)),     # up with every other kind of complaint: below 1
+    (3, 0, 5, 10, np.inf),                       # new
+    (0, 0, 5, 10, 0.0),
+])
+def test_share_ratio_is_the_odds_ratio_of_the_categorys_share(recent, earlier, recent_total, earlier_total, expected):
+    ratio = float(share_ratio(np.array([recent]), np.array([earlier]), np.array([recent_total]),
+                              np.array([earlier_total]))[0])
+    assert ratio == pytest.approx(expected)
 
 
 def complaints(counts: dict[tuple[str, str], dict[int, int]]) -> list[dict]:
