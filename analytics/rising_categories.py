@@ -3,10 +3,11 @@
 A category is rising at a place (a team, or a whole service) when its complaints in the last
 `emerging_recent_months` complete months are more than chance would give at its earlier monthly rate (an exact
 Poisson comparison: given the category's complaints in both periods, the recent count is binomial with the recent
-months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its count rose at least
-`emerging_theme_ratio` times more than the place's other complaints (the odds ratio of its share), so a month when
-every kind of complaint surges is not read as one category emerging, while a category already most of the
-complaints can still be seen to rise.
+months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its monthly rate is at
+least `emerging_theme_ratio` times the earlier. Where the place's other complaints rose beyond chance too, its count
+must have risen that many times more than theirs (the odds ratio of its share), so a month when every kind of
+complaint surges is not read as one category emerging, while a category already most of the complaints can still be
+seen to rise.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
 rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
@@ -86,8 +87,12 @@ def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
     rates["chance"] = rising_chance(rates["recent"], rates["earlier"], recent_months, earlier_months)
     rates["share_ratio"] = share_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(),
                                        rates["recent_total"].to_numpy(), rates["earlier_total"].to_numpy())
-    rates["rising"] = (rates["chance"] <= thresholds["emerging_theme_max_chance"]) \
-        & (rates["share_ratio"] >= thresholds["emerging_theme_ratio"])
+    ratio, chance = thresholds["emerging_theme_ratio"], thresholds["emerging_theme_max_chance"]
+    others_rose = rising_chance(rates["recent_total"] - rates["recent"], rates["earlier_total"] - rates["earlier"],
+                                recent_months, earlier_months) <= chance
+    outpaced = np.where(others_rose, rates["share_ratio"], rate_ratio(
+        rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months, earlier_months)) >= ratio
+    rates["rising"] = (rates["chance"] <= chance) & outpaced
     return rates
 
 

@@ -132,8 +132,8 @@ THRESHOLDS = {
                                         "theme's recent share is taken over.", "count"),
     "emerging_theme_ratio": Threshold("Complaints and themes", "Growth that makes a theme emerging", "A theme whose "
                                       "recent share is at least this many times its earlier share is emerging (a "
-                                      "complaint category: whose count rose this many times more than the other "
-                                      "complaints').",
+                                      "complaint category: whose monthly rate rose this many times, and this many "
+                                      "times more than the other complaints' where they rose too).",
                                       "ratio"),
     "emerging_theme_min_mentions": Threshold("Complaints and themes", "Fewest recent mentions of an emerging theme",
                                              "A theme needs at least this many recent mentions to be emerging.",
