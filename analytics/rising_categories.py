@@ -3,14 +3,18 @@
 A category is rising at a place (a team, or a whole service) when its complaints in the last
 `emerging_recent_months` complete months are more than chance would give at its earlier monthly rate (an exact
 Poisson comparison: given the category's complaints in both periods, the recent count is binomial with the recent
-months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its share of the place's
-complaints is at least `emerging_theme_ratio` times its earlier share, so a month when every kind of complaint
-surges is not read as one category emerging.
+months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its monthly rate is at
+least `emerging_theme_ratio` times the earlier. Where the place's other complaints rose beyond chance too, its count
+must have risen that many times more than theirs (the odds ratio of its share), so a month when every kind of
+complaint surges is not read as one category emerging, while a category already most of the complaints can still be
+seen to rise.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
-rises beyond chance, its monthly rate rose on a service-wide share of the teams (as for a repeat finding,
-`service_wide_share_of_teams`, and more than one), and no one team holds most of the rise. Otherwise each team
-where it rises is a finding.
+rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
+the teams, `service_wide_share_of_teams`, and not held by the teams rising on their own, or by the one with the
+largest rise, beyond an even spread, unless the other teams rise too). Otherwise each team where it rises is a
+finding. Below `emerging_theme_min_mentions` recent complaints, the floor a text theme needs, it is limited
+evidence, a pointer rather than a concern.
 """
 
 from __future__ import annotations
@@ -23,10 +27,10 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
-from .findings import Evidence, Finding, percent
+from .findings import Evidence, Finding, limited, percent
 from .key_questions import classify
 from .measures import monthly
-from .repeat_findings import is_service_wide
+from .rise_spread import service_wide_rise
 from .scope import Scope, months_back, period_label
 
 PLACE = ["service", "team"]
@@ -44,11 +48,14 @@ def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, e
 
 def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
                 earlier_total: np.ndarray) -> np.ndarray:
-    """The category's recent share of the place's complaints over its earlier share (inf where it had none)."""
+    """How many times more the category's complaints rose than the place's other complaints: its recent count over
+    its earlier one, against theirs (the odds ratio of its share, half a complaint added to the others' counts),
+    so a category already most of the complaints can still be seen to rise; inf where it had none before."""
+    recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
+    others = (np.asarray(recent_total, dtype=float) - recent + 0.5) / (np.asarray(earlier_total, dtype=float)
+                                                                       - earlier + 0.5)
     with np.errstate(divide="ignore", invalid="ignore"):
-        recent_share = np.where(recent_total > 0, recent / np.maximum(recent_total, 1), 0.0)
-        earlier_share = np.where(earlier_total > 0, earlier / np.maximum(earlier_total, 1), 0.0)
-        return np.where(earlier_share > 0, recent_share / np.where(earlier_share > 0, earlier_share, 1.0),
+        return np.where(earlier > 0, recent / np.where(earlier > 0, earlier, 1.0) / others,
                         np.where(recent > 0, np.inf, 0.0))
 
 
@@ -78,10 +85,14 @@ def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
     if not recent_months or not earlier_months:
         return rates.assign(chance=1.0, share_ratio=np.nan, rising=False)
     rates["chance"] = rising_chance(rates["recent"], rates["earlier"], recent_months, earlier_months)
-    rates["share_ratio"] = rate_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months,
-                                      earlier_months)
-    rates["rising"] = (rates["chance"] <= thresholds["emerging_theme_max_chance"]) \
-        & (rates["share_ratio"] >= thresholds["emerging_theme_ratio"])
+    rates["share_ratio"] = share_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(),
+                                       rates["recent_total"].to_numpy(), rates["earlier_total"].to_numpy())
+    ratio, chance = thresholds["emerging_theme_ratio"], thresholds["emerging_theme_max_chance"]
+    others_rose = rising_chance(rates["recent_total"] - rates["recent"], rates["earlier_total"] - rates["earlier"],
+                                recent_months, earlier_months) <= chance
+    outpaced = np.where(others_rose, rates["share_ratio"], rate_ratio(
+        rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months, earlier_months)) >= ratio
+    rates["rising"] = (rates["chance"] <= chance) & outpaced
     return rates
 
 
@@ -103,9 +114,11 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     team_count = counts[counts["team"].notna()].groupby("service")["team"].nunique()
     for row in services[services["rising"]].itertuples(index=False):
         on_teams = teams[(teams["service"] == row.service) & (teams["category"] == row.category)]
-        rose = on_teams[on_teams["recent"] > on_teams["earlier"] * row.recent_months / row.earlier_months]
-        if is_service_wide(len(rose), int(team_count.get(row.service, 0)), thresholds) \
-                and _not_one_teams(on_teams, row.recent_months, row.earlier_months):
+        spread = on_teams.assign(expected=on_teams["earlier"] * row.recent_months / row.earlier_months,
+                                 exposure=1 / max(int(team_count.get(row.service, 0)), 1), own=on_teams["rising"])
+        if service_wide_rise(spread, int(team_count.get(row.service, 0)), thresholds,
+                             lambda rest, r=row: _rest_rising(rest, r.recent_months, r.earlier_months, thresholds)):
+            rose = spread[spread["recent"] > spread["expected"]]
             found.append({**row._asdict(), "team": None, "teams": sorted(rose["team"])})
     wide = {(f["service"], f["category"]) for f in found}
     for row in teams[teams["rising"]].itertuples(index=False):
@@ -114,10 +127,13 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     return pd.DataFrame(found, columns=[*COLUMNS, "teams"]), window
 
 
-def _not_one_teams(teams: pd.DataFrame, recent_months: int, earlier_months: int) -> bool:
-    """Whether the rise is more than one team's: no team holds more than half of the rise above the earlier rates."""
-    excess = (teams["recent"] - teams["earlier"] * recent_months / earlier_months).clip(lower=0)
-    return bool(excess.sum() > 0 and excess.max() <= excess.sum() / 2)
+def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
+    """Whether the teams left, taken together, rise by the rule a place's category rises by."""
+    recent, earlier, recent_total, earlier_total = (np.array([rest[column].sum()]) for column in (
+        "recent", "earlier", "recent_total", "earlier_total"))
+    return bool(rising_chance(recent, earlier, recent_months, earlier_months)[0]
+                <= thresholds["emerging_theme_max_chance"]
+                and share_ratio(recent, earlier, recent_total, earlier_total)[0] >= thresholds["emerging_theme_ratio"])
 
 
 def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
@@ -151,12 +167,17 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
                 f"{row['earlier']:.0f} of {row['earlier_total']:.0f} in the {row['earlier_months']} before; "
                 f"exact Poisson comparison of the monthly rates: {_chance(row['chance'])}"))
     key_question = classify(category, settings["key_questions"])
-    return Finding(
+    finding = Finding(
         kind="emerging_theme", service=row["service"], team=team, shift=None,
         key_question=key_question[0] if key_question else None,
         quality_statement=key_question[1] if key_question else None,
         subject=category, status="concern", confidence="limited", period_start=recent_start, period_end=end,
         summary=summary, evidence=(evidence,))
+    # A few complaints can rise beyond chance from a near-empty history: below the floor a text theme needs, a pointer.
+    least = int(settings["thresholds"]["emerging_theme_min_mentions"])
+    if row["recent"] < least:
+        return limited(finding, f"{row['recent']:.0f} complaints about it in {recent}, fewer than {least}")
+    return finding
 
 
 def _share(row: dict[str, Any], half: str) -> float | None:

@@ -3,7 +3,9 @@
 A theme is emerging at a place when, in complaints or in feedback, its share of the texts there in the last
 `emerging_recent_months` months is at least `emerging_theme_ratio` times its share before, on at least
 `emerging_theme_min_mentions` recent mentions, and more than chance would give (a one-sided binomial test at
-`emerging_theme_max_chance`). Its trend says the same: a theme emerging anywhere in view is never "stable".
+`emerging_theme_max_chance`). It emerges across a service, rather than on the teams where it meets the rule, where
+the service meets it and the rise is the service's (`rise_spread`, as for complaint categories). Its trend says the
+same: a theme emerging anywhere in view is never "stable".
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import binom
 
+from .rise_spread import service_wide_rise
 from .scope import month_start, months_back, period_label
 
 
@@ -59,10 +62,17 @@ def shares_at(texts: pd.DataFrame, keys: tuple[str, ...], window: Window) -> pd.
              .merge(totals.add_suffix("_total").reset_index(), on=by))
     rates["recent_share"] = rates["recent"] / rates["recent_total"].where(rates["recent_total"] > 0)
     rates["earlier_share"] = rates["earlier"] / rates["earlier_total"].where(rates["earlier_total"] > 0)
-    # No earlier mention where there were earlier texts: as new as a theme can be.
-    rates["ratio"] = np.where((rates["earlier"] == 0) & (rates["earlier_total"] > 0) & (rates["recent"] > 0),
-                              np.inf, rates["recent_share"] / rates["earlier_share"])
+    rates["ratio"] = share_ratio(rates)
     return rates.drop(columns="everywhere", errors="ignore")
+
+
+def share_ratio(rates: pd.DataFrame) -> np.ndarray:
+    """The recent share of the texts over the earlier share; infinite where a theme with no earlier mention among
+    earlier texts is mentioned now (as new as a theme can be)."""
+    recent = rates["recent"] / rates["recent_total"].where(rates["recent_total"] > 0)
+    earlier = rates["earlier"] / rates["earlier_total"].where(rates["earlier_total"] > 0)
+    return np.where((rates["earlier"] == 0) & (rates["earlier_total"] > 0) & (rates["recent"] > 0), np.inf,
+                    recent / earlier)
 
 
 def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
@@ -78,27 +88,59 @@ def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
 
 
 def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any]) -> pd.DataFrame:
-    """Where each theme is emerging: each team where it meets the rule in complaints or feedback, else its service;
-    with the shift, where it meets the rule on one named shift there and is up on no other. Columns theme, service,
-    team, shift."""
+    """Where each theme is emerging: its service, where it meets the rule in complaints or feedback there and the
+    rise is the service's (`rise_spread`), else each team where it meets the rule; with the shift, where it meets
+    the rule on one named shift there and is up on no other. Columns theme, service, team, shift."""
     columns = ["theme", "service", "team", "shift"]
     if not window.earlier_months:
         return pd.DataFrame(columns=columns)
     thresholds = settings["thresholds"]
     teams = judged(texts, ("service", "team"), window, thresholds)
-    teams = teams.loc[teams["meets"], ["theme", "service", "team"]].drop_duplicates()
     services = judged(texts, ("service",), window, thresholds)
-    services = services.loc[services["meets"], ["theme", "service"]].drop_duplicates()
-    with_teams = teams.set_index(["theme", "service"]).index
-    services = services[~services.set_index(["theme", "service"]).index.isin(with_teams)]
+    wide = _service_wide(texts, teams, services[services["meets"]], window, thresholds)
+    teams = teams.loc[teams["meets"], ["theme", "service", "team"]].drop_duplicates()
+    teams = teams[~teams.set_index(["theme", "service"]).index.isin(wide.set_index(["theme", "service"]).index)]
     named = texts[texts["shift"].isin(settings["shifts"])]
     shifts = pd.concat([judged(named, ("service", "team", "shift"), window, thresholds),
                         judged(named, ("service", "shift"), window, thresholds).assign(team=None)], ignore_index=True)
     shifts = shifts[shifts["up"]]
     shifts_up = shifts.groupby(["theme", "service", "team"], dropna=False)["shift"].transform("nunique")
     located = shifts.loc[shifts["meets"] & (shifts_up == 1), columns].drop_duplicates()
-    places = pd.concat([teams, services.assign(team=None)], ignore_index=True)
+    places = pd.concat([teams, wide.assign(team=None)], ignore_index=True)
     return places.merge(located, on=["theme", "service", "team"], how="left")[columns]
+
+
+def _service_wide(texts: pd.DataFrame, teams: pd.DataFrame, services: pd.DataFrame, window: Window,
+                  thresholds: dict[str, Any]) -> pd.DataFrame:
+    """The (theme, service) pairs meeting the rule over the service whose rise is the service's in each source
+    meeting it there: a theme mixing one team's comments with another's complaints is those teams'."""
+    recent = window.is_recent(texts["month"])
+    team_count = texts[recent & texts["team"].notna()].groupby(["source", "service"])["team"].nunique()
+    wide = []
+    for row in services.itertuples(index=False):
+        on_teams = teams[(teams["source"] == row.source) & (teams["service"] == row.service)
+                         & (teams["theme"] == row.theme) & teams["team"].notna()]
+        # How many comments a team gets is its exposure; complaints are what rises, so each team counts alike.
+        exposure = on_teams["recent_total"] / max(row.recent_total, 1) if row.source == "feedback" else \
+            1 / max(int(team_count.get((row.source, row.service), 0)), 1)
+        spread = on_teams.assign(expected=on_teams["earlier_share"].fillna(0) * on_teams["recent_total"],
+                                 exposure=exposure, own=on_teams["meets"])
+        wide.append((row.theme, row.service, service_wide_rise(
+            spread, int(team_count.get((row.source, row.service), 0)), thresholds,
+            lambda rest, r=row, t=on_teams: _rest_rising(rest, t, r, thresholds))))
+    wide = pd.DataFrame(wide, columns=["theme", "service", "wide"]).groupby(["theme", "service"], as_index=False)
+    wide = wide["wide"].all()
+    return wide.loc[wide["wide"], ["theme", "service"]]
+
+
+def _rest_rising(rest: pd.DataFrame, on_teams: pd.DataFrame, service: Any, thresholds: dict[str, Any]) -> bool:
+    """Whether the service's texts without the leading teams' (those of `on_teams` not in `rest`) rise by the
+    emerging rule, less its floor of mentions, which is for a finding of its own."""
+    gone = on_teams.drop(index=rest.index)
+    left = pd.DataFrame([{column: getattr(service, column) - gone[column].sum()
+                          for column in ("recent", "earlier", "recent_total", "earlier_total")}])
+    left["ratio"] = share_ratio(left)
+    return bool(is_rising(left, {**thresholds, "emerging_theme_min_mentions": 0}).iloc[0])
 
 
 def judged(texts: pd.DataFrame, keys: tuple[str, ...], window: Window, thresholds: dict[str, Any]) -> pd.DataFrame:

@@ -12,6 +12,7 @@ in the last `emerging_recent_months` months is at least `emerging_theme_ratio` t
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import duckdb
@@ -22,6 +23,7 @@ from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
 from .rising_categories import category_findings
 from .scope import Scope
+from .service_wide import CERTAINTY, SEVERITY
 from .theme_model import PRAISE, TEXT_COLUMNS, store_themes
 from .theme_rates import Window, emerging_places, shares_at, trend
 
@@ -81,16 +83,42 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
 
 def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Emerging themes: each complaint category rising on a team or across a service (the provider's own reading,
-    `rising_categories`), and each theme of the texts rising clearly in a team, or in a service where no team
-    stands out. One finding per subject and place: a text theme about a category already found rising at the place
-    is left out where the category rose service-wide, and a category is left out where a text theme about it is
-    found at the same place (the theme holds complaints and comments alike)."""
+    `rising_categories`), and each theme of the texts rising clearly in a team, or across a service
+    (`theme_rates.emerging_places`). One finding per subject and place: a text theme about a category already found
+    rising at the place is left out where the category rose service-wide; where the category rose at the theme's
+    place, a theme named after it stands for it (the theme holds complaints and comments alike), and a theme named
+    otherwise ("Visits are late" for complaints filed under Communication) adds its evidence to the category's
+    finding, which keeps the provider's name for what rose."""
     categories = category_findings(con, scope, settings)
     themes = _text_theme_findings(con, scope, settings)
     wide = {(f.service, f.subject) for f in categories if f.team is None}
     themes = [(f, category) for f, category in themes if f.team is None or (f.service, category) not in wide]
-    covered = {(f.service, f.team, category) for f, category in themes}
-    return [f for f in categories if (f.service, f.team, f.subject) not in covered] + [f for f, _ in themes]
+    named = {(f.service, f.team, category) for f, category in themes if _named_after(f.subject, category)}
+    rose = {(f.service, f.team, f.subject): i for i, f in enumerate(categories)}
+    kept = []
+    for theme, category in themes:
+        at = (theme.service, theme.team, category)
+        if at in rose and at not in named:
+            categories[rose[at]] = _with_theme(categories[rose[at]], theme)
+        else:
+            kept.append((theme, category))
+    return [f for f in categories if (f.service, f.team, f.subject) not in named] + [f for f, _ in kept]
+
+
+def _named_after(theme: str, category: str | None) -> bool:
+    """Whether a theme's name is the category's ("Call times: call was an hour late")."""
+    return bool(category) and (theme == category or theme.startswith(f"{category}: "))
+
+
+def _with_theme(category: Finding, theme: Finding) -> Finding:
+    """A rising category's finding with the evidence of a text theme rising with it at its place: the more serious
+    status and the surer confidence of the two; a category on too few complaints alone takes the theme's, whose
+    mentions are enough."""
+    if category.status == "not_enough_evidence" and theme.status != "not_enough_evidence":
+        category = replace(category, status=theme.status, summary=category.summary.split("): ", 1)[-1])
+    return replace(category, status=min(category.status, theme.status, key=SEVERITY.index),
+                   confidence=min(category.confidence, theme.confidence, key=CERTAINTY.index),
+                   summary=f"{category.summary} {theme.summary}", evidence=category.evidence + theme.evidence)
 
 
 def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
@@ -111,9 +139,19 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
         local = _Places(own)
         categories = own.dropna(subset=["theme", "category"]).groupby("theme")["category"] \
             .agg(lambda values: values.mode().iloc[0])
-        found += [(_finding(own, place, window, settings, local), categories.get(place.theme))
+        found += [(_finding(own, place, window, settings, local),
+                   _category_at(local, place, window) or categories.get(place.theme))
                   for place in places.itertuples(index=False)]
     return found
+
+
+def _category_at(places: _Places, place: Any, window: Window) -> str | None:
+    """The category most of the theme's recent complaints at the place were filed under (None without any): what
+    the theme is about there, whatever it is mostly about elsewhere."""
+    where = {"service": place.service, **({"team": place.team} if isinstance(place.team, str) else {})}
+    texts = places.at(where)
+    filed = texts.loc[(texts["theme"] == place.theme) & window.is_recent(texts["month"]), "category"].dropna()
+    return str(filed.mode().iloc[0]) if not filed.empty else None
 
 
 class _Places:

@@ -3,8 +3,8 @@
 For each team, and each team's shift where the data records shifts, the last `triangulation_months`
 months are split into an earlier and a recent half (analytics.triangulation_figures). Internal assurance is
 judged on the recent half's scheduled audits, not spot checks and not the rota (shown beside them); lived
-experience on the recent half's feedback (families' separately) and on whether complaints rose beyond chance
-from the earlier half. Where the two disagree leaders may be looking at the wrong evidence: green audits
+experience on the recent half's feedback (families' separately: poor where clearly below good, or below good and
+clearly down on the earlier half) and on whether complaints rose beyond chance from the earlier half. Where the two disagree leaders may be looking at the wrong evidence: green audits
 beside rising family complaints is the pattern CQC asks about. Below a minimum sample a disagreement is
 limited evidence, not a concern.
 """
@@ -156,8 +156,22 @@ def clearly_poor(mean: float, se: float, responses: int, thresholds: dict[str, A
 
 
 def _feedback_poor(figures: dict[str, Any], thresholds: dict[str, Any], prefix: str) -> bool:
-    return clearly_poor(figures[f"{prefix}feedback_recent"], figures[f"{prefix}feedback_se_recent"],
-                        figures[f"{prefix}responses_recent"], thresholds)
+    """Clearly below good; or below good and clearly down on the earlier half (families' 89% falling to 63% on a
+    dozen responses each half is worsening experience, though 63% on a dozen is within chance of 75%)."""
+    recent = figures[f"{prefix}feedback_recent"]
+    return clearly_poor(recent, figures[f"{prefix}feedback_se_recent"], figures[f"{prefix}responses_recent"],
+                        thresholds) or (recent < thresholds["feedback_good_score"]
+                                         and clearly_fell(figures, thresholds, prefix))
+
+
+def clearly_fell(figures: dict[str, Any], thresholds: dict[str, Any], prefix: str) -> bool:
+    """Down on the earlier half by more than sampling noise in both halves (`feedback_margin_se` standard errors of
+    the difference), on two responses at least in each."""
+    margin = thresholds.get("feedback_margin_se", DEFAULT_FEEDBACK_MARGIN_SE)
+    se = math.hypot(figures[f"{prefix}feedback_se_earlier"], figures[f"{prefix}feedback_se_recent"])
+    return (figures[f"{prefix}responses_earlier"] >= 2 and figures[f"{prefix}responses_recent"] >= 2
+            and not math.isnan(se)
+            and figures[f"{prefix}feedback_earlier"] - figures[f"{prefix}feedback_recent"] > margin * se)
 
 
 def _feedback_falling(figures: dict[str, Any], thresholds: dict[str, Any], prefix: str) -> bool:
@@ -221,6 +235,11 @@ def _assess(figures: dict[str, Any], thresholds: dict[str, Any], window: Window)
     figures["limited"] = _limited(figures, thresholds) if figures["classification"] != "not_enough_evidence" \
         else None
     # Widening: lived experience worsened between the halves while assurance stayed good.
+    # Clear: complaints rose beyond chance or feedback sits clearly below good, not only a fall to a level within
+    # chance of good; a gap resting on such a fall alone is a pointer (fragile), not a concern.
+    figures["clear"] = bool(figures["complaints_rising"] or any(
+        clearly_poor(figures[f"{prefix}feedback_recent"], figures[f"{prefix}feedback_se_recent"],
+                     figures[f"{prefix}responses_recent"], thresholds) for prefix in ("", "family_")))
     figures["widening"] = bool(figures["classification"] == "assurance_gap" and (
         figures["complaints_rising"] or _feedback_falling(figures, thresholds, "")
         or _feedback_falling(figures, thresholds, "family_")))
@@ -433,7 +452,7 @@ def _finding(row: dict[str, Any], settings: dict[str, Any], window: Window) -> F
     finding = Finding(
         kind=row["classification"], service=row["service"], team=row["team"], shift=row["shift"],
         key_question=key_question, quality_statement=quality_statement, subject=subject,
-        status="concern" if row["widening"] else "fragile", confidence="qualified",
+        status="concern" if row["widening"] and row["clear"] else "fragile", confidence="qualified",
         period_start=window.start, period_end=window.end, summary=_summary(row, settings, window),
         evidence=_evidence(row, window))
     return limited(finding, row["limited"]) if row["limited"] else finding

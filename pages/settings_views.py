@@ -93,8 +93,9 @@ THRESHOLDS = {
                                  "from fewer shifts than this over the months judged are shown as limited evidence, "
                                  "never as a concern.", "count"),
     "feedback_margin_se": Threshold("Feedback", "Allowance for chance in small samples", "How many standard errors "
-                                    "below 'good' a team's average must be to count as clearly poor. Higher is more "
-                                    "cautious.", "positive"),
+                                    "below 'good' a team's average must be to count as clearly poor, and how many "
+                                    "its fall from the earlier months must be to count as clearly down. Higher is "
+                                    "more cautious.", "positive"),
     "feedback_drop": Threshold("Feedback", "A fall in feedback that counts", "A fall in the average rating of at least "
                                "this share of the top score counts as falling. 0.1 means 10 points.", "share"),
     "fragility_gap": Threshold("Teams and shifts", "Gap behind the rest of the service that counts", "How far a team "
@@ -131,7 +132,9 @@ THRESHOLDS = {
     "emerging_recent_months": Threshold("Complaints and themes", "Recent months for emerging themes", "The months a "
                                         "theme's recent share is taken over.", "count"),
     "emerging_theme_ratio": Threshold("Complaints and themes", "Growth that makes a theme emerging", "A theme whose "
-                                      "recent share is at least this many times its earlier share is emerging.",
+                                      "recent share is at least this many times its earlier share is emerging (a "
+                                      "complaint category: whose monthly rate rose this many times, and this many "
+                                      "times more than the other complaints' where they rose too).",
                                       "ratio"),
     "emerging_theme_min_mentions": Threshold("Complaints and themes", "Fewest recent mentions of an emerging theme",
                                              "A theme needs at least this many recent mentions to be emerging.",

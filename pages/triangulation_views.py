@@ -151,8 +151,9 @@ def show_scatter(rows: pd.DataFrame, thresholds: dict[str, Any], recent: str) ->
     st.caption("Right of the line: scheduled audits meet their standard, or fall short by no more than chance on "
                "that many answers. Above the line: feedback meets its standard and complaints did not rise. Below "
                "it, the point sits at whatever makes experience poor: feedback (all, or families') clearly below "
-               "its standard, or complaints that rose, as the share of recent complaints above what the earlier "
-               "rate would give. Each point sits in the corner of its own judgement.")
+               "its standard, or below it and clearly down on the earlier months, or complaints that rose, as the "
+               "share of recent complaints above what the earlier rate would give. Each point sits in the corner "
+               "of its own judgement.")
     missing = sorted({_label(t, s) for t, s in zip(rows["team"], rows["shift"])} - set(points["label"]))
     if missing:
         st.caption(f"Not on the chart (no scheduled audits, or lived experience not judged): "

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
-from analytics.rising_categories import category_findings, rate_ratio, rising_chance
+from analytics.rising_categories import category_findings, rate_ratio, rising_chance, share_ratio
 from analytics.scope import Scope
 from analytics.settings import default_settings
 from analytics.store import connect
@@ -38,6 +38,18 @@ def test_rising_chance_is_the_exact_conditional_poisson_test(recent, earlier, ex
     (0, 0, 0.0), (2, 0, np.inf), (4, 20, 1.0), (8, 20, 2.0)])
 def test_rate_ratio_compares_monthly_rates(recent, earlier, expected):
     assert float(rate_ratio(np.array([recent]), np.array([earlier]), 4, 20)[0]) == expected
+
+
+@pytest.mark.parametrize(("recent", "earlier", "recent_total", "earlier_total", "expected"), [
+    (14, 12, 16, 17, (14 / 12) / (2.5 / 5.5)),   # most of the complaints already, and still rising past the rest
+    (6, 4, 37, 20, (6 / 4) / (31.5 / 16.5)),     # up with every other kind of complaint: below 1
+    (3, 0, 5, 10, np.inf),                       # new
+    (0, 0, 5, 10, 0.0),
+])
+def test_share_ratio_is_the_odds_ratio_of_the_categorys_share(recent, earlier, recent_total, earlier_total, expected):
+    ratio = float(share_ratio(np.array([recent]), np.array([earlier]), np.array([recent_total]),
+                              np.array([earlier_total]))[0])
+    assert ratio == pytest.approx(expected)
 
 
 def complaints(counts: dict[tuple[str, str], dict[int, int]]) -> list[dict]:
@@ -99,3 +111,39 @@ def test_a_steady_category_and_a_couple_of_stray_complaints_are_not_rising(con):
 
 def test_no_complaints_no_findings(con):
     assert category_findings(con, AS_OF, default_settings()) == []
+
+
+def test_two_teams_sharing_a_new_category_is_the_services_rise(con):
+    # Three new complaints in four months, none in twenty before, two on one team and one on the other: no team
+    # holds more than an even spread would give it, so the rise is the service's (an exact tie is not needed).
+    counts = background() | {("Ash Unit", "Laundry"): {21: 1, 23: 1}, ("Birch Unit", "Laundry"): {22: 1},
+                             ("Ash Unit", "Medication"): {2: 1}}
+    insert(con, "complaints", complaints(counts))
+    settings = default_settings()
+    settings["thresholds"]["emerging_theme_max_chance"] = 0.05  # three complaints: chance 0.5% at this scale
+    [finding] = category_findings(con, AS_OF, settings)
+    assert (finding.team, finding.subject) == (None, "Laundry")
+    assert "on Ash Unit, Birch Unit" in finding.summary
+    assert finding.status == "not_enough_evidence"  # three complaints: a pointer, not a concern
+
+
+@pytest.mark.parametrize(("recent", "status"), [(4, "not_enough_evidence"), (5, "concern")])
+def test_a_rise_on_fewer_complaints_than_a_theme_needs_is_limited_evidence(con, recent, status):
+    months = {20 + i % 4: 0 for i in range(recent)}
+    for i in range(recent):
+        months[20 + i % 4] += 1
+    insert(con, "complaints", complaints(background() | {("Ash Unit", "Laundry"): months}))
+    [finding] = category_findings(con, AS_OF, default_settings())
+    assert (finding.team, finding.status) == ("Ash Unit", status)
+    assert finding.summary.startswith("Limited evidence (4 complaints about it in Mar 2026 to Jun 2026, fewer "
+                                      "than 5)") is (recent == 4)
+
+
+
+def test_every_kind_of_complaint_surging_is_not_one_category_emerging(con):
+    # Food triples with everything else on Ash Unit: its rate rose beyond chance, but its share of the complaints
+    # did not, so it is not a category emerging (the surge itself is for the signals to report).
+    counts = background() | {("Ash Unit", "Food"): {i: 1 for i in range(0, 20, 2)} | {20: 2, 21: 2, 22: 2, 23: 2},
+                             ("Ash Unit", "Laundry"): {i: 1 for i in range(1, 20, 2)} | {20: 2, 21: 2, 22: 2, 23: 2}}
+    insert(con, "complaints", complaints(counts))
+    assert [f for f in category_findings(con, AS_OF, default_settings()) if f.team == "Ash Unit"] == []

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from analytics.demo_files import OAKWOOD, RIVERSIDE
+from analytics.findings import Evidence, Finding
 from analytics.scope import Scope, months_back
 from analytics.settings import default_settings, load_settings
 from analytics.sources import SOURCES
@@ -20,7 +21,9 @@ from analytics.store import table_columns
 from analytics.theme_model import theme_model
 from analytics.theme_text import is_informative
 from analytics.themes import (
+    _named_after,
     _status,
+    _with_theme,
     theme_findings,
     theme_mentions,
     theme_table,
@@ -510,3 +513,31 @@ def test_praise_and_problems_are_apart_by_what_the_words_say(planted: duckdb.Duc
 ])
 def test_status_of_a_rising_theme(theme, negative, status):
     assert _status(theme, negative) == status
+
+
+# ----------------------------------------------------------------------------------------------- categories and themes
+
+
+@pytest.mark.parametrize(("theme", "category", "named"), [
+    ("Call times: call was an hour late", "Call times", True),
+    ("Call times", "Call times", True),
+    ("Visits are late", "Communication", False),             # about complaints filed under Communication
+    ("Medication: medication was changed", "Communication", False),
+    ("Call timesheets", "Call times", False),
+    ("Praise: kind staff", None, False),
+])
+def test_a_theme_stands_for_a_rising_category_only_when_named_after_it(theme, category, named):
+    assert _named_after(theme, category) is named
+
+
+def test_a_theme_named_otherwise_adds_its_evidence_to_the_rising_categorys_finding():
+    def finding(subject, status, confidence, source):
+        return Finding("emerging_theme", SERVICE, "Ash Unit", None, None, None, subject, status, confidence,
+                       date(2026, 3, 1), AS_OF, f"About {subject}.", (Evidence(source, "share", 0.5, 0.1, "", ""),))
+    category = finding("Communication", "concern", "limited", "complaints")
+    theme = finding("Visits are late", "fragile", "high", "feedback")
+    both = _with_theme(category, theme)
+    # The provider's name for what rose, the theme's comments as evidence, the surer confidence.
+    assert (both.subject, both.status, both.confidence) == ("Communication", "concern", "high")
+    assert [e.source for e in both.evidence] == ["complaints", "feedback"]
+    assert both.summary == "About Communication. About Visits are late."

@@ -22,6 +22,7 @@ from analytics.triangulation import (
     assurance,
     chance_words,
     chart_summary,
+    clearly_fell,
     clearly_poor,
     complaints_rising,
     triangulation_findings,
@@ -324,6 +325,20 @@ def test_feedback_is_poor_only_clearly_below_good(mean, se, responses, poor):
     assert clearly_poor(mean, se, responses, default_settings()["thresholds"]) is poor
 
 
+@pytest.mark.parametrize(("earlier", "recent", "se", "responses", "fell"), [
+    (0.89, 0.63, (0.04, 0.06), (14, 14), True),     # families' ratings down 26 points, 3.6 standard errors
+    (0.80, 0.72, (0.05, 0.06), (12, 12), False),    # down 8 points: within chance of no change
+    (0.90, 0.50, (0.0, 0.0), (1, 12), False),       # one earlier response has no spread to judge by
+    (0.90, 0.50, (float("nan"), 0.05), (5, 5), False),
+    (0.60, 0.70, (0.02, 0.02), (30, 30), False),    # up, not down
+])
+def test_feedback_fell_only_beyond_the_noise_of_both_halves(earlier, recent, se, responses, fell):
+    figures = {"family_feedback_earlier": earlier, "family_feedback_recent": recent,
+               "family_feedback_se_earlier": se[0], "family_feedback_se_recent": se[1],
+               "family_responses_earlier": responses[0], "family_responses_recent": responses[1]}
+    assert clearly_fell(figures, default_settings()["thresholds"], "family_") is fell
+
+
 def test_each_place_sits_in_the_corner_of_its_own_classification(table, demo):
     demo_table = triangulation_table(demo, Scope(), default_settings())
     judged = pd.concat([table, demo_table])
@@ -361,3 +376,16 @@ def test_one_topic_rising_on_most_teams_is_one_service_wide_finding(tmp_path: Pa
     con.close()
     assert (wide.team, wide.kind, wide.subject, wide.status) == (None, "assurance_gap", "Food", "concern")
     assert "3 of the 3 teams with data show the same pattern about Food (Ash, Birch and Oak)" in wide.summary
+
+
+def test_a_gap_resting_only_on_a_fall_within_chance_of_good_is_fragile(tmp_path: Path):
+    # Families' ratings fall from 100% to 62%, beyond chance, but 62% on twelve spread responses is within chance
+    # of the 75% standard, and complaints do not rise: a gap to look at (fragile), not a concern.
+    con = connect(tmp_path / "t.duckdb")
+    insert(con, "audits", audits("Ash", 10))
+    insert(con, "feedback", [*feedback("Ash", EARLIER, [1.0] * 12),
+                             *feedback("Ash", RECENT, [1.0, 0.25, 0.75, 0.5] * 3)])
+    [finding] = triangulation_findings(con, AS_OF, default_settings())
+    assert (finding.kind, finding.team, finding.status) == ("assurance_gap", "Ash", "fragile")
+    assert "families' feedback averaged 62% (100% before)" in finding.summary
+    con.close()
