@@ -66,6 +66,14 @@ def _shifts(part: dict[str, np.ndarray]) -> tuple[float, float]:
     return float(np.nansum(share * counted)), float(counted.sum())
 
 
+def binomial_sf(k, n, p):
+    """P(X > k) for X binomial on n trials of chance p (scipy.stats.binom.sf, elementwise over arrays). scipy.stats is
+    imported when needed: half a second that pages reading stored results never pay."""
+    from scipy.stats import binom
+
+    return binom.sf(k, n, p)
+
+
 def _fisher(met: float, counted: float, met_before: float, counted_before: float, high: bool) -> float:
     """One-sided Fisher's exact test; partly met answers (half a point) round against the signal."""
     from scipy import stats  # imported when needed: half a second that pages reading stored results never pay

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import calendar
 import math
-from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -20,9 +19,9 @@ import pandas as pd
 
 from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
+from .fragility_runs import MEASURES, Measure, Signal, most_specific, signals
 from .key_questions import classify
 from .scope import Scope, months_back, period_label
-from .fragility_runs import MEASURES, Measure, Signal, most_specific, signals
 
 TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_of_service", "denominator",
                  "exposure", "rest_exposure",

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from . import text_columns
 from .audit_trail import os_user, record
 from .canonical import Prepared, prepare
 from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
@@ -21,7 +22,6 @@ from .readers import FileRefused, RawSheet, read_sheets
 from .reading import Answers, SheetReading, read_sheet
 from .settings import load_settings
 from .sources import source_named
-from . import text_columns
 from .store import bump_data_version, table_columns, uploads_dir, writing
 from .workbook_reader import ReadLimits
 

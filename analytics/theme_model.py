@@ -23,13 +23,11 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import numpy as np
 import pandas as pd
-from sklearn.decomposition import NMF
-from sklearn.feature_extraction.text import TfidfVectorizer
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 from .privacy import mask_series, strip_placeholders
@@ -44,6 +42,9 @@ from .theme_text import (
     terms_of,
     text_keys,
 )
+
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
 FIT_SAMPLE = 20_000      # distinct texts the model is fitted on; texts beyond them are only assigned
 NMF_LOSS = "frobenius"
@@ -153,6 +154,10 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     sentences = distinct_sentences(distinct)
     if sentences.empty:
         return unfitted
+    # scikit-learn is imported here, when a model is fitted: a second of every page's first start otherwise.
+    from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     # A term must recur, and not be in most sentences, to shape a theme; a handful of sentences keeps every term.
     few = len(sentences) < FEW_SENTENCES
     vectorizer = TfidfVectorizer(analyzer=terms_of, min_df=1 if few else 2, max_df=1.0 if few else 0.5,
@@ -330,7 +335,8 @@ def _fit_store(con: duckdb.DuckDBPyConnection, n_themes: int) -> pd.DataFrame:
     complaints = texts["source"] == "complaints"
     model = theme_model(model_texts, n_themes, ratings=texts["rating_score"], complaints=complaints,
                         categories=categories.where(complaints), written=cleaned)
-    return texts.assign(theme=model.assignment, month=pd.to_datetime(texts["month"]), date=pd.to_datetime(texts["date"]))
+    return texts.assign(theme=model.assignment, month=pd.to_datetime(texts["month"]),
+                        date=pd.to_datetime(texts["date"]))
 
 
 def without_personal_data(texts: pd.Series) -> pd.Series:

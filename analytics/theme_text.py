@@ -14,7 +14,6 @@ from functools import lru_cache
 
 import numpy as np
 import pandas as pd
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 # Words that say who wrote or about whom, how a complaint log phrases things, or nothing about the subject.
 CARE_STOP_WORDS = frozenset("""
@@ -32,7 +31,15 @@ CARE_STOP_WORDS = frozenset("""
 # scikit-learn's English list holds words that are themes in care ("call", "fire", "bill", "full visit").
 CARE_WORDS = frozenset("call fire bill full empty side system move serious found find detail describe interest part"
                        .split())
-STOP_WORDS = frozenset((ENGLISH_STOP_WORDS - CARE_WORDS) | CARE_STOP_WORDS)
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words less CARE_WORDS, with CARE_STOP_WORDS (scikit-learn imported when first
+    needed: a second of every page's first start otherwise)."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset((ENGLISH_STOP_WORDS - CARE_WORDS) | CARE_STOP_WORDS)
 # Whole answers that say nothing ("Did not answer", "Nothing.", "N/A"), after lower-casing and dropping punctuation.
 NON_INFORMATIVE = re.compile(
     r"(did not answer|not answered|no answer|no comments?|none|nothing( at all| really| else| to add)?|not a thing"
@@ -88,7 +95,8 @@ def content_pairs(sentence: str) -> list[tuple[str, str]]:
 def folded(word: str) -> str | None:
     """The word with its plural folded, or None for a stop word."""
     folded = singular(word)
-    return None if word in STOP_WORDS or folded in STOP_WORDS else folded
+    stop = stop_words()
+    return None if word in stop or folded in stop else folded
 
 
 def terms_of(text: str) -> list[str]:

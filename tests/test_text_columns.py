@@ -1,6 +1,5 @@
 """Text held in Arrow is tidied, judged blank and counted exactly as the per-value rules in analytics.values do."""
 
-import numpy as np
 import pandas as pd
 import pytest
 
