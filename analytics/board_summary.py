@@ -98,13 +98,15 @@ def _identity(finding: Finding) -> tuple:
     return finding.kind, finding.service, finding.team, finding.shift, finding.subject
 
 
-def change_words(now: str, before: str | None) -> str:
-    """What changed since last month for one finding, e.g. 'New since last month', 'Was fragile, now a concern'."""
+def change_words(now: str, before: str | None, where: str | None = None) -> str:
+    """What changed since last month for one finding, e.g. 'New since last month', 'Was fragile, now a concern';
+    `where` names the place the pattern was last month when it has moved (a team's shift to the team, say)."""
     if before is None:
         return "New since last month"
+    at = f" at {where}" if where else ""
     if before == now:
-        return f"Still {_word(now)}, as last month"
-    return f"Was {_word(before)}, now {_word(now)}"
+        return f"Still {_word(now)}, as last month{at}"
+    return f"Was {_word(before)}{at}, now {_word(now)}"
 
 
 def _word(status: str) -> str:
@@ -112,20 +114,38 @@ def _word(status: str) -> str:
             "not_enough_evidence": "too little evidence"}[status]
 
 
+def last_month(finding: Finding, before: list[Finding]) -> tuple[str | None, str | None]:
+    """Last month's status of the finding's pattern and, where it has moved, the place it was: the same pattern at
+    the same place; else the same kind and subject at an overlapping place in the service (a team's evening shift
+    then, every team's evening shift now), which is the pattern spreading or narrowing, not a new one."""
+    moved = None
+    for then in before:
+        if _identity(then) == _identity(finding):
+            return then.status, None
+        if moved is None and (then.kind, then.service, then.subject) == (finding.kind, finding.service,
+                                                                         finding.subject) \
+                and all(a is None or b is None or a == b for a, b in ((then.team, finding.team),
+                                                                      (then.shift, finding.shift))):
+            moved = then
+    if moved is None:
+        return None, None
+    return moved.status, ", ".join(p for p in (moved.team, moved.shift) if p) or "the whole service"
+
+
 def start_here(now: Insights, before: Insights, services: tuple[str, ...] | None = None,
                most: int = 5) -> tuple[list[Point], list[Point]]:
     """The things needing attention this month in the services (concerns first, what is new before what is not),
-    each with what changed since last month; and last month's concerns no longer found."""
+    each with what changed since last month; and last month's concerns no longer found (anywhere they overlap)."""
     def mine(findings: list[Finding]) -> list[Finding]:
         return [f for f in findings if services is None or f.service in services]
 
-    earlier = {_identity(f): f.status for f in mine(before.findings)}
-    current = _needing_attention(mine(now.findings))
-    current.sort(key=lambda f: (_ATTENTION[f.status], _identity(f) in earlier, _CONFIDENCE.get(f.confidence, 3)))
-    points = [_point(f, change_words(f.status, earlier.get(_identity(f)))) for f in current[:most]]
-    found_now = {_identity(f) for f in mine(now.findings)}
-    gone = [_point(f, "A concern last month, no longer found") for f in _needing_attention(mine(before.findings))
-            if f.status == "concern" and _identity(f) not in found_now]
+    earlier, found_now = mine(before.findings), mine(now.findings)
+    current = _needing_attention(found_now)
+    then = {id(f): last_month(f, earlier) for f in current}
+    current.sort(key=lambda f: (_ATTENTION[f.status], then[id(f)][0] is not None, _CONFIDENCE.get(f.confidence, 3)))
+    points = [_point(f, change_words(f.status, *then[id(f)])) for f in current[:most]]
+    gone = [_point(f, "A concern last month, no longer found") for f in _needing_attention(earlier)
+            if f.status == "concern" and last_month(f, found_now)[0] is None]
     return points, gone
 
 

@@ -29,6 +29,7 @@ from analytics.board_summary import (
     cell_evidence,
     change_words,
     last_complete_quarter,
+    last_month,
     must_know,
     quarter_before,
     quarter_settings,
@@ -48,9 +49,9 @@ BASELINE = Evidence("rota", "fill rate", 0.97, period="May 2026 to Oct 2026", ro
 
 def finding(kind: str, status: str, summary: str, team: str | None = None, key_question: str = "Safe",
             statement: str | None = "Safe and effective staffing", confidence: str = "limited",
-            evidence: tuple[Evidence, ...] = ()) -> Finding:
+            evidence: tuple[Evidence, ...] = (), shift: str | None = None) -> Finding:
     """A finding at Oak House over the six months to the end of October."""
-    return Finding(kind=kind, service=OAK, team=team, shift=None, key_question=key_question,
+    return Finding(kind=kind, service=OAK, team=team, shift=shift, key_question=key_question,
                    quality_statement=statement, subject=statement or key_question, status=status,
                    confidence=confidence, period_start=date(2026, 5, 1), period_end=NOW, summary=summary,
                    evidence=evidence)
@@ -277,6 +278,25 @@ def test_quarter_settings_judge_three_months_and_leave_the_rest() -> None:
 ])
 def test_change_words(now: str, before: str | None, words: str) -> None:
     assert change_words(now, before) == words
+
+
+def test_change_words_name_where_a_moved_pattern_was() -> None:
+    assert change_words("concern", "concern", "Town Team, Evening") == \
+        "Still a concern, as last month at Town Team, Evening"
+    assert change_words("concern", "fragile", "the whole service") == "Was fragile at the whole service, now a concern"
+
+
+@pytest.mark.parametrize(("then", "now", "expected"), [
+    (("Town", "Evening"), (None, "Evening"), ("concern", "Town, Evening")),  # one team's evenings, then every team's
+    ((None, None), ("Town", None), ("concern", "the whole service")),  # service-wide, then one team
+    (("Town", None), ("Town", None), ("concern", None)),  # the same place
+    (("Town", None), ("Rowan", None), (None, None)),  # another team: a new pattern
+    (("Town", "Night"), ("Town", "Evening"), (None, None)),  # another shift
+])
+def test_last_month_follows_a_pattern_that_moved_between_overlapping_places(then, now, expected) -> None:
+    earlier = finding("fragility", "concern", "Complaints ran high.", team=then[0], shift=then[1])
+    later = finding("fragility", "concern", "Complaints ran high.", team=now[0], shift=now[1])
+    assert last_month(later, [earlier]) == expected
 
 
 def test_must_know_puts_concerns_first_and_keeps_a_strength() -> None:
