@@ -54,7 +54,8 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
     window = Window.of(texts, scope.end(con), int(thresholds["emerging_recent_months"]))
     overall = shares_at(texts, (), window).set_index("theme")
     emerging = emerging_places(texts, window, settings)
-    known_shifts = texts[texts["shift"].isin(settings["shifts"])]
+    teams = _concentrations(texts, "team")
+    shifts = _concentrations(texts[texts["shift"].isin(settings["shifts"])], "shift")
     rows = []
     for theme, group in mentions.groupby("theme", sort=False):
         rate = overall.loc[theme]
@@ -74,8 +75,8 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
             "trend": trend(rate["ratio"], float(thresholds["emerging_theme_ratio"]), not where.empty),
             "emerging_in": _places_text(where),
             "monthly": group.groupby("month").size().sort_index().to_dict(),
-            "top_teams": _concentration(texts, theme, "team"),
-            "top_shifts": _concentration(known_shifts, theme, "shift"),
+            "top_teams": teams.get(theme, ""),
+            "top_shifts": shifts.get(theme, ""),
             "examples": _examples(group),
         })
     return pd.DataFrame(rows, columns=_TABLE_COLUMNS).sort_values("volume", ascending=False, ignore_index=True)
@@ -194,18 +195,21 @@ def _places_text(places: pd.DataFrame) -> str:
                      for p in places.itertuples(index=False))
 
 
-def _concentration(texts: pd.DataFrame, theme: str, column: str, top: int = 2) -> str:
-    """Where the theme is over-represented: up to `top` places with the most mentions above their fair share."""
-    places = texts.groupby(["service", column]).size().rename("texts").to_frame()
-    places["mentions"] = texts[texts["theme"] == theme].groupby(["service", column]).size()
-    places = places.fillna({"mentions": 0})
-    mentions = places["mentions"].sum()
-    places["of_texts"] = places["texts"] / places["texts"].sum()
-    places["of_mentions"] = places["mentions"] / max(mentions, 1)
-    places["excess"] = places["mentions"] - places["of_texts"] * mentions
-    best = places[places["excess"] > 0].sort_values("excess", ascending=False).head(top)
-    return "; ".join(f"{place} ({service}): {percent(row.of_mentions)} of mentions, {percent(row.of_texts)} of texts"
-                     for (service, place), row in best.iterrows())
+def _concentrations(texts: pd.DataFrame, column: str, top: int = 2) -> dict[str, str]:
+    """Per theme, where it is over-represented: up to `top` places with the most mentions above their fair share
+    (the places' text counts found once for every theme)."""
+    places = texts.groupby(["service", column]).size()
+    of_texts = places / places.sum()
+    found = {}
+    for theme, counts in texts.groupby(["theme", "service", column]).size().groupby(level=0):
+        counts = counts.droplevel(0).reindex(places.index, fill_value=0)
+        mentions = counts.sum()
+        excess = (counts - of_texts * mentions)
+        best = excess[excess > 0].sort_values(ascending=False, kind="stable").head(top)
+        found[theme] = "; ".join(f"{place} ({service}): {percent(counts[(service, place)] / max(mentions, 1))} of "
+                                 f"mentions, {percent(of_texts[(service, place)])} of texts"
+                                 for service, place in best.index)
+    return found
 
 
 def _examples(group: pd.DataFrame) -> list[str]:
