@@ -90,10 +90,20 @@ def insights_for(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     services = services_in(con, scope)
     if as_of is None or not services:
         return Insights(None, [], pd.DataFrame())
-    parts = _results(con, services, as_of, settings, progress)
-    registers = [part.register for part in parts if not part.register.empty]
-    register = pd.concat(registers, ignore_index=True) if registers else pd.DataFrame()
-    return Insights(as_of, [f for part in parts for f in part.findings], register)
+    stored = {s: json.loads(text) for s, text in _current(con, services, as_of, settings).items()}
+    computed = _compute(con, [s for s in services if s not in stored], as_of, settings, progress)
+    findings = [f for s in services for f in (computed[s].findings if s in computed else
+                                               [_finding(item) for item in stored[s]["findings"]])]
+    # One frame from every stored service's register rows (built per service, the frames cost most of a read),
+    # and the computed services' frames, in the services' order.
+    records = [row for s in services if s in stored for row in stored[s]["register"]]
+    frames = ([_register(records)] if records else []) + [computed[s].register for s in services
+                                                          if s in computed and not computed[s].register.empty]
+    register = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if records and len(frames) > 1:
+        order = {s: n for n, s in enumerate(services)}
+        register = register.sort_values("service", key=lambda c: c.map(order), kind="stable", ignore_index=True)
+    return Insights(as_of, findings, register)
 
 
 def stored_table(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
@@ -128,7 +138,7 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
         return 0
     stale = 0
     for day, judged in opened_runs(as_of, settings):
-        missing = sorted(set(services) - set(_stored_many(con, services, day, judged)))
+        missing = sorted(set(services) - set(_current(con, services, day, judged)))
         _compute(con, missing, day, judged, progress)
         stale += len(missing)
     return stale
@@ -212,25 +222,17 @@ def settings_hash(settings: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
 
-def _results(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             progress: Progress | None) -> list[Insights]:
-    stored = _stored_many(con, services, as_of, settings)
-    missing = [s for s in services if s not in stored]
-    stored.update(_compute(con, missing, as_of, settings, progress))
-    return [stored[s] for s in services]
-
-
-def _stored_many(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-                 findings_only: bool = False) -> dict[str, Insights]:
-    """The current stored results of those services that have one (same fingerprint, same settings, and unless
-    only the findings are wanted, the same leadership response)."""
+def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+             findings_only: bool = False) -> dict[str, str]:
+    """The stored results (as JSON text) of those services that have a current one: same fingerprint, same
+    settings, and unless only the findings are wanted, the same leadership response."""
     marks = fingerprints(con, services, as_of)
     responses = {} if findings_only else response_marks(con, services)
     found = con.cursor().execute("""
         SELECT service, fingerprint, response_mark, result FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
-    return {service: from_dict(json.loads(result), findings_only) for service, mark, response, result in found
+    return {service: result for service, mark, response, result in found
             if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
 
 
@@ -332,12 +334,18 @@ def _as_dict(insights: Insights) -> dict[str, Any]:
 def from_dict(data: dict[str, Any], findings_only: bool = False) -> Insights:
     """Insights back from `Insights.to_dict` (its findings alone, with an empty register, if that is all wanted)."""
     findings = [_finding(item) for item in data["findings"]]
-    register = pd.DataFrame(None if findings_only else data["register"])
+    register = pd.DataFrame() if findings_only else _register(data["register"])
+    as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
+    return Insights(as_of, findings, register)
+
+
+def _register(records: list[dict[str, Any]]) -> pd.DataFrame:
+    """Register rows back from their stored records: evidence as Evidence, missing values as None."""
+    register = pd.DataFrame(records)
     if not register.empty:
         register["evidence"] = [[Evidence(**e) for e in row] for row in register["evidence"]]
         register = register.astype({"team": object}).where(register.notna(), None)
-    as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-    return Insights(as_of, findings, register)
+    return register
 
 
 def _finding(item: dict[str, Any]) -> Finding:
