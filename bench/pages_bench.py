@@ -273,7 +273,7 @@ def _one_start(browser: Any, database: Path) -> dict[str, Any]:
 
 
 CHOSEN_PAGES = {"Overview": "overview", "Trends": "trends", "Teams and shifts": "teams_shifts",
-                "Triangulation": "triangulation_page", "Themes": "themes_page", "Board report": "board_report"}
+                "Triangulation": "triangulation", "Themes": "themes", "Board report": "board_report"}
 
 
 def choose_services(database: Path, services: list[str]) -> dict[str, Runs]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
@@ -27,6 +28,7 @@ from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
 ENTERED_THROUGH_APP = "entered_through_app"
+WANTED_PAGE = "wanted_page"  # (page file, query parameters) of a first visit that skipped app.py
 SOURCE_LABELS = {"audits": "Audits", "complaints": "Complaints", "rota": "Rota", "feedback": "Feedback"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLE_ROW_PIXELS = 35
@@ -40,6 +42,9 @@ def require_app_entry() -> None:
     pages/ as a page of its own.
     """
     if not st.session_state.get(ENTERED_THROUGH_APP):
+        # The page asked for and its filters, which app.py opens once it has run (else the visit lands on Home).
+        asked = Path(sys._getframe(1).f_code.co_filename)
+        st.session_state[WANTED_PAGE] = (f"pages/{asked.name}", st.query_params.to_dict())
         st.switch_page("app.py")
 
 

@@ -97,8 +97,19 @@ def choose_file(page: "sync_api.Page", name: str, text: str) -> None:
 def test_a_first_visit_straight_to_a_page_gets_the_apps_navigation(page: "sync_api.Page", tmp_path: Path) -> None:
     # Streamlit runs a folder named pages/ as old-style pages until app.py has run once in the process.
     with streamlit_server(tmp_path / "leadership_insight.duckdb") as url:
-        open_app_page(page, f"{url}/upload", "Leadership Insight")
+        open_app_page(page, f"{url}/upload", "Nothing has been loaded yet")  # the page asked for, through app.py
         assert_app_navigation(page)
         open_app_page(page, f"{url}/upload", "Upload history")
         assert_app_navigation(page)
+        assert_no_exception(page)
+
+
+def test_a_first_visit_to_a_pages_address_opens_that_page_with_its_filters(page: sync_api.Page,
+                                                                           loaded_db_file: Path) -> None:
+    # A fresh server: until app.py has run once, Streamlit runs a page's address alone, and the visit used to be
+    # sent to Home, losing the page and the filters a bookmark or a link asked for.
+    with streamlit_server(loaded_db_file) as url:
+        open_app_page(page, f"{url}/trends?service=Oak+House", "Monthly measures")
+        assert page.url.split("?")[0].endswith("/trends") and "service=Oak+House" in page.url
+        assert "Showing Oak House" in page.locator('[data-testid="stMain"]').inner_text()
         assert_no_exception(page)
