@@ -23,6 +23,7 @@ import math
 
 import numpy as np
 
+from .distributions import hypergeom_cdf, hypergeom_sf, t_sf
 from .spc_counts import poisson_compare
 
 __all__ = ["MODELS", "signal_chance"]
@@ -66,30 +67,20 @@ def _shifts(part: dict[str, np.ndarray]) -> tuple[float, float]:
     return float(np.nansum(share * counted)), float(counted.sum())
 
 
-def binomial_sf(k, n, p):
-    """P(X > k) for X binomial on n trials of chance p (scipy.stats.binom.sf, elementwise over arrays). scipy.stats is
-    imported when needed: half a second that pages reading stored results never pay."""
-    from scipy.stats import binom
-
-    return binom.sf(k, n, p)
-
-
 def _fisher(met: float, counted: float, met_before: float, counted_before: float, high: bool) -> float:
     """One-sided Fisher's exact test; partly met answers (half a point) round against the signal."""
-    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     counted, counted_before = round(counted), round(counted_before)
     if counted == 0 or counted_before == 0:
         return 1.0
     met = min(max(math.floor(met) if high else math.ceil(met), 0), counted)
     met_total = min(round(met + met_before), counted + counted_before)
     # The number met among the signal's answers, given the totals, is hypergeometric.
-    draw = stats.hypergeom(counted + counted_before, met_total, counted)
-    return float(draw.sf(met - 1) if high else draw.cdf(met))
+    total = counted + counted_before
+    return hypergeom_sf(met - 1, total, met_total, counted) if high else hypergeom_cdf(met, total, met_total, counted)
 
 
 def _welch(signal: dict[str, np.ndarray], before: dict[str, np.ndarray], high: bool) -> float:
     """One-sided Welch's t test of two means of response scores, from their sums and sums of squares."""
-    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     moments = []
     for part in (signal, before):
         total, n, squares = _sums(part, "numerator", "denominator", "squares")
@@ -103,4 +94,4 @@ def _welch(signal: dict[str, np.ndarray], before: dict[str, np.ndarray], high: b
     if var_a + var_b == 0:
         return 0.0 if gap > 0 else 1.0
     df = (var_a + var_b) ** 2 / (var_a ** 2 / (n_a - 1) + var_b ** 2 / (n_b - 1))
-    return float(stats.t.sf(gap / math.sqrt(var_a + var_b), df))
+    return float(t_sf(gap / math.sqrt(var_a + var_b), df))

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from .chance import binomial_sf
+from .distributions import binom_sf
 from .repeat_findings import is_service_wide
 
 # One row per team of the service that has the subject: its recent count, the count its earlier rate gives over
@@ -51,4 +51,4 @@ def held_by(leading: pd.DataFrame, teams: pd.DataFrame, thresholds: dict[str, An
     share = min(float(leading["exposure"].sum()), 1.0)
     if total <= 0 or held <= 0:
         return False
-    return bool(binomial_sf(held - 1, total, share) <= thresholds["emerging_theme_max_chance"])
+    return bool(binom_sf(held - 1, total, share) <= thresholds["emerging_theme_max_chance"])

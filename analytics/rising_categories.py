@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .chance import binomial_sf
+from .distributions import binom_sf
 from .findings import Evidence, Finding, limited, percent
 from .key_questions import classify
 from .measures import monthly
@@ -43,7 +43,7 @@ def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, e
     monthly rate never changed (the exact conditional test of two Poisson rates). 1 where there were none."""
     recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
     share = recent_months / (recent_months + earlier_months)
-    return np.where(recent > 0, binomial_sf(recent - 1, recent + earlier, share), 1.0)
+    return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, share), 1.0)
 
 
 def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,

@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from . import spc
+from .distributions import binom_cdf, binom_sf, poisson_cdf, poisson_sf
 from .spc import SPCResult
 
 __all__ = ["PoissonComparison", "c_chart", "chart_arrays", "poisson_compare", "run_chance", "u_chart"]
@@ -109,12 +110,11 @@ def chart_arrays(count: np.ndarray, exposure: np.ndarray, direction: str = "decr
 
 def run_chance(count: np.ndarray, exposure: np.ndarray, centre: float, side: int) -> float:
     """How likely chance alone puts every one of these months on `side` (+1 above, -1 below) of the centre."""
-    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     expected = centre * exposure
     if side > 0:  # a count above its expected value: more than floor(expected) events
-        each = stats.poisson.sf(np.floor(expected), expected)
+        each = poisson_sf(np.floor(expected), expected)
     else:  # below: fewer than expected, i.e. at most ceil(expected) - 1
-        each = stats.poisson.cdf(np.ceil(expected) - 1, expected)
+        each = poisson_cdf(np.ceil(expected) - 1, expected)
     return float(np.prod(each))
 
 
@@ -157,7 +157,6 @@ def poisson_compare(recent_count: float, recent_exposure: float, baseline_count:
                     baseline_exposure: float) -> PoissonComparison:
     """The exact conditional test of two Poisson rates: given the total count, the recent count is binomial
     with the recent share of the exposure if the rate is the same in both."""
-    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     if recent_exposure <= 0 or baseline_exposure <= 0:
         raise ValueError("both exposures must be positive (months, or thousands of hours)")
     recent, baseline = round(float(recent_count)), round(float(baseline_count))
@@ -166,5 +165,5 @@ def poisson_compare(recent_count: float, recent_exposure: float, baseline_count:
     total = recent + baseline
     share = recent_exposure / (recent_exposure + baseline_exposure)
     return PoissonComparison(recent, float(recent_exposure), baseline, float(baseline_exposure),
-                             p_higher=float(stats.binom.sf(recent - 1, total, share)) if total else 1.0,
-                             p_lower=float(stats.binom.cdf(recent, total, share)) if total else 1.0)
+                             p_higher=float(binom_sf(recent - 1, total, share)) if total else 1.0,
+                             p_lower=float(binom_cdf(recent, total, share)) if total else 1.0)

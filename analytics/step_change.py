@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from . import spc
+from .distributions import t_sf
 from .spc import SPCResult
 
 __all__ = ["MAX_CHANCE", "MIN_BEFORE", "StepChange", "read_shift", "step_change"]
@@ -86,13 +87,12 @@ def step_change(values: Sequence[float], dates: Sequence[date] | pd.Series,
 
 def _welch(a: np.ndarray, b: np.ndarray) -> float:
     """Welch's two-sided t test of two means; two flat levels need no test (0 if they differ, else 1)."""
-    from scipy import stats  # imported when needed: half a second that pages reading stored results never pay
     a_var, b_var = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
     gap = abs(a.mean() - b.mean())
     if a_var + b_var == 0:
         return 0.0 if gap > 0 else 1.0
     df = (a_var + b_var) ** 2 / (a_var ** 2 / (len(a) - 1) + b_var ** 2 / (len(b) - 1))
-    return float(2 * stats.t.sf(gap / math.sqrt(a_var + b_var), df))
+    return float(2 * t_sf(gap / math.sqrt(a_var + b_var), df))
 
 
 def read_shift(result: SPCResult, target: float | None, improvement_direction: str) -> SPCResult:

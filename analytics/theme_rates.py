@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .chance import binomial_sf
+from .distributions import binom_sf
 from .rise_spread import service_wide_rise
 from .scope import month_start, months_back, period_label
 
@@ -81,7 +81,7 @@ def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
     # The earlier share gets one mention and one non-mention added, so a theme new on a handful of texts is not
     # taken to have had no chance of appearing.
     earlier = (rates["earlier"] + 1) / (rates["earlier_total"] + 2)
-    by_chance = binomial_sf(rates["recent"] - 1, rates["recent_total"], earlier)
+    by_chance = binom_sf(rates["recent"] - 1, rates["recent_total"], earlier)
     return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) \
         & (rates["ratio"] >= thresholds["emerging_theme_ratio"]) \
         & (by_chance <= thresholds.get("emerging_theme_max_chance", 0.01))
