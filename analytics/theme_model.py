@@ -23,6 +23,7 @@ import re
 import threading
 from collections import Counter, OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import duckdb
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
+from . import privacy, theme_text
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
 from .theme_fits import load_fit, save_fit
@@ -293,15 +295,21 @@ def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple
     return _fingerprint(con), data_version(con), int(settings["thresholds"]["theme_count"])
 
 
+# The code a fit rests on: a fit kept in the store by an older release is not read by a newer one.
+_FITTING_CODE = hashlib.sha256(b"".join(Path(module).read_bytes() for module in (
+    __file__, theme_text.__file__, privacy.__file__))).hexdigest()
+
+
 def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
-    """What the texts are: a hash of every text and its place. A copy of a store (a backup restored) has the same
-    texts and so the same fit, which it reads rather than fits again."""
+    """What the texts are, and the code that fits them: a hash of every text and its place, and of the fitting and
+    masking modules. A copy of a store (a backup restored) has the same texts and so the same fit, which it reads
+    rather than fits again; a change to how themes are fitted fits them again."""
     found = con.cursor().execute("""
         SELECT count(*), sum(hash(received_date, service, team, shift, category, summary)) FROM complaints
         UNION ALL
         SELECT count(*), sum(hash(feedback_date, service, team, shift, comment, rating_score)) FROM feedback
         """).fetchall()
-    return hashlib.sha256(json.dumps(found, default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([found, _FITTING_CODE], default=str).encode()).hexdigest()
 
 
 def store_texts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:

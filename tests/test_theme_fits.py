@@ -65,3 +65,12 @@ def test_a_fit_keeps_its_columns_and_missing_values():
 def theme_fits_table(con):
     from analytics.theme_fits import create_table
     create_table(con.cursor())
+
+
+def test_a_fit_from_other_fitting_code_is_not_read(demo_con, fits, monkeypatch):
+    settings = load_settings(demo_con)
+    theme_model.store_themes(demo_con, settings)
+    monkeypatch.setattr(theme_model, "_FITTING_CODE", "a newer release")
+    theme_model._STORED.clear()
+    theme_model.store_themes(demo_con, settings)
+    assert fits == [theme_model.model_key(demo_con, settings)]  # fitted again, under the new code's key
