@@ -108,6 +108,7 @@ def test_a_first_visit_to_a_pages_address_opens_that_page_with_its_filters(page:
                                                                            loaded_db_file: Path) -> None:
     # A fresh server: until app.py has run once, Streamlit runs a page's address alone, and the visit used to be
     # sent to Home, losing the page and the filters a bookmark or a link asked for.
+    page.set_default_timeout(120_000)  # nothing is stored for this store yet: the page's first view works it out
     with streamlit_server(loaded_db_file) as url:
         open_app_page(page, f"{url}/trends?service=Oak+House", "Monthly measures")
         assert page.url.split("?")[0].endswith("/trends") and "service=Oak+House" in page.url

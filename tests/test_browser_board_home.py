@@ -8,7 +8,15 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 import pytest
-from served import SCREENSHOTS, assert_no_exception, open_app_page, screenshot, streamlit_server, wait_for_script
+from served import (
+    SCREENSHOTS,
+    WAIT_MS,
+    assert_no_exception,
+    open_app_page,
+    screenshot,
+    streamlit_server,
+    wait_for_script,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -69,7 +77,9 @@ def test_overview_leads_with_concerns_and_opens_rows(page, warm_demo_server: str
     evidence = page.locator('[data-testid="stExpander"]', has_text="Evidence (").first
     evidence.locator("summary").click()
     evidence.get_by_text("Open the rows behind these figures").click()
-    evidence.get_by_role("button", name="Download these rows (.csv)").first.wait_for()
+    # Longer than the usual wait: on a machine running the whole suite the server may still be busy with the page
+    # before (the board report's downloads).
+    evidence.get_by_role("button", name="Download these rows (.csv)").first.wait_for(timeout=3 * WAIT_MS)
     wait_for_script(page)
     assert " rows" in evidence.inner_text()
     assert_no_exception(page)

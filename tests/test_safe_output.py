@@ -363,6 +363,10 @@ def markdown_store(pristine_demo_db: Path, tmp_path_factory: pytest.TempPathFact
         cur.execute("UPDATE complaints SET category = '![c](http://evil.example/c.png)' WHERE category = 'Charges'")
         cur.execute("UPDATE leader_views SET statement = '[said](http://evil.example/l)'")
         record(cur, LINK, "export", {"file": IMAGE})
+        # The rows were renamed behind the store's back (no new batch): let go of the results stored from the old
+        # names, so the pages work them out from these.
+        for table in ("insight_runs", "insight_tables", "theme_fits"):
+            cur.execute(f"DELETE FROM {table}")
     finally:
         con.close()
     return path
