@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -104,12 +105,15 @@ def test_a_first_visit_straight_to_a_page_gets_the_apps_navigation(page: "sync_a
         assert_no_exception(page)
 
 
-def test_a_first_visit_to_a_pages_address_opens_that_page_with_its_filters(page: sync_api.Page,
-                                                                           loaded_db_file: Path) -> None:
+def test_a_first_visit_to_a_pages_address_opens_that_page_with_its_filters(page: sync_api.Page, loaded_db_file: Path,
+                                                                           tmp_path: Path) -> None:
     # A fresh server: until app.py has run once, Streamlit runs a page's address alone, and the visit used to be
-    # sent to Home, losing the page and the filters a bookmark or a link asked for.
+    # sent to Home, losing the page and the filters a bookmark or a link asked for. Its own copy of the store: the
+    # module's other server holds the file.
+    store = tmp_path / "leadership_insight.duckdb"
+    shutil.copyfile(loaded_db_file, store)
     page.set_default_timeout(120_000)  # nothing is stored for this store yet: the page's first view works it out
-    with streamlit_server(loaded_db_file) as url:
+    with streamlit_server(store) as url:
         open_app_page(page, f"{url}/trends?service=Oak+House", "Monthly measures")
         assert page.url.split("?")[0].endswith("/trends") and "service=Oak+House" in page.url
         assert "Showing Oak House" in page.locator('[data-testid="stMain"]').inner_text()
