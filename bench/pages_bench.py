@@ -22,7 +22,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -239,26 +240,21 @@ def first_page(database: Path, runs: int) -> Runs:
     return result
 
 
-def _one_start(browser: Any, database: Path) -> dict[str, Any]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = database.parent / "pages_bench_server.log"
-    page = browser.new_page()
+@contextmanager
+def app_server(database: Path, log: Path) -> Iterator[tuple[str, float]]:
+    """`streamlit run app.py` on the store, started and answering its health check; yields its address and when it
+    was started (perf_counter), and always stops it."""
+    url = f"http://127.0.0.1:{free_port()}"
     with log.open("wb") as output:
         started = time.perf_counter()
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
+            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", url.rsplit(":", 1)[1],
              "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
             cwd=ROOT, env={**os.environ, "LEADERSHIP_INSIGHT_DB": str(database)}, stdout=output,
             stderr=subprocess.STDOUT)
         try:
             wait_healthy(url, server, log)
-            healthy = time.perf_counter() - started
-            page.goto(url)
-            page.get_by_role("heading", name="Leadership Insight").wait_for(state="visible", timeout=120_000)
-            seconds = time.perf_counter() - started
-            page.get_by_text("What is loaded").wait_for(timeout=120_000)
-            with_figures = time.perf_counter() - started
+            yield url, started
         finally:
             server.terminate()
             try:
@@ -266,10 +262,21 @@ def _one_start(browser: Any, database: Path) -> dict[str, Any]:
             except subprocess.TimeoutExpired:
                 server.kill()
                 server.wait()
-            page.close()
+
+
+def _one_start(browser: Any, database: Path) -> dict[str, Any]:
+    page = browser.new_page()
+    try:
+        with app_server(database, database.parent / "pages_bench_server.log") as (url, started):
+            healthy = time.perf_counter() - started
+            page.goto(url)
+            page.get_by_role("heading", name="Leadership Insight").wait_for(state="visible", timeout=120_000)
+            seconds = time.perf_counter() - started
+            page.get_by_text("What is loaded").wait_for(timeout=120_000)
+            with_figures = time.perf_counter() - started
+    finally:
+        page.close()
     return {"seconds": seconds, "cpu": float("nan"), "server_ready": healthy, "with_figures": with_figures}
-
-
 
 
 CHOSEN_PAGES = {"Overview": "overview", "Trends": "trends", "Teams and shifts": "teams_shifts",
@@ -283,18 +290,10 @@ def choose_services(database: Path, services: list[str]) -> dict[str, Runs]:
     from playwright.sync_api import sync_playwright
 
     results = {page: Runs(f"{page}: a newly chosen service drawn in the browser") for page in CHOSEN_PAGES}
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = database.parent / "pages_bench_choose.log"
-    with log.open("wb") as output, sync_playwright() as playwright:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(port),
-             "--server.headless", "true", "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, "LEADERSHIP_INSIGHT_DB": str(database)}, stdout=output,
-            stderr=subprocess.STDOUT)
+    with (app_server(database, database.parent / "pages_bench_choose.log") as (url, _),
+          sync_playwright() as playwright):
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
         try:
-            wait_healthy(url, server, log)
             page = browser.new_page(viewport={"width": 1400, "height": 1000})
             for name, path in CHOSEN_PAGES.items():
                 page.goto(f"{url}/{path}")
@@ -312,12 +311,6 @@ def choose_services(database: Path, services: list[str]) -> dict[str, Runs]:
                     results[name].add({"seconds": time.perf_counter() - started, "cpu": float("nan")})
         finally:
             browser.close()
-            server.terminate()
-            try:
-                server.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
     return results
 
 
