@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from io import BytesIO
 from typing import Any
 
@@ -50,12 +50,6 @@ LEGEND = ("Status: ✓ strong, ↗ improving but not yet embedded, ◐ fragile, 
           "Confidence: high where independent sources agree, qualified where they disagree, limited with one source.",
           "Direction: ▲ better, ▼ worse, ● the same as at the end of the previous quarter.")
 EVIDENCE_COLUMNS = ["Source", "Measure", "Figure", "Compared with", "Period", "Rows", "Detail"]
-
-
-def previous_quarter_end(day: date) -> date:
-    """The last day of the calendar quarter before the one `day` falls in."""
-    quarter_start = date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
-    return quarter_start - timedelta(days=1)
 
 
 def figure_text(measure: str, value: float | None) -> str:

@@ -250,7 +250,7 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
         WHERE as_of IN (SELECT unnest(?)) AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [months, settings_hash(settings), services]).fetchall()
     history: dict[tuple[str, date], list[Finding]] = {
-        (service, as_of): from_dict(json.loads(result), findings_only=True).findings
+        (service, as_of): [_finding(item) for item in json.loads(result)["findings"]]
         for service, as_of, mark, result in found if marks[as_of].get(service) == mark}
     for done, month in enumerate(months, start=1):
         missing = [s for s in services if (s, month) not in history]
@@ -329,14 +329,6 @@ def _as_dict(insights: Insights) -> dict[str, Any]:
         return {"as_of": insights.as_of.isoformat() if insights.as_of else None, "register": [],
                 "findings": [f.to_dict() for f in insights.findings]}
     return insights.to_dict()
-
-
-def from_dict(data: dict[str, Any], findings_only: bool = False) -> Insights:
-    """Insights back from `Insights.to_dict` (its findings alone, with an empty register, if that is all wanted)."""
-    findings = [_finding(item) for item in data["findings"]]
-    register = pd.DataFrame() if findings_only else _register(data["register"])
-    as_of = date.fromisoformat(data["as_of"]) if data.get("as_of") else None
-    return Insights(as_of, findings, register)
 
 
 def _register(records: list[dict[str, Any]]) -> pd.DataFrame:

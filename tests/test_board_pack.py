@@ -23,7 +23,6 @@ from analytics.board_pack import (
     evidence_frame,
     figure_text,
     leaders_versus_evidence,
-    previous_quarter_end,
 )
 from analytics.board_summary import (
     cell_evidence,
@@ -104,13 +103,6 @@ def views() -> pd.DataFrame:
         {"view_id": 1, "service": OAK, "team": None, "key_question": "Caring", "subject": None, "stance": "strong",
          "statement": "Families are happy", "recorded_by": "rm@example.org", "recorded_at": datetime(2026, 10, 2, 9)},
     ])
-
-
-@pytest.mark.parametrize(("day", "expected"), [(date(2026, 10, 31), date(2026, 9, 30)),
-                                               (date(2026, 9, 30), date(2026, 6, 30)),
-                                               (date(2026, 1, 15), date(2025, 12, 31))])
-def test_previous_quarter_end(day: date, expected: date) -> None:
-    assert previous_quarter_end(day) == expected
 
 
 def test_figures_read_as_percentages_rates_or_counts() -> None:
