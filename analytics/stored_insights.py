@@ -73,8 +73,9 @@ def _key_by_settings(cur: duckdb.DuckDBPyConnection, table: str) -> None:
         WHERE table_name = ? AND constraint_type = 'PRIMARY KEY'""", [table]).fetchone()
     if key is None or "settings_hash" in key[0]:
         return
-    columns = [row[0] for row in cur.execute(f"DESCRIBE {table}").fetchall()]
-    definition = ", ".join(f"{name} {kind}" for name, kind, *_ in cur.execute(f"DESCRIBE {table}").fetchall())
+    described = cur.execute(f"DESCRIBE {table}").fetchall()
+    columns = [row[0] for row in described]
+    definition = ", ".join(f"{name} {kind}" for name, kind, *_ in described)
     cur.execute(f"CREATE TABLE {table}_keyed ({definition}, PRIMARY KEY ({', '.join([*key[0], 'settings_hash'])}))")
     cur.execute(f"INSERT INTO {table}_keyed SELECT {', '.join(columns)} FROM {table}")
     cur.execute(f"DROP TABLE {table}")
