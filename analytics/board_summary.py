@@ -20,7 +20,7 @@ from .insights import Insights
 from .key_questions import KEY_QUESTIONS
 from .register import STATUS_RANK
 from .scope import Scope
-from .signals import metric, spc_chart
+from .signals import chart_of, chart_start, metric, metric_series
 from .spc_icons import assurance_icon, variation_icon
 
 # The attention order: concerns, then what is fragile; within each, high confidence before qualified.
@@ -240,17 +240,17 @@ def measure_summary(con: duckdb.DuckDBPyConnection, services: list[str], as_of: 
         scope = Scope((service,), quarter[1])
         for metric_id in BOARD_MEASURES:
             entry = measures.measure(_measure_id(metric_id))
-            frame = measures.monthly(con, Scope((service,)), entry.id, ("service",), earlier[0], quarter[1], settings)
+            series = metric_series(con, scope, metric_id, service, settings=settings)
+            # The chart's months hold both quarters' unless its window is set shorter than six months.
+            frame = series if chart_start(quarter[1], settings) <= earlier[0] else measures.monthly(
+                con, Scope((service,)), entry.id, ("service",), earlier[0], quarter[1], settings)
             figures = {}
             for name, (start, end) in (("now", quarter), ("before", earlier)):
                 part = frame[(frame["month"] >= start) & (frame["month"] <= end)]
-                window = measures.over_window(part, ["service"], entry.id) if not part.empty else part
+                window = measures.over_window(part, [], entry.id) if not part.empty else part
                 figures[name] = (None if window.empty else float(window["value"].iloc[0]),
                                  0 if window.empty else float(window["n"].iloc[0]))
-            try:
-                chart = spc_chart(con, scope, settings, metric_id, service)
-            except ValueError:
-                chart = None
+            chart = chart_of(metric_id, series) if not series.empty else None
             variation, assurance = variation_icon(chart), assurance_icon(chart)
             rows.append({"service": service, "metric": metric_id, "measure": entry.label,
                          "now": figures["now"][0], "now_n": figures["now"][1],

@@ -111,10 +111,16 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
     month, u-chart for complaints per 1,000 planned hours; a sustained shift read as one and suggested as a new
     start, never rebased unless a person chose it (`rebase`: the first month of each new period). Its points carry
     n, the sample behind each month."""
-    entry = metric(metric_id)
     series = metric_series(con, scope, metric_id, service, team, shift, audit_type, settings)
     if series.empty:
-        raise ValueError(f"no {entry.label.lower()} data for {where(service, team, shift)}")
+        raise ValueError(f"no {metric(metric_id).label.lower()} data for {where(service, team, shift)}")
+    return chart_of(metric_id, series, target, rebase)
+
+
+def chart_of(metric_id: str, series: pd.DataFrame, target: float | None = None,
+             rebase: tuple[date, ...] = ()) -> SPCResult:
+    """`spc_chart` of a series `metric_series` gave (not empty), for a caller that uses the series too."""
+    entry = metric(metric_id)
     direction, months = entry.improvement_direction, series["month"].tolist()
     rebase = tuple(month for month in rebase if month in months)  # a start outside the months charted is moot
     if entry.unit == "count":
@@ -178,14 +184,18 @@ def _groupings(entry: Metric) -> list[tuple[str, ...]]:
     return levels
 
 
+def chart_start(end: date, settings: dict[str, Any]) -> date:
+    """The first month a chart ending at `end` shows: the last `spc_window_months`."""
+    return months_back(end, settings["thresholds"].get("spc_window_months", 24) - 1)
+
+
 def _grouped_series(con: duckdb.DuckDBPyConnection, scope: Scope, entry: Metric, by: tuple[str, ...],
                     settings: dict[str, Any]) -> pd.DataFrame:
     """The measure per month for every group of `by` over the charted months, from `measures.monthly`."""
     end = scope.end(con)
     if end is None:
         return pd.DataFrame(columns=["month", *by, *measures.COLUMNS[1:]])
-    start = months_back(end, settings["thresholds"].get("spc_window_months", 24) - 1)
-    frame = measures.monthly(con, scope, entry.measure, by, start, end, settings)
+    frame = measures.monthly(con, scope, entry.measure, by, chart_start(end, settings), end, settings)
     return frame.dropna(subset=[*by, "value"]).reset_index(drop=True)
 
 

@@ -93,3 +93,33 @@ def test_the_trend_charts_show_each_month_as_defined(demo_con, window, measure_i
     merged = series.merge(monthly, on="month", suffixes=("", "_defined"))
     assert len(merged) == len(monthly) > 0
     assert merged["value"].to_numpy() == pytest.approx(merged["value_defined"].to_numpy())
+
+
+@pytest.mark.parametrize("chart_months", [24, 3])  # 3: the chart's months do not reach the quarter before
+def test_the_board_shows_each_quarter_as_defined(demo_con, window, chart_months):
+    from analytics.board_summary import BOARD_MEASURES, last_complete_quarter, measure_summary, quarter_before
+    from analytics.signals import metric, spc_chart
+    from analytics.spc_icons import variation_icon
+
+    settings, _, end = window
+    settings = {**settings, "thresholds": {**settings["thresholds"], "spc_window_months": chart_months}}
+    service = "Oakwood House"
+    summary = measure_summary(demo_con, [service], end, settings).set_index("metric")
+    quarter = last_complete_quarter(end)
+    checked = 0
+    for metric_id in BOARD_MEASURES:
+        measure_id = metric(metric_id).measure
+        for column, (start, stop) in (("now", quarter), ("before", quarter_before(quarter))):
+            expected = defined(demo_con, measure_id, ["service"], start, stop, settings)
+            expected = expected[expected["service"] == service]
+            shown = summary.loc[metric_id]
+            if expected.empty:
+                assert shown[column] is None
+                continue
+            assert shown[column] == pytest.approx(float(expected["value"].iloc[0]))
+            assert shown[f"{column}_n"] == float(expected["n"].iloc[0])
+            checked += 1
+        chart = spc_chart(demo_con, Scope((service,), quarter[1]), settings, metric_id, service)
+        assert summary.loc[metric_id, "variation"] == variation_icon(chart).label
+        assert len(summary.loc[metric_id, "points"]) == len(chart.points) <= chart_months
+    assert checked >= 8
