@@ -5,7 +5,7 @@ import streamlit as st
 from analytics.access import LOCAL_USER, ROLE_TITLES
 from analytics.safe_output import plain_markdown
 from pages.access_gate import gate
-from pages.common import ENTERED_THROUGH_APP, WANTED_PAGE, forget_stale_results, get_connection
+from pages.common import ENTERED_THROUGH_APP, WANTED_PAGE, forget_stale_results, get_connection, settle_imports
 
 st.set_page_config(page_title="Leadership Insight", layout="wide")
 st.session_state[ENTERED_THROUGH_APP] = True
@@ -39,3 +39,4 @@ wanted, params = st.session_state.pop(WANTED_PAGE, (None, {}))
 if wanted in pages and pages[wanted] is not current:
     st.switch_page(pages[wanted], query_params=params)
 current.run()
+settle_imports()

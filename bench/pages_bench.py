@@ -15,6 +15,7 @@ bench/out/pages_results.md; it never fails because something is slow.
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import pickle
 import shutil
@@ -177,6 +178,7 @@ def child_page(page: str, database: Path, service: str, cached_calls: int) -> No
     from analytics.store import connect
 
     page_calls(page, None, None, [])  # imports every module a page uses before the clock, as a server has them
+    gc.freeze()  # and keeps them out of the cycle collector's scans, as app.py does (pages.common.settle_imports)
     clock = Clock()
     con = connect(database)
     services_all = [row[0] for row in con.cursor().execute(
