@@ -11,6 +11,8 @@ its state is derived from the record and the data every time it is read, never t
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,7 +27,16 @@ from .findings import Finding
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
 from .store import bump_data_version
-from .stored_insights import ROW_DATES, Progress, findings_history, insights_for, refresh, services_in
+from .stored_insights import (
+    ROW_DATES,
+    Progress,
+    findings_history,
+    fingerprints,
+    insights_for,
+    refresh,
+    services_in,
+    settings_hash,
+)
 
 # Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
 TRACKED_KINDS = ("repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
@@ -95,6 +106,8 @@ def create_tables(cur: duckdb.DuckDBPyConnection) -> None:
         CREATE TABLE IF NOT EXISTS concern_months (
             concern_id INTEGER, month DATE, present BOOLEAN, PRIMARY KEY (concern_id, month))""")
     cur.execute("""
+        CREATE TABLE IF NOT EXISTS concern_tracking (service VARCHAR PRIMARY KEY, mark VARCHAR)""")
+    cur.execute("""
         CREATE TABLE IF NOT EXISTS concern_recognitions (
             concern_id INTEGER, recognised_on DATE, recognised_by VARCHAR, judgement VARCHAR, cause VARCHAR,
             recorded_at TIMESTAMP)""")
@@ -134,7 +147,13 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
     as_of = scope.end(con)
     if as_of is None:
         return []
-    services = services_in(con, scope)
+    every = services_in(con, scope)
+    marks = _tracking_marks(con, every, as_of, settings)
+    done = dict(con.cursor().execute("SELECT service, mark FROM concern_tracking WHERE service IN (SELECT unnest(?))",
+                                     [every]).fetchall()) if every else {}
+    services = [s for s in every if done.get(s) != marks[s]]  # the rest are tracked up to date already
+    if not services:
+        return [cid for service in every for cid in _stored_keys(con, service)]
     now = insights_for(con, Scope(tuple(services), as_of), settings).findings if services else []
     months = {service: history_months(con, service, as_of, settings) for service in services}
     history = findings_history(con, services, sorted({m for ms in months.values() for m in ms}), settings,
@@ -154,7 +173,25 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
         cur.register("concern_rows", pd.DataFrame(rows, columns=["concern_id", "month", "present"]))
         cur.execute("INSERT OR REPLACE INTO concern_months SELECT concern_id, month, present FROM concern_rows")
         cur.unregister("concern_rows")
-    return [cid for service in services for cid in known[service]]
+    after = _tracking_marks(con, services, as_of, settings)  # with the concerns this run added
+    con.cursor().executemany("INSERT OR REPLACE INTO concern_tracking VALUES (?, ?)", list(after.items()))
+    return [cid for service in every for cid in (known[service] if service in known else _stored_keys(con, service))]
+
+
+def _tracking_marks(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
+                    settings: dict[str, Any]) -> dict[str, str]:
+    """What a service's concerns were last tracked from: the month, its data and leaders' views (the stored
+    results' fingerprint), the settings and its concerns. Opening a page tracks again only where one changed, and
+    so writes nothing on a plain view."""
+    if not services:
+        return {}
+    data = fingerprints(con, services, as_of)
+    ids = dict(con.cursor().execute("""
+        SELECT service, list(concern_id ORDER BY concern_id) FROM concerns WHERE service IN (SELECT unnest(?))
+        GROUP BY service""", [services]).fetchall())
+    rules = settings_hash(settings)
+    return {s: hashlib.sha256(json.dumps([as_of.isoformat(), data[s], rules, ids.get(s)]).encode()).hexdigest()[:32]
+            for s in services}
 
 
 def refresh_with_history(con: duckdb.DuckDBPyConnection, scope: Scope | None = None,

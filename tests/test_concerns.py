@@ -135,3 +135,29 @@ def test_closing_without_evidence_and_against_the_data_are_flagged(monkeypatch):
     ("planned", None, date(2026, 6, 1), False)])
 def test_overdue(status, due, today, overdue):
     assert action(status=status, completed=None, due=due).overdue(today) is overdue
+
+
+def test_tracking_again_with_nothing_changed_reads_and_writes_nothing(demo_con, monkeypatch):
+    """A page view tracks concerns first (response.concern_views): on a store tracked at load, that is a check of
+    what each service was tracked from, not a reading of its history and a rewrite of its months."""
+    import analytics.concerns as concerns
+    from analytics.scope import Scope
+    from analytics.settings import load_settings
+
+    settings = load_settings(demo_con)
+    ids = concerns.track(demo_con, Scope(), settings)
+    assert len(ids) > 5
+    followed = []
+    real = concerns.findings_history
+    monkeypatch.setattr(concerns, "findings_history",
+                        lambda con, services, *a, **k: followed.append(list(services)) or real(con, services, *a, **k))
+    assert concerns.track(demo_con, Scope(), settings) == ids
+    assert followed == []
+    service = demo_con.execute("SELECT min(service) FROM concerns").fetchone()[0]
+    demo_con.execute("DELETE FROM concern_tracking WHERE service = ?", [service])  # as if its data had changed
+    assert sorted(concerns.track(demo_con, Scope(), settings)) == sorted(ids)
+    assert followed == [[service]]
+    changed = {**settings, "thresholds": {**settings["thresholds"], "concern_min_months": 4}}
+    as_of = Scope().end(demo_con)
+    assert concerns._tracking_marks(demo_con, [service], as_of, changed) != \
+        concerns._tracking_marks(demo_con, [service], as_of, settings)  # other settings: tracked again
