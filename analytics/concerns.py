@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from .access import User
 from .audit_trail import record
 from .findings import Finding
+from .row_months import current
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
 from .store import bump_data_version
@@ -254,12 +255,11 @@ def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], 
 
 def history_months(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[date]:
     """The month ends from the service's first month of data (or concern_history_months back) to `as_of`."""
-    union = " UNION ALL ".join(f"SELECT min({column}) FROM {table} WHERE service = ?"
-                               for table, column in ROW_DATES.items())
-    firsts = [row[0] for row in con.cursor().execute(union, [service] * len(ROW_DATES)).fetchall() if row[0]]
-    if not firsts:
+    first = current(con).execute("SELECT min(first_day) FROM row_months WHERE source IN (SELECT unnest(?)) "
+                                 "AND service = ?", [list(ROW_DATES), service]).fetchone()[0]
+    if first is None:
         return []
-    earliest = max(min(firsts), months_back(as_of, settings["thresholds"]["concern_history_months"] - 1))
+    earliest = max(first, months_back(as_of, settings["thresholds"]["concern_history_months"] - 1))
     months, month = [], month_end(as_of)
     while month >= earliest:
         months.append(month)

@@ -44,13 +44,15 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
     One file with a few November rows must not move the whole dashboard into a month with no rota or complaints:
     a source's last month counts when it holds at least PARTIAL_SHARE of the source's usual monthly rows, and the
     default "as of" is the earliest of the sources' last counted months."""
+    from .row_months import current  # imports the store, which imports this module
+
     services, values = scope.service_filter()
-    cur = con.cursor()
+    cur = current(con)
     ends, notes = [], []
-    for table, column in _RECORDED_MONTHLY.items():
+    for table in _RECORDED_MONTHLY:
         counts = cur.execute(f"""
-            SELECT date_trunc('month', {column})::DATE AS month, count(*) AS n FROM {table}
-            WHERE {services} AND {column} IS NOT NULL GROUP BY 1 ORDER BY 1""", values).fetchall()
+            SELECT month, sum(rows)::BIGINT AS n FROM row_months
+            WHERE source = ? AND {services} AND month IS NOT NULL GROUP BY 1 ORDER BY 1""", [table, *values]).fetchall()
         if not counts:
             continue
         usual = sorted(n for _, n in counts[-13:-1]) or [counts[-1][1]]
@@ -63,7 +65,8 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
             last -= 1
         ends.append(month_end(counts[last][0]))
     if not ends:
-        found = cur.execute(f"SELECT max(received_date) FROM complaints WHERE {services}", values).fetchone()[0]
+        found = cur.execute(f"SELECT max(last_day) FROM row_months WHERE source = 'complaints' AND {services}",
+                            values).fetchone()[0]
         return found, notes  # complaints alone: the last one received, its month not yet over
     return min(ends), notes
 
@@ -71,12 +74,11 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
 def month_ends_with_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[date]:
     """The last day of every month any source holds rows in for the scope's services, newest first: the dates a
     person can judge the data as of. The scope's own as-of date plays no part."""
+    from .row_months import current
+
     services, values = scope.service_filter()
-    columns = {**_RECORDED_MONTHLY, "complaints": "received_date"}
-    months = " UNION ".join(f"SELECT date_trunc('month', {column})::DATE AS month FROM {table} "
-                            f"WHERE {services} AND {column} IS NOT NULL" for table, column in columns.items())
-    found = con.cursor().execute(f"SELECT DISTINCT month FROM ({months}) ORDER BY month DESC",
-                                 values * len(columns)).fetchall()
+    found = current(con).execute(f"SELECT DISTINCT month FROM row_months WHERE {services} AND month IS NOT NULL "
+                                 "ORDER BY month DESC", values).fetchall()
     return [month_end(month) for (month,) in found]
 
 

@@ -168,6 +168,9 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
     from .chart_marks import create_tables as chart_tables  # new limits a person started on a chart
 
     chart_tables(cur)
+    from .row_months import create_table as row_months_table  # the rows each service has per batch and month
+
+    row_months_table(cur)
     from .concerns import create_tables as concern_tables  # concerns, recognitions and actions
 
     concern_tables(cur)

@@ -30,9 +30,9 @@ from .frame_blobs import from_blob, to_blob
 from .headline_vs_detail import headline_pairs
 from .insights import Insights, run_insights
 from .repeat_findings import repeat_table
+from .row_months import current
 from .scope import Scope, month_start
 from .settings import load_settings
-from .sources import SOURCES
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
@@ -148,10 +148,9 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
 def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
     """The services with rows in any source, limited to the scope's."""
     services, values = scope.service_filter()
-    union = " UNION ".join(f"SELECT DISTINCT service FROM {name} WHERE service IS NOT NULL AND {services}"
-                           for name in SOURCES)
-    return [row[0] for row in con.cursor().execute(f"SELECT service FROM ({union}) ORDER BY 1",
-                                                   values * len(SOURCES)).fetchall()]
+    return [row[0] for row in current(con).execute(
+        f"SELECT DISTINCT service FROM row_months WHERE service IS NOT NULL AND {services} ORDER BY 1",
+        values).fetchall()]
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, service: str, as_of: date | None = None) -> str:
@@ -172,11 +171,11 @@ def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
 def fingerprints_by_month(con: duckdb.DuckDBPyConnection, services: list[str],
                           months: list[date | None]) -> dict[date | None, dict[str, str]]:
     """`fingerprints` as of each of the months, from one reading of the batches' spans and the views."""
-    cur = con.cursor()
-    union = " UNION ALL ".join(f"SELECT service, batch_id, CAST({column} AS DATE) AS day FROM {table} "
-                               f"WHERE service IN (SELECT unnest(?))" for table, column in ROW_DATES.items())
-    spans = cur.execute(f"SELECT service, batch_id, min(day), max(day) FROM ({union}) GROUP BY service, batch_id",
-                        [services] * len(ROW_DATES)).fetchall()
+    cur = current(con)
+    spans = cur.execute("""
+        SELECT service, batch_id, min(first_day), max(last_day) FROM row_months
+        WHERE source IN (SELECT unnest(?)) AND service IN (SELECT unnest(?)) GROUP BY service, batch_id""",
+                        [list(ROW_DATES), services]).fetchall()
     latest: dict[str, date] = {}
     for service, _, _, last in spans:
         latest[service] = max(latest.get(service, last), last)

@@ -365,8 +365,9 @@ def markdown_store(pristine_demo_db: Path, tmp_path_factory: pytest.TempPathFact
         record(cur, LINK, "export", {"file": IMAGE})
         # The rows were renamed behind the store's back (no new batch): let go of the results stored from the old
         # names, so the pages work them out from these.
-        for table in ("insight_runs", "insight_tables", "theme_fits"):
+        for table in ("insight_runs", "insight_tables", "theme_fits", "row_months"):
             cur.execute(f"DELETE FROM {table}")
+        cur.execute("DELETE FROM store_meta WHERE key = 'row_months_batches'")
     finally:
         con.close()
     return path
