@@ -123,11 +123,15 @@ def over_window(frame: pd.DataFrame, by: tuple[str, ...] | list[str], measure_id
     if frame.empty:
         return pd.DataFrame(columns=columns)
     sums = [c for c in ("numerator", "denominator", "n", "squares") if c in frame]
-    grouped = frame.groupby(by, dropna=False, sort=True) if by else frame.groupby(lambda _: 0)
-    out = grouped[sums].sum(min_count=1)
-    out["months"] = grouped["month"].nunique()
-    out["first_month"], out["last_month"] = grouped["month"].min(), grouped["month"].max()
-    out = out.reset_index(drop=not by)
+    if by:
+        grouped = frame.groupby(by, dropna=False, sort=True)
+        out = grouped[sums].sum(min_count=1)
+        out["months"] = grouped["month"].nunique()
+        out["first_month"], out["last_month"] = grouped["month"].min(), grouped["month"].max()
+        out = out.reset_index()
+    else:  # one group: the sums alone, without a groupby's fixed cost (a board reads ten of these)
+        out = pd.DataFrame([{**{c: frame[c].sum(min_count=1) for c in sums}, "months": frame["month"].nunique(),
+                             "first_month": frame["month"].min(), "last_month": frame["month"].max()}])
     count = (measure(measure_id).unit == "count") if measure_id else frame["denominator"].isna().all()
     if count:
         out["value"] = out["numerator"] / out["months"]

@@ -112,6 +112,19 @@ def test_complaints_count_zero_in_months_the_log_covers(con):
     assert one(window)["n"] == 3 and one(window)["value"] == pytest.approx(1.0)  # 3 complaints over 3 months
 
 
+@pytest.mark.parametrize("rows", [
+    [(MAY, 3.0, 4.0, 4.0), (JUNE, 1.0, 2.0, 2.0)],      # a share over two months
+    [(MAY, 2.0, None, 2.0), (JUNE, 0.0, None, 0.0)],    # a count: no denominator
+    [(MAY, None, None, None)],                          # nothing summed: missing, not zero
+])
+def test_one_group_over_a_window_is_the_grouped_figure_without_a_group(rows):
+    frame = pd.DataFrame(rows, columns=["month", "numerator", "denominator", "n"]).assign(service="Oak")
+    frame = frame.astype({"numerator": float, "denominator": float, "n": float})
+    grouped = measures.over_window(frame, ["service"]).drop(columns="service")
+    alone = measures.over_window(frame, [])
+    pd.testing.assert_frame_equal(alone, grouped, check_dtype=False)
+
+
 def test_a_part_month_is_not_counted(con):
     insert(con, "complaints", [complaint(date(2026, 6, 2)), complaint(date(2026, 7, 9))])
     frame = measures.monthly(con, Scope(), "complaints", ("service",), MAY, date(2026, 7, 20), SETTINGS)
