@@ -6,6 +6,7 @@ import io
 import json
 
 import pandas as pd
+import pyarrow.parquet  # noqa: F401 - pandas reads Parquet through it: loaded with this module, not in a first view
 
 _AS_JSON = "__json"  # the suffix of a column of dictionaries or lists, written as JSON text
 
