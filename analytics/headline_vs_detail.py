@@ -12,6 +12,8 @@ beneath it:
     (the exact binomial chance of the answers at most `item_limited_chance`; above `item_failing_chance` or on
     fewer than `min_audit_answers` answers it is limited evidence). A team's finding stands only where the
     service's own headline does not already report the item; a theme only where none of its items is reported.
+    An item failing across the service on all its teams' answers together (`pooled_items`) is set against the
+    service's headline on its answers since it first failed.
 (b) Rota: the service's fill rate, agency share and handover completion (lines `fill_rate_good`,
     `agency_share_concern`, `handover_completion_good`), each against each team's shift: masked where in most
     months (more than half, and at least `recurring_min_cycles`) the shift fills `fragility_gap` or more below
@@ -29,6 +31,7 @@ flag limited evidence, never a concern.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -184,7 +187,7 @@ def _beneath(pair: dict[str, Any] | pd.Series) -> str:
 
 
 def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date],
-                    pooled: list[PooledItem] = ()) -> list[Finding]:
+                    pooled: Sequence[PooledItem] = ()) -> list[Finding]:
     """An item or theme failing on most teams is one finding for the service, naming them, and so is an item
     failing across the service on all its teams' answers together (`pooled`, see `pooled_items`): where the
     service's pair is not flagged on the window's figures, the item's answers since it first failed are set

@@ -16,8 +16,11 @@ its passing items with the failing one):
    and the teams left when the leading ones are set aside (those with a clear pattern of their own, else the team
    short of the most answers) fell beyond chance against their own earlier level (`item_failing_chance`).
 
-An item found so, and not already service-wide on its teams' own evidence, is one repeat finding for the service;
-the teams' own findings about it are folded into it (`repeat_findings.repeat_findings`).
+An item found so, and not already service-wide on its teams' own evidence, is one repeat finding for the service
+(`pooled_finding`); the teams' own findings about it fold into it, but for a team whose own answers show it clearly
+(`repeat_findings.repeat_findings`). Where its audit type's headline for the service looks acceptable it is also a
+masked weakness, set against the answers since it first failed (`pooled_masked_finding`). Every figure says its
+months and its answers.
 """
 
 from __future__ import annotations

@@ -18,7 +18,8 @@ cycles each fail beyond chance on their own answers. A pattern chance could stil
 
 Recurring and persistent items with such evidence are patterns in CQC's sense. A pattern is service-wide when at
 least `service_wide_share_of_teams` of the teams audited on the item show it, and more than one team does;
-otherwise it is local to a team or shift.
+otherwise it is local to a team or shift. An item whose teams' own answers are too few for that is judged on all
+of them together in `pooled_items`.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from canonical_rows import insert
 
-from analytics.pooled_items import pooled_verdict, spread_on_teams
+from analytics.pooled_items import PooledItem, pooled_masked_finding, pooled_verdict, spread_on_teams
 from analytics.repeat_findings import failing_chance, repeat_findings
 from analytics.scope import Scope
 from analytics.settings import default_settings
@@ -121,3 +121,32 @@ def test_one_team_failing_beside_a_sound_one_stays_that_teams(tmp_path, settings
     finally:
         con.close()
     assert [f.team for f in found] == ["Ash Unit"]
+
+
+def found_item() -> PooledItem:
+    """Two teams at 10 of 15 since June (20 of 30 together), every answer met in the six months before."""
+    row = {"service": SERVICE, "audit_type": "Care plan", "section": "Review", "subject": ITEM,
+           "classification": "persistent", "cycles_failed": 5, "cycles_audited": 6,
+           "failing_months": ["Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026"],
+           "scheduled_cycles_failed": 5, "spot_check_cycles_failed": 0}
+    return PooledItem(row, date(2026, 6, 1), ("fall", 0.0001), (20.0, 30.0), (42.0, 42.0), date(2025, 11, 1),
+                      teams(("Ash Unit", 10, 15, 21, 21, False), ("Birch Unit", 10, 15, 21, 21, False)))
+
+
+@pytest.mark.parametrize(("headline", "looks_good", "expected"), [
+    (0.92, True, True),
+    (0.92, False, False),          # a headline that does not look acceptable hides nothing: the news itself
+    (2 / 3 + 0.1, True, True),     # exactly `fragility_gap` (10 points) above the item's 67%
+    (0.76, True, False),           # 9 points: not enough of a gap to hide it
+])
+def test_pooled_masked_finding_table(settings, headline, looks_good, expected):
+    pair = {"headline_value": headline, "headline_good": looks_good, "months": 6, "headline_answers": 180}
+    finding = pooled_masked_finding(found_item(), pair, (date(2026, 5, 1), date(2026, 10, 31)), settings)
+    assert (finding is not None) is expected
+    if finding:
+        assert (finding.kind, finding.team, finding.status) == ("masked_weakness", None, "concern")
+        assert "May 2026 to Oct 2026" in finding.summary and "20 of 30" not in finding.summary
+        assert "67% on 30 answers across the service from Jun 2026 to Oct 2026" in finding.summary
+        headline_evidence, pooled = finding.evidence[:2]
+        assert headline_evidence.period == "May 2026 to Oct 2026" and "180 answers" in headline_evidence.detail
+        assert pooled.period == "Jun 2026 to Oct 2026" and "30 answers" in pooled.detail
