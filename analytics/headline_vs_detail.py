@@ -12,6 +12,8 @@ beneath it:
     (the exact binomial chance of the answers at most `item_limited_chance`; above `item_failing_chance` or on
     fewer than `min_audit_answers` answers it is limited evidence). A team's finding stands only where the
     service's own headline does not already report the item; a theme only where none of its items is reported.
+    An item failing across the service on all its teams' answers together (`pooled_items`) is set against the
+    service's headline on its answers since it first failed.
 (b) Rota: the service's fill rate, agency share and handover completion (lines `fill_rate_good`,
     `agency_share_concern`, `handover_completion_good`), each against each team's shift: masked where in most
     months (more than half, and at least `recurring_min_cycles`) the shift fills `fragility_gap` or more below
@@ -29,6 +31,7 @@ flag limited evidence, never a concern.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
@@ -39,6 +42,7 @@ import pandas as pd
 from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
+from .pooled_items import PooledItem, failing_across_services, pooled_masked_finding
 from .repeat_findings import (
     CHECK_KINDS,
     SUBJECT,
@@ -99,7 +103,8 @@ def masked_weaknesses(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     window = recent_window(con, scope, settings)
     if window is None:
         return []
-    return (_audit_findings(_audit_pairs(con, scope, settings, window), settings, window)
+    return (_audit_findings(_audit_pairs(con, scope, settings, window), settings, window,
+                            failing_across_services(con, scope, settings))
             + _rota_findings(_rota_pairs(con, scope, settings, window), settings, window)
             + _feedback_findings(_feedback_pairs(con, scope, settings, window), settings, window))
 
@@ -164,7 +169,7 @@ def _audit_place_pairs(months: pd.DataFrame, place: list[str], limit: float) -> 
         .sum()
     rows["sub_value"] = rows["score"] / rows["answers"]
     rows = rows.astype({name: int for name in flags})
-    return rows.merge(headline[keys + ["headline_value", "months"]], on=keys)
+    return rows.merge(headline[keys + ["headline_value", "headline_answers", "months"]], on=keys)
 
 
 def _audit_why(pair: dict[str, Any], thresholds: dict[str, Any]) -> str:
@@ -181,14 +186,20 @@ def _beneath(pair: dict[str, Any] | pd.Series) -> str:
     return f"'{pair['subject']}'" if pair["level"] == "item" else f"its '{pair['subject']}' section"
 
 
-def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> list[Finding]:
+def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date],
+                    pooled: Sequence[PooledItem] = ()) -> list[Finding]:
+    """An item or theme failing on most teams is one finding for the service, naming them, and so is an item
+    failing across the service on all its teams' answers together (`pooled`, see `pooled_items`): where the
+    service's pair is not flagged on the window's figures, the item's answers since it first failed are set
+    against the headline (`pooled_masked_finding`). On a few teams: each team's own finding."""
     if pairs.empty:
         return []
     limit = settings["thresholds"]["item_failing_compliance"]
     teams = pairs[pairs["team"].notna()].assign(below=lambda f: f["sub_value"] < limit)
     spread = teams.groupby(SUBJECT).agg(teams=("team", "nunique"), below=("below", "sum"), flagged=("flagged", "any"))
     wide = {key for key, row in spread.iterrows()
-            if is_service_wide(int(row["below"]), int(row["teams"]), settings["thresholds"])}
+            if is_service_wide(int(row["below"]), int(row["teams"]), settings["thresholds"])} \
+        | {(p.row["service"], p.row["audit_type"], "item", p.row["subject"]) for p in pooled}
     on_teams = {key for key, row in spread.iterrows() if row["flagged"]}
     flagged = pairs[pairs["flagged"]]
     # Failing on most teams: one finding for the service, naming them. On a few: each team's own finding, where
@@ -205,7 +216,12 @@ def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
                            dtype=bool)
     reported = pd.concat([items, flagged[(flagged["level"] == "theme").to_numpy() & unexplained]])
     below = pairs[pairs["team"].notna() & (pairs["sub_value"] < settings["thresholds"]["item_failing_compliance"])]
-    return [_audit_finding(reported.loc[[i]], below, settings, window) for i in reported.index]
+    findings = [_audit_finding(reported.loc[[i]], below, settings, window) for i in reported.index]
+    done = {(f.service, f.subject) for f in findings if f.team is None}
+    service = pairs[pairs["team"].isna() & (pairs["level"] == "item")].set_index(["service", "audit_type", "subject"])
+    return findings + [f for f in (pooled_masked_finding(p, service.loc[(p.row["service"], p.row["audit_type"],
+                                                                         p.row["subject"])], window, settings)
+                                   for p in pooled if (p.row["service"], p.row["subject"]) not in done) if f]
 
 
 def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[str, Any],

@@ -18,7 +18,8 @@ cycles each fail beyond chance on their own answers. A pattern chance could stil
 
 Recurring and persistent items with such evidence are patterns in CQC's sense. A pattern is service-wide when at
 least `service_wide_share_of_teams` of the teams audited on the item show it, and more than one team does;
-otherwise it is local to a team or shift.
+otherwise it is local to a team or shift. An item whose teams' own answers are too few for that is judged on all
+of them together in `pooled_items`.
 """
 
 from __future__ import annotations
@@ -279,7 +280,9 @@ def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
 def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Recurring and persistent items and themes, each reported once at the narrowest place that holds it.
 
-    A service-wide pattern is one finding for the service (team None). Otherwise each team with the pattern
+    A service-wide pattern is one finding for the service (team None), and so is an item failing across the
+    service on all its teams' answers together (`pooled_items`), beside the findings of any teams whose own answers
+    show it clearly. Otherwise each team with the pattern
     is a finding, and a team's shift where the team as a whole shows no pattern. A shift across teams stays
     in the table only: with one audit per team a month it pools the few answers of whichever teams were
     audited on that shift, so one team's slip reads as the shift's, and comparing shifts is the fragility
@@ -296,8 +299,15 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     table = repeat_table(con, scope, settings)
     if window is None or table.empty:
         return []
-    chosen = _drop_explained_themes(_chosen(table))
-    return [_finding(rows, window, settings) for rows in chosen]
+    from .pooled_items import pooled_finding, pooled_items  # builds on this module
+    pooled = pooled_items(con, scope, settings, table, window)
+    folded = {(p.row["service"], p.row["audit_type"], p.row["section"]) for p in pooled}
+    chosen = _drop_explained_themes(_chosen(table), folded)
+    # A team whose own answers show the item clearly keeps its finding beside the service's; the rest fold into it.
+    items = {(p.row["service"], p.row["audit_type"], p.row["subject"]) for p in pooled}
+    return [_finding(rows, window, settings) for rows in chosen if rows[0]["level"] == "theme"
+            or rows[0]["evidence"] == "clear" or (rows[0]["service"], rows[0]["audit_type"], rows[0]["subject"])
+            not in items] + [pooled_finding(p, window, settings) for p in pooled]
 
 
 def _chosen(table: pd.DataFrame) -> list[list[dict[str, Any]]]:
@@ -334,9 +344,12 @@ def _first_place_key(first: dict[str, Any]) -> tuple:
     return first["team"], first["shift"] if pd.notna(first["shift"]) else None
 
 
-def _drop_explained_themes(chosen: list[list[dict[str, Any]]]) -> list[list[dict[str, Any]]]:
+def _drop_explained_themes(chosen: list[list[dict[str, Any]]], wide_sections: set[tuple] = frozenset()
+                           ) -> list[list[dict[str, Any]]]:
+    """Without the themes an item of theirs reported at the same place or service-wide explains (`wide_sections`:
+    service, audit type and section of items reported service-wide apart from `chosen`)."""
     reported = {(rows[0]["service"], rows[0]["audit_type"], rows[0]["section"], _first_place_key(rows[0]))
-                for rows in chosen if rows[0]["level"] == "item"}
+                for rows in chosen if rows[0]["level"] == "item"} | {(*key, ("service-wide",)) for key in wide_sections}
 
     def explained(first: dict[str, Any]) -> bool:
         theme = (first["service"], first["audit_type"], first["subject"])
