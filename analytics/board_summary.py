@@ -229,10 +229,48 @@ def quarter_name(quarter: tuple[date, date]) -> str:
 
 # The measures that matter, with their SPC icons ------------------------------------------------------------------
 
+POINT_COLUMNS = ["date", "value", "mean", "lower_limit", "upper_limit", "point_type"]
+
+
 def measure_summary(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
                     settings: dict[str, Any]) -> pd.DataFrame:
     """Per service and measure that matters: the last complete quarter's figure against the quarter before, and the
-    Making Data Count icons of its monthly SPC chart to the end of that quarter (with the chart's points)."""
+    Making Data Count icons of its monthly SPC chart to the end of that quarter (with the chart's points, a frame).
+
+    Read from the run stored with the findings (`measure_points`, kept by analytics.stored_insights)."""
+    from .stored_insights import stored_table  # stores this module's tables
+
+    flat = stored_table(con, "board_measures", Scope(tuple(services), as_of), settings)
+    rows = []
+    for _, group in flat.groupby(["service", "metric"], sort=False):
+        row = {k: None if pd.isna(v) else v for k, v in group.iloc[0].drop(POINT_COLUMNS).items()}  # as computed
+        points = group[POINT_COLUMNS].dropna(subset=["date"]).reset_index(drop=True)
+        row["points"] = None if points.empty else points.astype({"date": "datetime64[ns]"})
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def measure_points(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """`measure_summary` as of the scope's date as one flat table to store: a row per point of each chart, the
+    measure's figures repeated on each (one row with no point where there is no chart)."""
+    from .stored_insights import services_in
+
+    as_of = scope.end(con)
+    services = services_in(con, scope)  # every service for a scope of all, none for an empty one
+    if as_of is None or not services:
+        return pd.DataFrame(columns=["service", "metric", *POINT_COLUMNS])
+    rows = []
+    for row in _measure_rows(con, services, as_of, settings):
+        points = row.pop("points")
+        if points is None:
+            rows.append({**row, **{column: None for column in POINT_COLUMNS}})
+        else:
+            rows += [{**row, **point} for point in points.to_dict("records")]
+    return pd.DataFrame(rows)
+
+
+def _measure_rows(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
+                  settings: dict[str, Any]) -> list[dict[str, Any]]:
     quarter = last_complete_quarter(as_of)
     earlier = quarter_before(quarter)
     rows = []
@@ -259,9 +297,8 @@ def measure_summary(con: duckdb.DuckDBPyConnection, services: list[str], as_of: 
                          "variation": variation.label, "variation_symbol": variation.symbol,
                          "variation_code": variation.code, "assurance": assurance.label,
                          "assurance_symbol": assurance.symbol,
-                         "points": None if chart is None else chart.points[["date", "value", "mean", "lower_limit",
-                                                                            "upper_limit", "point_type"]]})
-    return pd.DataFrame(rows)
+                         "points": None if chart is None else chart.points[POINT_COLUMNS]})
+    return rows
 
 
 def _measure_id(metric_id: str) -> str:

@@ -23,7 +23,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from .board_summary import opened_runs
+from .board_summary import measure_points, opened_runs
 from .findings import Evidence, Finding
 from .fragility import measure_table, place_figures
 from .frame_blobs import from_blob, to_blob
@@ -43,7 +43,7 @@ ROW_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "receive
 # The tables pages show, each with a service column, each judging a service on its own rows.
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
-                            "repeat_table": repeat_table}
+                            "repeat_table": repeat_table, "board_measures": measure_points}
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:
@@ -139,7 +139,8 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
         return 0
     stale = 0
     for day, judged in opened_runs(as_of, settings):
-        missing = sorted(set(services) - set(_current(con, services, day, judged)))
+        current = set(_current(con, services, day, judged)) & _with_tables(con, services, day, judged)
+        missing = sorted(set(services) - current)
         _compute(con, missing, day, judged, progress)
         stale += len(missing)
     return stale
@@ -300,6 +301,18 @@ def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str
         WHERE name = ? AND as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [name, as_of, settings_hash(settings), services]).fetchall()
     return {service: from_blob(data) for service, mark, data in found if marks.get(service) == mark}
+
+
+def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
+                 settings: dict[str, Any]) -> set[str]:
+    """The services with every one of TABLES stored and current for the run (a release that adds a table computes
+    it at the next refresh, not in someone's first view)."""
+    marks = fingerprints(con, services, as_of)
+    found = con.cursor().execute("""
+        SELECT service, fingerprint, list(name) FROM insight_tables
+        WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?)) GROUP BY service, fingerprint""",
+                                 [as_of, settings_hash(settings), services]).fetchall()
+    return {service for service, mark, names in found if marks.get(service) == mark and set(TABLES) <= set(names)}
 
 
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],

@@ -123,3 +123,23 @@ def test_the_board_shows_each_quarter_as_defined(demo_con, window, chart_months)
         assert summary.loc[metric_id, "variation"] == variation_icon(chart).label
         assert len(summary.loc[metric_id, "points"]) == len(chart.points) <= chart_months
     assert checked >= 8
+
+
+def test_the_board_reads_its_measures_as_they_were_computed(demo_con, window):
+    """measure_summary reads the stored run: the same rows, figures, icons and chart points as computed directly."""
+    from analytics.board_summary import _measure_rows, measure_summary
+
+    settings, _, end = window
+    services = ["Oakwood House", "Riverside Homecare"]
+    stored = measure_summary(demo_con, services, end, settings)
+    computed = _measure_rows(demo_con, services, end, settings)
+    assert len(stored) == len(computed) == 10
+    for (_, row), expected in zip(stored.iterrows(), computed):
+        points, expected_points = row.pop("points"), expected.pop("points")
+        assert row.to_dict().keys() == expected.keys()
+        for key, value in expected.items():
+            assert row[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+        if expected_points is None:
+            assert points is None
+        else:
+            pd.testing.assert_frame_equal(points, expected_points.reset_index(drop=True), check_dtype=False)

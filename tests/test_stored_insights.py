@@ -128,6 +128,17 @@ def test_refresh_computes_what_the_pages_open_on(demo_con, counting):
     assert counting == []
 
 
+def test_a_table_a_release_adds_is_computed_at_refresh_not_on_first_view(demo_con, counting):
+    refresh(demo_con)
+    demo_con.cursor().execute("DELETE FROM insight_tables WHERE name = 'board_measures' AND service = ?", [OAK])
+    counting.clear()
+    assert refresh(demo_con) == 4  # Oakwood's four runs, each with its tables
+    assert counting and all(services == (OAK,) for services in counting)
+    counting.clear()
+    stored_insights.stored_table(demo_con, "board_measures", Scope((OAK,)), load_settings(demo_con))
+    assert counting == []
+
+
 def test_no_service_in_scope_is_nothing(demo_con):
     empty = insights_for(demo_con, Scope(services=()))
     assert empty.as_of is None and empty.findings == [] and empty.register.empty
