@@ -46,8 +46,8 @@ from .repeat_findings import (
     is_service_wide,
     kinds_showing,
     recent_window,
-    repeat_table,
     subject_phrase,
+    teams_table,
 )
 from .scope import Scope, months_back, period_label
 
@@ -157,7 +157,7 @@ def failing_across_services(con: duckdb.DuckDBPyConnection, scope: Scope, settin
                             ) -> list[PooledItem]:
     """`pooled_items` from the scope's own repeat table (for analyses other than the repeat findings)."""
     window = recent_window(con, scope, settings)
-    table = repeat_table(con, scope, settings) if window else None
+    table = teams_table(con, scope, settings) if window else None
     return [] if window is None or table.empty else pooled_items(con, scope, settings, table, window)
 
 
@@ -206,7 +206,8 @@ def pooled_masked_finding(found: PooledItem, pair: dict[str, Any], window: tuple
     if not pair["headline_good"] or gap < thresholds["fragility_gap"] - 1e-9:
         return None
     row, start, end = found.row, *window
-    rows = f"audits: service = {row['service']!r}, audit_type = {row['audit_type']!r}, {start:%d/%m/%Y} to {end:%d/%m/%Y}"
+    rows = (f"audits: service = {row['service']!r}, audit_type = {row['audit_type']!r}, "
+            f"{start:%d/%m/%Y} to {end:%d/%m/%Y}")
     headline = Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period_label(start, end),
                         rows=rows, detail=f"{pair['months']} monthly cycles, {pair['headline_answers']:,.0f} answers")
     return Finding(

@@ -260,7 +260,24 @@ def is_service_wide(teams_with_pattern: int, teams_audited: int, thresholds: dic
 
 
 def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
-    """Per service, audit type, item or theme, and place: cycles audited and failed, and the classification."""
+    """Per service, audit type, item or theme, and place: cycles audited and failed, the classification and the
+    spread, which for an item failing across the service on all its teams' answers together (`pooled_items`) is
+    service-wide, as its finding says."""
+    window = recent_window(con, scope, settings)
+    table = teams_table(con, scope, settings)
+    if window is None or table.empty:
+        return table
+    from .pooled_items import pooled_items  # builds on this module
+
+    pooled = {(p.row["service"], p.row["audit_type"], p.row["subject"]) for p in
+              pooled_items(con, scope, settings, table, window)}
+    keys = zip(table["service"], table["audit_type"], table["subject"], table["level"])
+    table.loc[[(s, a, i) in pooled and level == "item" for s, a, i, level in keys], "spread"] = "service-wide"
+    return table
+
+
+def teams_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """`repeat_table` with the spread decided on each team's own answers alone."""
     window = recent_window(con, scope, settings)
     subjects = monthly_subjects(con, scope, settings, *window) if window else pd.DataFrame()
     if subjects.empty:
@@ -296,7 +313,7 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     make it high.
     """
     window = recent_window(con, scope, settings)
-    table = repeat_table(con, scope, settings)
+    table = teams_table(con, scope, settings)
     if window is None or table.empty:
         return []
     from .pooled_items import pooled_finding, pooled_items  # builds on this module

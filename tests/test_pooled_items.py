@@ -11,7 +11,7 @@ import pytest
 from canonical_rows import insert
 
 from analytics.pooled_items import PooledItem, pooled_masked_finding, pooled_verdict, spread_on_teams
-from analytics.repeat_findings import failing_chance, repeat_findings
+from analytics.repeat_findings import failing_chance, repeat_findings, repeat_table
 from analytics.scope import Scope
 from analytics.settings import default_settings
 from analytics.store import connect
@@ -101,9 +101,13 @@ def test_an_item_failing_on_every_team_is_one_service_wide_finding_with_window_a
     con = store(tmp_path, {"Ash Unit": (3, 2, 2, 2, 2, 2), "Birch Unit": (3, 2, 2, 2, 2, 2)})
     try:
         found = [f for f in repeat_findings(con, AS_OF, settings) if f.subject == ITEM]
+        table = repeat_table(con, AS_OF, settings)
     finally:
         con.close()
     assert [(f.team, f.shift) for f in found] == [(None, None)]
+    # The Trends page's table says so too, on every row of the item (each team's own answers alone would not).
+    assert set(table.loc[table["subject"] == ITEM, "spread"]) == {"service-wide"}
+    assert set(table.loc[table["subject"] == OTHER, "spread"].dropna()) <= {"local"}
     finding = found[0]
     assert finding.status == "concern" and "service-wide" in finding.summary
     assert "Ash Unit and Birch Unit" in finding.summary and "Jun 2026 to Oct 2026" in finding.summary
