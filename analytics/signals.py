@@ -117,6 +117,33 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
     return chart_of(metric_id, series, target, rebase)
 
 
+def stored_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], metric_id: str,
+                 service: str, team: str | None = None, shift: str | None = None, audit_type: str | None = None,
+                 target: float | None = None, rebase: tuple[date, ...] = ()) -> SPCResult:
+    """`spc_chart` as a page draws it: a service's own series read from the run stored with the findings
+    (`service_series`), a team's, shift's or audit type's worked out now."""
+    if team is not None or shift is not None or audit_type is not None:
+        return spc_chart(con, scope, settings, metric_id, service, team, shift, audit_type, target, rebase)
+    from .stored_insights import stored_table  # stores this module's series with the findings
+
+    stored = stored_table(con, "service_series", Scope((service,), scope.as_of), settings)
+    series = stored[stored["metric"] == metric(metric_id).id].reset_index(drop=True) if not stored.empty else stored
+    if series.empty:
+        raise ValueError(f"no {metric(metric_id).label.lower()} data for {where(service, None, None)}")
+    return chart_of(metric_id, series, target, rebase)
+
+
+def service_series(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """Every measure's monthly series for each of the scope's services as a whole, over the charted months, as
+    `metric_series` gives it: one table to store (columns service, metric, month, value, numerator, denominator,
+    n)."""
+    columns = ["service", "metric", "month", "value", "numerator", "denominator", "n"]
+    frames = [_grouped_series(con, scope, entry, ("service",), settings).assign(metric=entry.id)
+              for entry in CATALOGUE]
+    frames = [frame[columns] for frame in frames if not frame.empty]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
 def chart_of(metric_id: str, series: pd.DataFrame, target: float | None = None,
              rebase: tuple[date, ...] = ()) -> SPCResult:
     """`spc_chart` of a series `metric_series` gave (not empty), for a caller that uses the series too."""

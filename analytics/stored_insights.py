@@ -33,6 +33,7 @@ from .repeat_findings import repeat_table
 from .row_months import current
 from .scope import Scope, month_start
 from .settings import load_settings
+from .signals import service_series
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
@@ -43,7 +44,8 @@ ROW_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "receive
 # The tables pages show, each with a service column, each judging a service on its own rows.
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
-                            "repeat_table": repeat_table, "board_measures": measure_points}
+                            "repeat_table": repeat_table, "board_measures": measure_points,
+                            "service_series": service_series}
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:

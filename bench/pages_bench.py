@@ -56,7 +56,7 @@ PAGES = ("Home", "Overview", "Trends", "Teams and shifts", "Triangulation", "The
 CALLS = {
     "Home": "insights_for now and the month before (stored) + batches.coverage",
     "Overview": "insights_for (stored) + stored_table headline_pairs",
-    "Trends": "insights_for (stored) + stored_table repeat_table + signals.spc_chart (the chosen measure and the "
+    "Trends": "insights_for (stored) + stored_table repeat_table + signals.stored_chart (the chosen measure and the "
               "at-a-glance measures, per service shown) + chart_marks + themes.theme_mentions",
     "Teams and shifts": "stored_table measure_table and place_figures",
     "Triangulation": "triangulation_window + stored_table triangulation_table",
@@ -86,7 +86,7 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
     from analytics.response import board_tables, concern_views
     from analytics.scope import Scope
     from analytics.settings import load_settings
-    from analytics.signals import metric_catalogue, spc_chart
+    from analytics.signals import metric_catalogue, stored_chart
     from analytics.stored_insights import insights_for, stored_table
     from analytics.themes import theme_mentions, theme_table
     from analytics.triangulation import triangulation_window
@@ -116,7 +116,7 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
             one = Scope((name,), latest.as_of)
             for metric in metric_catalogue():  # the chosen measure (the first) and the at-a-glance list
                 try:
-                    charts[(name, metric.id)] = spc_chart(con, one, settings, metric.id, name)
+                    charts[(name, metric.id)] = stored_chart(con, one, settings, metric.id, name)
                 except ValueError as error:  # the page shows the sentence instead
                     charts[(name, metric.id)] = str(error)
             charts[name] = (action_marks(con, name, None, None, "audit_compliance"),

@@ -20,7 +20,7 @@ from analytics.measures import measure
 from analytics.repeat_findings import subject_phrase
 from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
-from analytics.signals import Metric, spc_chart
+from analytics.signals import Metric, stored_chart
 from analytics.spc import MIN_POINTS, SPCResult
 from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
 from analytics.stored_insights import stored_table
@@ -71,8 +71,8 @@ def cached_spc(database: str, settings_text: str, metric_id: str, service: str, 
                rebase: tuple[date, ...] = ()) -> SPCResult | str:
     """The SPC chart of one measure at one place, or a sentence saying why there is none."""
     try:
-        return spc_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text), metric_id,
-                         service, team, shift, audit_type, target, rebase)
+        return stored_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text),
+                            metric_id, service, team, shift, audit_type, target, rebase)
     except ValueError as error:
         return f"There is {error}."
 

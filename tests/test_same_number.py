@@ -143,3 +143,22 @@ def test_the_board_reads_its_measures_as_they_were_computed(demo_con, window):
             assert points is None
         else:
             pd.testing.assert_frame_equal(points, expected_points.reset_index(drop=True), check_dtype=False)
+
+
+@pytest.mark.parametrize("rebased", [False, True])
+def test_trend_charts_of_a_service_read_from_the_stored_run_are_the_charts_computed(demo_con, window, rebased):
+    from analytics.signals import metric_catalogue, spc_chart, stored_chart
+
+    settings, _, end = window
+    for entry in metric_catalogue():
+        live = spc_chart(demo_con, Scope(("Oakwood House",)), settings, entry.id, "Oakwood House")
+        rebase = (live.points["date"].iloc[-6].date(),) if rebased else ()
+        if rebased:
+            live = spc_chart(demo_con, Scope(("Oakwood House",)), settings, entry.id, "Oakwood House", rebase=rebase)
+        stored = stored_chart(demo_con, Scope(("Oakwood House",)), settings, entry.id, "Oakwood House", rebase=rebase)
+        pd.testing.assert_frame_equal(stored.points, live.points, check_dtype=False)
+        assert (stored.assurance, stored.latest_variation, stored.warnings) == \
+            (live.assurance, live.latest_variation, live.warnings)
+    team = stored_chart(demo_con, Scope(("Oakwood House",)), settings, "agency_share", "Oakwood House", "Willow Unit")
+    assert team.points.equals(spc_chart(demo_con, Scope(("Oakwood House",)), settings, "agency_share",
+                                        "Oakwood House", "Willow Unit").points)
