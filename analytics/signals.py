@@ -119,14 +119,17 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
 
 def stored_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], metric_id: str,
                  service: str, team: str | None = None, shift: str | None = None, audit_type: str | None = None,
-                 target: float | None = None, rebase: tuple[date, ...] = ()) -> SPCResult:
+                 target: float | None = None, rebase: tuple[date, ...] = (),
+                 stored: pd.DataFrame | None = None) -> SPCResult:
     """`spc_chart` as a page draws it: a service's own series read from the run stored with the findings
-    (`service_series`), a team's, shift's or audit type's worked out now."""
+    (`service_series`; `stored`, the service's rows of it, where the caller has read them already), a team's,
+    shift's or audit type's worked out now."""
     if team is not None or shift is not None or audit_type is not None:
         return spc_chart(con, scope, settings, metric_id, service, team, shift, audit_type, target, rebase)
-    from .stored_insights import stored_table  # stores this module's series with the findings
+    if stored is None:
+        from .stored_insights import stored_table  # stores this module's series with the findings
 
-    stored = stored_table(con, "service_series", Scope((service,), scope.as_of), settings)
+        stored = stored_table(con, "service_series", Scope((service,), scope.as_of), settings)
     series = stored[stored["metric"] == metric(metric_id).id].reset_index(drop=True) if not stored.empty else stored
     if series.empty:
         raise ValueError(f"no {metric(metric_id).label.lower()} data for {where(service, None, None)}")

@@ -114,9 +114,10 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
         charts = {}
         for name in ([service] if service else services_all):
             one = Scope((name,), latest.as_of)
+            series = stored_table(con, "service_series", one, settings)  # read once for the service's charts
             for metric in metric_catalogue():  # the chosen measure (the first) and the at-a-glance list
                 try:
-                    charts[(name, metric.id)] = stored_chart(con, one, settings, metric.id, name)
+                    charts[(name, metric.id)] = stored_chart(con, one, settings, metric.id, name, stored=series)
                 except ValueError as error:  # the page shows the sentence instead
                     charts[(name, metric.id)] = str(error)
             charts[name] = (action_marks(con, name, None, None, "audit_compliance"),

@@ -65,6 +65,12 @@ def cached_services(database: str) -> list[str]:
     return sorted({service for services, _, _ in coverage(connection_for(database)).values() for service in services})
 
 
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_service_series(database: str, settings_text: str, service: str, as_of: date | None) -> pd.DataFrame:
+    """Every measure's series for the service as a whole, from the stored run (one read for all its charts)."""
+    return stored_table(connection_for(database), "service_series", Scope((service,), as_of), json.loads(settings_text))
+
+
 @st.cache_data(show_spinner="Drawing the chart...", max_entries=256)
 def cached_spc(database: str, settings_text: str, metric_id: str, service: str, team: str | None, shift: str | None,
                audit_type: str | None, as_of: date | None, target: float | None,
@@ -72,7 +78,8 @@ def cached_spc(database: str, settings_text: str, metric_id: str, service: str, 
     """The SPC chart of one measure at one place, or a sentence saying why there is none."""
     try:
         return stored_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text),
-                            metric_id, service, team, shift, audit_type, target, rebase)
+                            metric_id, service, team, shift, audit_type, target, rebase,
+                            cached_service_series(database, settings_text, service, as_of))
     except ValueError as error:
         return f"There is {error}."
 
