@@ -241,12 +241,15 @@ def measure_summary(con: duckdb.DuckDBPyConnection, services: list[str], as_of: 
     from .stored_insights import stored_table  # stores this module's tables
 
     flat = stored_table(con, "board_measures", Scope(tuple(services), as_of), settings)
-    rows = []
-    for _, group in flat.groupby(["service", "metric"], sort=False):
-        row = {k: None if pd.isna(v) else v for k, v in group.iloc[0].drop(POINT_COLUMNS).items()}  # as computed
-        points = group[POINT_COLUMNS].dropna(subset=["date"]).reset_index(drop=True)
-        row["points"] = None if points.empty else points.astype({"date": "datetime64[ns]"})
-        rows.append(row)
+    if flat.empty:
+        return pd.DataFrame()
+    firsts = flat.drop_duplicates(["service", "metric"]).drop(columns=POINT_COLUMNS)
+    rows = firsts.astype(object).where(firsts.notna(), None).to_dict("records")  # missing as None, as computed
+    points = flat.dropna(subset=["date"]).astype({"date": "datetime64[ns]"})
+    charts = {key: part[POINT_COLUMNS].reset_index(drop=True)
+              for key, part in points.groupby(["service", "metric"], sort=False)}
+    for row in rows:
+        row["points"] = charts.get((row["service"], row["metric"]))
     return pd.DataFrame(rows)
 
 
