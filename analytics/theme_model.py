@@ -11,13 +11,15 @@ Each theme is named by a short phrase people wrote (the commonest run of words h
 an hour late"), after the provider's own complaint category where most of its complaints were filed under one
 ("Call times: call was an hour late"). Praise is named "Praise: ...".
 
-The model of a store is fitted once per data version on all its texts (`store_themes`), so a filter narrows the
-themes without renaming them, and a service's themes are the same whether it is read alone or with others.
+The model of a store is fitted on all its texts (`store_themes`), so a filter narrows the themes without renaming
+them, and a service's themes are the same whether it is read alone or with others. A load's new texts are assigned
+to the stored model rather than fitted again while they are few (the `theme_refit_share` setting; `updated_fit`).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import re
 import threading
@@ -34,7 +36,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from . import privacy, theme_text
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
-from .theme_fits import load_fit, save_fit
+from .theme_fits import StoredFit, latest_fit, load_fit, save_fit
 from .theme_text import (
     SENTENCE_END,
     WORD,
@@ -91,18 +93,22 @@ class ThemeModel:
     timing: int = -1  # the subject about waiting and time, which every text speaking of time joins (-1: none)
 
     def assign(self, texts: pd.Series, ratings: pd.Series | None = None,
-               complaints: pd.Series | None = None) -> pd.Series:
+               complaints: pd.Series | None = None, written: pd.Series | None = None) -> pd.Series:
         """The theme of each text: its subject (the one whose terms it shares most, or the subject about waiting and
         time where the text speaks of time), on the side its feeling puts it (`ratings` 0 to 1 where known,
-        `complaints` True for a complaint); None where it shares no term."""
-        keys = text_keys(texts)
-        subjects = self._subjects(keys)
-        praise = is_praise(texts, ratings, complaints)
-        table = np.array([*[n for pair in self.names for n in pair], None, None], dtype=object)
+        `complaints` True for a complaint, the feeling read from `written` where given, as `theme_model` reads it);
+        None where it shares no term. A text the model was fitted on gets the theme the fit gave it."""
         if not self.names:
             return pd.Series(None, index=texts.index, dtype=object)
-        index = np.where(subjects >= 0, subjects, len(self.names)) * 2 + praise.to_numpy(dtype=int)
-        return pd.Series(table[index], index=texts.index, dtype=object)
+        subjects = self._subjects(text_keys(texts))
+        praise = is_praise(written if written is not None else texts, ratings, complaints).to_numpy()
+        return self._themes(subjects, praise, texts.index)
+
+    def _themes(self, subjects: np.ndarray, praise: np.ndarray, index: pd.Index) -> pd.Series:
+        """Each text's theme from its subject number (-1: none) and whether it is praise."""
+        table = np.array([*[n for pair in self.names for n in pair], None, None], dtype=object)
+        return pd.Series(table[np.where(subjects >= 0, subjects, len(self.names)) * 2 + praise.astype(int)],
+                         index=index, dtype=object)
 
     def _subjects(self, keys: pd.Series) -> np.ndarray:
         """The subject number of each text, -1 where it has no term the subjects know."""
@@ -158,12 +164,10 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
         return unfitted
     # scikit-learn is imported here, when a model is fitted: a second of every page's first start otherwise.
     from sklearn.decomposition import NMF
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
     # A term must recur, and not be in most sentences, to shape a theme; a handful of sentences keeps every term.
     few = len(sentences) < FEW_SENTENCES
-    vectorizer = TfidfVectorizer(analyzer=terms_of, min_df=1 if few else 2, max_df=1.0 if few else 0.5,
-                                 max_features=20_000, sublinear_tf=True)
+    vectorizer = _vectorizer(min_df=1 if few else 2, max_df=1.0 if few else 0.5, max_features=20_000)
     matrix = vectorizer.fit_transform(sentences)
     count = max(1, min(n_themes, len(sentences) // MIN_TEXTS_PER_THEME, matrix.shape[1]))
     factors = NMF(count, init="nndsvda", solver="mu", beta_loss=NMF_LOSS, max_iter=400,
@@ -180,9 +184,15 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     model = ThemeModel(tuple(dict.fromkeys(n for pair in names for n in pair if n)),
                        tuple(tuple(surface.get(term, term) for term in row) for row in top), unfitted.assignment,
                        vectorizer, profiles, names, timing)
-    assignment = pd.Series(np.array([*[n for pair in names for n in pair], None, None], dtype=object)[
-        np.where(subjects >= 0, subjects, len(names)) * 2 + praise.astype(int)], index=texts.index, dtype=object)
+    assignment = model._themes(subjects, praise, texts.index)
     return ThemeModel(model.labels, model.top_terms, assignment, vectorizer, profiles, names, timing)
+
+
+def _vectorizer(**fitting: Any) -> TfidfVectorizer:
+    """TF-IDF over `theme_text.terms_of`, as the model is fitted and a kept model assigns."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    return TfidfVectorizer(analyzer=terms_of, sublinear_tf=True, **fitting)
 
 
 def _timing(profiles: np.ndarray, terms: np.ndarray, top: list[list[str]]) -> int:
@@ -273,20 +283,82 @@ _FITTING = threading.Lock()  # the dashboard serves several people from one proc
 
 def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
-    theme: fitted once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
-    process for the next call."""
+    theme: worked out once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
+    process for the next call. A load's new texts are assigned to the latest fit's model (`updated_fit`)."""
     key = model_key(con, settings)
     with _FITTING:
         if key not in _STORED:
             fitted = load_fit(con, key)
             if fitted is None:
-                fitted = _fit_store(con, key[2])
-                save_fit(con, key, fitted)
+                fit = updated_fit(con, key[2], float(settings["thresholds"]["theme_refit_share"]))
+                save_fit(con, key, fit)
+                fitted = fit.texts
             _STORED[key] = fitted
             while len(_STORED) > STORED_MODELS:
                 _STORED.popitem(last=False)
         _STORED.move_to_end(key)
         return _STORED[key]
+
+
+def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> StoredFit:
+    """The store's texts with their themes, from the latest stored fit where it still serves, else fitted again.
+
+    It serves when it was made by the same fitting code for the same number of themes, every text it holds is still
+    in the store, and the texts added since its model was last fitted (these and earlier loads') are at most
+    `refit_share` of the texts it was fitted on. Then the texts it holds keep their themes and the new ones are
+    assigned to its model, each as the model would assign it (`ThemeModel.assign`); only the new texts are masked.
+    Otherwise every text is fitted again (`_fit_store`), as a fresh store's would be.
+
+    What that promises: a store reached by the same loads gets the same themes; a load that adds no text (an audit
+    or rota upload) keeps the fit as it was, which is what fitting again would give; a full fit of given texts is
+    the same however the store came by them. What it does not: assigned texts can take other themes than a fit over
+    all the texts would give them, and a subject that only the new texts speak of has no theme of its own (its texts
+    join the nearest subject, or none) until the next full fit."""
+    texts = _as_kept(store_texts(con))
+    base = latest_fit(con, _FITTING_CODE, n_themes)
+    themes = None if base is None else _carried_themes(base, texts, refit_share)
+    if themes is None:
+        return _fit_store(texts, n_themes)
+    return StoredFit(texts.assign(theme=themes), base.model, _FITTING_CODE, base.fitted_texts,
+                     base.assigned_texts + len(texts) - len(base.texts))
+
+
+def _carried_themes(base: StoredFit, texts: pd.DataFrame, refit_share: float) -> pd.Series | None:
+    """The themes of `texts` from the stored fit and its model, or None where it must be fitted again: texts taken
+    out (a removed batch, or an export that rewrote a text), or more added than the share allows."""
+    added = len(texts) - len(base.texts)
+    if added < 0 or base.assigned_texts + added > refit_share * base.fitted_texts:
+        return None
+    old, new = _identities(base.texts), _identities(texts)
+    held = old.value_counts()
+    if (held > new.value_counts().reindex(held.index, fill_value=0)).any():
+        return None  # a text the fit holds is no longer in the store (as many times)
+    known = pd.Series(base.texts["theme"].to_numpy(), index=old.to_numpy(), dtype=object)
+    known = known[~known.index.duplicated()]  # the same text in the same place has the same theme
+    seen = new.isin(known.index).to_numpy()
+    themes = pd.Series(known.reindex(new[seen].to_numpy()).to_numpy(), index=texts.index[seen], dtype=object)
+    if seen.all():
+        return themes.reindex(texts.index)
+    unseen = texts[~seen]
+    assigned = _assign(model_from_blob(base.model), unseen)
+    return pd.concat([themes, assigned]).reindex(texts.index)
+
+
+def _identities(texts: pd.DataFrame) -> pd.Series:
+    """A 64-bit hash of each text with its source, dates, place, category and rating: what a text is, to tell
+    which of a store's texts a stored fit already holds."""
+    return pd.util.hash_pandas_object(_as_kept(texts[TEXT_COLUMNS]), index=False)
+
+
+def _as_kept(texts: pd.DataFrame) -> pd.DataFrame:
+    """The texts as a fit keeps them and reads them back (analytics.frame_blobs): date and month as timestamps of one
+    resolution, text as objects with None where missing; so a fit just made and one read back are the same."""
+    kept = texts.assign(date=pd.to_datetime(texts["date"]).astype("datetime64[ns]"),
+                        month=pd.to_datetime(texts["month"]).astype("datetime64[ns]"))
+    for column in kept.columns:
+        if pd.api.types.is_string_dtype(kept[column]):
+            kept[column] = kept[column].astype(object).where(kept[column].notna(), None)
+    return kept
 
 
 def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple[str, int, int]:
@@ -333,18 +405,53 @@ def store_texts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     return texts[text_keys(texts["text"]).notna()].reset_index(drop=True)
 
 
-def _fit_store(con: duckdb.DuckDBPyConnection, n_themes: int) -> pd.DataFrame:
-    texts = store_texts(con)
+def _fit_store(texts: pd.DataFrame, n_themes: int) -> StoredFit:
+    """Every text fitted: the model and each text's theme, kept with the model to assign later loads' texts to."""
+    model_texts, cleaned, categories, complaints = _model_inputs(texts)
+    model = theme_model(model_texts, n_themes, ratings=texts["rating_score"], complaints=complaints,
+                        categories=categories.where(complaints), written=cleaned)
+    return StoredFit(texts.assign(theme=model.assignment), model_blob(model), _FITTING_CODE, len(texts), 0)
+
+
+def _assign(model: ThemeModel, texts: pd.DataFrame) -> pd.Series:
+    """The theme the model gives each text, read as a fit reads it."""
+    model_texts, cleaned, _, complaints = _model_inputs(texts)
+    return model.assign(model_texts, texts["rating_score"], complaints, written=cleaned)
+
+
+def _model_inputs(texts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """What the model reads of the store's texts: each text as modelled (personal data out, a complaint's category
+    added), as written (personal data out), the categories (personal data out) and which are complaints."""
     # The category is the provider's free text too ("Complaint about nurse Jane Smith"): a theme is never fitted on
     # the personal data in it, so a name never becomes a theme's name.
     cleaned = without_personal_data(texts["text"])
     categories = without_personal_data(texts["category"])
     model_texts = pd.Series(map(_with_category, cleaned, categories), index=texts.index, dtype=object)
-    complaints = texts["source"] == "complaints"
-    model = theme_model(model_texts, n_themes, ratings=texts["rating_score"], complaints=complaints,
-                        categories=categories.where(complaints), written=cleaned)
-    return texts.assign(theme=model.assignment, month=pd.to_datetime(texts["month"]),
-                        date=pd.to_datetime(texts["date"]))
+    return model_texts, cleaned, categories, texts["source"] == "complaints"
+
+
+def model_blob(model: ThemeModel) -> bytes | None:
+    """The model as kept in the store (numbers and text, no pickle): its vocabulary and weights, subjects and names;
+    None for a model with nothing fitted (no text to fit), which the next load fits again."""
+    if model.vectorizer is None or model.profiles is None:
+        return None
+    meta = {"labels": model.labels, "top_terms": model.top_terms, "names": model.names, "timing": model.timing}
+    buffer = io.BytesIO()
+    np.savez(buffer, terms=np.array(model.vectorizer.get_feature_names_out(), dtype=str),
+             idf=model.vectorizer.idf_, profiles=model.profiles, meta=np.array(json.dumps(meta)))
+    return buffer.getvalue()
+
+
+def model_from_blob(blob: bytes) -> ThemeModel:
+    """The model `model_blob` kept, able to assign texts as the fitted one did (its fitted texts' themes are kept
+    with the fit, not here)."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as found:
+        terms, idf, profiles = found["terms"].tolist(), found["idf"], found["profiles"]
+        meta = json.loads(str(found["meta"]))
+    vectorizer = _vectorizer(vocabulary={term: number for number, term in enumerate(terms)})
+    vectorizer.idf_ = idf
+    return ThemeModel(tuple(meta["labels"]), tuple(map(tuple, meta["top_terms"])), pd.Series(dtype=object),
+                      vectorizer, profiles, tuple(map(tuple, meta["names"])), int(meta["timing"]))
 
 
 def without_personal_data(texts: pd.Series) -> pd.Series:
