@@ -18,15 +18,16 @@ to the stored model rather than fitted again while they are few (the `theme_refi
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import io
 import json
 import re
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -36,7 +37,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from . import privacy, theme_text
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
-from .theme_fits import StoredFit, latest_fit, load_fit, save_fit
+from .theme_fits import POSITION, StoredFit, latest_fit, load_fit, merged, save_fit
 from .theme_text import (
     SENTENCE_END,
     WORD,
@@ -46,9 +47,6 @@ from .theme_text import (
     terms_of,
     text_keys,
 )
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
 FIT_SAMPLE = 20_000      # distinct texts the model is fitted on; texts beyond them are only assigned
 NMF_LOSS = "frobenius"
@@ -68,6 +66,7 @@ TIME_TEXT = (r"\b(?:wait\w*|late|lateness|delay\w*|hours?|minutes?|quicker|soone
              r"|long time)\b")
 STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
+ORDER = ["date", "source", "service", "team", "shift", "category", "text", "rating_score"]  # store_texts' order
 _VADER = SentimentIntensityAnalyzer()
 # "What could we do better?" is often answered "Nothing, the carers were lovely": VADER reads the leading "nothing"
 # as negating the praise after it ("nothing excellent"), so such an answer is scored without it. Satisfied idioms
@@ -87,7 +86,8 @@ class ThemeModel:
     labels: tuple[str, ...]
     top_terms: tuple[tuple[str, ...], ...]
     assignment: pd.Series  # theme name per fitted text (None: nothing to theme), on the texts' index
-    vectorizer: TfidfVectorizer | None = None
+    vocabulary: dict[str, int] | None = None  # the column of each term the subjects know (TF-IDF's vocabulary)
+    idf: np.ndarray | None = None  # each term's inverse document frequency, from the fit
     profiles: np.ndarray | None = None  # one unit-length row of term weights per subject
     names: tuple[tuple[str | None, str | None], ...] = ()  # per subject: (problem name, praise name)
     timing: int = -1  # the subject about waiting and time, which every text speaking of time joins (-1: none)
@@ -115,14 +115,33 @@ class ThemeModel:
         distinct = pd.Index(keys.dropna().unique())
         if self.profiles is None or distinct.empty:
             return np.full(len(keys), -1)
-        # One sparse product, not NMF's iterative transform, so half a million texts are assigned in seconds.
-        scores = np.asarray(self.vectorizer.transform(distinct) @ self.profiles.T)
+        # One product with the subjects' profiles, not NMF's iterative transform, so half a million texts are
+        # assigned in seconds.
+        scores = self._scores(distinct)
         strongest = np.where(scores.max(axis=1) > 0, scores.argmax(axis=1), -1)
         if self.timing >= 0:
             # "The carer was an hour late", "waited ages for the call bell": time is what such a text is about,
             # whichever other subject's words it uses (carers, calls, the ambulance), so it is not lost among them.
             strongest = np.where((strongest >= 0) & distinct.str.contains(TIME_TEXT), self.timing, strongest)
         return keys.map(pd.Series(strongest, index=distinct)).fillna(-1).astype(int).to_numpy()
+
+    def _scores(self, texts: pd.Index) -> np.ndarray:
+        """How much each text shares each subject's terms: its TF-IDF vector (counts of the known terms, sublinear,
+        times their idf, unit length, as the fit's TfidfVectorizer makes it) times each profile. Worked out here with
+        numpy alone, so assigning texts to a kept model does not import scikit-learn (a second and more)."""
+        rows, columns, counts = [], [], []
+        for row, text in enumerate(texts):
+            found = Counter(self.vocabulary[term] for term in terms_of(text) if term in self.vocabulary)
+            for column in sorted(found):
+                rows.append(row)
+                columns.append(column)
+                counts.append(found[column])
+        rows_, columns_ = np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
+        weights = (np.log(np.array(counts, dtype=np.float64)) + 1.0) * self.idf[columns_]
+        norms = np.sqrt(np.bincount(rows_, weights=weights * weights, minlength=len(texts)))
+        weights = weights / norms[rows_]
+        return np.column_stack([np.bincount(rows_, weights=weights * profile[columns_], minlength=len(texts))
+                                for profile in self.profiles]).reshape(len(texts), len(self.profiles))
 
 
 def sentiment(texts: pd.Series) -> pd.Series:
@@ -164,10 +183,12 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
         return unfitted
     # scikit-learn is imported here, when a model is fitted: a second of every page's first start otherwise.
     from sklearn.decomposition import NMF
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     # A term must recur, and not be in most sentences, to shape a theme; a handful of sentences keeps every term.
     few = len(sentences) < FEW_SENTENCES
-    vectorizer = _vectorizer(min_df=1 if few else 2, max_df=1.0 if few else 0.5, max_features=20_000)
+    vectorizer = TfidfVectorizer(analyzer=terms_of, min_df=1 if few else 2, max_df=1.0 if few else 0.5,
+                                 max_features=20_000, sublinear_tf=True)  # as ThemeModel._scores reads a text
     matrix = vectorizer.fit_transform(sentences)
     count = max(1, min(n_themes, len(sentences) // MIN_TEXTS_PER_THEME, matrix.shape[1]))
     factors = NMF(count, init="nndsvda", solver="mu", beta_loss=NMF_LOSS, max_iter=400,
@@ -177,22 +198,16 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     surface = surface_forms(sentences)
     profiles = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)
     timing = _timing(profiles, terms, top)
-    subjects = ThemeModel((), (), unfitted.assignment, vectorizer, profiles, timing=timing)._subjects(keys)
+    vocabulary = {str(term): int(column) for term, column in vectorizer.vocabulary_.items()}
+    subjects = ThemeModel((), (), unfitted.assignment, vocabulary, vectorizer.idf_, profiles,
+                          timing=timing)._subjects(keys)
     praise = is_praise(written if written is not None else texts, ratings, complaints).to_numpy()
     categories = categories if categories is not None else pd.Series(None, index=texts.index, dtype=object)
     names = _names(top, surface, subjects, praise, written if written is not None else texts, categories)
     model = ThemeModel(tuple(dict.fromkeys(n for pair in names for n in pair if n)),
                        tuple(tuple(surface.get(term, term) for term in row) for row in top), unfitted.assignment,
-                       vectorizer, profiles, names, timing)
-    assignment = model._themes(subjects, praise, texts.index)
-    return ThemeModel(model.labels, model.top_terms, assignment, vectorizer, profiles, names, timing)
-
-
-def _vectorizer(**fitting: Any) -> TfidfVectorizer:
-    """TF-IDF over `theme_text.terms_of`, as the model is fitted and a kept model assigns."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
-    return TfidfVectorizer(analyzer=terms_of, sublinear_tf=True, **fitting)
+                       vocabulary, vectorizer.idf_, profiles, names, timing)
+    return replace(model, assignment=model._themes(subjects, praise, texts.index))
 
 
 def _timing(profiles: np.ndarray, terms: np.ndarray, top: list[list[str]]) -> int:
@@ -290,9 +305,8 @@ def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd
         if key not in _STORED:
             fitted = load_fit(con, key)
             if fitted is None:
-                fit = updated_fit(con, key[2], float(settings["thresholds"]["theme_refit_share"]))
+                fit, fitted = updated_fit(con, key[2], float(settings["thresholds"]["theme_refit_share"]))
                 save_fit(con, key, fit)
-                fitted = fit.texts
             _STORED[key] = fitted
             while len(_STORED) > STORED_MODELS:
                 _STORED.popitem(last=False)
@@ -300,54 +314,60 @@ def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd
         return _STORED[key]
 
 
-def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> StoredFit:
-    """The store's texts with their themes, from the latest stored fit where it still serves, else fitted again.
+def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> tuple[StoredFit, pd.DataFrame]:
+    """The fit to keep and the store's texts with their themes: the latest full fit with later loads' texts assigned
+    to its model where it still serves, else every text fitted again.
 
-    It serves when it was made by the same fitting code for the same number of themes, every text it holds is still
-    in the store, and the texts added since its model was last fitted (these and earlier loads') are at most
-    `refit_share` of the texts it was fitted on. Then the texts it holds keep their themes and the new ones are
-    assigned to its model, each as the model would assign it (`ThemeModel.assign`); only the new texts are masked.
-    Otherwise every text is fitted again (`_fit_store`), as a fresh store's would be.
+    It serves when it was made by the same fitting code for the same number of themes, the rows of the batches it
+    read are as they were (no batch removed, no row rewritten by a later export, no response answered across
+    batches), and the texts of later batches are at most `refit_share` of the texts it was fitted on. Then its texts
+    keep their themes and the later texts are assigned to its model, each as the model would assign it
+    (`ThemeModel.assign`); only they are read, masked and kept (an increment, analytics.theme_fits). Otherwise every
+    text is fitted again (`_fit_store`), as a fresh store's would be.
 
-    What that promises: a store reached by the same loads gets the same themes; a load that adds no text (an audit
-    or rota upload) keeps the fit as it was, which is what fitting again would give; a full fit of given texts is
-    the same however the store came by them. What it does not: assigned texts can take other themes than a fit over
-    all the texts would give them, and a subject that only the new texts speak of has no theme of its own (its texts
-    join the nearest subject, or none) until the next full fit."""
-    texts = _as_kept(store_texts(con))
+    What that promises: the same texts in the same order as reading the store afresh; a store reached by the same
+    loads gets the same themes; a load that adds no text (an audit or rota upload) keeps the themes as they were,
+    which is what fitting again would give; a full fit of given texts is the same however the store came by them.
+    What it does not: assigned texts can take other themes than a fit over all the texts would give them (the
+    subjects, their names and terms are the full fit's), and a subject that only the new texts speak of has no theme
+    of its own (its texts join the nearest subject, or none) until the next full fit."""
     base = latest_fit(con, _FITTING_CODE, n_themes)
-    themes = None if base is None else _carried_themes(base, texts, refit_share)
-    if themes is None:
-        return _fit_store(texts, n_themes)
-    return StoredFit(texts.assign(theme=themes), base.model, _FITTING_CODE, base.fitted_texts,
-                     base.assigned_texts + len(texts) - len(base.texts))
+    if base is not None and _marks(con, base.last_batch) == base.marks and not _answered_across(con, base.last_batch):
+        later = _as_kept(store_texts(con, after=base.last_batch))
+        if len(later) <= refit_share * base.fitted_texts:
+            increment = later.assign(theme=_assign(model_from_blob(base.model), later),
+                                     **{POSITION: _positions(base.texts, later)})
+            fit = StoredFit(increment, None, _FITTING_CODE, base.fitted_texts, len(later), base.last_batch,
+                            base.marks, base.key)
+            return fit, merged(base.texts, increment)
+    last_batch = con.cursor().execute(
+        "SELECT coalesce(max(batch_id), 0) FROM (SELECT batch_id FROM complaints UNION ALL "
+        "SELECT batch_id FROM feedback)").fetchone()[0]
+    fit = _fit_store(_as_kept(store_texts(con, upto=last_batch)), n_themes)
+    fit = replace(fit, last_batch=int(last_batch), marks=_marks(con, last_batch))
+    return fit, fit.texts
 
 
-def _carried_themes(base: StoredFit, texts: pd.DataFrame, refit_share: float) -> pd.Series | None:
-    """The themes of `texts` from the stored fit and its model, or None where it must be fitted again: texts taken
-    out (a removed batch, or an export that rewrote a text), or more added than the share allows."""
-    added = len(texts) - len(base.texts)
-    if added < 0 or base.assigned_texts + added > refit_share * base.fitted_texts:
-        return None
-    old, new = _identities(base.texts), _identities(texts)
-    held = old.value_counts()
-    if (held > new.value_counts().reindex(held.index, fill_value=0)).any():
-        return None  # a text the fit holds is no longer in the store (as many times)
-    known = pd.Series(base.texts["theme"].to_numpy(), index=old.to_numpy(), dtype=object)
-    known = known[~known.index.duplicated()]  # the same text in the same place has the same theme
-    seen = new.isin(known.index).to_numpy()
-    themes = pd.Series(known.reindex(new[seen].to_numpy()).to_numpy(), index=texts.index[seen], dtype=object)
-    if seen.all():
-        return themes.reindex(texts.index)
-    unseen = texts[~seen]
-    assigned = _assign(model_from_blob(base.model), unseen)
-    return pd.concat([themes, assigned]).reindex(texts.index)
+def _positions(full: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+    """Where each later text goes among a full fit's texts in `store_texts`'s order (the later texts in that order
+    themselves): the number of the full fit's texts that come before it."""
+    columns = [full[column].to_numpy() for column in ORDER]
+
+    class Keys:
+        def __len__(self) -> int:
+            return len(full)
+
+        def __getitem__(self, row: int) -> tuple:
+            return _order_key(values[row] for values in columns)
+
+    keys = Keys()
+    return np.array([bisect.bisect_right(keys, _order_key(row)) for row in zip(*(later[c].to_numpy() for c in ORDER))],
+                    dtype=np.int64)
 
 
-def _identities(texts: pd.DataFrame) -> pd.Series:
-    """A 64-bit hash of each text with its source, dates, place, category and rating: what a text is, to tell
-    which of a store's texts a stored fit already holds."""
-    return pd.util.hash_pandas_object(_as_kept(texts[TEXT_COLUMNS]), index=False)
+def _order_key(values: Any) -> tuple:
+    """A text's place in `store_texts`'s order, as DuckDB sorts: ascending, missing values last."""
+    return tuple((1, 0) if value is None or pd.isna(value) else (0, value) for value in values)
 
 
 def _as_kept(texts: pd.DataFrame) -> pd.DataFrame:
@@ -376,31 +396,55 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """What the texts are, and the code that fits them: a hash of every text and its place, and of the fitting and
     masking modules. A copy of a store (a backup restored) has the same texts and so the same fit, which it reads
     rather than fits again; a change to how themes are fitted fits them again."""
-    found = con.cursor().execute("""
-        SELECT count(*), sum(hash(received_date, service, team, shift, category, summary)) FROM complaints
-        UNION ALL
-        SELECT count(*), sum(hash(feedback_date, service, team, shift, comment, rating_score)) FROM feedback
-        """).fetchall()
-    return hashlib.sha256(json.dumps([found, _FITTING_CODE], default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([_row_marks(con), _FITTING_CODE], default=str).encode()).hexdigest()
 
 
-def store_texts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Complaint summaries and feedback comments of the whole store, informative ones only."""
+# The columns of each source a text rests on: what the fingerprint and a fit's marks hash.
+_MARKED = {"complaints": "received_date, service, team, shift, category, summary",
+           "feedback": "feedback_date, service, team, shift, comment, rating_score"}
+
+
+def _row_marks(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[list[Any]]:
+    """Per source, how many rows and the sum of their hashes (of the rows of batches up to `upto` only)."""
+    union = " UNION ALL ".join(f"SELECT count(*), sum(hash({columns})) FROM {table} WHERE ? IS NULL OR batch_id <= ?"
+                               for table, columns in _MARKED.items())
+    return [list(row) for row in con.cursor().execute(union, [upto, upto] * len(_MARKED)).fetchall()]
+
+
+def _marks(con: duckdb.DuckDBPyConnection, upto: int) -> str:
+    """`_row_marks` of the batches up to `upto`, as a fit keeps them: any row of them removed, added back or
+    rewritten changes it."""
+    return json.dumps(_row_marks(con, upto), default=str)
+
+
+def _answered_across(con: duckdb.DuckDBPyConnection, upto: int) -> bool:
+    """Whether a response in a batch after `upto` also has rows in one up to it: its text (one per response) would
+    then no longer be the one the fit read."""
+    return con.cursor().execute("""
+        SELECT count(*) FROM feedback WHERE batch_id <= ? AND response_id IN (
+            SELECT response_id FROM feedback WHERE batch_id > ? AND response_id IS NOT NULL)""",
+                                [upto, upto]).fetchone()[0] > 0
+
+
+def store_texts(con: duckdb.DuckDBPyConnection, after: int | None = None, upto: int | None = None) -> pd.DataFrame:
+    """Complaint summaries and feedback comments of the whole store (of the batches after `after` and up to `upto`
+    only, where given), informative ones only."""
     # A wide survey export may repeat one comment on every question row of a response: keep it once.
-    # The order is total (date, source, place, category, text, rating), so the texts a large model samples
+    # The order is total (date, source, place, category, text, rating: ORDER), so the texts a large model samples
     # do not depend on how DuckDB's threads happened to return rows with the same date.
-    texts = con.cursor().execute("""
+    batches = "(? IS NULL OR batch_id > ?) AND (? IS NULL OR batch_id <= ?)"
+    texts = con.cursor().execute(f"""
         SELECT 'complaints' AS source, received_date AS date, date_trunc('month', received_date)::DATE AS month,
                service, team, shift, category, summary AS text, NULL::DOUBLE AS rating_score
         FROM complaints
-        WHERE summary IS NOT NULL AND received_date IS NOT NULL
+        WHERE summary IS NOT NULL AND received_date IS NOT NULL AND {batches}
         UNION ALL
         SELECT 'feedback', min(feedback_date), date_trunc('month', min(feedback_date))::DATE, service, team,
                shift, NULL, comment, avg(rating_score)
         FROM feedback
-        WHERE comment IS NOT NULL AND feedback_date IS NOT NULL
+        WHERE comment IS NOT NULL AND feedback_date IS NOT NULL AND {batches}
         GROUP BY service, team, shift, comment, coalesce(response_id, row_key::VARCHAR)
-        ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""").df()
+        ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""", [after, after, upto, upto] * 2).df()
     texts = texts.reindex(columns=TEXT_COLUMNS)
     return texts[text_keys(texts["text"]).notna()].reset_index(drop=True)
 
@@ -433,12 +477,12 @@ def _model_inputs(texts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series,
 def model_blob(model: ThemeModel) -> bytes | None:
     """The model as kept in the store (numbers and text, no pickle): its vocabulary and weights, subjects and names;
     None for a model with nothing fitted (no text to fit), which the next load fits again."""
-    if model.vectorizer is None or model.profiles is None:
+    if model.vocabulary is None or model.profiles is None:
         return None
     meta = {"labels": model.labels, "top_terms": model.top_terms, "names": model.names, "timing": model.timing}
     buffer = io.BytesIO()
-    np.savez(buffer, terms=np.array(model.vectorizer.get_feature_names_out(), dtype=str),
-             idf=model.vectorizer.idf_, profiles=model.profiles, meta=np.array(json.dumps(meta)))
+    np.savez(buffer, terms=np.array(sorted(model.vocabulary, key=model.vocabulary.get), dtype=str), idf=model.idf,
+             profiles=model.profiles, meta=np.array(json.dumps(meta)))
     return buffer.getvalue()
 
 
@@ -448,10 +492,9 @@ def model_from_blob(blob: bytes) -> ThemeModel:
     with np.load(io.BytesIO(blob), allow_pickle=False) as found:
         terms, idf, profiles = found["terms"].tolist(), found["idf"], found["profiles"]
         meta = json.loads(str(found["meta"]))
-    vectorizer = _vectorizer(vocabulary={term: number for number, term in enumerate(terms)})
-    vectorizer.idf_ = idf
     return ThemeModel(tuple(meta["labels"]), tuple(map(tuple, meta["top_terms"])), pd.Series(dtype=object),
-                      vectorizer, profiles, tuple(map(tuple, meta["names"])), int(meta["timing"]))
+                      {term: column for column, term in enumerate(terms)}, idf, profiles,
+                      tuple(map(tuple, meta["names"])), int(meta["timing"]))
 
 
 def without_personal_data(texts: pd.Series) -> pd.Series:

@@ -12,6 +12,7 @@ import pytest
 
 from analytics import theme_model
 from analytics.batches import remove_batch
+from analytics.frame_blobs import from_blob
 from analytics.ingest import ingest_bytes
 from analytics.settings import load_settings
 from analytics.store import connect
@@ -130,8 +131,25 @@ def test_a_small_load_is_assigned_to_the_kept_model_and_old_texts_keep_their_the
     assert after.loc[new, "theme"].tolist() == theme_model._assign(model, after[new]).tolist()
     assert after.loc[new, "theme"].notna().all()
     pd.testing.assert_frame_equal(after[~new].reset_index(drop=True), before)  # same rows, order and themes
-    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
-    assert (fit.fitted_texts, fit.assigned_texts) == (len(before), 2)
+    # the texts as a fresh read of the store has them, in its order
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
+    kept = store.cursor().execute("""
+        SELECT fitted_texts, assigned_texts, base_fingerprint IS NOT NULL, data FROM theme_fits
+        ORDER BY fitted_at DESC LIMIT 1""").fetchone()
+    assert kept[:3] == (len(before), 2, True)
+    assert len(from_blob(kept[3])) == 2  # the increment keeps its own texts, not the store's
+    pd.testing.assert_frame_equal(_themes(store), after)  # and is read back as it was made
+
+
+def test_texts_of_every_date_go_in_their_places(store, fits):
+    before = _themes(store)
+    first, last = before["date"].min(), before["date"].max()
+    _complaints(store, [f"C-903,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again",
+                        f"C-904,{last:%d/%m/%Y},Oakwood House,,,Dinner was late",
+                        f"C-905,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again"], "some.csv")
+    after = _themes(store)
+    assert fits == []
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
 
 
 def test_loads_past_the_share_since_the_last_full_fit_fit_again(store, fits):
@@ -156,15 +174,23 @@ def test_a_share_of_nothing_fits_every_load_that_adds_text(store, fits):
     assert fits == [texts + 1]
 
 
-def test_a_removed_batch_fits_again(store, fits):
+def test_a_removed_batch_the_fit_read_fits_again(store, fits):
     texts = len(_themes(store))
+    batch = store.cursor().execute("SELECT max(batch_id) FROM feedback").fetchone()[0]
+    remove_batch(store, batch, "test")
+    after = _themes(store)
+    assert fits == [len(after)] and len(after) < texts
+
+
+def test_a_removed_batch_loaded_since_the_fit_leaves_the_fit_as_it_was(store, fits):
+    before = _themes(store)
     batch = _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"],
                         "one.csv")
     _themes(store)
-    assert fits == []
     remove_batch(store, batch, "test")
     after = _themes(store)
-    assert fits == [texts] and len(after) == texts
+    assert fits == []  # the texts are the full fit's again: its themes are what fitting them again gives
+    pd.testing.assert_frame_equal(after, before)
 
 
 def test_a_load_with_no_text_keeps_the_fit_which_is_what_fitting_again_gives(store, fits):
