@@ -137,9 +137,14 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     services = services_in(con, scope)
     if as_of is None or not services:
         return 0
+    runs = opened_runs(as_of, settings)
+    # What each run rests on, read once for all of them (each reading scans every service's batches), and only the
+    # marks of the stored runs compared, not their results.
+    marks, responses = fingerprints_by_month(con, services, [day for day, _ in runs]), response_marks(con, services)
     stale = 0
-    for day, judged in opened_runs(as_of, settings):
-        missing = sorted(set(services) - set(_current(con, services, day, judged)))
+    for day, judged in runs:
+        missing = sorted(set(services) - set(_current(con, services, day, judged, marks=marks[day],
+                                                      responses=responses, results=False)))
         _compute(con, missing, day, judged, progress)
         stale += len(missing)
     return stale
@@ -224,13 +229,16 @@ def settings_hash(settings: dict[str, Any]) -> str:
 
 
 def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             findings_only: bool = False) -> dict[str, str]:
-    """The stored results (as JSON text) of those services that have a current one: same fingerprint, same
-    settings, and unless only the findings are wanted, the same leadership response."""
-    marks = fingerprints(con, services, as_of)
-    responses = {} if findings_only else response_marks(con, services)
-    found = con.cursor().execute("""
-        SELECT service, fingerprint, response_mark, result FROM insight_runs
+             findings_only: bool = False, marks: dict[str, str] | None = None,
+             responses: dict[str, str] | None = None, results: bool = True) -> dict[str, str | None]:
+    """The stored results (as JSON text; None with `results` False, when only which are current is wanted) of those
+    services that have a current one: same fingerprint, same settings, and unless only the findings are wanted, the
+    same leadership response. `marks` and `responses`: the services' fingerprints as of `as_of` and response marks,
+    where already read."""
+    marks = marks if marks is not None else fingerprints(con, services, as_of)
+    responses = {} if findings_only else responses if responses is not None else response_marks(con, services)
+    found = con.cursor().execute(f"""
+        SELECT service, fingerprint, response_mark, {'result' if results else 'NULL'} FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
     return {service: result for service, mark, response, result in found
