@@ -4,6 +4,8 @@ kept model while they are few (analytics.theme_model.updated_fit)."""
 from __future__ import annotations
 
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import duckdb
@@ -216,3 +218,36 @@ def test_another_theme_count_fits_again(store, fits):
     texts = len(_themes(store))
     _themes(store, theme_count=6)
     assert fits == [texts]
+
+
+def test_a_response_answered_across_batches_fits_again(store, fits):
+    texts = len(_themes(store))
+    # a later batch's row of a response the fit read: that response's one text is no longer the one fitted
+    store.cursor().execute("""
+        INSERT INTO feedback SELECT * REPLACE ((SELECT max(batch_id) + 1000 FROM batches) AS batch_id,
+                                               (SELECT max(row_key) + 1 FROM feedback) AS row_key,
+                                               'The garden was lovely' AS comment)
+        FROM feedback WHERE comment IS NOT NULL AND response_id IS NOT NULL LIMIT 1""")
+    _themes(store)
+    assert fits == [texts + 1]
+
+
+def test_english_stop_words_read_from_source_are_scikit_learns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from analytics.theme_text import _english_stop_words
+
+    assert _english_stop_words() == ENGLISH_STOP_WORDS
+
+
+def test_assigning_to_a_kept_model_imports_no_scikit_learn(store, tmp_path):
+    blob = tmp_path / "model.npz"
+    blob.write_bytes(latest_fit(store, theme_model._FITTING_CODE, 10).model)
+    script = ("import sys, pandas as pd; from pathlib import Path; from analytics import theme_model as m; "
+              f"model = m.model_from_blob(Path({str(blob)!r}).read_bytes()); "
+              "texts = pd.DataFrame({'source': ['complaints'], 'category': ['Food'], 'rating_score': [None], "
+              "'text': ['Cold dinner served again']}); "
+              "print(m._assign(model, texts).iloc[0] is not None, 'sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.split() == ["True", "False"]
