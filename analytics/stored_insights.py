@@ -145,7 +145,7 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     for day, judged in runs:
         missing = sorted(set(services) - set(_current(con, services, day, judged, marks=marks[day],
                                                       responses=responses, results=False)))
-        _compute(con, missing, day, judged, progress)
+        _compute(con, missing, day, judged, progress, marks=marks[day], responses=responses)
         stale += len(missing)
     return stale
 
@@ -271,13 +271,16 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
 
 
 def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             progress: Progress | None = None, tables: bool = True) -> dict[str, Insights]:
+             progress: Progress | None = None, tables: bool = True, marks: dict[str, str] | None = None,
+             responses: dict[str, str] | None = None) -> dict[str, Insights]:
     """Run the analytics for the services, BATCH at a time (most of a run's cost is per call, not per service), and
     store each service's part: every analytic judges a service on its own rows, so a service's part of a batch is
-    what a run for it alone finds."""
+    what a run for it alone finds. `marks` and `responses` as `_current`'s, where already read."""
     if not services:
         return {}
-    marks, responses, found = fingerprints(con, services, as_of), response_marks(con, services), {}
+    marks = marks if marks is not None else fingerprints(con, services, as_of)
+    responses = responses if responses is not None else response_marks(con, services)
+    found: dict[str, Insights] = {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
         result = run_insights(con, Scope(tuple(batch), as_of), settings)
