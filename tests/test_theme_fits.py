@@ -251,3 +251,13 @@ def test_assigning_to_a_kept_model_imports_no_scikit_learn(store, tmp_path):
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.stdout.split() == ["True", "False"]
+
+
+def test_the_refit_share_is_a_setting_with_a_label_and_a_check():
+    from analytics.settings import default_settings
+    from pages.settings_views import THRESHOLDS, threshold_problems
+
+    assert default_settings()["thresholds"]["theme_refit_share"] == 0.05
+    assert THRESHOLDS["theme_refit_share"].kind == "share"
+    assert threshold_problems({"theme_refit_share": 0.0}) == threshold_problems({"theme_refit_share": 1.0}) == []
+    assert threshold_problems({"theme_refit_share": 1.5}) and threshold_problems({"theme_refit_share": -0.1})
