@@ -405,9 +405,10 @@ _MARKED = {"complaints": "received_date, service, team, shift, category, summary
 
 
 def _row_marks(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[list[Any]]:
-    """Per source, how many rows and the sum of their hashes (of the rows of batches up to `upto` only)."""
-    union = " UNION ALL ".join(f"SELECT count(*), sum(hash({columns})) FROM {table} WHERE ? IS NULL OR batch_id <= ?"
-                               for table, columns in _MARKED.items())
+    """Per source, how many rows and the sum of their hashes (of the rows of batches up to `upto` only; a row with
+    no batch, from an older store, counts as before every batch)."""
+    union = " UNION ALL ".join(f"SELECT count(*), sum(hash({columns})) FROM {table} "
+                               f"WHERE ? IS NULL OR coalesce(batch_id, 0) <= ?" for table, columns in _MARKED.items())
     return [list(row) for row in con.cursor().execute(union, [upto, upto] * len(_MARKED)).fetchall()]
 
 
@@ -421,8 +422,8 @@ def _answered_across(con: duckdb.DuckDBPyConnection, upto: int) -> bool:
     """Whether a response in a batch after `upto` also has rows in one up to it: its text (one per response) would
     then no longer be the one the fit read."""
     return con.cursor().execute("""
-        SELECT count(*) FROM feedback WHERE batch_id <= ? AND response_id IN (
-            SELECT response_id FROM feedback WHERE batch_id > ? AND response_id IS NOT NULL)""",
+        SELECT count(*) FROM feedback WHERE coalesce(batch_id, 0) <= ? AND response_id IN (
+            SELECT response_id FROM feedback WHERE coalesce(batch_id, 0) > ? AND response_id IS NOT NULL)""",
                                 [upto, upto]).fetchone()[0] > 0
 
 
@@ -432,7 +433,7 @@ def store_texts(con: duckdb.DuckDBPyConnection, after: int | None = None, upto: 
     # A wide survey export may repeat one comment on every question row of a response: keep it once.
     # The order is total (date, source, place, category, text, rating: ORDER), so the texts a large model samples
     # do not depend on how DuckDB's threads happened to return rows with the same date.
-    batches = "(? IS NULL OR batch_id > ?) AND (? IS NULL OR batch_id <= ?)"
+    batches = "(? IS NULL OR coalesce(batch_id, 0) > ?) AND (? IS NULL OR coalesce(batch_id, 0) <= ?)"
     texts = con.cursor().execute(f"""
         SELECT 'complaints' AS source, received_date AS date, date_trunc('month', received_date)::DATE AS month,
                service, team, shift, category, summary AS text, NULL::DOUBLE AS rating_score

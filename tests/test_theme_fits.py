@@ -261,3 +261,12 @@ def test_the_refit_share_is_a_setting_with_a_label_and_a_check():
     assert THRESHOLDS["theme_refit_share"].kind == "share"
     assert threshold_problems({"theme_refit_share": 0.0}) == threshold_problems({"theme_refit_share": 1.0}) == []
     assert threshold_problems({"theme_refit_share": 1.5}) and threshold_problems({"theme_refit_share": -0.1})
+
+
+def test_rows_with_no_batch_are_fitted_as_before_every_batch(store, fits):
+    texts = len(_themes(store))
+    store.cursor().execute("UPDATE complaints SET batch_id = NULL")  # as an older store's rows may be
+    store.cursor().execute("DELETE FROM theme_fits")
+    assert len(_themes(store)) == texts == len(theme_model.store_texts(store))
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "one.csv")
+    assert len(_themes(store)) == texts + 1 and len(fits) == 1  # the fit read them: the new text is assigned
