@@ -139,11 +139,15 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     services = services_in(con, scope)
     if as_of is None or not services:
         return 0
+    runs = opened_runs(as_of, settings)
+    # What each run rests on, read once for all of them (each reading scans every service's batches), and only the
+    # marks of the stored runs compared, not their results.
+    marks, responses = fingerprints_by_month(con, services, [day for day, _ in runs]), response_marks(con, services)
     stale = 0
-    for day, judged in opened_runs(as_of, settings):
-        current = set(_current(con, services, day, judged)) & _with_tables(con, services, day, judged)
-        missing = sorted(set(services) - current)
-        _compute(con, missing, day, judged, progress)
+    for day, judged in runs:
+        current = set(_current(con, services, day, judged, marks=marks[day], responses=responses, results=False))
+        missing = sorted(set(services) - (current & _with_tables(con, services, day, judged, marks[day])))
+        _compute(con, missing, day, judged, progress, marks=marks[day], responses=responses)
         stale += len(missing)
     return stale
 
@@ -226,13 +230,16 @@ def settings_hash(settings: dict[str, Any]) -> str:
 
 
 def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             findings_only: bool = False) -> dict[str, str]:
-    """The stored results (as JSON text) of those services that have a current one: same fingerprint, same
-    settings, and unless only the findings are wanted, the same leadership response."""
-    marks = fingerprints(con, services, as_of)
-    responses = {} if findings_only else response_marks(con, services)
-    found = con.cursor().execute("""
-        SELECT service, fingerprint, response_mark, result FROM insight_runs
+             findings_only: bool = False, marks: dict[str, str] | None = None,
+             responses: dict[str, str] | None = None, results: bool = True) -> dict[str, str | None]:
+    """The stored results (as JSON text; None with `results` False, when only which are current is wanted) of those
+    services that have a current one: same fingerprint, same settings, and unless only the findings are wanted, the
+    same leadership response. `marks` and `responses`: the services' fingerprints as of `as_of` and response marks,
+    where already read."""
+    marks = marks if marks is not None else fingerprints(con, services, as_of)
+    responses = {} if findings_only else responses if responses is not None else response_marks(con, services)
+    found = con.cursor().execute(f"""
+        SELECT service, fingerprint, response_mark, {'result' if results else 'NULL'} FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
     return {service: result for service, mark, response, result in found
@@ -265,13 +272,16 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
 
 
 def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
-             progress: Progress | None = None, tables: bool = True) -> dict[str, Insights]:
+             progress: Progress | None = None, tables: bool = True, marks: dict[str, str] | None = None,
+             responses: dict[str, str] | None = None) -> dict[str, Insights]:
     """Run the analytics for the services, BATCH at a time (most of a run's cost is per call, not per service), and
     store each service's part: every analytic judges a service on its own rows, so a service's part of a batch is
-    what a run for it alone finds."""
+    what a run for it alone finds. `marks` and `responses` as `_current`'s, where already read."""
     if not services:
         return {}
-    marks, responses, found = fingerprints(con, services, as_of), response_marks(con, services), {}
+    marks = marks if marks is not None else fingerprints(con, services, as_of)
+    responses = responses if responses is not None else response_marks(con, services)
+    found: dict[str, Insights] = {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
         result = run_insights(con, Scope(tuple(batch), as_of), settings)
@@ -305,11 +315,10 @@ def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str
     return {service: from_blob(data) for service, mark, data in found if marks.get(service) == mark}
 
 
-def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
-                 settings: dict[str, Any]) -> set[str]:
+def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+                 marks: dict[str, str]) -> set[str]:
     """The services with every one of TABLES stored and current for the run (a release that adds a table computes
-    it at the next refresh, not in someone's first view)."""
-    marks = fingerprints(con, services, as_of)
+    it at the next refresh, not in someone's first view); `marks`, their fingerprints as of the run's month."""
     found = con.cursor().execute("""
         SELECT service, fingerprint, list(name) FROM insight_tables
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?)) GROUP BY service, fingerprint""",

@@ -11,20 +11,23 @@ Each theme is named by a short phrase people wrote (the commonest run of words h
 an hour late"), after the provider's own complaint category where most of its complaints were filed under one
 ("Call times: call was an hour late"). Praise is named "Praise: ...".
 
-The model of a store is fitted once per data version on all its texts (`store_themes`), so a filter narrows the
-themes without renaming them, and a service's themes are the same whether it is read alone or with others.
+The model of a store is fitted on all its texts (`store_themes`), so a filter narrows the themes without renaming
+them, and a service's themes are the same whether it is read alone or with others. A load's new texts are assigned
+to the stored model rather than fitted again while they are few (the `theme_refit_share` setting; `updated_fit`).
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
+import io
 import json
 import re
 import threading
 from collections import Counter, OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 import numpy as np
@@ -34,7 +37,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from . import privacy, theme_text
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
-from .theme_fits import load_fit, save_fit
+from .theme_fits import POSITION, StoredFit, latest_fit, load_fit, merged, save_fit
 from .theme_text import (
     SENTENCE_END,
     WORD,
@@ -44,9 +47,6 @@ from .theme_text import (
     terms_of,
     text_keys,
 )
-
-if TYPE_CHECKING:
-    from sklearn.feature_extraction.text import TfidfVectorizer
 
 FIT_SAMPLE = 20_000      # distinct texts the model is fitted on; texts beyond them are only assigned
 NMF_LOSS = "frobenius"
@@ -66,6 +66,7 @@ TIME_TEXT = (r"\b(?:wait\w*|late|lateness|delay\w*|hours?|minutes?|quicker|soone
              r"|long time)\b")
 STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
+ORDER = ["date", "source", "service", "team", "shift", "category", "text", "rating_score"]  # store_texts' order
 _VADER = SentimentIntensityAnalyzer()
 # "What could we do better?" is often answered "Nothing, the carers were lovely": VADER reads the leading "nothing"
 # as negating the praise after it ("nothing excellent"), so such an answer is scored without it. Satisfied idioms
@@ -85,38 +86,62 @@ class ThemeModel:
     labels: tuple[str, ...]
     top_terms: tuple[tuple[str, ...], ...]
     assignment: pd.Series  # theme name per fitted text (None: nothing to theme), on the texts' index
-    vectorizer: TfidfVectorizer | None = None
+    vocabulary: dict[str, int] | None = None  # the column of each term the subjects know (TF-IDF's vocabulary)
+    idf: np.ndarray | None = None  # each term's inverse document frequency, from the fit
     profiles: np.ndarray | None = None  # one unit-length row of term weights per subject
     names: tuple[tuple[str | None, str | None], ...] = ()  # per subject: (problem name, praise name)
     timing: int = -1  # the subject about waiting and time, which every text speaking of time joins (-1: none)
 
     def assign(self, texts: pd.Series, ratings: pd.Series | None = None,
-               complaints: pd.Series | None = None) -> pd.Series:
+               complaints: pd.Series | None = None, written: pd.Series | None = None) -> pd.Series:
         """The theme of each text: its subject (the one whose terms it shares most, or the subject about waiting and
         time where the text speaks of time), on the side its feeling puts it (`ratings` 0 to 1 where known,
-        `complaints` True for a complaint); None where it shares no term."""
-        keys = text_keys(texts)
-        subjects = self._subjects(keys)
-        praise = is_praise(texts, ratings, complaints)
-        table = np.array([*[n for pair in self.names for n in pair], None, None], dtype=object)
+        `complaints` True for a complaint, the feeling read from `written` where given, as `theme_model` reads it);
+        None where it shares no term. A text the model was fitted on gets the theme the fit gave it."""
         if not self.names:
             return pd.Series(None, index=texts.index, dtype=object)
-        index = np.where(subjects >= 0, subjects, len(self.names)) * 2 + praise.to_numpy(dtype=int)
-        return pd.Series(table[index], index=texts.index, dtype=object)
+        subjects = self._subjects(text_keys(texts))
+        praise = is_praise(written if written is not None else texts, ratings, complaints).to_numpy()
+        return self._themes(subjects, praise, texts.index)
+
+    def _themes(self, subjects: np.ndarray, praise: np.ndarray, index: pd.Index) -> pd.Series:
+        """Each text's theme from its subject number (-1: none) and whether it is praise."""
+        table = np.array([*[n for pair in self.names for n in pair], None, None], dtype=object)
+        return pd.Series(table[np.where(subjects >= 0, subjects, len(self.names)) * 2 + praise.astype(int)],
+                         index=index, dtype=object)
 
     def _subjects(self, keys: pd.Series) -> np.ndarray:
         """The subject number of each text, -1 where it has no term the subjects know."""
         distinct = pd.Index(keys.dropna().unique())
         if self.profiles is None or distinct.empty:
             return np.full(len(keys), -1)
-        # One sparse product, not NMF's iterative transform, so half a million texts are assigned in seconds.
-        scores = np.asarray(self.vectorizer.transform(distinct) @ self.profiles.T)
+        # One product with the subjects' profiles, not NMF's iterative transform, so half a million texts are
+        # assigned in seconds.
+        scores = self._scores(distinct)
         strongest = np.where(scores.max(axis=1) > 0, scores.argmax(axis=1), -1)
         if self.timing >= 0:
             # "The carer was an hour late", "waited ages for the call bell": time is what such a text is about,
             # whichever other subject's words it uses (carers, calls, the ambulance), so it is not lost among them.
             strongest = np.where((strongest >= 0) & distinct.str.contains(TIME_TEXT), self.timing, strongest)
         return keys.map(pd.Series(strongest, index=distinct)).fillna(-1).astype(int).to_numpy()
+
+    def _scores(self, texts: pd.Index) -> np.ndarray:
+        """How much each text shares each subject's terms: its TF-IDF vector (counts of the known terms, sublinear,
+        times their idf, unit length, as the fit's TfidfVectorizer makes it) times each profile. Worked out here with
+        numpy alone, so assigning texts to a kept model does not import scikit-learn (a second and more)."""
+        rows, columns, counts = [], [], []
+        for row, text in enumerate(texts):
+            found = Counter(self.vocabulary[term] for term in terms_of(text) if term in self.vocabulary)
+            for column in sorted(found):
+                rows.append(row)
+                columns.append(column)
+                counts.append(found[column])
+        rows_, columns_ = np.array(rows, dtype=np.int64), np.array(columns, dtype=np.int64)
+        weights = (np.log(np.array(counts, dtype=np.float64)) + 1.0) * self.idf[columns_]
+        norms = np.sqrt(np.bincount(rows_, weights=weights * weights, minlength=len(texts)))
+        weights = weights / norms[rows_]
+        return np.column_stack([np.bincount(rows_, weights=weights * profile[columns_], minlength=len(texts))
+                                for profile in self.profiles]).reshape(len(texts), len(self.profiles))
 
 
 def sentiment(texts: pd.Series) -> pd.Series:
@@ -163,7 +188,7 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     # A term must recur, and not be in most sentences, to shape a theme; a handful of sentences keeps every term.
     few = len(sentences) < FEW_SENTENCES
     vectorizer = TfidfVectorizer(analyzer=terms_of, min_df=1 if few else 2, max_df=1.0 if few else 0.5,
-                                 max_features=20_000, sublinear_tf=True)
+                                 max_features=20_000, sublinear_tf=True)  # as ThemeModel._scores reads a text
     matrix = vectorizer.fit_transform(sentences)
     count = max(1, min(n_themes, len(sentences) // MIN_TEXTS_PER_THEME, matrix.shape[1]))
     factors = NMF(count, init="nndsvda", solver="mu", beta_loss=NMF_LOSS, max_iter=400,
@@ -173,16 +198,16 @@ def theme_model(texts: pd.Series, n_themes: int, random_state: int = 0, ratings:
     surface = surface_forms(sentences)
     profiles = factors / np.maximum(np.linalg.norm(factors, axis=1, keepdims=True), 1e-12)
     timing = _timing(profiles, terms, top)
-    subjects = ThemeModel((), (), unfitted.assignment, vectorizer, profiles, timing=timing)._subjects(keys)
+    vocabulary = {str(term): int(column) for term, column in vectorizer.vocabulary_.items()}
+    subjects = ThemeModel((), (), unfitted.assignment, vocabulary, vectorizer.idf_, profiles,
+                          timing=timing)._subjects(keys)
     praise = is_praise(written if written is not None else texts, ratings, complaints).to_numpy()
     categories = categories if categories is not None else pd.Series(None, index=texts.index, dtype=object)
     names = _names(top, surface, subjects, praise, written if written is not None else texts, categories)
     model = ThemeModel(tuple(dict.fromkeys(n for pair in names for n in pair if n)),
                        tuple(tuple(surface.get(term, term) for term in row) for row in top), unfitted.assignment,
-                       vectorizer, profiles, names, timing)
-    assignment = pd.Series(np.array([*[n for pair in names for n in pair], None, None], dtype=object)[
-        np.where(subjects >= 0, subjects, len(names)) * 2 + praise.astype(int)], index=texts.index, dtype=object)
-    return ThemeModel(model.labels, model.top_terms, assignment, vectorizer, profiles, names, timing)
+                       vocabulary, vectorizer.idf_, profiles, names, timing)
+    return replace(model, assignment=model._themes(subjects, praise, texts.index))
 
 
 def _timing(profiles: np.ndarray, terms: np.ndarray, top: list[list[str]]) -> int:
@@ -273,20 +298,87 @@ _FITTING = threading.Lock()  # the dashboard serves several people from one proc
 
 def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
-    theme: fitted once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
-    process for the next call."""
+    theme: worked out once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
+    process for the next call. A load's new texts are assigned to the latest fit's model (`updated_fit`)."""
     key = model_key(con, settings)
     with _FITTING:
         if key not in _STORED:
             fitted = load_fit(con, key)
             if fitted is None:
-                fitted = _fit_store(con, key[2])
-                save_fit(con, key, fitted)
+                fit, fitted = updated_fit(con, key[2], float(settings["thresholds"]["theme_refit_share"]))
+                save_fit(con, key, fit)
             _STORED[key] = fitted
             while len(_STORED) > STORED_MODELS:
                 _STORED.popitem(last=False)
         _STORED.move_to_end(key)
         return _STORED[key]
+
+
+def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> tuple[StoredFit, pd.DataFrame]:
+    """The fit to keep and the store's texts with their themes: the latest full fit with later loads' texts assigned
+    to its model where it still serves, else every text fitted again.
+
+    It serves when it was made by the same fitting code for the same number of themes, the rows of the batches it
+    read are as they were (no batch removed, no row rewritten by a later export, no response answered across
+    batches), and the texts of later batches are at most `refit_share` of the texts it was fitted on. Then its texts
+    keep their themes and the later texts are assigned to its model, each as the model would assign it
+    (`ThemeModel.assign`); only they are read, masked and kept (an increment, analytics.theme_fits). Otherwise every
+    text is fitted again (`_fit_store`), as a fresh store's would be.
+
+    What that promises: the same texts in the same order as reading the store afresh; a store reached by the same
+    loads gets the same themes; a load that adds no text (an audit or rota upload) keeps the themes as they were,
+    which is what fitting again would give; a full fit of given texts is the same however the store came by them.
+    What it does not: assigned texts can take other themes than a fit over all the texts would give them (the
+    subjects, their names and terms are the full fit's), and a subject that only the new texts speak of has no theme
+    of its own (its texts join the nearest subject, or none) until the next full fit."""
+    base = latest_fit(con, _FITTING_CODE, n_themes)
+    if base is not None and _marks(con, base.last_batch) == base.marks and not _answered_across(con, base.last_batch):
+        later = _as_kept(store_texts(con, after=base.last_batch))
+        if len(later) <= refit_share * base.fitted_texts:
+            increment = later.assign(theme=_assign(model_from_blob(base.model), later),
+                                     **{POSITION: _positions(base.texts, later)})
+            fit = StoredFit(increment, None, _FITTING_CODE, base.fitted_texts, len(later), base.last_batch,
+                            base.marks, base.key)
+            return fit, merged(base.texts, increment)
+    last_batch = con.cursor().execute(
+        "SELECT coalesce(max(batch_id), 0) FROM (SELECT batch_id FROM complaints UNION ALL "
+        "SELECT batch_id FROM feedback)").fetchone()[0]
+    fit = _fit_store(_as_kept(store_texts(con, upto=last_batch)), n_themes)
+    fit = replace(fit, last_batch=int(last_batch), marks=_marks(con, last_batch))
+    return fit, fit.texts
+
+
+def _positions(full: pd.DataFrame, later: pd.DataFrame) -> np.ndarray:
+    """Where each later text goes among a full fit's texts in `store_texts`'s order (the later texts in that order
+    themselves): the number of the full fit's texts that come before it."""
+    columns = [full[column].to_numpy() for column in ORDER]
+
+    class Keys:
+        def __len__(self) -> int:
+            return len(full)
+
+        def __getitem__(self, row: int) -> tuple:
+            return _order_key(values[row] for values in columns)
+
+    keys = Keys()
+    return np.array([bisect.bisect_right(keys, _order_key(row)) for row in zip(*(later[c].to_numpy() for c in ORDER))],
+                    dtype=np.int64)
+
+
+def _order_key(values: Any) -> tuple:
+    """A text's place in `store_texts`'s order, as DuckDB sorts: ascending, missing values last."""
+    return tuple((1, 0) if value is None or pd.isna(value) else (0, value) for value in values)
+
+
+def _as_kept(texts: pd.DataFrame) -> pd.DataFrame:
+    """The texts as a fit keeps them and reads them back (analytics.frame_blobs): date and month as timestamps of one
+    resolution, text as objects with None where missing; so a fit just made and one read back are the same."""
+    kept = texts.assign(date=pd.to_datetime(texts["date"]).astype("datetime64[ns]"),
+                        month=pd.to_datetime(texts["month"]).astype("datetime64[ns]"))
+    for column in kept.columns:
+        if pd.api.types.is_string_dtype(kept[column]):
+            kept[column] = kept[column].astype(object).where(kept[column].notna(), None)
+    return kept
 
 
 def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple[str, int, int]:
@@ -304,47 +396,106 @@ def _fingerprint(con: duckdb.DuckDBPyConnection) -> str:
     """What the texts are, and the code that fits them: a hash of every text and its place, and of the fitting and
     masking modules. A copy of a store (a backup restored) has the same texts and so the same fit, which it reads
     rather than fits again; a change to how themes are fitted fits them again."""
-    found = con.cursor().execute("""
-        SELECT count(*), sum(hash(received_date, service, team, shift, category, summary)) FROM complaints
-        UNION ALL
-        SELECT count(*), sum(hash(feedback_date, service, team, shift, comment, rating_score)) FROM feedback
-        """).fetchall()
-    return hashlib.sha256(json.dumps([found, _FITTING_CODE], default=str).encode()).hexdigest()
+    return hashlib.sha256(json.dumps([_row_marks(con), _FITTING_CODE], default=str).encode()).hexdigest()
 
 
-def store_texts(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Complaint summaries and feedback comments of the whole store, informative ones only."""
+# The columns of each source a text rests on: what the fingerprint and a fit's marks hash.
+_MARKED = {"complaints": "received_date, service, team, shift, category, summary",
+           "feedback": "feedback_date, service, team, shift, comment, rating_score"}
+
+
+def _row_marks(con: duckdb.DuckDBPyConnection, upto: int | None = None) -> list[list[Any]]:
+    """Per source, how many rows and the sum of their hashes (of the rows of batches up to `upto` only; a row with
+    no batch, from an older store, counts as before every batch)."""
+    union = " UNION ALL ".join(f"SELECT count(*), sum(hash({columns})) FROM {table} "
+                               f"WHERE ? IS NULL OR coalesce(batch_id, 0) <= ?" for table, columns in _MARKED.items())
+    return [list(row) for row in con.cursor().execute(union, [upto, upto] * len(_MARKED)).fetchall()]
+
+
+def _marks(con: duckdb.DuckDBPyConnection, upto: int) -> str:
+    """`_row_marks` of the batches up to `upto`, as a fit keeps them: any row of them removed, added back or
+    rewritten changes it."""
+    return json.dumps(_row_marks(con, upto), default=str)
+
+
+def _answered_across(con: duckdb.DuckDBPyConnection, upto: int) -> bool:
+    """Whether a response in a batch after `upto` also has rows in one up to it: its text (one per response) would
+    then no longer be the one the fit read."""
+    return con.cursor().execute("""
+        SELECT count(*) FROM feedback WHERE coalesce(batch_id, 0) <= ? AND response_id IN (
+            SELECT response_id FROM feedback WHERE coalesce(batch_id, 0) > ? AND response_id IS NOT NULL)""",
+                                [upto, upto]).fetchone()[0] > 0
+
+
+def store_texts(con: duckdb.DuckDBPyConnection, after: int | None = None, upto: int | None = None) -> pd.DataFrame:
+    """Complaint summaries and feedback comments of the whole store (of the batches after `after` and up to `upto`
+    only, where given), informative ones only."""
     # A wide survey export may repeat one comment on every question row of a response: keep it once.
-    # The order is total (date, source, place, category, text, rating), so the texts a large model samples
+    # The order is total (date, source, place, category, text, rating: ORDER), so the texts a large model samples
     # do not depend on how DuckDB's threads happened to return rows with the same date.
-    texts = con.cursor().execute("""
+    batches = "(? IS NULL OR coalesce(batch_id, 0) > ?) AND (? IS NULL OR coalesce(batch_id, 0) <= ?)"
+    texts = con.cursor().execute(f"""
         SELECT 'complaints' AS source, received_date AS date, date_trunc('month', received_date)::DATE AS month,
                service, team, shift, category, summary AS text, NULL::DOUBLE AS rating_score
         FROM complaints
-        WHERE summary IS NOT NULL AND received_date IS NOT NULL
+        WHERE summary IS NOT NULL AND received_date IS NOT NULL AND {batches}
         UNION ALL
         SELECT 'feedback', min(feedback_date), date_trunc('month', min(feedback_date))::DATE, service, team,
                shift, NULL, comment, avg(rating_score)
         FROM feedback
-        WHERE comment IS NOT NULL AND feedback_date IS NOT NULL
+        WHERE comment IS NOT NULL AND feedback_date IS NOT NULL AND {batches}
         GROUP BY service, team, shift, comment, coalesce(response_id, row_key::VARCHAR)
-        ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""").df()
+        ORDER BY 2, 1, 4, 5, 6, 7, 8, 9""", [after, after, upto, upto] * 2).df()
     texts = texts.reindex(columns=TEXT_COLUMNS)
     return texts[text_keys(texts["text"]).notna()].reset_index(drop=True)
 
 
-def _fit_store(con: duckdb.DuckDBPyConnection, n_themes: int) -> pd.DataFrame:
-    texts = store_texts(con)
+def _fit_store(texts: pd.DataFrame, n_themes: int) -> StoredFit:
+    """Every text fitted: the model and each text's theme, kept with the model to assign later loads' texts to."""
+    model_texts, cleaned, categories, complaints = _model_inputs(texts)
+    model = theme_model(model_texts, n_themes, ratings=texts["rating_score"], complaints=complaints,
+                        categories=categories.where(complaints), written=cleaned)
+    return StoredFit(texts.assign(theme=model.assignment), model_blob(model), _FITTING_CODE, len(texts), 0)
+
+
+def _assign(model: ThemeModel, texts: pd.DataFrame) -> pd.Series:
+    """The theme the model gives each text, read as a fit reads it."""
+    model_texts, cleaned, _, complaints = _model_inputs(texts)
+    return model.assign(model_texts, texts["rating_score"], complaints, written=cleaned)
+
+
+def _model_inputs(texts: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """What the model reads of the store's texts: each text as modelled (personal data out, a complaint's category
+    added), as written (personal data out), the categories (personal data out) and which are complaints."""
     # The category is the provider's free text too ("Complaint about nurse Jane Smith"): a theme is never fitted on
     # the personal data in it, so a name never becomes a theme's name.
     cleaned = without_personal_data(texts["text"])
     categories = without_personal_data(texts["category"])
     model_texts = pd.Series(map(_with_category, cleaned, categories), index=texts.index, dtype=object)
-    complaints = texts["source"] == "complaints"
-    model = theme_model(model_texts, n_themes, ratings=texts["rating_score"], complaints=complaints,
-                        categories=categories.where(complaints), written=cleaned)
-    return texts.assign(theme=model.assignment, month=pd.to_datetime(texts["month"]),
-                        date=pd.to_datetime(texts["date"]))
+    return model_texts, cleaned, categories, texts["source"] == "complaints"
+
+
+def model_blob(model: ThemeModel) -> bytes | None:
+    """The model as kept in the store (numbers and text, no pickle): its vocabulary and weights, subjects and names;
+    None for a model with nothing fitted (no text to fit), which the next load fits again."""
+    if model.vocabulary is None or model.profiles is None:
+        return None
+    meta = {"labels": model.labels, "top_terms": model.top_terms, "names": model.names, "timing": model.timing}
+    buffer = io.BytesIO()
+    np.savez(buffer, terms=np.array(sorted(model.vocabulary, key=model.vocabulary.get), dtype=str), idf=model.idf,
+             profiles=model.profiles, meta=np.array(json.dumps(meta)))
+    return buffer.getvalue()
+
+
+def model_from_blob(blob: bytes) -> ThemeModel:
+    """The model `model_blob` kept, able to assign texts as the fitted one did (its fitted texts' themes are kept
+    with the fit, not here)."""
+    with np.load(io.BytesIO(blob), allow_pickle=False) as found:
+        terms, idf, profiles = found["terms"].tolist(), found["idf"], found["profiles"]
+        meta = json.loads(str(found["meta"]))
+    return ThemeModel(tuple(meta["labels"]), tuple(map(tuple, meta["top_terms"])), pd.Series(dtype=object),
+                      {term: column for column, term in enumerate(terms)}, idf, profiles,
+                      tuple(map(tuple, meta["names"])), int(meta["timing"]))
 
 
 def without_personal_data(texts: pd.Series) -> pd.Series:

@@ -7,10 +7,13 @@ care-specific stop words and fold plurals; its terms are those words and the two
 
 from __future__ import annotations
 
+import ast
+import importlib.util
 import itertools
 import re
 from collections import Counter
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,11 +38,25 @@ CARE_WORDS = frozenset("call fire bill full empty side system move serious found
 
 @lru_cache(maxsize=1)
 def stop_words() -> frozenset[str]:
-    """scikit-learn's English stop words less CARE_WORDS, with CARE_STOP_WORDS (scikit-learn imported when first
-    needed: a second of every page's first start otherwise)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+    """scikit-learn's English stop words less CARE_WORDS, with CARE_STOP_WORDS."""
+    return frozenset((_english_stop_words() - CARE_WORDS) | CARE_STOP_WORDS)
 
-    return frozenset((ENGLISH_STOP_WORDS - CARE_WORDS) | CARE_STOP_WORDS)
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from its source rather than imported: importing any part of
+    scikit-learn imports most of it and scipy (one to two seconds), which a page's first start, or texts assigned to a
+    kept model, would pay for a list of words."""
+    spec = importlib.util.find_spec("sklearn")
+    source = Path(spec.origin).with_name("feature_extraction") / "_stop_words.py" if spec and spec.origin else None
+    try:
+        tree = ast.parse(source.read_text(encoding="utf-8"))
+        found = next(node.value for node in tree.body if isinstance(node, ast.Assign)
+                     and any(getattr(target, "id", None) == "ENGLISH_STOP_WORDS" for target in node.targets))
+        return frozenset(ast.literal_eval(found.args[0]))
+    except (AttributeError, OSError, StopIteration, SyntaxError, ValueError, IndexError):
+        from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # laid out otherwise: imported after all
+
+        return frozenset(ENGLISH_STOP_WORDS)
 # Whole answers that say nothing ("Did not answer", "Nothing.", "N/A"), after lower-casing and dropping punctuation.
 NON_INFORMATIVE = re.compile(
     r"(did not answer|not answered|no answer|no comments?|none|nothing( at all| really| else| to add)?|not a thing"

@@ -129,6 +129,12 @@ THRESHOLDS = {
                                       "Split into an earlier and a recent half.", "count"),
     "theme_count": Threshold("Complaints and themes", "Themes found in complaints and comments", "How many themes the "
                              "free text is grouped into.", "count"),
+    "theme_refit_share": Threshold("Complaints and themes", "New comments put in the themes before they are found "
+                                   "again", "A load's new complaints and comments join the themes already found, "
+                                   "until those added since the themes were last found are more than this share of "
+                                   "the texts they were found from (or a file is removed): then the themes are found "
+                                   "again from every text. 0.05 means 5%; 0 finds them again on every load that adds "
+                                   "text.", "share"),
     "emerging_recent_months": Threshold("Complaints and themes", "Recent months for emerging themes", "The months a "
                                         "theme's recent share is taken over.", "count"),
     "emerging_theme_ratio": Threshold("Complaints and themes", "Growth that makes a theme emerging", "A theme whose "

@@ -1,30 +1,68 @@
-"""The store's themes fitted once per data version and kept in the store (analytics.theme_fits)."""
+"""The store's themes fitted once and kept in the store (analytics.theme_fits), a load's new texts assigned to the
+kept model while they are few (analytics.theme_model.updated_fit)."""
 
 from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
 from analytics import theme_model
+from analytics.batches import remove_batch
+from analytics.frame_blobs import from_blob
 from analytics.ingest import ingest_bytes
 from analytics.settings import load_settings
-from analytics.theme_fits import KEPT, load_fit, save_fit
+from analytics.store import connect
+from analytics.theme_fits import KEPT, latest_fit, load_fit, save_fit
+
+ONE_COMPLAINT = (b"Reference,Date,Home,Unit,Category,Summary\nC-901,01/10/2026,Oakwood House,Beech Unit,"
+                 b"Food,Cold dinner served again\n")
 
 
 @pytest.fixture
-def fits(demo_con: duckdb.DuckDBPyConnection, monkeypatch: pytest.MonkeyPatch) -> list[tuple]:
-    """The keys fitted (not read back) from now on, with nothing kept in this process."""
-    fitted: list[tuple] = []
+def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of texts of each full fit made (not read back or assigned) from now on, nothing kept in this
+    process."""
+    fitted: list[int] = []
     real = theme_model._fit_store
 
-    def fit(con, n_themes):
-        fitted.append((theme_model.model_key(con, load_settings(con))))
-        return real(con, n_themes)
+    def fit(texts, n_themes):
+        fitted.append(len(texts))
+        return real(texts, n_themes)
 
     monkeypatch.setattr(theme_model, "_fit_store", fit)
     monkeypatch.setattr(theme_model, "_STORED", type(theme_model._STORED)())
     return fitted
+
+
+@pytest.fixture
+def store(pristine_demo_db: Path, tmp_path: Path) -> duckdb.DuckDBPyConnection:
+    """A copy of the demo store of this test's own (its fit made when the demo was prepared)."""
+    copy = tmp_path / "store.duckdb"
+    shutil.copyfile(pristine_demo_db, copy)
+    connection = connect(copy)
+    yield connection
+    connection.close()
+
+
+def _themes(con, share: float | None = None, theme_count: int | None = None) -> pd.DataFrame:
+    settings = load_settings(con)
+    if share is not None:
+        settings["thresholds"]["theme_refit_share"] = share
+    if theme_count is not None:
+        settings["thresholds"]["theme_count"] = theme_count
+    theme_model._STORED.clear()  # as another process: read from the store
+    return theme_model.store_themes(con, settings)
+
+
+def _complaints(con, lines: list[str], name: str) -> int:
+    data = "\n".join(["Reference,Date,Home,Unit,Category,Summary", *lines]).encode()
+    return ingest_bytes(con, data, name, source="complaints")[0].batch_id
 
 
 def test_a_fit_is_read_back_by_another_process_instead_of_fitted_again(demo_con, fits):
@@ -37,14 +75,13 @@ def test_a_fit_is_read_back_by_another_process_instead_of_fitted_again(demo_con,
     assert again["theme"].notna().any() and len(again) > 1000
 
 
-def test_a_load_makes_a_new_fit_and_old_ones_are_let_go(demo_con, fits):
+def test_a_load_keeps_a_new_fit_and_old_ones_are_let_go(demo_con, fits):
     settings = load_settings(demo_con)
     theme_model.store_themes(demo_con, settings)
-    ingest_bytes(demo_con, b"Reference,Date,Home,Unit,Category,Summary\nC-901,01/10/2026,Oakwood House,Beech Unit,"
-                 b"Food,Cold dinner served again\n", "one_complaint.csv", source="complaints")
+    ingest_bytes(demo_con, ONE_COMPLAINT, "one_complaint.csv", source="complaints")
     theme_model._STORED.clear()
     fitted = theme_model.store_themes(demo_con, settings)
-    assert fits == [theme_model.model_key(demo_con, settings)]
+    assert load_fit(demo_con, theme_model.model_key(demo_con, settings)) is not None
     assert "Cold dinner served again" in set(fitted["text"])
     assert demo_con.cursor().execute("SELECT count(*) FROM theme_fits").fetchone()[0] <= KEPT
 
@@ -60,6 +97,7 @@ def test_a_fit_keeps_its_columns_and_missing_values():
     assert back["category"].tolist() == ["Food", None] and back["theme"].tolist() == ["Food: cold", None]
     assert back["date"].tolist() == frame["date"].tolist() and back["rating_score"].isna().tolist() == [True, False]
     assert load_fit(con, ("f", 2, 10)) is None
+    assert latest_fit(con, "code", 10) is None  # a fit kept without a model is never assigned to
 
 
 def theme_fits_table(con):
@@ -67,10 +105,168 @@ def theme_fits_table(con):
     create_table(con.cursor())
 
 
-def test_a_fit_from_other_fitting_code_is_not_read(demo_con, fits, monkeypatch):
-    settings = load_settings(demo_con)
-    theme_model.store_themes(demo_con, settings)
+def test_a_kept_model_assigns_its_fitted_texts_the_themes_the_fit_gave_them(store):
+    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    assert fit is not None and fit.model is not None and fit.assigned_texts == 0
+    assert fit.fitted_texts == len(fit.texts)
+    again = theme_model._assign(theme_model.model_from_blob(fit.model), fit.texts)
+    assert again.tolist() == fit.texts["theme"].tolist()
+
+
+def test_a_store_with_no_fit_is_fitted_in_full(store, fits):
+    store.cursor().execute("DELETE FROM theme_fits")
+    fitted = _themes(store)
+    assert fits == [len(fitted)]
+    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    assert (fit.fitted_texts, fit.assigned_texts) == (len(fitted), 0)
+
+
+def test_a_small_load_is_assigned_to_the_kept_model_and_old_texts_keep_their_themes(store, fits):
+    before = _themes(store)
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again",
+                        "C-902,02/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "food.csv")
+    after = _themes(store)
+    assert fits == []  # assigned, not fitted
+    assert len(after) == len(before) + 2
+    new = after["text"] == "Cold dinner served again"
+    model = theme_model.model_from_blob(latest_fit(store, theme_model._FITTING_CODE, 10).model)
+    assert after.loc[new, "theme"].tolist() == theme_model._assign(model, after[new]).tolist()
+    assert after.loc[new, "theme"].notna().all()
+    pd.testing.assert_frame_equal(after[~new].reset_index(drop=True), before)  # same rows, order and themes
+    # the texts as a fresh read of the store has them, in its order
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
+    kept = store.cursor().execute("""
+        SELECT fitted_texts, assigned_texts, base_fingerprint IS NOT NULL, data FROM theme_fits
+        ORDER BY fitted_at DESC LIMIT 1""").fetchone()
+    assert kept[:3] == (len(before), 2, True)
+    assert len(from_blob(kept[3])) == 2  # the increment keeps its own texts, not the store's
+    pd.testing.assert_frame_equal(_themes(store), after)  # and is read back as it was made
+
+
+def test_texts_of_every_date_go_in_their_places(store, fits):
+    before = _themes(store)
+    first, last = before["date"].min(), before["date"].max()
+    _complaints(store, [f"C-903,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again",
+                        f"C-904,{last:%d/%m/%Y},Oakwood House,,,Dinner was late",
+                        f"C-905,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again"], "some.csv")
+    after = _themes(store)
+    assert fits == []
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
+
+
+def test_loads_past_the_share_since_the_last_full_fit_fit_again(store, fits):
+    texts = len(_themes(store))
+    share = 1.5 / texts  # one new text may be assigned, two may not
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "one.csv")
+    _themes(store, share)
+    assert fits == []
+    _complaints(store, ["C-902,02/10/2026,Oakwood House,Beech Unit,Food,Dinner was late"], "two.csv")
+    after = _themes(store, share)
+    assert fits == [texts + 2]  # the two loads together pass the share: every text fitted again
+    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    assert (fit.fitted_texts, fit.assigned_texts) == (texts + 2, 0)
+    store.cursor().execute("DELETE FROM theme_fits")
+    pd.testing.assert_frame_equal(_themes(store, share), after)  # as a fresh store's fit of the same texts
+
+
+def test_a_share_of_nothing_fits_every_load_that_adds_text(store, fits):
+    texts = len(_themes(store))
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "one.csv")
+    _themes(store, share=0.0)
+    assert fits == [texts + 1]
+
+
+def test_a_removed_batch_the_fit_read_fits_again(store, fits):
+    texts = len(_themes(store))
+    batch = store.cursor().execute("SELECT max(batch_id) FROM feedback").fetchone()[0]
+    remove_batch(store, batch, "test")
+    after = _themes(store)
+    assert fits == [len(after)] and len(after) < texts
+
+
+def test_a_removed_batch_loaded_since_the_fit_leaves_the_fit_as_it_was(store, fits):
+    before = _themes(store)
+    batch = _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"],
+                        "one.csv")
+    _themes(store)
+    remove_batch(store, batch, "test")
+    after = _themes(store)
+    assert fits == []  # the texts are the full fit's again: its themes are what fitting them again gives
+    pd.testing.assert_frame_equal(after, before)
+
+
+def test_a_load_with_no_text_keeps_the_fit_which_is_what_fitting_again_gives(store, fits):
+    before = _themes(store)
+    store.cursor().execute("UPDATE store_meta SET value = CAST(CAST(value AS BIGINT) + 1 AS VARCHAR) "
+                           "WHERE key = 'data_version'")  # as a rota or audit upload leaves the texts
+    kept = _themes(store)
+    assert fits == []
+    pd.testing.assert_frame_equal(kept, before)
+    store.cursor().execute("DELETE FROM theme_fits")
+    pd.testing.assert_frame_equal(_themes(store), before)  # a full fit of the same texts: the same themes
+    assert len(fits) == 1
+
+
+def test_a_fit_from_other_fitting_code_is_not_read(store, fits, monkeypatch):
+    texts = len(_themes(store))
     monkeypatch.setattr(theme_model, "_FITTING_CODE", "a newer release")
-    theme_model._STORED.clear()
-    theme_model.store_themes(demo_con, settings)
-    assert fits == [theme_model.model_key(demo_con, settings)]  # fitted again, under the new code's key
+    _themes(store)
+    assert fits == [texts]  # fitted again, under the new code's key
+
+
+def test_another_theme_count_fits_again(store, fits):
+    texts = len(_themes(store))
+    _themes(store, theme_count=6)
+    assert fits == [texts]
+
+
+def test_a_response_answered_across_batches_fits_again(store, fits):
+    texts = len(_themes(store))
+    # a later batch's row of a response the fit read: that response's one text is no longer the one fitted
+    store.cursor().execute("""
+        INSERT INTO feedback SELECT * REPLACE ((SELECT max(batch_id) + 1000 FROM batches) AS batch_id,
+                                               (SELECT max(row_key) + 1 FROM feedback) AS row_key,
+                                               'The garden was lovely' AS comment)
+        FROM feedback WHERE comment IS NOT NULL AND response_id IS NOT NULL LIMIT 1""")
+    _themes(store)
+    assert fits == [texts + 1]
+
+
+def test_english_stop_words_read_from_source_are_scikit_learns():
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from analytics.theme_text import _english_stop_words
+
+    assert _english_stop_words() == ENGLISH_STOP_WORDS
+
+
+def test_assigning_to_a_kept_model_imports_no_scikit_learn(store, tmp_path):
+    blob = tmp_path / "model.npz"
+    blob.write_bytes(latest_fit(store, theme_model._FITTING_CODE, 10).model)
+    script = ("import sys, pandas as pd; from pathlib import Path; from analytics import theme_model as m; "
+              f"model = m.model_from_blob(Path({str(blob)!r}).read_bytes()); "
+              "texts = pd.DataFrame({'source': ['complaints'], 'category': ['Food'], 'rating_score': [None], "
+              "'text': ['Cold dinner served again']}); "
+              "print(m._assign(model, texts).iloc[0] is not None, 'sklearn' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                          cwd=Path(__file__).resolve().parent.parent)
+    assert done.stdout.split() == ["True", "False"]
+
+
+def test_the_refit_share_is_a_setting_with_a_label_and_a_check():
+    from analytics.settings import default_settings
+    from pages.settings_views import THRESHOLDS, threshold_problems
+
+    assert default_settings()["thresholds"]["theme_refit_share"] == 0.05
+    assert THRESHOLDS["theme_refit_share"].kind == "share"
+    assert threshold_problems({"theme_refit_share": 0.0}) == threshold_problems({"theme_refit_share": 1.0}) == []
+    assert threshold_problems({"theme_refit_share": 1.5}) and threshold_problems({"theme_refit_share": -0.1})
+
+
+def test_rows_with_no_batch_are_fitted_as_before_every_batch(store, fits):
+    texts = len(_themes(store))
+    store.cursor().execute("UPDATE complaints SET batch_id = NULL")  # as an older store's rows may be
+    store.cursor().execute("DELETE FROM theme_fits")
+    assert len(_themes(store)) == texts == len(theme_model.store_texts(store))
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "one.csv")
+    assert len(_themes(store)) == texts + 1 and len(fits) == 1  # the fit read them: the new text is assigned
