@@ -22,6 +22,7 @@ from .batches import (
     remove_batch,
     row_counts,
 )
+from .concerns import refresh_with_history
 from .demo import prepare_demo
 from .ingest import OutsideYourServices, ingest_path
 from .mapping import MappingError, parse_overrides
@@ -93,6 +94,9 @@ def build_parser() -> argparse.ArgumentParser:
                           help="judge the data as it stood on this date (default: the latest data)")
     insights.add_argument("--service", action="append", metavar="NAME", help="only this service (repeatable)")
     insights.add_argument("--json", action="store_true", help="print the register and findings as JSON")
+    commands.add_parser("refresh", parents=[common],
+                        help="bring the stored findings and each concern's history up to date (after an upgrade or "
+                             "a change made outside the dashboard), so the dashboard opens without working them out")
     demo = commands.add_parser("demo", parents=[common], help="write the demo spreadsheets to data/demo/ and load them")
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--dir", default=str(Path(__file__).resolve().parent.parent / "data" / "demo"))
@@ -242,6 +246,20 @@ def _demo(con, args, person: User) -> int:
     return 0
 
 
+def _refresh(con, args, person: User) -> int:
+    scope = scope_for(person, Scope())
+    if scope.services == ():
+        raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
+
+    def progress(done: int, of: int, last: str) -> None:
+        say(args, f"  {done} of {of} done ({last})")
+
+    computed = refresh_with_history(con, scope, progress=progress)
+    say(args, f"brought the stored findings up to date: {computed} service-month runs worked out, and each "
+              "concern followed through its history" if computed else "the stored findings were up to date")
+    return 0
+
+
 def _insights(con, args, person: User) -> int:
     scope = scope_for(person, Scope(tuple(args.service) if args.service else None, args.as_of))
     if scope.services == ():
@@ -266,7 +284,7 @@ def _insights(con, args, person: User) -> int:
 
 
 COMMANDS = {"ingest": _ingest, "batches": _batches, "remove": _remove, "rejections": _rejections, "demo": _demo,
-            "insights": _insights, **response_cli.COMMANDS}
+            "insights": _insights, "refresh": _refresh, **response_cli.COMMANDS}
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -134,3 +134,18 @@ def test_insights_on_an_empty_store(tmp_path):
     finally:
         con.close()
     assert result.findings == [] and result.register.empty
+
+
+def test_cli_refresh_works_out_what_is_stale_then_finds_nothing_to_do(demo_db, capsys):
+    """After an upgrade the stored findings are worked out again by `refresh`, with progress (here the latest
+    month's are let go, as a new release's would no longer match), and a second run finds them up to date."""
+    con = connect(demo_db)
+    try:
+        con.cursor().execute("DELETE FROM insight_runs WHERE as_of = (SELECT max(as_of) FROM insight_runs)")
+    finally:
+        con.close()
+    assert main(["--db", str(demo_db), "refresh"]) == 0
+    out = capsys.readouterr().out
+    assert "2 of 2 done" in out and "brought the stored findings up to date: 2 service-month runs" in out
+    assert main(["--db", str(demo_db), "refresh"]) == 0
+    assert "the stored findings were up to date" in capsys.readouterr().out
