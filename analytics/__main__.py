@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from . import response_cli
-from .access import NotAllowed, User, local_user, scope_for, user_for
+from .access import NotAllowed, User, command_scope, local_user, user_for
 from .audit_trail import os_user, record
 from .batches import (
     UnknownBatch,
@@ -247,9 +247,7 @@ def _demo(con, args, person: User) -> int:
 
 
 def _refresh(con, args, person: User) -> int:
-    scope = scope_for(person, Scope())
-    if scope.services == ():
-        raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
+    scope = command_scope(person, Scope())
 
     def progress(done: int, of: int, last: str) -> None:
         say(args, f"  {done} of {of} done ({last})")
@@ -261,9 +259,7 @@ def _refresh(con, args, person: User) -> int:
 
 
 def _insights(con, args, person: User) -> int:
-    scope = scope_for(person, Scope(tuple(args.service) if args.service else None, args.as_of))
-    if scope.services == ():
-        raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
+    scope = command_scope(person, Scope(tuple(args.service) if args.service else None, args.as_of))
     result = insights_for(con, scope)
     if args.json:
         say(args, json.dumps(result.to_dict(), indent=2, default=str))

@@ -150,3 +150,11 @@ def scope_for(user: User, requested: Scope) -> Scope:
     allowed = set(user.services)
     wanted = allowed if requested.services is None else allowed & set(requested.services)
     return Scope(tuple(sorted(wanted)), requested.as_of)
+
+
+def command_scope(user: User, requested: Scope) -> Scope:
+    """`scope_for` for a command: NotAllowed, naming the person's services, where it leaves nothing."""
+    scope = scope_for(user, requested)
+    if scope.services == ():
+        raise NotAllowed(f"{user.email} may see only {', '.join(user.services or ()) or 'no service yet'}")
+    return scope

@@ -7,7 +7,7 @@ import argparse
 import json
 from datetime import date
 
-from .access import NotAllowed, User, scope_for
+from .access import User, command_scope
 from .action_plans import link_row, unmatched
 from .actions import STATUSES, add_action, update_action
 from .concerns import JUDGEMENTS, recognise
@@ -51,9 +51,7 @@ def add_parsers(commands, common: argparse.ArgumentParser) -> None:
 
 
 def concerns_command(con, args, person: User) -> int:
-    scope = scope_for(person, Scope(tuple(args.service) if args.service else None))
-    if scope.services == ():
-        raise NotAllowed(f"{person.email} may see only {', '.join(person.services) or 'no service yet'}")
+    scope = command_scope(person, Scope(tuple(args.service) if args.service else None))
     settings = load_settings(con)
     views = concern_views(con, scope, settings)
     loose = unmatched(con, settings, scope)
