@@ -112,9 +112,7 @@ def spc_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, 
     start, never rebased unless a person chose it (`rebase`: the first month of each new period). Its points carry
     n, the sample behind each month."""
     series = metric_series(con, scope, metric_id, service, team, shift, audit_type, settings)
-    if series.empty:
-        raise ValueError(f"no {metric(metric_id).label.lower()} data for {where(service, team, shift)}")
-    return chart_of(metric_id, series, target, rebase)
+    return _charted(metric_id, series, where(service, team, shift), target, rebase)
 
 
 def stored_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], metric_id: str,
@@ -131,8 +129,14 @@ def stored_chart(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
 
         stored = stored_table(con, "service_series", Scope((service,), scope.as_of), settings)
     series = stored[stored["metric"] == metric(metric_id).id].reset_index(drop=True) if not stored.empty else stored
+    return _charted(metric_id, series, where(service, None, None), target, rebase)
+
+
+def _charted(metric_id: str, series: pd.DataFrame, place: str, target: float | None,
+             rebase: tuple[date, ...]) -> SPCResult:
+    """`chart_of` the series, or a ValueError whose words a page shows where there is none."""
     if series.empty:
-        raise ValueError(f"no {metric(metric_id).label.lower()} data for {where(service, None, None)}")
+        raise ValueError(f"no {metric(metric_id).label.lower()} data for {place}")
     return chart_of(metric_id, series, target, rebase)
 
 

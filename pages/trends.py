@@ -14,6 +14,7 @@ from analytics.signals import metric_catalogue
 from pages.access_gate import page_user
 from pages.charts import theme_lines
 from pages.common import (
+    cached_table,
     current_database,
     data_changed,
     get_connection,
@@ -27,7 +28,6 @@ from pages.findings_views import current_insights
 from pages.themes_views import cached_mentions
 from pages.trends_views import (
     cached_marks,
-    cached_repeat_table,
     cached_services,
     cached_spc,
     default_target,
@@ -59,7 +59,7 @@ show_this_month(current_insights(database, filters), filters)
 
 st.header("Monthly measures")
 metrics = {metric.id: metric for metric in metric_catalogue()}
-repeats = cached_repeat_table(database, settings_text, filters.services, filters.as_of)
+repeats = cached_table(database, "repeat_table", filters.services, filters.as_of)
 pick_metric, pick_audit, pick_target = st.columns([2, 2, 1])
 metric = metrics[pick_metric.selectbox("Measure", list(metrics), format_func=lambda m: metrics[m].label,
                                        key="trends_metric")]

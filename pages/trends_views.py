@@ -23,9 +23,8 @@ from analytics.scope import Scope, months_back
 from analytics.signals import Metric, stored_chart
 from analytics.spc import MIN_POINTS, SPCResult
 from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
-from analytics.stored_insights import stored_table
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import connection_for, show_chart
+from pages.common import cached_table, connection_for, show_chart
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
@@ -65,12 +64,6 @@ def cached_services(database: str) -> list[str]:
     return sorted({service for services, _, _ in coverage(connection_for(database)).values() for service in services})
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
-def cached_service_series(database: str, settings_text: str, service: str, as_of: date | None) -> pd.DataFrame:
-    """Every measure's series for the service as a whole, from the stored run (one read for all its charts)."""
-    return stored_table(connection_for(database), "service_series", Scope((service,), as_of), json.loads(settings_text))
-
-
 @st.cache_data(show_spinner="Drawing the chart...", max_entries=256)
 def cached_spc(database: str, settings_text: str, metric_id: str, service: str, team: str | None, shift: str | None,
                audit_type: str | None, as_of: date | None, target: float | None,
@@ -79,17 +72,9 @@ def cached_spc(database: str, settings_text: str, metric_id: str, service: str, 
     try:
         return stored_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text),
                             metric_id, service, team, shift, audit_type, target, rebase,
-                            cached_service_series(database, settings_text, service, as_of))
+                            cached_table(database, "service_series", (service,), as_of))
     except ValueError as error:
         return f"There is {error}."
-
-
-@st.cache_data(show_spinner="Looking for repeat findings...", max_entries=32)
-def cached_repeat_table(database: str, settings_text: str, services: tuple[str, ...] | None,
-                        as_of: date | None) -> pd.DataFrame:
-    """Every audit item's recent cycles and classification, per place, from the stored run."""
-    scope = Scope(services, as_of)
-    return stored_table(connection_for(database), "repeat_table", scope, json.loads(settings_text))
 
 
 def default_target(metric: Metric, settings: dict) -> float | None:
