@@ -149,13 +149,14 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
     if as_of is None:
         return []
     every = services_in(con, scope)
-    marks = _tracking_marks(con, every, as_of, settings)
+    data = fingerprints(con, every, as_of) if every else {}
+    marks = _tracking_marks(con, every, as_of, settings, data)
     done = dict(con.cursor().execute("SELECT service, mark FROM concern_tracking WHERE service IN (SELECT unnest(?))",
                                      [every]).fetchall()) if every else {}
     services = [s for s in every if done.get(s) != marks[s]]  # the rest are tracked up to date already
     if not services:
         return [cid for service in every for cid in _stored_keys(con, service)]
-    now = insights_for(con, Scope(tuple(services), as_of), settings).findings if services else []
+    now = insights_for(con, Scope(tuple(services), as_of), settings).findings
     months = {service: history_months(con, service, as_of, settings) for service in services}
     history = findings_history(con, services, sorted({m for ms in months.values() for m in ms}), settings,
                                progress)
@@ -174,19 +175,18 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
         cur.register("concern_rows", pd.DataFrame(rows, columns=["concern_id", "month", "present"]))
         cur.execute("INSERT OR REPLACE INTO concern_months SELECT concern_id, month, present FROM concern_rows")
         cur.unregister("concern_rows")
-    after = _tracking_marks(con, services, as_of, settings)  # with the concerns this run added
+    after = _tracking_marks(con, services, as_of, settings, data)  # with the concerns this run added
     con.cursor().executemany("INSERT OR REPLACE INTO concern_tracking VALUES (?, ?)", list(after.items()))
     return [cid for service in every for cid in (known[service] if service in known else _stored_keys(con, service))]
 
 
-def _tracking_marks(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
-                    settings: dict[str, Any]) -> dict[str, str]:
-    """What a service's concerns were last tracked from: the month, its data and leaders' views (the stored
-    results' fingerprint), the settings and its concerns. Opening a page tracks again only where one changed, and
+def _tracking_marks(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+                    data: dict[str, str]) -> dict[str, str]:
+    """What a service's concerns were last tracked from: the month, its data and leaders' views (`data`, the stored
+    results' fingerprints), the settings and its concerns. Opening a page tracks again only where one changed, and
     so writes nothing on a plain view."""
     if not services:
         return {}
-    data = fingerprints(con, services, as_of)
     ids = dict(con.cursor().execute("""
         SELECT service, list(concern_id ORDER BY concern_id) FROM concerns WHERE service IN (SELECT unnest(?))
         GROUP BY service""", [services]).fetchall())

@@ -31,23 +31,21 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
 def current(con: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """A cursor on the store once `row_months` matches its batches (rebuilt first if they changed)."""
     cur = con.cursor()
-    mark = _batches_mark(cur)
-    if _stored_mark(cur) == mark:
+    mark, stored = _marks(cur)
+    if stored == mark:
         return cur
     with writing():
-        if _stored_mark(cur) != mark:  # another thread may have rebuilt it while this one waited
+        mark, stored = _marks(cur)  # another thread may have rebuilt it while this one waited
+        if stored != mark:
             _rebuild(cur, mark)
     return cur
 
 
-def _batches_mark(cur: duckdb.DuckDBPyConnection) -> str:
-    ids = cur.execute("SELECT list(batch_id ORDER BY batch_id) FROM batches").fetchone()[0] or []
-    return hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:32]
-
-
-def _stored_mark(cur: duckdb.DuckDBPyConnection) -> str | None:
-    found = cur.execute("SELECT value FROM store_meta WHERE key = ?", [_MARK]).fetchone()
-    return found[0] if found else None
+def _marks(cur: duckdb.DuckDBPyConnection) -> tuple[str, str | None]:
+    """The batches' mark now and the one the summary was built from, in one query (every reader asks)."""
+    ids, stored = cur.execute("SELECT (SELECT list(batch_id ORDER BY batch_id) FROM batches), "
+                              "(SELECT value FROM store_meta WHERE key = ?)", [_MARK]).fetchone()
+    return hashlib.sha256(",".join(map(str, ids or [])).encode()).hexdigest()[:32], stored
 
 
 def _rebuild(cur: duckdb.DuckDBPyConnection, mark: str) -> None:

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 
 import duckdb
 
+from .row_months import current
+
 
 @dataclass(frozen=True)
 class Scope:
@@ -44,8 +46,6 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
     One file with a few November rows must not move the whole dashboard into a month with no rota or complaints:
     a source's last month counts when it holds at least PARTIAL_SHARE of the source's usual monthly rows, and the
     default "as of" is the earliest of the sources' last counted months."""
-    from .row_months import current  # imports the store, which imports this module
-
     services, values = scope.service_filter()
     cur = current(con)
     ends, notes = [], []
@@ -74,8 +74,6 @@ def latest_complete_month(con: duckdb.DuckDBPyConnection, scope: Scope) -> tuple
 def month_ends_with_data(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[date]:
     """The last day of every month any source holds rows in for the scope's services, newest first: the dates a
     person can judge the data as of. The scope's own as-of date plays no part."""
-    from .row_months import current
-
     services, values = scope.service_filter()
     found = current(con).execute(f"SELECT DISTINCT month FROM row_months WHERE {services} AND month IS NOT NULL "
                                  "ORDER BY month DESC", values).fetchall()

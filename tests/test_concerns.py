@@ -159,5 +159,6 @@ def test_tracking_again_with_nothing_changed_reads_and_writes_nothing(demo_con, 
     assert followed == [[service]]
     changed = {**settings, "thresholds": {**settings["thresholds"], "concern_min_months": 4}}
     as_of = Scope().end(demo_con)
-    assert concerns._tracking_marks(demo_con, [service], as_of, changed) != \
-        concerns._tracking_marks(demo_con, [service], as_of, settings)  # other settings: tracked again
+    data = concerns.fingerprints(demo_con, [service], as_of)
+    assert concerns._tracking_marks(demo_con, [service], as_of, changed, data) != \
+        concerns._tracking_marks(demo_con, [service], as_of, settings, data)  # other settings: tracked again
