@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import threading
@@ -17,6 +18,10 @@ from .sources import SOURCES, Source
 DB_ENV = "LEADERSHIP_INSIGHT_DB"
 SCHEMA_VERSION = 2  # 2: audits and feedback keyed by service too; every natural key unique in the store
 DEFAULT_DB = Path(__file__).resolve().parent.parent / "data" / "leadership_insight.duckdb"
+# The modules whose code says what tables the store has (create_schema and the create functions it calls, the
+# sources' columns, the migration): a store last set up by exactly this code needs no setting up on opening.
+SCHEMA_MODULES = ("store.py", "sources.py", "stored_insights.py", "theme_fits.py", "chart_marks.py", "row_months.py",
+                  "concerns.py", "store_migration.py")
 
 _KIND_COLUMNS = {
     "date": lambda n: [(n, "DATE")],
@@ -112,9 +117,34 @@ def connect(path: str | os.PathLike | None = None, *, wait: float = 0.0) -> duck
                 if waited >= wait:
                     raise StoreBusy(_busy_message(target, error, waited)) from None
                 time.sleep(min(0.5, max(0.05, wait - waited)))
-    with writing():
-        create_schema(con)
+    if not _set_up(con):
+        with writing():
+            create_schema(con)
     return con
+
+
+def schema_code() -> str:
+    """A hash of the code of SCHEMA_MODULES: any change to what tables the store has changes it."""
+    global _SCHEMA_CODE
+    if _SCHEMA_CODE is None:
+        folder = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for name in SCHEMA_MODULES:
+            digest.update((folder / name).read_bytes())
+        _SCHEMA_CODE = digest.hexdigest()[:16]
+    return _SCHEMA_CODE
+
+
+_SCHEMA_CODE: str | None = None
+
+
+def _set_up(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether this code set the store up last (create_schema's dozens of statements cost a cold page 25 ms)."""
+    try:
+        found = con.cursor().execute("SELECT value FROM store_meta WHERE key = 'schema_code'").fetchone()
+    except duckdb.CatalogException:
+        return False  # a new store
+    return found is not None and found[0] == schema_code()
 
 
 def create_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -184,6 +214,7 @@ def create_schema(con: duckdb.DuckDBPyConnection) -> None:
         from .store_migration import migrate  # only older stores need it
 
         migrate(con, int(found[0]) if found else 1)
+    cur.execute("INSERT OR REPLACE INTO store_meta VALUES ('schema_code', ?)", [schema_code()])
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:

@@ -94,3 +94,34 @@ def test_a_current_store_is_left_as_it_is(tmp_path):
     assert schema_version(con) == SCHEMA_VERSION
     assert trail(con, action="migrate_store").empty
     con.close()
+
+
+def test_a_store_set_up_by_this_code_is_opened_without_setting_it_up_again(tmp_path, monkeypatch):
+    import analytics.store as store
+
+    path = tmp_path / "s.duckdb"
+    connect(path).close()
+    calls = []
+    monkeypatch.setattr(store, "create_schema", lambda con: calls.append(con))
+    connect(path).close()
+    assert calls == []
+    monkeypatch.setattr(store, "_SCHEMA_CODE", "other code")  # a release whose schema modules differ
+    connect(path).close()
+    assert len(calls) == 1
+
+
+def test_a_release_with_other_schema_code_sets_the_store_up_again(tmp_path, monkeypatch):
+    import analytics.store as store
+
+    path = tmp_path / "s.duckdb"
+    con = connect(path)
+    assert con.cursor().execute("SELECT value FROM store_meta WHERE key = 'schema_code'").fetchone() == \
+        (store.schema_code(),)
+    con.execute("DROP TABLE row_months")  # what a table new in a release looks like to an older store
+    con.close()
+    monkeypatch.setattr(store, "_SCHEMA_CODE", "another release")
+    con = connect(path)
+    assert con.cursor().execute("SELECT count(*) FROM row_months").fetchone() == (0,)
+    assert con.cursor().execute("SELECT value FROM store_meta WHERE key = 'schema_code'").fetchone() == \
+        ("another release",)
+    con.close()
