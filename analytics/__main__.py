@@ -18,7 +18,6 @@ from .batches import (
     list_batches,
     masked_rejections,
     rejections,
-    rejections_workbook,
     remove_batch,
     row_counts,
 )
@@ -33,6 +32,7 @@ from .sources import SOURCE_NAMES
 from .store import DB_ENV, StoreBusy, connect, database_path
 from .store_server import hand_over
 from .stored_insights import insights_for
+from .workbooks import rejections_workbook
 
 # How long the command line waits for a store another program has open (a load running from another terminal).
 WAIT_FOR_STORE_SECONDS = float(os.environ.get("LEADERSHIP_INSIGHT_WAIT_SECONDS", "60"))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import shutil
 from datetime import date
@@ -10,12 +9,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
 
 from .audit_trail import record
 from .privacy import mask_text
-from .safe_output import safe_row, safe_workbook
 from .scope import Scope
 from .sources import SOURCE_NAMES, SOURCES
 from .store import bump_data_version, writing
@@ -116,39 +112,6 @@ def masked_rejections(rows: pd.DataFrame) -> pd.DataFrame:
                                         for k, v in json.loads(values).items()}, ensure_ascii=False)
                             if isinstance(values, str) else values for values in masked["row_values"]]
     return masked
-
-
-def rejections_workbook(frame: pd.DataFrame) -> bytes:
-    """An .xlsx of rejected rows to fix and upload again: the original columns, then what to fix.
-
-    No cell is a formula: text a spreadsheet would read as one ('=HYPERLINK(...)', '+1+1', '@SUM(...)') is written
-    with a single quote in front (analytics.safe_output)."""
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = "Rows to fix"
-    if frame.empty:
-        sheet.append(["No rows were rejected."])
-        return _saved(workbook)
-    by_row = frame.groupby(["file_name", "sheet", "row_number"], sort=False)
-    originals = [json.loads(values) for values in by_row["row_values"].first()]
-    headers = list(dict.fromkeys(h for row in originals for h in row))
-    sheet.append(safe_row(headers + ["What to fix", "File", "Sheet", "Row in file"]))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    note_fill = PatternFill("solid", fgColor="FFF2CC")
-    for (file_name, sheet_name, row_number), group in by_row:
-        original = json.loads(group["row_values"].iat[0])
-        fix = "; ".join(f"{c}: {r}" for c, r in zip(group["column_name"], group["reason"]))
-        sheet.append(safe_row([original.get(h) for h in headers] + [fix, file_name, sheet_name, int(row_number)]))
-        sheet.cell(sheet.max_row, len(headers) + 1).fill = note_fill
-    sheet.freeze_panes = "A2"
-    return _saved(safe_workbook(workbook))
-
-
-def _saved(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def coverage(con: duckdb.DuckDBPyConnection,

@@ -2,7 +2,7 @@
 previous quarter, what is strong, qualified and fragile, and what leaders said against what the evidence shows.
 
 Plain Python: `build_board_pack` turns the insights now and at the end of the previous quarter into display-ready
-tables; `board_pack_xlsx` and `board_pack_html` write them as a workbook and as a print-ready A4 document.
+tables; `board_pack_html` writes them as a print-ready A4 document (and analytics.board_workbook as a workbook).
 The Overview and Board report pages show the same tables, so the page and the pack never disagree.
 """
 
@@ -12,13 +12,9 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from io import BytesIO
 from typing import Any
 
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
 
 from .board_summary import GRID_SYMBOLS, Point, must_know, quarter_name, status_grid
 from .evidence_rows import evidence_words
@@ -28,7 +24,6 @@ from .key_questions import KEY_QUESTIONS
 from .narrative import latest_views_against
 from .privacy import mask_text
 from .register import STATUS_RANK
-from .safe_output import safe_row, safe_workbook
 
 STATUS_LABELS = {"strong": "✓ Strong", "improving": "↗ Improving, not yet embedded", "fragile": "◐ Fragile",
                  "concern": "⚠ Concern", "not_enough_evidence": "○ Not enough evidence"}
@@ -228,7 +223,7 @@ class BoardPack:
         counts = self.direction["Since last quarter"].value_counts()
         parts = [f"{counts.get(BETTER, 0)} better", f"{counts.get(WORSE, 0)} worse", f"{counts.get(SAME, 0)} the same"]
         unknown = counts.get(NOT_COMPARABLE, 0)
-        return (f"{self.travel or 'Since ' + _uk(self.before_as_of)}: " + ", ".join(parts)
+        return (f"{self.travel or 'Since ' + uk_day(self.before_as_of)}: " + ", ".join(parts)
                 + (f", {unknown} without evidence at one of the two dates" if unknown else "") + ".")
 
 
@@ -265,7 +260,7 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
         strong=_judgements(strong), qualified=_judgements(qualified), fragile=_judgements(fragile),
         concerns=_judgements(concerns),
         leaders=pd.DataFrame({
-            "Recorded": [_uk(r) for r in leaders["recorded"]], "By": leaders["recorded_by"],
+            "Recorded": [uk_day(r) for r in leaders["recorded"]], "By": leaders["recorded_by"],
             "Where": [place_name(s, t) for s, t in zip(leaders["service"], leaders["team"])],
             "Key question": leaders["key_question"],
             "Leaders said": [f"{STATUS_LABELS[s]}: {t}" for s, t in zip(leaders["stance"], leaders["statement"])],
@@ -314,9 +309,11 @@ def response_sections(tables: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame
         "response": pd.DataFrame(rows, columns=["Leadership response", "Figure"]),
         "overdue": pd.DataFrame({"Service": overdue.get("service", []), "Where": overdue.get("place", []),
                                  "Concern": overdue.get("concern", []), "Action": overdue.get("action", []),
-                                 "Owner": overdue.get("owner", []), "Due": [_uk(d) for d in overdue.get("due", [])]}),
+                                 "Owner": overdue.get("owner", []),
+                                 "Due": [uk_day(d) for d in overdue.get("due", [])]}),
         "timelines": pd.DataFrame({"Where": timelines.get("place", []), "Concern": timelines.get("concern", []),
-                                   "Now": timelines.get("state", []), "On": [_uk(d) for d in timelines.get("on", [])],
+                                   "Now": timelines.get("state", []),
+                                   "On": [uk_day(d) for d in timelines.get("on", [])],
                                    "What happened": timelines.get("what", [])}),
     }
 
@@ -345,63 +342,8 @@ def _evidence_sheet(picture: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
-def _uk(day: date | datetime | None) -> str:
+def uk_day(day: date | datetime | None) -> str:
     return "" if day is None or pd.isna(day) else day.strftime("%d/%m/%Y")
-
-
-# The workbook -------------------------------------------------------------------------------------------------
-
-_SHEETS = (("By key question", "register"), ("Key question grid", "grid_table"), ("Direction of travel", "direction"),
-           ("Concerns", "concerns"), ("Still fragile", "fragile"), ("What is strong", "strong"),
-           ("What is qualified", "qualified"), ("Leaders vs evidence", "leaders"),
-           ("Leadership response", "response"), ("Overdue actions", "overdue"), ("Concern timelines", "timelines"),
-           ("Limited evidence", "limited"), ("Evidence", "evidence"))
-_WIDE_COLUMNS = {"Why": 90, "Leaders said": 50, "Rows": 60, "Detail": 50, "Confidence": 32, "Status": 28,
-                 "Reading": 40, "Where": 36, "Now": 28, "Then": 28, "Measure": 34}
-_HEADER_FILL = PatternFill("solid", fgColor="DCE6F2")
-
-
-def board_pack_xlsx(pack: BoardPack) -> bytes:
-    """The board pack as a workbook: a front sheet, then one sheet per section.
-
-    No cell is a formula: a name or sentence a spreadsheet would read as one ('=HYPERLINK(...)', '+1+1') is written
-    with a single quote in front (analytics.safe_output)."""
-    workbook = Workbook()
-    front = workbook.active
-    front.title = "Board report"
-    for row in ([pack.title], [f"Data as of {_uk(pack.as_of)}, compared with {_uk(pack.before_as_of)} "
-                                "(the end of the previous quarter)"],
-                [pack.moves()], [f"Generated {pack.generated:%d/%m/%Y %H:%M} by Leadership Insight"], [],
-                ["What the board must know"],
-                *([f"{n}. {GRID_SYMBOLS[p.status]} · {place_name(p.service, p.team, p.shift)}: {p.sentence}"]
-                  for n, p in enumerate(pack.must_know, start=1)), [],
-                *([line] for line in LEGEND)):
-        front.append(safe_row(row))
-    front["A1"].font = Font(bold=True, size=14)
-    front.column_dimensions["A"].width = 110
-    for title, attribute in _SHEETS:
-        _write_sheet(workbook.create_sheet(title), getattr(pack, attribute))
-    buffer = BytesIO()
-    safe_workbook(workbook).save(buffer)
-    return buffer.getvalue()
-
-
-def _write_sheet(sheet, frame: pd.DataFrame) -> None:
-    sheet.append(safe_row(list(frame.columns)))
-    for values in frame.itertuples(index=False):
-        sheet.append(safe_row(["" if v is None or (not isinstance(v, str) and pd.isna(v)) else v for v in values]))
-    for cell in sheet[1]:
-        cell.font, cell.fill = Font(bold=True), _HEADER_FILL
-    for index, name in enumerate(frame.columns, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = _WIDE_COLUMNS.get(name, 18)
-    for row in sheet.iter_rows(min_row=2):
-        for cell in row:
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A2"
-    if not frame.empty:
-        sheet.auto_filter.ref = sheet.dimensions
-    else:
-        sheet.append(["Nothing to report in this section."])
 
 
 # The print-ready document -------------------------------------------------------------------------------------
@@ -436,8 +378,8 @@ def board_pack_html(pack: BoardPack) -> str:
     """The board pack as one self-contained HTML page laid out for A4, each section starting a new page."""
     sections = [
         ("What the evidence shows, by key question",
-         f"Data as of {_uk(pack.as_of)}. {pack.moves()}", pack.register),
-        (f"Direction of travel since {_uk(pack.before_as_of)}",
+         f"Data as of {uk_day(pack.as_of)}. {pack.moves()}", pack.register),
+        (f"Direction of travel since {uk_day(pack.before_as_of)}",
          "The status of each key question at the end of the previous quarter and now.", pack.direction),
         ("What is strong, and why", "Judged by the same figures and thresholds as the concerns.", pack.strong),
         ("What is qualified, and why", "Where independent sources disagree: the judgement holds with a caveat.",

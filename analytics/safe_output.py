@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import csv
 import re
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import pandas as pd
-from openpyxl import Workbook
+
+if TYPE_CHECKING:  # openpyxl is imported by what writes a workbook, not by every page that makes text safe
+    from openpyxl import Workbook
 
 # OWASP's CSV injection guidance: the characters a spreadsheet reads as the start of a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -16,7 +16,6 @@ from analytics.board_pack import (
     STATUS_LABELS,
     BoardPack,
     board_pack_html,
-    board_pack_xlsx,
     place_name,
 )
 from analytics.board_pdf import board_pack_pdf
@@ -37,6 +36,7 @@ from analytics.safe_output import plain_markdown
 from analytics.scope import Scope
 from analytics.signals import metric
 from analytics.stored_insights import insights_for
+from analytics.workbooks import board_pack_xlsx
 from pages.common import XLSX_MIME, connection_for, current_user, get_connection, response_recorded, settings_json
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 

@@ -15,7 +15,6 @@ from analytics.batches import (
     UnknownBatch,
     masked_rejections,
     rejections,
-    rejections_workbook,
     remove_batch,
 )
 from analytics.ingest import BatchResult, SheetUpload, load_sheet
@@ -35,6 +34,7 @@ from analytics.reading import PROPOSED_FROM_NAMES, Answers, Question, SheetReadi
 from analytics.safe_output import plain_markdown
 from analytics.sources import SOURCE_NAMES, Source, source_named
 from analytics.workbook_reader import ReadLimits
+from analytics.workbooks import rejections_workbook
 from pages.access_gate import page_user
 from pages.common import (
     XLSX_MIME,

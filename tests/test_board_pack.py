@@ -16,7 +16,6 @@ from analytics.board_pack import (
     WORSE,
     balanced_picture,
     board_pack_html,
-    board_pack_xlsx,
     build_board_pack,
     direction,
     direction_of_travel,
@@ -37,6 +36,7 @@ from analytics.board_summary import (
 )
 from analytics.findings import Evidence, Finding, limited
 from analytics.insights import Insights
+from analytics.workbooks import board_pack_xlsx
 
 NOW, BEFORE = date(2026, 10, 31), date(2026, 9, 30)
 GENERATED = datetime(2026, 11, 3, 9, 30)

@@ -14,7 +14,6 @@ from analytics.__main__ import main
 from analytics.batches import (
     list_batches,
     rejections,
-    rejections_workbook,
     remove_batch,
     row_counts,
 )
@@ -22,6 +21,7 @@ from analytics.ingest import ingest_bytes, ingest_path
 from analytics.mapping import MappingError
 from analytics.readers import FileRefused
 from analytics.store import connect, uploads_dir
+from analytics.workbooks import rejections_workbook
 
 
 @pytest.fixture

@@ -22,8 +22,8 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from analytics.audit_trail import record
-from analytics.batches import masked_rejections, rejections, rejections_workbook
-from analytics.board_pack import board_pack_html, board_pack_xlsx, build_board_pack
+from analytics.batches import masked_rejections, rejections
+from analytics.board_pack import board_pack_html, build_board_pack
 from analytics.findings import Evidence, Finding
 from analytics.ingest import ingest_bytes
 from analytics.insights import Insights
@@ -33,6 +33,7 @@ from analytics.settings import default_settings
 from analytics.store import DB_ENV, connect
 from analytics.themes import theme_table
 from analytics.triangulation import triangulation_findings, triangulation_table
+from analytics.workbooks import board_pack_xlsx, rejections_workbook
 
 FORMULAS = ['=HYPERLINK("http://evil.example","x")', "@SUM(1+1)*cmd|' /C calc'!A0", "+1+1", "-2+3", "\t=1", "\r=1"]
 LINK, IMAGE = "[link](http://evil.example)", "![img](http://evil.example/x.png)"
