@@ -80,3 +80,22 @@ def icon_columns(result: SPCResult | None) -> dict[str, str]:
     return {"variation": variation.code, "variation_icon": variation.text(),
             "assurance": assurance.code, "assurance_icon": assurance.text(),
             "shift": "" if shift is None else f"A shift since {shift.month:%B %Y}. {shift.suggestion()}."}
+
+
+# What a reader of many charts looks at first: a concerning change, then a target consistently failed, then one hit
+# and missed, then a shift not yet rebased on; everything else after.
+_ATTENTION = ({"concern_high", "concern_low"}, {"consistent_fail"}, {"hit_and_miss"})
+
+
+def attention_rank(result: SPCResult | None) -> int:
+    """Where the chart stands in a list ordered for attention (0 first); len(_ATTENTION) + 1 for nothing to see."""
+    codes = {variation_icon(result).code, assurance_icon(result).code}
+    for rank, wanted in enumerate(_ATTENTION):
+        if codes & wanted:
+            return rank
+    return len(_ATTENTION) if result is not None and result.step_change is not None else len(_ATTENTION) + 1
+
+
+def needs_attention(result: SPCResult | None) -> bool:
+    """Whether the chart shows anything in the attention list (`attention_rank`)."""
+    return attention_rank(result) <= len(_ATTENTION)

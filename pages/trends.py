@@ -30,6 +30,7 @@ from pages.trends_views import (
     cached_marks,
     cached_services,
     cached_spc,
+    choose_charted,
     default_target,
     is_share,
     monthly_theme_counts,
@@ -79,7 +80,8 @@ st.caption(metric.description)
 services = filters.place_services(cached_services(database))
 results = {service: cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
                                filters.as_of, target) for service in services}
-charted = {service: result for service, result in results.items() if not isinstance(result, str)}
+shown = choose_charted(results, metric, "trends_charted")
+charted = {service: results[service] for service in shown if not isinstance(results[service], str)}
 for service, result in charted.items():
     where = place_text(service, filters.team, filters.shift)
     title = f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}"
@@ -105,9 +107,9 @@ for service, result in charted.items():
     with st.expander(f"Every measure at {plain_markdown(where)}, latest month"):
         show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
                                         filters.as_of, None) for m in metrics}, metrics)
-for service, result in results.items():
-    if isinstance(result, str) and (not charted or not filters.team):
-        st.info(plain_markdown(result))
+for service in shown:
+    if isinstance(results[service], str) and (not charted or not filters.team):
+        st.info(plain_markdown(results[service]))
 
 st.header("Repeat audit findings")
 st.markdown("Audit items failing month after month (below the failing level in a monthly cycle): persistent and "

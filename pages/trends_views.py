@@ -22,9 +22,16 @@ from analytics.safe_output import plain_markdown
 from analytics.scope import Scope, months_back
 from analytics.signals import Metric, stored_chart
 from analytics.spc import MIN_POINTS, SPCResult
-from analytics.spc_icons import assurance_icon, has_limits, icon_columns, variation_icon
+from analytics.spc_icons import (
+    assurance_icon,
+    attention_rank,
+    has_limits,
+    icon_columns,
+    needs_attention,
+    variation_icon,
+)
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import cached_table, connection_for, show_chart
+from pages.common import cached_table, connection_for, fitted_height, show_chart
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
@@ -46,6 +53,7 @@ ASSURANCE_COLOURS = {"consistent_pass": "blue", "consistent_fail": "orange"}
 REPEAT_BADGES = {"persistent": ":orange-badge[⚠ Persistent]", "recurring": ":orange-badge[◐ Recurring]",
                  "isolated": ":gray-badge[○ Isolated]"}
 THEMES_CHARTED = 5
+CHARTS_AT_ONCE = 6  # SPC charts drawn at once; a larger group is read from its table first
 
 
 def is_share(metric: Metric) -> bool:
@@ -234,18 +242,45 @@ def rebase_choice(result: SPCResult, key: str) -> tuple[date, ...]:
 
 def glance_table(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> pd.DataFrame:
     """Each measure's latest month with its Making Data Count icons, one row each."""
-    rows = []
-    for metric_id, result in results.items():
-        metric = metrics[metric_id]
-        chart = None if isinstance(result, str) else result
-        latest = None if chart is None else chart.points.iloc[-1]
-        icons = icon_columns(chart)
-        rows.append({"Measure": metric.label,
-                     "Latest month": "no data here" if latest is None else f"{latest['date']:%b %Y}",
-                     "Value": "—" if latest is None else value_text(latest["value"], is_share(metric)),
-                     "Variation": icons["variation_icon"], "Assurance": icons["assurance_icon"],
-                     "Shift": icons["shift"]})
-    return pd.DataFrame(rows)
+    return pd.DataFrame([{"Measure": metrics[metric_id].label, **_glance_row(result, metrics[metric_id])}
+                         for metric_id, result in results.items()])
+
+
+def services_glance(results: dict[str, SPCResult | str], metric: Metric) -> pd.DataFrame:
+    """One measure's latest month with its icons for each service, those needing attention first."""
+    order = sorted(results, key=lambda service: (attention_rank(_chart(results[service])), service))
+    return pd.DataFrame([{"Service": service, **_glance_row(results[service], metric)} for service in order])
+
+
+def _chart(result: SPCResult | str) -> SPCResult | None:
+    return None if isinstance(result, str) else result
+
+
+def _glance_row(result: SPCResult | str, metric: Metric) -> dict[str, str]:
+    chart = _chart(result)
+    latest = None if chart is None else chart.points.iloc[-1]
+    icons = icon_columns(chart)
+    return {"Latest month": "no data here" if latest is None else f"{latest['date']:%b %Y}",
+            "Value": "—" if latest is None else value_text(latest["value"], is_share(metric)),
+            "Variation": icons["variation_icon"], "Assurance": icons["assurance_icon"], "Shift": icons["shift"]}
+
+
+def choose_charted(results: dict[str, SPCResult | str], metric: Metric, key: str) -> list[str]:
+    """With more services than CHARTS_AT_ONCE, the table of every service and a choice of which to chart (those
+    needing attention, up to CHARTS_AT_ONCE, unless the person chooses); else every service."""
+    if len(results) <= CHARTS_AT_ONCE:
+        return list(results)
+    table = services_glance(results, metric)
+    st.subheader(f"Every service, latest month ({len(results)})")
+    st.dataframe(table, hide_index=True, width="stretch", height=fitted_height(len(table), most=10))
+    attention = [s for s in table["Service"] if needs_attention(_chart(results[s]))]
+    chosen = st.multiselect(
+        "Services to chart", list(table["Service"]), default=attention[:CHARTS_AT_ONCE],
+        max_selections=CHARTS_AT_ONCE, key=key,
+        help=f"Up to {CHARTS_AT_ONCE} charts at once; the services needing attention are chosen first")
+    if not chosen:
+        st.markdown("No service's chart needs attention in its latest month. Choose services above to chart them.")
+    return chosen
 
 
 def show_at_a_glance(results: dict[str, SPCResult | str], metrics: dict[str, Metric]) -> None:

@@ -232,3 +232,26 @@ def test_pages_read_their_tables_from_the_stored_run(demo: Path, page: str, monk
     st.cache_data.clear()
     open_page(page)
     assert computed == []  # the demo's load stored every table the page shows
+
+
+def test_trends_for_more_services_than_charts_at_once_tables_them_and_charts_those_chosen(
+        demo: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pages.trends_views as views
+
+    monkeypatch.setattr(views, "CHARTS_AT_ONCE", 1)
+    app = open_page("pages/trends.py")
+    [table] = [frame for frame in app.dataframe if "Service" in frame.value.columns]
+    services = list(table.value["Service"])
+    assert sorted(services) == ["Oakwood House", "Riverside Homecare"]
+    assert "Every service, latest month (2)" in page_text(app)
+    assert set(table.value.columns) == {"Service", "Latest month", "Value", "Variation", "Assurance", "Shift"}
+    picker = app.multiselect(key="trends_charted")
+    assert len(picker.value) <= 1
+    assert charts(app) == len(picker.value) + 1  # the chosen service's chart and the themes over time
+    other = next(s for s in services if s not in picker.value)
+    picker.set_value([other]).run()
+    assert_runs(app)
+    assert charts(app) == 2
+    assert any(c.value.startswith(f"In words: Audit compliance — {other},") for c in app.caption)
+    app.multiselect(key="trends_charted").set_value([]).run()
+    assert charts(app) == 1 and "Choose services above to chart them." in page_text(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from analytics.chance import signal_chance
 from analytics.spc import SPCOptions, xmr
 from analytics.spc_counts import c_chart
-from analytics.spc_icons import assurance_icon, icon_columns, variation_icon
+from analytics.spc_icons import assurance_icon, attention_rank, icon_columns, needs_attention, variation_icon
 from analytics.step_change import read_shift
 
 MONTHS = [date(2025 + i // 12, i % 12 + 1, 1) for i in range(24)]
@@ -54,6 +55,32 @@ def test_icons_read_in_words_and_a_symbol_and_say_none_without_a_chart():
     assert columns["assurance_icon"] == "✖ Consistently fails target" and columns["shift"] == ""
     assert icon_columns(None) == {"variation": "none", "variation_icon": "○ Too few months to judge",
                                   "assurance": "none", "assurance_icon": "– No target to judge against", "shift": ""}
+
+
+@pytest.mark.parametrize("values, direction, target, rank", [
+    (STEADY + [0.1], "increase", None, 0),   # a concerning change comes first
+    (STEADY + [0.1], "increase", 0.2, 0),    # even where the target is still passed
+    (STEADY, "increase", 0.8, 1),            # then a target consistently failed
+    (STEADY, "increase", 0.5, 2),            # then one hit and missed
+    (STEADY + [0.9], "increase", 0.2, 4),    # an improvement passing its target: nothing to see
+    (STEADY, "neutral", None, 4),
+    ([0.5], "increase", 0.8, 4),             # no limits: no icon to go by
+])
+def test_attention_rank(values, direction, target, rank):
+    result = chart(values, direction, target)
+    assert attention_rank(result) == rank
+    assert needs_attention(result) == (rank < 4)
+
+
+def test_a_shift_not_yet_rebased_on_needs_attention_after_the_icons():
+    values = [0.03, 0.04, 0.02, 0.03, 0.035, 0.025, 0.03, 0.04, 0.02, 0.03] + [0.38, 0.39, 0.37, 0.38, 0.4, 0.36,
+                                                                             0.38, 0.39]
+    shift = read_shift(chart(values, "decrease", 0.2), 0.2, "decrease").step_change
+    assert shift is not None
+    steady = chart(STEADY, "neutral")
+    assert attention_rank(steady) == 4
+    assert attention_rank(replace(steady, step_change=shift)) == 3
+    assert attention_rank(None) == 4 and not needs_attention(None)
 
 
 def test_after_a_shift_the_assurance_is_that_of_the_months_since():
