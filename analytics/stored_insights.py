@@ -34,6 +34,8 @@ from .row_months import current
 from .scope import Scope, month_start
 from .settings import load_settings
 from .signals import service_series
+from .theme_marks import unchanged_by_fit
+from .theme_model import fit_mark, store_themes
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
@@ -59,6 +61,8 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
     # What the leadership-response rows of the register rest on (recognitions, actions, imported plans): kept apart
     # from the data's fingerprint so recording an action never makes a concern's history months recompute.
     cur.execute("ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS response_mark VARCHAR")
+    # The full theme fit the run's emerging themes were named under (analytics.theme_marks).
+    cur.execute("ALTER TABLE insight_runs ADD COLUMN IF NOT EXISTS theme_mark VARCHAR")
     cur.execute("""
         CREATE TABLE IF NOT EXISTS insight_tables (
             service VARCHAR, as_of DATE, name VARCHAR, fingerprint VARCHAR, settings_hash VARCHAR, data BLOB,
@@ -140,6 +144,7 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     if as_of is None or not services:
         return 0
     runs = opened_runs(as_of, settings)
+    store_themes(con, settings)  # the themes fitted to what the store holds now, so each run is judged by that fit
     # What each run rests on, read once for all of them (each reading scans every service's batches), and only the
     # marks of the stored runs compared, not their results.
     marks, responses = fingerprints_by_month(con, services, [day for day, _ in runs]), response_marks(con, services)
@@ -234,16 +239,41 @@ def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
              responses: dict[str, str] | None = None, results: bool = True) -> dict[str, str | None]:
     """The stored results (as JSON text; None with `results` False, when only which are current is wanted) of those
     services that have a current one: same fingerprint, same settings, and unless only the findings are wanted, the
-    same leadership response. `marks` and `responses`: the services' fingerprints as of `as_of` and response marks,
-    where already read."""
+    same leadership response; and computed under the current theme fit, or checked to name the same emerging themes
+    under it (analytics.theme_marks). `marks` and `responses`: the services' fingerprints as of `as_of` and response
+    marks, where already read."""
     marks = marks if marks is not None else fingerprints(con, services, as_of)
     responses = {} if findings_only else responses if responses is not None else response_marks(con, services)
     found = con.cursor().execute(f"""
-        SELECT service, fingerprint, response_mark, {'result' if results else 'NULL'} FROM insight_runs
+        SELECT service, fingerprint, response_mark, theme_mark, {'result' if results else 'NULL'} FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
-    return {service: result for service, mark, response, result in found
-            if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
+    current = {service: (theme, result) for service, mark, response, theme, result in found
+               if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
+    fit = fit_mark(con, settings)
+    refitted = [service for service, (theme, _) in current.items() if theme != fit]
+    kept = _kept_after_refit(con, refitted, as_of, settings, fit) if refitted else set()
+    return {service: result for service, (theme, result) in current.items() if theme == fit or service in kept}
+
+
+def _kept_after_refit(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+                      fit: str) -> set[str]:
+    """Of services whose stored runs were computed under another theme fit, those naming the same emerging themes
+    under this one; their runs are marked with it, so the check is made once."""
+    stored = dict(con.cursor().execute("""
+        SELECT service, result FROM insight_runs
+        WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                       [as_of, settings_hash(settings), services]).fetchall())
+    kept = unchanged_by_fit(con, stored, as_of, settings)
+    if kept:
+        try:
+            con.cursor().execute("""
+                UPDATE insight_runs SET theme_mark = ?
+                WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                 [fit, as_of, settings_hash(settings), sorted(kept)])
+        except duckdb.TransactionException:
+            pass  # another session marked them at the same moment
+    return kept
 
 
 def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months: list[date],
@@ -285,17 +315,17 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
         result = run_insights(con, Scope(tuple(batch), as_of), settings)
-        seconds = (time.perf_counter() - started) / len(batch)
+        seconds, fit = (time.perf_counter() - started) / len(batch), fit_mark(con, settings)
         for service in batch:
             part = _part(result, service, as_of)
             found[service] = part
             try:
                 con.cursor().execute("""
                     INSERT OR REPLACE INTO insight_runs (service, as_of, fingerprint, settings_hash, computed_at,
-                                                         seconds, result, response_mark)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)""",
+                                                         seconds, result, response_mark, theme_mark)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                                      [service, as_of, marks[service], settings_hash(settings), datetime.now(),
-                                      seconds, json.dumps(_as_dict(part), default=str), responses[service]])
+                                      seconds, json.dumps(_as_dict(part), default=str), responses[service], fit])
             except duckdb.TransactionException:
                 pass  # another session stored the same result at the same moment: theirs stands
         if tables:  # a concern's history needs the findings alone

@@ -112,3 +112,13 @@ def save_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int], fitted: 
                       AND kept.theme_count = old.theme_count)""", [KEPT])
     except duckdb.TransactionException:
         pass  # another session stored a fit at the same moment: theirs stands, ours is used in this process
+
+
+def full_fit_mark(con: duckdb.DuckDBPyConnection, code: str, theme_count: int) -> str:
+    """Which full fit the store's themes rest on now (the latest one this fitting code made for this theme count;
+    later loads' texts are assigned to it): its fingerprint and data version, "" with none."""
+    found = con.cursor().execute("""
+        SELECT fingerprint, data_version FROM theme_fits
+        WHERE code = ? AND theme_count = ? AND base_fingerprint IS NULL
+        ORDER BY fitted_at DESC LIMIT 1""", [code, theme_count]).fetchone()
+    return "" if found is None else f"{found[0][:16]}:{found[1]}"

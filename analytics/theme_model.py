@@ -37,7 +37,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from . import privacy, theme_text
 from .privacy import mask_series, strip_placeholders
 from .store import data_version
-from .theme_fits import POSITION, StoredFit, latest_fit, load_fit, merged, save_fit
+from .theme_fits import POSITION, StoredFit, full_fit_mark, latest_fit, load_fit, merged, save_fit
 from .theme_text import (
     SENTENCE_END,
     WORD,
@@ -379,6 +379,11 @@ def _as_kept(texts: pd.DataFrame) -> pd.DataFrame:
         if pd.api.types.is_string_dtype(kept[column]):
             kept[column] = kept[column].astype(object).where(kept[column].notna(), None)
     return kept
+
+
+def fit_mark(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> str:
+    """Which full fit the themes rest on (analytics.theme_fits.full_fit_mark): theme names change only with it."""
+    return full_fit_mark(con, _FITTING_CODE, int(settings["thresholds"]["theme_count"]))
 
 
 def model_key(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> tuple[str, int, int]:

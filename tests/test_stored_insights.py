@@ -231,7 +231,7 @@ def test_a_store_keyed_by_service_and_month_alone_is_rekeyed_keeping_its_rows(tm
     cur = con.cursor()
     assert cur.execute("SELECT service, settings_hash, response_mark FROM insight_runs").fetchall() == [
         ("Oak", "a", "r")]
-    cur.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'b', now(), 1.0, '{}', 'r')")
+    cur.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'b', now(), 1.0, '{}', 'r', 't')")
     cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'a', ''::BLOB)")
     cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'b', ''::BLOB)")
     assert cur.execute("SELECT count(*) FROM insight_runs").fetchone() == (2,)
