@@ -14,7 +14,7 @@ from .embedded_improvement import embedding_findings
 from .findings import Finding
 from .fragility import fragility_findings
 from .headline_vs_detail import masked_weaknesses
-from .narrative import compare_with_evidence, leader_views
+from .narrative import MISMATCH, compare_with_evidence, leader_views
 from .register import baseline_evidence, build_register, register_window
 from .repeat_findings import repeat_findings
 from .scope import Scope
@@ -57,6 +57,24 @@ def run_insights(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
     scope = Scope(scope.services, window.end)
     findings = [finding for analytic in ANALYTICS for finding in analytic(con, scope, settings)]
     findings = merge_service_wide(findings, teams_with_data(con, scope, settings), settings)
+    return _judged(con, scope, settings, window, findings)
+
+
+def rejudged(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
+             findings: list[Finding]) -> Insights:
+    """What `run_insights` gives for the findings of an earlier run of the scope, when only the leadership response
+    (recognitions, actions, imported plans: the register's Well-led rows) has changed since: the register and the
+    leaders' views set against it again, without running the analytics."""
+    window = register_window(con, scope, settings)
+    if window is None:
+        return Insights(None, [], pd.DataFrame())
+    kept = [f for f in findings if f.kind != MISMATCH]
+    return _judged(con, Scope(scope.services, window.end), settings, window, kept)
+
+
+def _judged(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any], window: Any,
+            findings: list[Finding]) -> Insights:
+    """The register over the findings and the baseline figures, and where leaders' views disagree with it."""
     register = build_register(baseline_evidence(con, scope, settings, window), findings, settings, window)
     mismatches = compare_with_evidence(leader_views(con, scope.services), register, window.start, window.end)
     return Insights(window.end, findings + mismatches, register)

@@ -15,6 +15,8 @@ from .privacy import mask_text
 from .register import STATUS_RANK
 from .store import bump_data_version
 
+MISMATCH = "narrative_mismatch"  # the kind of finding a leader's view set against the register gives
+
 STANCES = ("strong", "improving", "fragile", "concern")
 
 
@@ -74,7 +76,7 @@ def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: da
         leaning = "more optimistic" if gap > 0 else "more pessimistic"
         where = view["service"] + (f", {team}" if team else "")
         findings.append(Finding(
-            kind="narrative_mismatch", service=view["service"], team=team, shift=None,
+            kind=MISMATCH, service=view["service"], team=team, shift=None,
             key_question=view["key_question"], quality_statement=None, subject=view["subject"] or view["key_question"],
             status=evidence_status, confidence=match["confidence"],
             period_start=start, period_end=end,

@@ -28,7 +28,7 @@ from .findings import Evidence, Finding
 from .fragility import measure_table, place_figures
 from .frame_blobs import from_blob, to_blob
 from .headline_vs_detail import headline_pairs
-from .insights import Insights, run_insights
+from .insights import Insights, rejudged, run_insights
 from .repeat_findings import repeat_table
 from .row_months import current
 from .scope import Scope, month_start
@@ -238,33 +238,42 @@ def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
              findings_only: bool = False, marks: dict[str, str] | None = None,
              responses: dict[str, str] | None = None, results: bool = True) -> dict[str, str | None]:
     """The stored results (as JSON text; None with `results` False, when only which are current is wanted) of those
-    services that have a current one: same fingerprint, same settings, and unless only the findings are wanted, the
-    same leadership response; and computed under the current theme fit, or checked to name the same emerging themes
-    under it (analytics.theme_marks). `marks` and `responses`: the services' fingerprints as of `as_of` and response
-    marks, where already read."""
+    services that have a current one: same fingerprint and settings, computed under the current theme fit or checked
+    to name the same emerging themes under it (analytics.theme_marks), and unless only the findings are wanted, the
+    same leadership response, or brought up to it now (`_rejudge`: the register again, not the analytics). `marks`
+    and `responses`: the services' fingerprints as of `as_of` and response marks, where already read."""
     marks = marks if marks is not None else fingerprints(con, services, as_of)
     responses = {} if findings_only else responses if responses is not None else response_marks(con, services)
     found = con.cursor().execute(f"""
         SELECT service, fingerprint, response_mark, theme_mark, {'result' if results else 'NULL'} FROM insight_runs
         WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [as_of, settings_hash(settings), services]).fetchall()
-    current = {service: (theme, result) for service, mark, response, theme, result in found
-               if marks.get(service) == mark and (findings_only or responses.get(service) == response)}
+    same = {service: (response, theme, result) for service, mark, response, theme, result in found
+            if marks.get(service) == mark}
     fit = fit_mark(con, settings)
-    refitted = [service for service, (theme, _) in current.items() if theme != fit]
+    refitted = [service for service, (_, theme, _) in same.items() if theme != fit]
     kept = _kept_after_refit(con, refitted, as_of, settings, fit) if refitted else set()
-    return {service: result for service, (theme, result) in current.items() if theme == fit or service in kept}
+    same = {service: run for service, run in same.items() if run[1] == fit or service in kept}
+    responded = [] if findings_only else [s for s, (response, _, _) in same.items() if responses.get(s) != response]
+    rejudged = _rejudge(con, responded, as_of, settings, marks, responses, fit) if responded else {}
+    return {service: rejudged[service] if service in rejudged and results else result
+            for service, (_, _, result) in same.items()}
+
+
+def _results(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date,
+             settings: dict[str, Any]) -> dict[str, str]:
+    """The stored results (JSON text) of the services' runs as of the date under the settings."""
+    return dict(con.cursor().execute("""
+        SELECT service, result FROM insight_runs
+        WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
+                                     [as_of, settings_hash(settings), services]).fetchall())
 
 
 def _kept_after_refit(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
                       fit: str) -> set[str]:
     """Of services whose stored runs were computed under another theme fit, those naming the same emerging themes
     under this one; their runs are marked with it, so the check is made once."""
-    stored = dict(con.cursor().execute("""
-        SELECT service, result FROM insight_runs
-        WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
-                                       [as_of, settings_hash(settings), services]).fetchall())
-    kept = unchanged_by_fit(con, stored, as_of, settings)
+    kept = unchanged_by_fit(con, _results(con, services, as_of, settings), as_of, settings)
     if kept:
         try:
             con.cursor().execute("""
@@ -274,6 +283,40 @@ def _kept_after_refit(con: duckdb.DuckDBPyConnection, services: list[str], as_of
         except duckdb.TransactionException:
             pass  # another session marked them at the same moment
     return kept
+
+
+def _rejudge(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
+             marks: dict[str, str], responses: dict[str, str], fit: str) -> dict[str, str]:
+    """Stored runs whose leadership response changed since (a recognition, an action, an imported plan) brought up
+    to it: their findings kept, the register and leaders' mismatches worked out again (insights.rejudged), BATCH
+    services at a time, and stored. Their results as JSON text."""
+    stored = _results(con, services, as_of, settings)
+    done: dict[str, str] = {}
+    for first in range(0, len(services), BATCH):
+        batch, started = services[first:first + BATCH], time.perf_counter()
+        findings = [_finding(item) for service in batch for item in json.loads(stored[service])["findings"]]
+        result = rejudged(con, Scope(tuple(batch), as_of), settings, findings)
+        seconds = (time.perf_counter() - started) / len(batch)
+        for service in batch:
+            done[service] = _store_run(con, service, as_of, settings, marks[service], responses[service], fit,
+                                       seconds, _part(result, service, as_of))
+    return done
+
+
+def _store_run(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any], mark: str,
+               response: str, fit: str, seconds: float, part: Insights) -> str:
+    """Keep a service's run under what it rests on; its result as JSON text."""
+    text = json.dumps(_as_dict(part), default=str)
+    try:
+        con.cursor().execute("""
+            INSERT OR REPLACE INTO insight_runs (service, as_of, fingerprint, settings_hash, computed_at, seconds,
+                                                 result, response_mark, theme_mark)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                             [service, as_of, mark, settings_hash(settings), datetime.now(), seconds, text, response,
+                              fit])
+    except duckdb.TransactionException:
+        pass  # another session stored the same result at the same moment: theirs stands
+    return text
 
 
 def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months: list[date],
@@ -319,15 +362,7 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
         for service in batch:
             part = _part(result, service, as_of)
             found[service] = part
-            try:
-                con.cursor().execute("""
-                    INSERT OR REPLACE INTO insight_runs (service, as_of, fingerprint, settings_hash, computed_at,
-                                                         seconds, result, response_mark, theme_mark)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                                     [service, as_of, marks[service], settings_hash(settings), datetime.now(),
-                                      seconds, json.dumps(_as_dict(part), default=str), responses[service], fit])
-            except duckdb.TransactionException:
-                pass  # another session stored the same result at the same moment: theirs stands
+            _store_run(con, service, as_of, settings, marks[service], responses[service], fit, seconds, part)
         if tables:  # a concern's history needs the findings alone
             _store_tables(con, batch, as_of, settings, marks)
         if progress is not None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pandas as pd
@@ -196,7 +197,22 @@ def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_co
     history = findings_history(demo_con, [OAK, RIVER], months)
     assert counting == [] and set(history) == {(s, m) for s in (OAK, RIVER) for m in months}
     insights_for(demo_con, Scope())
-    assert counting == [(OAK,)]  # its register's leadership rows rest on the recognition
+    # Its register's leadership rows rest on the recognition: judged again over the stored findings, not computed.
+    assert counting == []
+    after = stored_result(demo_con, OAK, as_of)
+    [mark] = demo_con.cursor().execute("SELECT response_mark FROM insight_runs WHERE service = ? AND as_of = ?",
+                                       [OAK, as_of]).fetchone()
+    assert mark == stored_insights.response_marks(demo_con, [OAK])[OAK]
+    fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
+    assert json.loads(after) == json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
+    assert stored_result(demo_con, RIVER, as_of) is not None
+
+
+def stored_result(con, service, as_of):
+    found = con.cursor().execute(
+        "SELECT result FROM insight_runs WHERE service = ? AND as_of = ? AND settings_hash = ?",
+        [service, as_of, stored_insights.settings_hash(load_settings(con))]).fetchone()
+    return None if found is None else found[0]
 
 
 def test_results_under_other_settings_are_kept_beside_each_other(demo_con, counting):
@@ -236,3 +252,24 @@ def test_a_store_keyed_by_service_and_month_alone_is_rekeyed_keeping_its_rows(tm
     cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'b', ''::BLOB)")
     assert cur.execute("SELECT count(*) FROM insight_runs").fetchone() == (2,)
     con.close()
+
+
+def test_a_run_judged_again_for_a_new_response_is_what_a_fresh_run_gives(demo_con, counting):
+    from analytics.access import local_user
+    from analytics.actions import add_action
+    from analytics.concerns import tracked
+
+    as_of = insights_for(demo_con, Scope()).as_of
+    registers = {s: json.loads(stored_result(demo_con, s, as_of))["register"] for s in (OAK, RIVER)}
+    counting.clear()
+    # An action long overdue on one of Oakwood's concerns: its Well-led row of overdue actions changes.
+    concern = next(c for c in tracked(demo_con, Scope((OAK,))) if c.first_signal)
+    add_action(demo_con, local_user(), concern.concern_id, "Night agency induction", "Home manager",
+               due=date(2026, 6, 1), planned_on=date(2026, 5, 1))
+    insights_for(demo_con, Scope())
+    assert counting == []  # judged again over the stored findings, not computed
+    assert json.loads(stored_result(demo_con, OAK, as_of))["register"] != registers[OAK]
+    assert json.loads(stored_result(demo_con, RIVER, as_of))["register"] == registers[RIVER]
+    fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
+    assert json.loads(stored_result(demo_con, OAK, as_of)) == \
+        json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
