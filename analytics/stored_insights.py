@@ -35,7 +35,7 @@ from .scope import Scope, month_start
 from .settings import load_settings
 from .signals import service_series
 from .theme_marks import unchanged_by_fit
-from .theme_model import fit_mark, store_themes
+from .theme_store import fit_mark, store_themes
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed

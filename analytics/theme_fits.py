@@ -3,7 +3,7 @@ reads the fit instead of fitting every complaint and comment of the store again 
 
 A full fit keeps its texts with their themes, its model, the fitting code it came from, the last batch its texts
 were read up to and a mark of those batches' rows (analytics.theme_model decides what they are). A later load's
-texts assigned to that model (analytics.theme_model.updated_fit) are kept as an increment: only the texts of later
+texts assigned to that model (analytics.theme_store.updated_fit) are kept as an increment: only the texts of later
 batches, with their themes and their places among the full fit's texts, which the increment is read back with.
 So keeping an increment costs as much as its texts, not the store's."""
 
@@ -38,7 +38,7 @@ class StoredFit:
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:
-    """The table of fits (store.create_schema calls it), keyed as analytics.theme_model.model_key."""
+    """The table of fits (store.create_schema calls it), keyed as analytics.theme_store.model_key."""
     cur.execute("""
         CREATE TABLE IF NOT EXISTS theme_fits (
             fingerprint VARCHAR, data_version BIGINT, theme_count INTEGER, fitted_at TIMESTAMP, data BLOB,

@@ -1,9 +1,9 @@
 """Stored runs and the theme fit they rest on.
 
 A service's emerging-theme findings name the store's themes, which are fitted on every service's texts: a full fit
-made after another service's load (analytics.theme_model.updated_fit) can rename them, while the service's own
+made after another service's load (analytics.theme_store.updated_fit) can rename them, while the service's own
 rows, and so its stored run's fingerprint, stay as they were. Each stored run therefore keeps the mark of the full
-fit it was computed under (`theme_model.fit_mark`). A run under an older fit is checked rather than recomputed:
+fit it was computed under (`theme_store.fit_mark`). A run under an older fit is checked rather than recomputed:
 its emerging-theme findings are worked out again under the current fit (all a fit changes in a run) and, where
 they are the same, the run stands under the new mark; where they differ, the run is recomputed."""
 

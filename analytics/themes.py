@@ -1,6 +1,6 @@
 """Themes in free text: what each theme holds here, how it is moving, and where it is emerging.
 
-The themes come from the store's model (`theme_model.store_themes`), fitted once per data version on every text in
+The themes come from the store's model (`theme_store.store_themes`), fitted once per data version on every text in
 the store, so the scope only chooses which texts are counted: a filter never renames a theme, and a service's
 themes and emerging-theme findings are the same alone or with other services.
 
@@ -24,8 +24,9 @@ from .key_questions import classify
 from .rising_categories import category_findings
 from .scope import Scope
 from .service_wide import CERTAINTY, SEVERITY
-from .theme_model import PRAISE, TEXT_COLUMNS, store_themes
+from .theme_model import PRAISE
 from .theme_rates import Window, emerging_places, shares_at, trend
+from .theme_store import TEXT_COLUMNS, store_themes
 
 EXAMPLES = 3
 EXAMPLE_LENGTH = 120

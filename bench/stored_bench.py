@@ -13,7 +13,7 @@ results never leak into that benchmark. Every measurement runs in a fresh proces
 2. page data: `insights_for` (what Overview and the Board report read) for one service and the whole group, cold
    (a fresh process: opening the store and reading the settings timed) and cached (pickled, as st.cache_data does);
 3. incremental: one service's complaints for a new month ingested, then `refresh`: only that service is recomputed,
-   the new complaints assigned to the store's kept theme model (analytics.theme_model.updated_fit); then the same
+   the new complaints assigned to the store's kept theme model (analytics.theme_store.updated_fit); then the same
    again with the kept model let go, so the themes are fitted again in full, as past the `theme_refit_share`.
 
 The script prints figures and writes bench/out/stored_results.md; it never fails because something is slow.

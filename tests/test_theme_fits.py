@@ -1,5 +1,5 @@
 """The store's themes fitted once and kept in the store (analytics.theme_fits), a load's new texts assigned to the
-kept model while they are few (analytics.theme_model.updated_fit)."""
+kept model while they are few (analytics.theme_store.updated_fit)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from analytics import theme_model
+from analytics import theme_model, theme_store
 from analytics.batches import remove_batch
 from analytics.frame_blobs import from_blob
 from analytics.ingest import ingest_bytes
@@ -29,14 +29,14 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The number of texts of each full fit made (not read back or assigned) from now on, nothing kept in this
     process."""
     fitted: list[int] = []
-    real = theme_model._fit_store
+    real = theme_store._fit_store
 
     def fit(texts, n_themes):
         fitted.append(len(texts))
         return real(texts, n_themes)
 
-    monkeypatch.setattr(theme_model, "_fit_store", fit)
-    monkeypatch.setattr(theme_model, "_STORED", type(theme_model._STORED)())
+    monkeypatch.setattr(theme_store, "_fit_store", fit)
+    monkeypatch.setattr(theme_store, "_STORED", type(theme_store._STORED)())
     return fitted
 
 
@@ -56,8 +56,8 @@ def _themes(con, share: float | None = None, theme_count: int | None = None) -> 
         settings["thresholds"]["theme_refit_share"] = share
     if theme_count is not None:
         settings["thresholds"]["theme_count"] = theme_count
-    theme_model._STORED.clear()  # as another process: read from the store
-    return theme_model.store_themes(con, settings)
+    theme_store._STORED.clear()  # as another process: read from the store
+    return theme_store.store_themes(con, settings)
 
 
 def _complaints(con, lines: list[str], name: str) -> int:
@@ -67,9 +67,9 @@ def _complaints(con, lines: list[str], name: str) -> int:
 
 def test_a_fit_is_read_back_by_another_process_instead_of_fitted_again(demo_con, fits):
     settings = load_settings(demo_con)
-    first = theme_model.store_themes(demo_con, settings)  # the demo's load fitted and kept it
-    theme_model._STORED.clear()  # as a restarted dashboard: nothing in memory
-    again = theme_model.store_themes(demo_con, settings)
+    first = theme_store.store_themes(demo_con, settings)  # the demo's load fitted and kept it
+    theme_store._STORED.clear()  # as a restarted dashboard: nothing in memory
+    again = theme_store.store_themes(demo_con, settings)
     assert fits == []
     pd.testing.assert_frame_equal(first, again)
     assert again["theme"].notna().any() and len(again) > 1000
@@ -77,11 +77,11 @@ def test_a_fit_is_read_back_by_another_process_instead_of_fitted_again(demo_con,
 
 def test_a_load_keeps_a_new_fit_and_old_ones_are_let_go(demo_con, fits):
     settings = load_settings(demo_con)
-    theme_model.store_themes(demo_con, settings)
+    theme_store.store_themes(demo_con, settings)
     ingest_bytes(demo_con, ONE_COMPLAINT, "one_complaint.csv", source="complaints")
-    theme_model._STORED.clear()
-    fitted = theme_model.store_themes(demo_con, settings)
-    assert load_fit(demo_con, theme_model.model_key(demo_con, settings)) is not None
+    theme_store._STORED.clear()
+    fitted = theme_store.store_themes(demo_con, settings)
+    assert load_fit(demo_con, theme_store.model_key(demo_con, settings)) is not None
     assert "Cold dinner served again" in set(fitted["text"])
     assert demo_con.cursor().execute("SELECT count(*) FROM theme_fits").fetchone()[0] <= KEPT
 
@@ -106,10 +106,10 @@ def theme_fits_table(con):
 
 
 def test_a_kept_model_assigns_its_fitted_texts_the_themes_the_fit_gave_them(store):
-    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    fit = latest_fit(store, theme_store._FITTING_CODE, 10)
     assert fit is not None and fit.model is not None and fit.assigned_texts == 0
     assert fit.fitted_texts == len(fit.texts)
-    again = theme_model._assign(theme_model.model_from_blob(fit.model), fit.texts)
+    again = theme_store._assign(theme_model.model_from_blob(fit.model), fit.texts)
     assert again.tolist() == fit.texts["theme"].tolist()
 
 
@@ -117,7 +117,7 @@ def test_a_store_with_no_fit_is_fitted_in_full(store, fits):
     store.cursor().execute("DELETE FROM theme_fits")
     fitted = _themes(store)
     assert fits == [len(fitted)]
-    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    fit = latest_fit(store, theme_store._FITTING_CODE, 10)
     assert (fit.fitted_texts, fit.assigned_texts) == (len(fitted), 0)
 
 
@@ -129,12 +129,12 @@ def test_a_small_load_is_assigned_to_the_kept_model_and_old_texts_keep_their_the
     assert fits == []  # assigned, not fitted
     assert len(after) == len(before) + 2
     new = after["text"] == "Cold dinner served again"
-    model = theme_model.model_from_blob(latest_fit(store, theme_model._FITTING_CODE, 10).model)
-    assert after.loc[new, "theme"].tolist() == theme_model._assign(model, after[new]).tolist()
+    model = theme_model.model_from_blob(latest_fit(store, theme_store._FITTING_CODE, 10).model)
+    assert after.loc[new, "theme"].tolist() == theme_store._assign(model, after[new]).tolist()
     assert after.loc[new, "theme"].notna().all()
     pd.testing.assert_frame_equal(after[~new].reset_index(drop=True), before)  # same rows, order and themes
     # the texts as a fresh read of the store has them, in its order
-    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_store._as_kept(theme_store.store_texts(store)))
     kept = store.cursor().execute("""
         SELECT fitted_texts, assigned_texts, base_fingerprint IS NOT NULL, data FROM theme_fits
         ORDER BY fitted_at DESC LIMIT 1""").fetchone()
@@ -151,7 +151,7 @@ def test_texts_of_every_date_go_in_their_places(store, fits):
                         f"C-905,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again"], "some.csv")
     after = _themes(store)
     assert fits == []
-    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_model._as_kept(theme_model.store_texts(store)))
+    pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_store._as_kept(theme_store.store_texts(store)))
 
 
 def test_loads_past_the_share_since_the_last_full_fit_fit_again(store, fits):
@@ -163,7 +163,7 @@ def test_loads_past_the_share_since_the_last_full_fit_fit_again(store, fits):
     _complaints(store, ["C-902,02/10/2026,Oakwood House,Beech Unit,Food,Dinner was late"], "two.csv")
     after = _themes(store, share)
     assert fits == [texts + 2]  # the two loads together pass the share: every text fitted again
-    fit = latest_fit(store, theme_model._FITTING_CODE, 10)
+    fit = latest_fit(store, theme_store._FITTING_CODE, 10)
     assert (fit.fitted_texts, fit.assigned_texts) == (texts + 2, 0)
     store.cursor().execute("DELETE FROM theme_fits")
     pd.testing.assert_frame_equal(_themes(store, share), after)  # as a fresh store's fit of the same texts
@@ -209,7 +209,7 @@ def test_a_load_with_no_text_keeps_the_fit_which_is_what_fitting_again_gives(sto
 
 def test_a_fit_from_other_fitting_code_is_not_read(store, fits, monkeypatch):
     texts = len(_themes(store))
-    monkeypatch.setattr(theme_model, "_FITTING_CODE", "a newer release")
+    monkeypatch.setattr(theme_store, "_FITTING_CODE", "a newer release")
     _themes(store)
     assert fits == [texts]  # fitted again, under the new code's key
 
@@ -242,9 +242,10 @@ def test_english_stop_words_read_from_source_are_scikit_learns():
 
 def test_assigning_to_a_kept_model_imports_no_scikit_learn(store, tmp_path):
     blob = tmp_path / "model.npz"
-    blob.write_bytes(latest_fit(store, theme_model._FITTING_CODE, 10).model)
-    script = ("import sys, pandas as pd; from pathlib import Path; from analytics import theme_model as m; "
-              f"model = m.model_from_blob(Path({str(blob)!r}).read_bytes()); "
+    blob.write_bytes(latest_fit(store, theme_store._FITTING_CODE, 10).model)
+    script = ("import sys, pandas as pd; from pathlib import Path; "
+              "from analytics import theme_model, theme_store as m; "
+              f"model = theme_model.model_from_blob(Path({str(blob)!r}).read_bytes()); "
               "texts = pd.DataFrame({'source': ['complaints'], 'category': ['Food'], 'rating_score': [None], "
               "'text': ['Cold dinner served again']}); "
               "print(m._assign(model, texts).iloc[0] is not None, 'sklearn' in sys.modules)")
@@ -267,6 +268,6 @@ def test_rows_with_no_batch_are_fitted_as_before_every_batch(store, fits):
     texts = len(_themes(store))
     store.cursor().execute("UPDATE complaints SET batch_id = NULL")  # as an older store's rows may be
     store.cursor().execute("DELETE FROM theme_fits")
-    assert len(_themes(store)) == texts == len(theme_model.store_texts(store))
+    assert len(_themes(store)) == texts == len(theme_store.store_texts(store))
     _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again"], "one.csv")
     assert len(_themes(store)) == texts + 1 and len(fits) == 1  # the fit read them: the new text is assigned

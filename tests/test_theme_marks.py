@@ -15,7 +15,7 @@ from analytics.settings import load_settings
 from analytics.store import connect
 from analytics.stored_insights import insights_for
 from analytics.theme_fits import full_fit_mark
-from analytics.theme_model import fit_mark
+from analytics.theme_store import fit_mark
 
 
 @pytest.fixture

@@ -479,7 +479,7 @@ def test_a_service_has_the_same_themes_and_findings_alone_and_with_others(plante
 
 def test_the_store_model_is_fitted_once_per_data_version(planted: duckdb.DuckDBPyConnection, settings: dict,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
-    import analytics.theme_model as model_module
+    import analytics.theme_store as model_module
 
     fits = []
     fit = model_module._fit_store
