@@ -128,7 +128,19 @@ def coverage(con: duckdb.DuckDBPyConnection,
     return found
 
 
-def row_counts(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
-    """How many current rows each source holds."""
+def row_counts(con: duckdb.DuckDBPyConnection, scope: Scope = Scope()) -> dict[str, int]:
+    """How many current rows each source holds (of the scope's services only, where it names them)."""
     cur = con.cursor()
-    return {name: cur.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in SOURCE_NAMES}
+    services, values = scope.service_filter()
+    return {name: cur.execute(f"SELECT count(*) FROM {name} WHERE {services}", values).fetchone()[0]
+            for name in SOURCE_NAMES}
+
+
+def places(con: duckdb.DuckDBPyConnection) -> dict[str, list]:
+    """The services any source holds ("services", sorted), and every (service, team, shift) they hold ("places"):
+    what the pages' filters offer."""
+    cur = con.cursor()
+    placed = [s.name for s in SOURCES.values() if {"team", "shift"} <= {f.name for f in s.fields}]
+    union = " UNION ".join(f"SELECT service, team, shift FROM {name}" for name in placed)
+    found = cur.execute(f"SELECT DISTINCT service, team, shift FROM ({union})").fetchall()
+    return {"services": sorted({service for service, _, _ in found if service is not None}), "places": found}

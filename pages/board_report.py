@@ -15,9 +15,6 @@ from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
 from pages.access_gate import needs_role, page_user
 from pages.board_views import (
-    board_measures,
-    quarter_insights,
-    response_tables,
     show_downloads,
     show_grid,
     show_judgements,
@@ -26,7 +23,8 @@ from pages.board_views import (
     show_record_view_form,
     show_table,
 )
-from pages.common import cached_insights, current_database, get_connection, require_app_entry, uk_date
+from pages.common import current_database, get_connection, require_app_entry, uk_date
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.overview_views import (
     markdown_text,
@@ -47,7 +45,7 @@ if not (user.can("board_report") or user.can("record_judgement")):
     st.stop()
 filters = sidebar_filters(database, team=False, shift=False)
 services = filters.scope.services
-now = cached_insights(database, services, filters.as_of)
+now = read("insights", services, filters.as_of)
 stop_without_evidence(now)
 if not user.can("board_report"):
     # A registered manager may not see the board report, but may record their own judgement for the board.
@@ -57,11 +55,11 @@ if not user.can("board_report"):
     show_record_view_form(sorted(set(register_of(now)["service"])), filters.service,
                           key_questions(load_settings(get_connection())["key_questions"]))
     st.stop()
-quarters = quarter_insights(database, services, now.as_of)
+quarters = read("quarters", services, now.as_of)
 pack = build_board_pack(now, quarters[1], filters.service, leader_views(get_connection(), services),
                         quarters=quarters,
-                        measures=board_measures(database, sorted(set(register_of(now)["service"])), now.as_of),
-                        response=response_tables(database, services, now.as_of))
+                        measures=read("board measures", tuple(sorted(set(register_of(now)["service"]))), now.as_of),
+                        response=read("board response", services, now.as_of))
 st.caption(f"{plain_markdown(pack.scope)}: data to {uk_date(pack.as_of)}. Direction of travel: "
            f"{plain_markdown(pack.travel)}, each quarter judged on its own three months. Status: ✓ strong, "
            "↗ improving, ◐ fragile, ⚠ concern, ○ not enough evidence; direction: ▲ better, ▼ worse, ● same.")

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import re
-from datetime import date
 from functools import partial
 
 import pandas as pd
@@ -23,21 +21,14 @@ from analytics.board_summary import (
     GRID_SYMBOLS,
     Point,
     cell_evidence,
-    last_complete_quarter,
-    measure_summary,
-    quarter_before,
-    quarter_settings,
 )
 from analytics.insights import Insights
 from analytics.measures import show
 from analytics.narrative import STANCES, record_view
-from analytics.response import board_tables
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
 from analytics.signals import metric
-from analytics.stored_insights import insights_for
 from analytics.workbooks import board_pack_xlsx
-from pages.common import XLSX_MIME, connection_for, current_user, get_connection, response_recorded, settings_json
+from pages.common import XLSX_MIME, current_user, get_connection, response_recorded
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 
 RECORDED = "board_view_recorded"
@@ -79,41 +70,6 @@ def show_judgements(frame: pd.DataFrame, empty: str) -> None:
     if not teams.empty:
         with st.expander(f"Team by team ({len(teams)})"):
             show_table(teams, "")
-
-
-@st.cache_data(show_spinner="Judging the last complete quarter and the quarter before...", max_entries=8)
-def _quarters(database: str, settings_text: str, services: tuple[str, ...] | None,
-              as_of: date) -> tuple[Insights, Insights]:
-    settings = quarter_settings(json.loads(settings_text))
-    quarter = last_complete_quarter(as_of)
-    return tuple(insights_for(connection_for(database), Scope(services, end), settings)
-                 for end in (quarter[1], quarter_before(quarter)[1]))
-
-
-def quarter_insights(database: str, services: tuple[str, ...] | None, as_of: date) -> tuple[Insights, Insights]:
-    """The insights of the last complete quarter and of the quarter before, each on its own three months."""
-    return _quarters(database, settings_json(), services, as_of)
-
-
-@st.cache_data(show_spinner="Charting the measures that matter...", max_entries=8)
-def _measures(database: str, settings_text: str, services: tuple[str, ...], as_of: date) -> pd.DataFrame:
-    return measure_summary(connection_for(database), list(services), as_of, json.loads(settings_text))
-
-
-def board_measures(database: str, services: list[str], as_of: date) -> pd.DataFrame:
-    """The measures that matter per service: the two quarters' figures and their SPC icons."""
-    return _measures(database, settings_json(), tuple(services), as_of)
-
-
-@st.cache_data(show_spinner="Following each concern back through the months (a minute the first time)...",
-               max_entries=8)
-def _response(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date) -> dict:
-    return board_tables(connection_for(database), Scope(services, as_of), json.loads(settings_text))
-
-
-def response_tables(database: str, services: tuple[str, ...] | None, as_of: date) -> dict:
-    """The leadership response this quarter (analytics.response.board_tables), cached until the data changes."""
-    return _response(database, settings_json(), services, as_of)
 
 
 def show_must_know(points: list[Point]) -> None:

@@ -16,15 +16,12 @@ import streamlit as st
 
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
-from analytics.batches import list_batches, row_counts
 from analytics.concerns import refresh_with_history
-from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import StoreBusy, connect, data_version, database_path
 from analytics.store_server import serve
-from analytics.stored_insights import Progress, insights_for, refresh, stored_table
+from analytics.stored_insights import Progress, refresh
 from analytics.values import cell_as_text
 
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
@@ -105,26 +102,6 @@ def forget_stale_results() -> None:
     _seen_versions[database] = version
 
 
-@st.cache_data(show_spinner=False)
-def _row_counts(database: str) -> dict[str, int]:
-    return row_counts(connection_for(database))
-
-
-@st.cache_data(show_spinner=False)
-def _batches(database: str, services: tuple[str, ...] | None) -> pd.DataFrame:
-    return list_batches(connection_for(database), services)
-
-
-def loaded_row_counts() -> dict[str, int]:
-    """Current rows per source, cached until the data changes."""
-    return _row_counts(current_database())
-
-
-def loaded_batches(services: tuple[str, ...] | None = None) -> pd.DataFrame:
-    """The loaded batches (for `services` only, when given), newest first, cached until the data changes."""
-    return _batches(current_database(), services)
-
-
 def data_changed() -> None:
     """Forget cached query results after a load or removal."""
     st.cache_data.clear()
@@ -133,29 +110,6 @@ def data_changed() -> None:
 def settings_json() -> str:
     """The store's settings as text: part of every cache key, so a saved setting takes effect at once."""
     return json.dumps(load_settings(get_connection()), sort_keys=True, default=str)
-
-
-@st.cache_data(show_spinner="Working out the findings...", max_entries=32)
-def _insights(database: str, settings_text: str, services: tuple[str, ...] | None,
-              as_of: date | None) -> Insights:
-    return insights_for(connection_for(database), Scope(services, as_of), json.loads(settings_text))
-
-
-def cached_insights(database: str, services: tuple[str, ...] | None, as_of: date | None) -> Insights:
-    """Every analytic over the services as of the date: the results stored per service (computed for any service
-    whose data or settings changed since), cached in this process until the data or the settings change."""
-    return _insights(database, settings_json(), services, as_of)
-
-
-@st.cache_data(show_spinner="Reading the stored results...", max_entries=64)
-def _table(database: str, settings_text: str, name: str, services: tuple[str, ...] | None,
-           as_of: date | None) -> pd.DataFrame:
-    return stored_table(connection_for(database), name, Scope(services, as_of), json.loads(settings_text))
-
-
-def cached_table(database: str, name: str, services: tuple[str, ...] | None, as_of: date | None) -> pd.DataFrame:
-    """One of the tables stored with the findings (analytics.stored_insights.TABLES), from the same run."""
-    return _table(database, settings_json(), name, services, as_of)
 
 
 def refresh_findings(work: Callable[[Progress], object] | None = None,
@@ -184,7 +138,9 @@ def response_recorded() -> None:
 
 def stop_without_data() -> None:
     """With nothing loaded, say how to load the demo data or upload spreadsheets, and end the page there."""
-    if any(loaded_row_counts().values()):
+    from pages.data import read  # the data layer reads through this module's connection
+
+    if any(read("row counts", None).values()):
         return
     st.info("No data is loaded yet, so there is nothing to show. Load the demo data (a fictional care home and "
             "homecare service) from the Home page, or upload your own audits, complaints, rota and feedback.")

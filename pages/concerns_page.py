@@ -3,6 +3,8 @@ actions first; registered managers and quality leads record recognition and acti
 
 from __future__ import annotations
 
+from datetime import date
+
 import streamlit as st
 
 from analytics.response import STATES
@@ -11,7 +13,6 @@ from pages.access_gate import needs_role, page_user
 from pages.common import current_database, require_app_entry, stop_without_data, uk_date
 from pages.concerns_views import (
     chosen,
-    response_now,
     show_by_state,
     show_forms,
     show_measures,
@@ -19,8 +20,8 @@ from pages.concerns_views import (
     show_recorded,
     show_unlinked,
     today_for,
-    unlinked_rows,
 )
+from pages.data import read
 from pages.filters import sidebar_filters
 
 require_app_entry()
@@ -33,7 +34,7 @@ stop_without_data()
 database = current_database()
 user = page_user()
 filters = sidebar_filters(database, shift=False)
-as_of, views = response_now(database, filters.scope.services, filters.as_of)
+as_of, views = read("concerns", filters.scope.services, filters.as_of, date.today())
 if as_of is None:
     st.info("Nothing was recorded in the months up to the date chosen: choose a later date in the sidebar.")
     st.stop()
@@ -65,4 +66,4 @@ else:
 st.header("Action-plan rows that matched no concern")
 st.caption("Rows of the imported action plans whose place and wording fit no tracked concern. Link each to the "
            "concern it is about, and it counts as one of that concern's actions.")
-show_unlinked(unlinked_rows(database, filters.scope.services), views, user)
+show_unlinked(read("unlinked plan rows", filters.scope.services), views, user)

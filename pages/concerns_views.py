@@ -3,7 +3,6 @@ that record recognition, actions and links to imported action-plan rows (all jud
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 
@@ -11,14 +10,13 @@ import pandas as pd
 import streamlit as st
 
 from analytics.access import NotAllowed, User
-from analytics.action_plans import link_row, unmatched
+from analytics.action_plans import link_row
 from analytics.actions import STATUSES, Action, add_action, update_action
 from analytics.concerns import JUDGEMENTS, recognise
 from analytics.measures import MEASURES
-from analytics.response import STATES, ConcernView, concern_views, response_measures
+from analytics.response import STATES, ConcernView, response_measures
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
-from pages.common import connection_for, get_connection, response_recorded, settings_json, uk_date
+from pages.common import get_connection, response_recorded, uk_date
 from pages.findings_views import KIND_WORDS, status_badge
 
 RECORDED = "concerns_recorded"  # the message shown after the rerun that follows recording
@@ -36,31 +34,6 @@ UNCHANGED = "(unchanged)"
 
 
 # The response, cached until the data or settings change ---------------------------------------------------------
-
-@st.cache_data(show_spinner="Following each concern back through the months of history to find when it first "
-                            "showed (a minute or two the first time; quick after that)...", max_entries=8)
-def _views(database: str, settings_text: str, services: tuple[str, ...] | None, as_of: date | None,
-           today: date) -> tuple[date | None, list[ConcernView]]:
-    con = connection_for(database)
-    scope = Scope(services, as_of)
-    return scope.end(con), concern_views(con, scope, json.loads(settings_text), today)
-
-
-def response_now(database: str, services: tuple[str, ...] | None, as_of: date | None) -> tuple[date | None,
-                                                                                               list[ConcernView]]:
-    """The data's date and every concern of the services as of it (analytics.response.concern_views)."""
-    return _views(database, settings_json(), services, as_of, date.today())
-
-
-@st.cache_data(show_spinner="Reading the imported action plans...", max_entries=8)
-def _unlinked(database: str, settings_text: str, services: tuple[str, ...] | None) -> pd.DataFrame:
-    return unmatched(connection_for(database), json.loads(settings_text), Scope(services))
-
-
-def unlinked_rows(database: str, services: tuple[str, ...] | None) -> pd.DataFrame:
-    """Imported action-plan rows that matched no concern (analytics.action_plans.unmatched)."""
-    return _unlinked(database, settings_json(), services)
-
 
 def today_for(as_of: date | None) -> date:
     """The day overdue is judged on, as analytics.response.concern_views judges it."""

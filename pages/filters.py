@@ -13,9 +13,10 @@ import streamlit as st
 
 from analytics.access import User, scope_for
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope, latest_complete_month, month_ends_with_data
+from analytics.scope import Scope
 from pages.access_gate import page_user
-from pages.common import get_connection, uk_date
+from pages.common import uk_date
+from pages.data import read
 
 ALL = "All"
 
@@ -59,31 +60,11 @@ class Filters:
         return ", ".join(parts) + f"; {when}"
 
 
-@st.cache_data(show_spinner=False)
-def _choices(database: str) -> dict[str, list]:
-    cur = get_connection().cursor()
-    services = [r[0] for r in cur.execute("""
-        SELECT DISTINCT service FROM (SELECT service FROM audits UNION SELECT service FROM complaints
-            UNION SELECT service FROM rota UNION SELECT service FROM feedback) ORDER BY 1""").fetchall()]
-    places = cur.execute("""
-        SELECT DISTINCT service, team, shift FROM (
-            SELECT service, team, shift FROM audits UNION SELECT service, team, shift FROM complaints
-            UNION SELECT service, team, shift FROM rota UNION SELECT service, team, shift FROM feedback)""").fetchall()
-    return {"services": services, "places": places}
-
-
-@st.cache_data(show_spinner=False)
-def _month_ends(database: str, services: tuple[str, ...] | None) -> tuple[list[date], date | None]:
-    """The month ends with data for these services, newest first, and the date judged by default (None without data)."""
-    con, scope = get_connection(), Scope(services)
-    return month_ends_with_data(con, scope), latest_complete_month(con, scope)[0]
-
-
 def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> Filters:
     """Draw the filters in the sidebar, read from and written back to the URL, limited to the person's services.
 
     A URL naming a service the person may not see shows nothing of it: the page says so and stops."""
-    choices = _choices(database)
+    choices = read("places")
     params = st.query_params
     user = page_user()
     mine = choices["services"] if user.services is None else [s for s in choices["services"] if s in user.services]
@@ -105,7 +86,7 @@ def sidebar_filters(database: str, *, team: bool = True, shift: bool = True) -> 
             shift_choice = _pick("Shift", shifts, params.get("shift"), "shift")
         # The months of the services this person may see of the choice, so "latest" is the one the page judges.
         seen = scope_for(user, Scope(None if service == ALL else (service,))).services
-        as_of = _as_of(params.get("as_of"), *_month_ends(database, seen))
+        as_of = _as_of(params.get("as_of"), *read("month ends", seen))
     chosen = {"service": service, "team": team_choice, "shift": shift_choice,
               "as_of": as_of.isoformat() if as_of else ALL}
     # A filter this page does not show keeps its value in the URL for the pages that do.

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from analytics.board_pack import STATUS_LABELS
-from analytics.evidence_rows import DATE_COLUMNS, RowSelection, describe, evidence_words, fetch, selection_of
+from analytics.evidence_rows import DATE_COLUMNS, RowSelection, describe, evidence_words, selection_of
 from analytics.findings import Evidence, Finding, percent
 from analytics.insights import Insights
 from analytics.register import STATUS_RANK
 from analytics.safe_output import plain_markdown, safe_csv
-from analytics.settings import load_settings
-from pages.common import cached_insights, current_database, get_connection, source_label
+from pages.common import source_label
+from pages.data import read
 from pages.filters import Filters
 
 # Badge colours per status, on every page; the symbol in each label says it too (not colour alone). Concern red and
@@ -33,7 +31,7 @@ KIND_WORDS = {
 
 def current_insights(database: str, filters: Filters) -> Insights:
     """Every finding for the chosen service and date (teams and shifts are filtered afterwards), cached."""
-    return cached_insights(database, filters.scope.services, filters.as_of)
+    return read("insights", filters.scope.services, filters.as_of)
 
 
 def at_place(findings: list[Finding], team: str | None, shift: str | None) -> list[Finding]:
@@ -113,11 +111,6 @@ def evidence_line(item: Evidence) -> str:
 
 # The rows behind a figure -----------------------------------------------------------------------------------------
 
-@st.cache_data(show_spinner="Fetching the rows...", max_entries=64)
-def _rows(database: str, selection: RowSelection, rules_text: str, original: bool) -> pd.DataFrame:
-    return fetch(get_connection(), selection, json.loads(rules_text), original)
-
-
 def show_rows_of(evidence: tuple[Evidence, ...] | list[Evidence], key: str) -> None:
     """A switch that opens the rows behind each figure (masked unless the person may see the original and asked
     to), each in a table with a download."""
@@ -130,9 +123,8 @@ def show_rows_of(evidence: tuple[Evidence, ...] | list[Evidence], key: str) -> N
 
 def show_rows(selection: RowSelection, key: str) -> None:
     """The rows of one selection, said in words, in a table with a download (masked as every page shows text)."""
-    rules = json.dumps(load_settings(get_connection())["key_questions"], sort_keys=True)
     original = bool(st.session_state.get("show_original_text"))
-    rows = _rows(current_database(), selection, rules, original)
+    rows = read("rows", selection, original)
     words = describe(selection)
     st.markdown(f"**{plain_markdown(words[:1].upper() + words[1:])}**: {len(rows):,} rows"
                 + (" (the latest 5,000)" if len(rows) >= 5000 else ""))

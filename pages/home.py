@@ -3,30 +3,22 @@ last month), and what data is loaded."""
 
 from __future__ import annotations
 
-from datetime import date
-
 import streamlit as st
 
-from analytics.batches import coverage
 from analytics.board_pack import place_name
 from analytics.board_summary import Point, month_end_before, start_here
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope, latest_complete_month
 from analytics.store import database_path
 from pages.access_gate import page_user
 from pages.common import (
-    cached_insights,
-    connection_for,
-    current_database,
     data_changed,
     get_connection,
-    loaded_batches,
-    loaded_row_counts,
     refresh_findings,
     require_app_entry,
     uk_date,
     uk_datetime,
 )
+from pages.data import read
 from pages.findings_views import KIND_WORDS, status_badge
 
 ROW_LABELS = {"audits": "Audit answers", "complaints": "Complaints", "rota": "Rota lines",
@@ -41,28 +33,6 @@ KIND_PAGES = {"repeat_finding": ("pages/teams_shifts.py", "Teams and shifts"),
               "experience_ahead": ("pages/triangulation_page.py", "Triangulation"),
               "not_embedded": ("pages/trends.py", "Trends"),
               "narrative_mismatch": ("pages/board_report.py", "Board report")}
-
-
-@st.cache_data(show_spinner=False)
-def cached_coverage(database: str, services: tuple[str, ...] | None) -> dict[str, tuple[list[str], date | None,
-                                                                                     date | None]]:
-    """Per source: the services it covers and its first and last date."""
-    return coverage(connection_for(database), Scope(services))
-
-
-@st.cache_data(show_spinner=False)
-def judged_as_of(database: str, services: tuple[str, ...] | None) -> tuple[date | None, list[str]]:
-    """The date the pages judge as of by default, and the months left out as partial."""
-    return latest_complete_month(connection_for(database), Scope(services))
-
-
-@st.cache_data(show_spinner=False)
-def scoped_counts(database: str, services: tuple[str, ...]) -> dict[str, int]:
-    """Rows per source in the person's services only."""
-    cur = connection_for(database).cursor()
-    marks = ", ".join("?" for _ in services) or "NULL"
-    return {table: cur.execute(f"SELECT count(*) FROM {table} WHERE service IN ({marks})", list(services)).fetchone()[0]
-            for table in ROW_LABELS}
 
 
 def services_text(services: list[str]) -> str:
@@ -86,10 +56,10 @@ def show_point(point: Point, number: int) -> None:
 
 def show_start_here(services: tuple[str, ...] | None) -> None:
     """The things needing attention this month, concerns first, each with what changed since last month."""
-    now = cached_insights(current_database(), services, None)
+    now = read("insights", services, None)
     if now.as_of is None:
         return
-    before = cached_insights(current_database(), services, month_end_before(now.as_of))
+    before = read("insights", services, month_end_before(now.as_of))
     points, gone = start_here(now, before, services)
     st.subheader("Start here")
     st.caption(f"What needs attention in the month to {uk_date(now.as_of)}, concerns first, against the findings "
@@ -121,10 +91,10 @@ st.markdown(
     "separate spreadsheets become visible.")
 
 user = page_user()
-counts = loaded_row_counts()
+counts = read("row counts", None)
 if user.services is not None and any(counts.values()):
-    counts = scoped_counts(current_database(), user.services)
-if not any(loaded_row_counts().values()):
+    counts = read("row counts", user.services)
+if not any(read("row counts", None).values()):
     st.subheader("No data loaded yet")
     st.markdown("Start with the demo data to see what the dashboard shows, or load your own spreadsheets.")
     left, right = st.columns(2)
@@ -140,7 +110,7 @@ if not any(loaded_row_counts().values()):
 else:
     show_start_here(user.services)
     st.subheader("What is loaded")
-    spans = cached_coverage(current_database(), user.services)
+    spans = read("coverage", user.services)
     counts = {name: counts.get(name, 0) for name in ROW_LABELS}
     for column, (name, count) in zip(st.columns(len(counts)), counts.items()):
         services, first, last = spans[name]
@@ -150,12 +120,12 @@ else:
                 st.caption(f"{plain_markdown(services_text(services))}  \n{uk_date(first)} to {uk_date(last)}")
             else:
                 st.caption("Nothing loaded yet")
-    as_of, partial = judged_as_of(current_database(), user.services)
+    as_of, partial = read("judged as of", user.services)
     if as_of is not None:
         st.caption(f"The pages judge the data as of {uk_date(as_of)}, the end of the last month every loaded source "
                    "covers" + (": " + plain_markdown("; ".join(partial)) + "." if partial else "."))
     if user.can("upload"):
-        batches = loaded_batches(user.services)
+        batches = read("batches", user.services)
         if not batches.empty:
             latest = batches.iloc[0]
             st.caption(f"Last upload {uk_datetime(latest.loaded_at)} by {plain_markdown(latest.loaded_by)}: "

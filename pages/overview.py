@@ -7,7 +7,8 @@ import streamlit as st
 from analytics.board_pack import balanced_picture, findings_of
 from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
-from pages.common import cached_insights, cached_table, current_database, get_connection, require_app_entry, uk_date
+from pages.common import current_database, get_connection, require_app_entry, uk_date
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.overview_views import (
     show_counts,
@@ -30,7 +31,7 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database, team=False, shift=False)
 services = filters.scope.services
-insights = cached_insights(database, services, filters.as_of)
+insights = read("insights", services, filters.as_of)
 stop_without_evidence(insights)
 thresholds = load_settings(get_connection())["thresholds"]
 st.caption(f"{plain_markdown(filters.service_label)}: the {thresholds['recent_cycles']} months to "
@@ -48,7 +49,7 @@ show_group(picture, "fragile")
 st.header("Headline figures and what lies beneath them")
 st.caption("A good average can hide one audit item, team or shift that keeps failing. These are the headlines "
            "where it does.")
-show_headlines(cached_table(database, "headline_pairs", services, filters.as_of), thresholds)
+show_headlines(read("table", "headline_pairs", services, filters.as_of), thresholds)
 
 st.subheader("Fragile shifts and teams")
 st.caption("A team or shift worse than the rest of its service month after month, which the service's figures "

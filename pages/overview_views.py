@@ -19,7 +19,8 @@ from analytics.board_pack import (
 from analytics.findings import Finding, percent
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
-from pages.common import fitted_height, loaded_row_counts, uk_date
+from pages.common import fitted_height, uk_date
+from pages.data import read
 from pages.findings_views import STATUS_COLOURS, show_rows_of
 
 GROUP_MEANINGS = {
@@ -34,7 +35,7 @@ FIRST_SHOWN = 3
 
 def stop_without_data() -> None:
     """With nothing loaded, say how to load the demo data or upload spreadsheets, and end the page there."""
-    if any(loaded_row_counts().values()):
+    if any(read("row counts", None).values()):
         return
     st.info("No data loaded yet. Load the demo data (a fictional care home and homecare service) from the Home "
             "page to see what this page shows, or upload your own audits, complaints, rota and feedback.")

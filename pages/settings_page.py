@@ -7,8 +7,8 @@ import streamlit as st
 
 from analytics.settings import load_settings
 from pages.access_gate import needs_role, page_user
-from pages.common import current_database, get_connection, require_app_entry
-from pages.filters import _choices
+from pages.common import get_connection, require_app_entry
+from pages.data import read
 from pages.people_views import audit_trail_tab, people_and_roles
 from pages.settings_views import (
     files_and_dates_form,
@@ -52,7 +52,7 @@ with people:
         st.caption("Roles go to the email address people sign in with. A registered manager or quality lead sees only "
                    "the services named; senior leaders and administrators see every service unless limited. Every "
                    "change is recorded in the audit trail.")
-        people_and_roles(_choices(current_database())["services"])
+        people_and_roles(read("places")["services"])
     else:
         st.info(needs_role("assign_roles", "Giving roles"))
 with audit:

@@ -6,12 +6,12 @@ import streamlit as st
 
 from analytics.safe_output import plain_markdown
 from pages.common import (
-    cached_table,
     current_database,
     require_app_entry,
     show_chart,
     stop_without_data,
 )
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
 from pages.teams_shifts_views import (
@@ -40,8 +40,8 @@ stop_without_data()
 database = current_database()
 filters = sidebar_filters(database)
 st.caption(f"Showing {plain_markdown(filters.describe())}")
-table = cached_table(database, "measure_table", filters.services, filters.as_of)
-figures = cached_table(database, "place_figures", filters.services, filters.as_of)
+table = read("table", "measure_table", filters.services, filters.as_of)
+figures = read("table", "place_figures", filters.services, filters.as_of)
 findings = current_insights(database, filters).findings
 if table.empty:
     st.info("There are no team or shift figures to compare yet: the grid needs rota, audit, complaint or feedback "

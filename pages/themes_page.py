@@ -15,13 +15,12 @@ from pages.common import (
     show_original_text,
     stop_without_data,
 )
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.findings_views import at_place as findings_at_place
 from pages.findings_views import current_insights, show_findings, worst_first
 from pages.themes_views import (
     at_place,
-    cached_mentions,
-    cached_theme_table,
     monthly_by_source,
     show_theme_cards,
     summary_table,
@@ -41,8 +40,8 @@ database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
 st.caption(f"Showing {plain_markdown(filters.describe())}")
-table = cached_theme_table(database, settings_text, filters.services, filters.as_of)
-mentions = at_place(cached_mentions(database, settings_text, filters.services, filters.as_of), filters.team,
+table = read("theme table", filters.services, filters.as_of)
+mentions = at_place(read("theme mentions", filters.services, filters.as_of), filters.team,
                     filters.shift)
 if table.empty or mentions.empty:
     st.info("There are no complaint summaries or feedback comments to group into themes here yet. Load a "

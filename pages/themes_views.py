@@ -2,39 +2,17 @@
 
 from __future__ import annotations
 
-import json
-from datetime import date
-
 import pandas as pd
 import streamlit as st
 
 from analytics.findings import percent
 from analytics.privacy import mask_series, mask_text
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
-from analytics.themes import theme_mentions, theme_table
-from pages.common import connection_for
 
 TREND_WORDS = {"emerging": "▲ Emerging", "rising": "▲ Rising", "falling": "▼ Falling", "stable": "● Stable",
                "new": "✦ New"}
 EXAMPLES = 3
 EXAMPLE_LENGTH = 140
-
-
-@st.cache_data(show_spinner="Reading complaint and feedback themes...", max_entries=32)
-def cached_mentions(database: str, settings_text: str, services: tuple[str, ...] | None,
-                    as_of: date | None) -> pd.DataFrame:
-    """Every themed complaint and comment."""
-    scope = Scope(services, as_of)
-    return theme_mentions(connection_for(database), scope, json.loads(settings_text))
-
-
-@st.cache_data(show_spinner="Summing up each theme...", max_entries=32)
-def cached_theme_table(database: str, settings_text: str, services: tuple[str, ...] | None,
-                       as_of: date | None) -> pd.DataFrame:
-    """One row per theme: volume, sentiment, trend, where it concentrates and examples."""
-    scope = Scope(services, as_of)
-    return theme_table(connection_for(database), scope, json.loads(settings_text))
 
 
 def at_place(mentions: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:

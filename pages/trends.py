@@ -14,7 +14,6 @@ from analytics.signals import metric_catalogue
 from pages.access_gate import page_user
 from pages.charts import theme_lines
 from pages.common import (
-    cached_table,
     current_database,
     data_changed,
     get_connection,
@@ -23,13 +22,10 @@ from pages.common import (
     show_chart,
     stop_without_data,
 )
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.findings_views import current_insights
-from pages.themes_views import cached_mentions
 from pages.trends_views import (
-    cached_marks,
-    cached_services,
-    cached_spc,
     choose_charted,
     default_target,
     is_share,
@@ -60,7 +56,7 @@ show_this_month(current_insights(database, filters), filters)
 
 st.header("Monthly measures")
 metrics = {metric.id: metric for metric in metric_catalogue()}
-repeats = cached_table(database, "repeat_table", filters.services, filters.as_of)
+repeats = read("table", "repeat_table", filters.services, filters.as_of)
 pick_metric, pick_audit, pick_target = st.columns([2, 2, 1])
 metric = metrics[pick_metric.selectbox("Measure", list(metrics), format_func=lambda m: metrics[m].label,
                                        key="trends_metric")]
@@ -77,18 +73,18 @@ target_box = pick_target.number_input(
 target = None if target_box is None else target_box / 100 if share else target_box
 st.caption(metric.description)
 
-services = filters.place_services(cached_services(database))
-results = {service: cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
+services = filters.place_services(read("places")["services"])
+results = {service: read("chart", metric.id, service, filters.team, filters.shift, audit_type,
                                filters.as_of, target) for service in services}
 shown = choose_charted(results, metric, "trends_charted")
 charted = {service: results[service] for service in shown if not isinstance(results[service], str)}
 for service, result in charted.items():
     where = place_text(service, filters.team, filters.shift)
     title = f"{metric.label}{f': {audit_type}' if audit_type else ''} — {where}"
-    marks, chosen = cached_marks(database, metric.id, service, filters.team, filters.shift)
+    marks, chosen = read("chart marks", metric.id, service, filters.team, filters.shift)
     rebase = tuple(sorted({limit.start for limit in chosen} | set(rebase_choice(result, f"trends_rebase_{title}"))))
     if rebase:
-        result = cached_spc(database, settings_text, metric.id, service, filters.team, filters.shift, audit_type,
+        result = read("chart", metric.id, service, filters.team, filters.shift, audit_type,
                             filters.as_of, target, rebase)
     show_spc(result, metric, title, target, marks, tuple(limit.start for limit in chosen),
              place=(service, filters.team, filters.shift, audit_type))
@@ -105,7 +101,7 @@ for service, result in charted.items():
 
     show_marks(marks, chosen, page_user().can("manage_actions"), f"trends_marks_{title}", start_new)
     with st.expander(f"Every measure at {plain_markdown(where)}, latest month"):
-        show_at_a_glance({m: cached_spc(database, settings_text, m, service, filters.team, filters.shift, None,
+        show_at_a_glance({m: read("chart", m, service, filters.team, filters.shift, None,
                                         filters.as_of, None) for m in metrics}, metrics)
 for service in shown:
     if isinstance(results[service], str) and (not charted or not filters.team):
@@ -117,7 +113,7 @@ st.markdown("Audit items failing month after month (below the failing level in a
 show_repeat_findings(repeats, filters)
 
 st.header("Complaint and feedback themes over time")
-counts = monthly_theme_counts(cached_mentions(database, settings_text, filters.services, filters.as_of),
+counts = monthly_theme_counts(read("theme mentions", filters.services, filters.as_of),
                               filters.team, filters.shift)
 if counts.empty:
     st.markdown("No complaints or feedback comments with a theme here yet.")

@@ -3,15 +3,13 @@ repeat audit findings and complaint and feedback themes over time."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from analytics.batches import coverage
-from analytics.chart_marks import ActionMark, NewLimits, action_marks, new_limits
+from analytics.chart_marks import ActionMark, NewLimits
 from analytics.chart_words import trend_words
 from analytics.evidence_rows import month_rows
 from analytics.findings import percent
@@ -19,8 +17,8 @@ from analytics.insights import Insights
 from analytics.measures import measure
 from analytics.repeat_findings import subject_phrase
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope, months_back
-from analytics.signals import Metric, stored_chart
+from analytics.scope import months_back
+from analytics.signals import Metric
 from analytics.spc import MIN_POINTS, SPCResult
 from analytics.spc_icons import (
     assurance_icon,
@@ -31,7 +29,7 @@ from analytics.spc_icons import (
     variation_icon,
 )
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import cached_table, connection_for, fitted_height, show_chart
+from pages.common import fitted_height, show_chart
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
@@ -64,25 +62,6 @@ def is_share(metric: Metric) -> bool:
 def place_text(service: str, team: str | None, shift: str | None) -> str:
     """A place in a title, e.g. 'Oakwood House · Willow Unit · Night shift'."""
     return " · ".join(part for part in (service, team, f"{shift} shift" if shift else None) if part)
-
-
-@st.cache_data(show_spinner=False)
-def cached_services(database: str) -> list[str]:
-    """Every service any source holds."""
-    return sorted({service for services, _, _ in coverage(connection_for(database)).values() for service in services})
-
-
-@st.cache_data(show_spinner="Drawing the chart...", max_entries=256)
-def cached_spc(database: str, settings_text: str, metric_id: str, service: str, team: str | None, shift: str | None,
-               audit_type: str | None, as_of: date | None, target: float | None,
-               rebase: tuple[date, ...] = ()) -> SPCResult | str:
-    """The SPC chart of one measure at one place, or a sentence saying why there is none."""
-    try:
-        return stored_chart(connection_for(database), Scope((service,), as_of), json.loads(settings_text),
-                            metric_id, service, team, shift, audit_type, target, rebase,
-                            cached_table(database, "service_series", (service,), as_of))
-    except ValueError as error:
-        return f"There is {error}."
 
 
 def default_target(metric: Metric, settings: dict) -> float | None:
@@ -162,14 +141,6 @@ def _since_shift_sentence(result: SPCResult, target: float, metric: Metric) -> s
     else:
         said = f"{meeting} of the {len(since)} months since the shift meet the {shown} target"
     return f"Judged on the months since {shift.month:%b %Y}: {said}."
-
-
-@st.cache_data(show_spinner=False, max_entries=256)
-def cached_marks(database: str, metric_id: str, service: str, team: str | None,
-                 shift: str | None) -> tuple[list[ActionMark], list[NewLimits]]:
-    """The actions taken about this place and measure, and the new limits people started on its chart."""
-    con = connection_for(database)
-    return action_marks(con, service, team, shift, metric_id), new_limits(con, service, team, shift, metric_id)
 
 
 def show_marks(marks: list[ActionMark], chosen: list[NewLimits], can_record: bool, key: str,

@@ -13,10 +13,10 @@ from pages.common import (
     settings_json,
     stop_without_data,
 )
+from pages.data import read
 from pages.filters import sidebar_filters
 from pages.triangulation_views import (
     CLASS_BADGES,
-    cached_triangulation,
     show_cards,
     show_scatter,
     show_shift_rows,
@@ -32,7 +32,7 @@ database = current_database()
 filters = sidebar_filters(database)
 settings_text = settings_json()
 st.caption(f"Showing {plain_markdown(filters.describe())}")
-table, earlier, recent = cached_triangulation(database, settings_text, filters.services, filters.as_of)
+table, earlier, recent = read("triangulation", filters.services, filters.as_of)
 if filters.team:
     table = table[table["team"] == filters.team] if not table.empty else table
 if table.empty:

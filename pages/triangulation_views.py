@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import math
-from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -14,11 +12,9 @@ from analytics.chart_words import scatter_words
 from analytics.findings import percent
 from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
-from analytics.scope import Scope
-from analytics.stored_insights import stored_table
-from analytics.triangulation import chart_summary, triangulation_window
+from analytics.triangulation import chart_summary
 from pages.charts import quadrant_scatter
-from pages.common import connection_for, show_chart
+from pages.common import show_chart
 
 # classification: (badge, what it means); the symbols match the scatter's markers
 CLASS_BADGES = {
@@ -32,20 +28,6 @@ CLASS_BADGES = {
                             "Too little evidence on one side to set them against each other."),
     "agree_good": (":blue-badge[● Agree — good]", "Scheduled audits look good, and so do complaints and feedback."),
 }
-
-
-@st.cache_data(show_spinner="Setting assurance beside lived experience...", max_entries=32)
-def cached_triangulation(database: str, settings_text: str, services: tuple[str, ...] | None,
-                         as_of: date | None) -> tuple[pd.DataFrame, str, str]:
-    """The triangulation table, with the earlier and recent halves' months as labels."""
-    con, settings = connection_for(database), json.loads(settings_text)
-    scope = Scope(services, as_of)
-    window = triangulation_window(con, scope, settings)
-    if window is None:
-        return pd.DataFrame(), "", ""
-    # From the stored run, as every page reads its findings; the window is only its months.
-    return (stored_table(con, "triangulation_table", scope, settings), window.label("earlier"),
-            window.label("recent"))
 
 
 def priority(classification: str) -> int:

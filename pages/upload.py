@@ -5,7 +5,8 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.access_gate import page_user, require_permission
-from pages.common import loaded_batches, require_app_entry, show_original_text
+from pages.common import require_app_entry, show_original_text
+from pages.data import read
 from pages.upload_views import show_history, show_upload
 
 require_app_entry()
@@ -24,4 +25,4 @@ for upload in uploads:
     show_upload(upload, original)
 
 st.header("Upload history")
-show_history(loaded_batches(page_user().services), original)
+show_history(read("batches", page_user().services), original)

@@ -337,3 +337,20 @@ def test_cli_map_option(tmp_path, capsys):
             "--map", "When=audit_date", "--map", "Household=team", "--map", "Q=item", "--map", "Type=audit_type"]
     assert main(args) == 0
     assert json.loads(capsys.readouterr().out)[0]["rows_new"] == 1
+
+
+def test_places_are_every_service_team_and_shift_the_sources_hold(loaded_con):
+    from analytics.batches import places, row_counts
+    from analytics.scope import Scope
+
+    found = places(loaded_con)
+    assert found["services"] == sorted({service for service, _, _ in found["places"]})
+    expected = set(loaded_con.cursor().execute("""
+        SELECT DISTINCT service, team, shift FROM audits UNION SELECT DISTINCT service, team, shift FROM rota""")
+        .fetchall())
+    assert expected <= set(found["places"])
+    every = row_counts(loaded_con)
+    assert row_counts(loaded_con, Scope(())) == {name: 0 for name in every}  # no service means nothing
+    one = found["services"][0]
+    mine = row_counts(loaded_con, Scope((one,)))
+    assert all(mine[name] <= every[name] for name in every) and sum(mine.values()) > 0
