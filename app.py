@@ -17,14 +17,14 @@ PAGES = {
     "pages/overview.py": dict(title="Overview", icon=":material/dashboard:"),
     "pages/trends.py": dict(title="Trends", icon=":material/monitoring:"),
     "pages/teams_shifts.py": dict(title="Teams and shifts", icon=":material/grid_view:"),
-    "pages/triangulation_page.py": dict(title="Triangulation", icon=":material/balance:", url_path="triangulation"),
-    "pages/themes_page.py": dict(title="Themes", icon=":material/forum:", url_path="themes"),
+    "pages/triangulation.py": dict(title="Triangulation", icon=":material/balance:"),
+    "pages/themes.py": dict(title="Themes", icon=":material/forum:"),
     "pages/board_report.py": dict(title="Board report", icon=":material/summarize:"),
-    "pages/concerns_page.py": dict(title="Concerns and actions", icon=":material/task_alt:", url_path="concerns"),
+    "pages/concerns.py": dict(title="Concerns and actions", icon=":material/task_alt:"),
     "pages/upload.py": dict(title="Upload", icon=":material/upload_file:"),
 }
 if user.can("change_settings") or user.can("assign_roles") or user.can("view_audit_trail"):
-    PAGES["pages/settings_page.py"] = dict(title="Settings", icon=":material/settings:", url_path="settings")
+    PAGES["pages/settings.py"] = dict(title="Settings", icon=":material/settings:")
 pages = {path: st.Page(path, **options) for path, options in PAGES.items()}
 if user.email != LOCAL_USER:
     with st.sidebar:

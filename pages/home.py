@@ -28,9 +28,9 @@ KIND_PAGES = {"repeat_finding": ("pages/teams_shifts.py", "Teams and shifts"),
               "fragility": ("pages/teams_shifts.py", "Teams and shifts"),
               "masked_weakness": ("pages/overview.py", "Overview"),
               "special_cause": ("pages/trends.py", "Trends"),
-              "emerging_theme": ("pages/themes_page.py", "Themes"),
-              "assurance_gap": ("pages/triangulation_page.py", "Triangulation"),
-              "experience_ahead": ("pages/triangulation_page.py", "Triangulation"),
+              "emerging_theme": ("pages/themes.py", "Themes"),
+              "assurance_gap": ("pages/triangulation.py", "Triangulation"),
+              "experience_ahead": ("pages/triangulation.py", "Triangulation"),
               "not_embedded": ("pages/trends.py", "Trends"),
               "narrative_mismatch": ("pages/board_report.py", "Board report")}
 

@@ -120,5 +120,5 @@ if counts.empty:
 else:
     show_chart(theme_lines(counts, "The biggest themes in complaints and feedback comments, month by month"),
                theme_month_words(counts), key="trends_themes")
-    st.page_link("pages/themes_page.py", label="More on each theme: where it concentrates, examples, emerging themes",
+    st.page_link("pages/themes.py", label="More on each theme: where it concentrates, examples, emerging themes",
                  icon=":material/forum:")

@@ -20,8 +20,8 @@ from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-OVERVIEW, BOARD, SETTINGS, UPLOAD, THEMES = ("pages/overview.py", "pages/board_report.py", "pages/settings_page.py",
-                                            "pages/upload.py", "pages/themes_page.py")
+OVERVIEW, BOARD, SETTINGS, UPLOAD, THEMES = ("pages/overview.py", "pages/board_report.py", "pages/settings.py",
+                                            "pages/upload.py", "pages/themes.py")
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                  "client_id": "id", "client_secret": "secret",
                  "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}}
@@ -136,7 +136,7 @@ def test_someone_limited_to_one_service_is_offered_only_its_teams_and_shifts(sto
     oak_teams, oak_shifts = places(store, OAK)
     other_teams, other_shifts = places(store, RIVERSIDE)
     assert oak_teams and set(other_teams) - set(oak_teams)  # the demo has teams only the other service has
-    for page in ("pages/teams_shifts.py", "pages/trends.py", THEMES, "pages/triangulation_page.py"):
+    for page in ("pages/teams_shifts.py", "pages/trends.py", THEMES, "pages/triangulation.py"):
         for params in ({}, {"service": OAK}):
             app = signed_in(MANAGER, page, **params)
             assert app.selectbox(key="filter_service").options == ["All", OAK], page
@@ -171,7 +171,7 @@ def test_an_entra_id_token_without_an_email_claim_is_known_by_its_preferred_user
 
 
 def test_a_url_naming_another_service_shows_nothing_of_it(store):
-    for page in (OVERVIEW, "pages/trends.py", "pages/teams_shifts.py", "pages/triangulation_page.py", THEMES):
+    for page in (OVERVIEW, "pages/trends.py", "pages/teams_shifts.py", "pages/triangulation.py", THEMES):
         app = signed_in(MANAGER, page, service=RIVERSIDE)
         assert "nothing in your scope" in text(app), page
         assert RIVERSIDE not in text(app).replace(f"?service={RIVERSIDE}", "")

@@ -118,3 +118,17 @@ def test_a_first_visit_to_a_pages_address_opens_that_page_with_its_filters(page:
         assert page.url.split("?")[0].endswith("/trends") and "service=Oak+House" in page.url
         assert "Showing Oak House" in page.locator('[data-testid="stMain"]').inner_text()
         assert_no_exception(page)
+
+
+def test_a_first_visit_to_a_pages_address_says_nothing_of_a_page_not_found(page: sync_api.Page, loaded_db_file: Path,
+                                                                          tmp_path: Path) -> None:
+    # Each page's file is named as its address, so the old-style pages Streamlit runs before app.py has run find it,
+    # rather than a "Page not found" dialog over the page app.py then opens.
+    store = tmp_path / "leadership_insight.duckdb"
+    shutil.copyfile(loaded_db_file, store)
+    page.set_default_timeout(120_000)
+    with streamlit_server(store) as url:
+        open_app_page(page, f"{url}/concerns", "Concerns by state")
+        assert page.url.split("?")[0].endswith("/concerns")
+        assert page.get_by_text("Page not found").count() == 0
+        assert_no_exception(page)

@@ -21,7 +21,7 @@ from analytics.store import DB_ENV, connect
 from analytics.stored_insights import refresh
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/concerns_page.py"
+PAGE = "pages/concerns.py"
 AUTH = {"auth": {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
                  "client_id": "id", "client_secret": "secret",
                  "server_metadata_url": "https://login.microsoftonline.com/t/v2.0/.well-known/openid-configuration"}}

@@ -18,7 +18,7 @@ from analytics.settings import default_settings, load_settings
 from analytics.store import DB_ENV, connect
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-OVERVIEW, BOARD, SETTINGS = "pages/overview.py", "pages/board_report.py", "pages/settings_page.py"
+OVERVIEW, BOARD, SETTINGS = "pages/overview.py", "pages/board_report.py", "pages/settings.py"
 HOME = "pages/home.py"
 
 

@@ -17,7 +17,7 @@ from pages.teams_shifts_views import Cell
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
 PAGES = {"pages/trends.py": "Trends", "pages/teams_shifts.py": "Teams and shifts",
-         "pages/triangulation_page.py": "Triangulation", "pages/themes_page.py": "Themes"}
+         "pages/triangulation.py": "Triangulation", "pages/themes.py": "Themes"}
 
 
 @pytest.fixture
@@ -180,7 +180,7 @@ def test_teams_and_shifts_starts_at_the_cell_in_the_url(demo: Path) -> None:
 
 
 def test_triangulation_sets_assurance_beside_lived_experience(demo: Path) -> None:
-    app = open_page("pages/triangulation_page.py")
+    app = open_page("pages/triangulation.py")
     text = page_text(app)
     for expected in ("Assurance against experience", "Team by team", ":orange-badge[▼ Assurance gap]",
                      ":blue-badge[● Agree — good]",  # no demo team is experience ahead since rota is not judged
@@ -192,14 +192,14 @@ def test_triangulation_sets_assurance_beside_lived_experience(demo: Path) -> Non
 
 
 def test_triangulation_for_one_team(demo: Path) -> None:
-    app = open_page("pages/triangulation_page.py", service="Riverside Homecare", team="Town Team")
+    app = open_page("pages/triangulation.py", service="Riverside Homecare", team="Town Team")
     text = page_text(app)
     assert "#### Town Team" in text and "complaints rose from 3 to 13" in text
     assert "Beech Unit" not in text
 
 
 def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(demo: Path) -> None:
-    app = open_page("pages/themes_page.py")
+    app = open_page("pages/themes.py")
     text = page_text(app)
     for expected in ("Emerging themes", "How much, and how it feels", "Month by month",
                      "Each theme: where it concentrates and what people say", "Flagged because",
@@ -214,11 +214,11 @@ def test_themes_shows_volume_trend_concentration_examples_and_emerging_themes(de
 
 
 def test_themes_for_one_team_says_what_the_counts_cover(demo: Path) -> None:
-    app = open_page("pages/themes_page.py", service="Oakwood House", team="Beech Unit")
+    app = open_page("pages/themes.py", service="Oakwood House", team="Beech Unit")
     assert "Counts, charts and examples are for the chosen team and shift" in page_text(app)
 
 
-@pytest.mark.parametrize("page", ["pages/trends.py", "pages/teams_shifts.py", "pages/triangulation_page.py"])
+@pytest.mark.parametrize("page", ["pages/trends.py", "pages/teams_shifts.py", "pages/triangulation.py"])
 def test_pages_read_their_tables_from_the_stored_run(demo: Path, page: str, monkeypatch: pytest.MonkeyPatch) -> None:
     import streamlit as st
 

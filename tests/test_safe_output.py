@@ -342,7 +342,7 @@ SERVICE = "[svc](http://evil.example/s)"
 TEAMS = {"Willow Unit": LINK, "Beech Unit": IMAGE, "Rowan Unit": "<img src=x onerror=alert(1)>",
          "Cedar Unit": "**bold** $x$"}
 PAGES = ["pages/home.py", "pages/overview.py", "pages/trends.py", "pages/teams_shifts.py",
-         "pages/triangulation_page.py", "pages/themes_page.py", "pages/board_report.py", "pages/settings_page.py"]
+         "pages/triangulation.py", "pages/themes.py", "pages/board_report.py", "pages/settings.py"]
 
 
 @pytest.fixture(scope="module")
@@ -391,8 +391,8 @@ def rendered_markdown(app: AppTest) -> list[str]:
 @pytest.mark.parametrize(("page", "params"), [(page, {}) for page in PAGES] + [
     ("pages/trends.py", {"service": "Oakwood House", "team": LINK}),
     ("pages/teams_shifts.py", {"service": "Oakwood House", "team": IMAGE, "shift": "Night"}),
-    ("pages/triangulation_page.py", {"service": SERVICE}),
-    ("pages/themes_page.py", {"service": "Oakwood House", "team": LINK}),
+    ("pages/triangulation.py", {"service": SERVICE}),
+    ("pages/themes.py", {"service": "Oakwood House", "team": LINK}),
     ("pages/board_report.py", {"service": SERVICE}),
 ])
 def test_no_page_renders_a_name_as_a_link_image_or_html(markdown_store: Path, monkeypatch: pytest.MonkeyPatch,
@@ -411,7 +411,7 @@ def test_no_page_renders_a_name_as_a_link_image_or_html(markdown_store: Path, mo
         assert "Jane Smith" not in part and "07700" not in part, (page, part)
     text = "\n".join(parts)
     escaped = [plain_markdown(name) for name in [SERVICE, *TEAMS.values()]]
-    if page not in ("pages/home.py", "pages/settings_page.py"):
+    if page not in ("pages/home.py", "pages/settings.py"):
         assert any(name in text for name in escaped), (page, "no payload name shown: the test would prove nothing")
 
 
@@ -419,7 +419,7 @@ def test_team_names_show_escaped_on_the_pages_that_name_teams(markdown_store: Pa
                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DB_ENV, str(markdown_store))
     app = AppTest.from_file(APP, default_timeout=180).run()
-    app.switch_page("pages/triangulation_page.py").run()
+    app.switch_page("pages/triangulation.py").run()
     text = "\n".join(rendered_markdown(app))
     assert f"#### {plain_markdown(LINK)}" in text and r"\[link\](http\://evil.example)" in text
     assert f"#### {plain_markdown(IMAGE)}" in text

@@ -132,7 +132,7 @@ def test_before_anyone_signs_in_no_page_is_listed_and_no_address_gets_past_the_g
     open_app_page(page, site.url, SIGN_IN_PROMPT)
     assert page.locator(NAV_LINK).count() == 0
     screenshot(page, "sign_in_screen_cold")
-    for module in ("overview", "board_report", "settings_page", "common", "access_gate", "people_views"):
+    for module in ("overview", "board_report", "settings", "concerns", "common", "access_gate", "people_views"):
         open_app_page(page, f"{site.url}/{module}", SIGN_IN_PROMPT)
         assert_shows_no_data(page, "Signed in as")
     assert site.provider.events == []  # nobody signed in along the way

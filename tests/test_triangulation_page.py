@@ -13,7 +13,7 @@ from analytics.store import DB_ENV
 from pages.triangulation_views import scatter_points
 
 APP = str(Path(__file__).resolve().parent.parent / "app.py")
-PAGE = "pages/triangulation_page.py"
+PAGE = "pages/triangulation.py"
 
 
 @pytest.fixture
