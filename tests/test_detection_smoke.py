@@ -81,3 +81,16 @@ def test_the_harness_runs_end_to_end_with_figures_in_range(tmp_path):
 
     assert detection.main(["--seeds", "1", "--first-seed", str(SEEDS[0]), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "detection.md").read_text(encoding="utf-8").startswith("# Detection")
+
+
+@pytest.mark.parametrize("background, planted, expected", [
+    (0.95, [], 0.95),               # nothing planted: the item's background
+    (0.95, [None], 0.95),           # a plant that leaves scheduled audits alone
+    (0.95, [0.49], 0.49),           # one plant
+    (0.95, [0.49, 0.75], 0.49),     # a failing item, then a milder fragile team: the failure is not undone
+    (0.95, [0.75, 0.49], 0.49),     # whichever order they were planted in
+    (0.95, [0.97], 0.97),           # an improvement above the background still applies
+])
+def test_the_lowest_planted_pass_rate_applies(background, planted, expected):
+    from scenarios import _pass_probability
+    assert _pass_probability(background, planted) == expected
