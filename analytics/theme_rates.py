@@ -1,10 +1,12 @@
 """How a theme moves at a place: its share of what people wrote recently against before, and the emerging rule.
 
-A theme is emerging at a place when, in complaints or in feedback, its share of the texts there in the last
-`emerging_recent_months` months is at least `emerging_theme_ratio` times its share before, on at least
-`emerging_theme_min_mentions` recent mentions, and more than chance would give (a one-sided binomial test at
-`emerging_theme_max_chance`). It emerges across a service, rather than on the teams where it meets the rule, where
-the service meets it and the rise is the service's (`rise_spread`, as for complaint categories). Its trend says the
+A theme is emerging at a place when, in complaints, in feedback or (for a team) in both read together, its share
+of the texts there in the last `emerging_recent_months` months is at least `emerging_theme_ratio` times its share
+before, on at least `emerging_theme_min_mentions` recent mentions, and more than chance would give (a one-sided
+binomial test at `emerging_theme_max_chance`). Read together, 2 complaints and 4 comments on laundry in a team that
+had none are six recent mentions, as a person reading both would count them, where each source alone is short of
+the floor. It emerges across a service, rather than on the teams where it meets the rule, where the service meets
+it and the rise is the service's (`rise_spread`, as for complaint categories). Its trend says the
 same: a theme emerging anywhere in view is never "stable".
 """
 
@@ -20,6 +22,9 @@ import pandas as pd
 from .distributions import binom_sf
 from .rise_spread import service_wide_rise
 from .scope import month_start, months_back, period_label
+
+
+BOTH = "complaints and feedback"  # a team's texts of both sources read together
 
 
 @dataclass(frozen=True)
@@ -98,6 +103,7 @@ def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any
     teams = judged(texts, ("service", "team"), window, thresholds)
     services = judged(texts, ("service",), window, thresholds)
     wide = _service_wide(texts, teams, services[services["meets"]], window, thresholds)
+    teams = pd.concat([teams, _together(texts, teams, window, thresholds)])
     teams = teams.loc[teams["meets"], ["theme", "service", "team"]].drop_duplicates()
     teams = teams[~teams.set_index(["theme", "service"]).index.isin(wide.set_index(["theme", "service"]).index)]
     named = texts[texts["shift"].isin(settings["shifts"])]
@@ -108,6 +114,16 @@ def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any
     located = shifts.loc[shifts["meets"] & (shifts_up == 1), columns].drop_duplicates()
     places = pd.concat([teams, wide.assign(team=None)], ignore_index=True)
     return places.merge(located, on=["theme", "service", "team"], how="left")[columns]
+
+
+def _together(texts: pd.DataFrame, teams: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -> pd.DataFrame:
+    """A team's complaints and comments read together, for a theme up (`emerging_theme_ratio`) in each source that
+    mentions it recently: a rise in both, not one source's rise carried by the other's volume."""
+    both = judged(texts.assign(source=BOTH), ("service", "team"), window, thresholds)
+    mentioned = teams[teams["recent"] > 0]
+    down = mentioned.loc[~mentioned["up"], ["service", "team", "theme"]].drop_duplicates()
+    keys = ["service", "team", "theme"]
+    return both[~both.set_index(keys).index.isin(down.set_index(keys).index)]
 
 
 def _service_wide(texts: pd.DataFrame, teams: pd.DataFrame, services: pd.DataFrame, window: Window,

@@ -17,6 +17,9 @@ places, sizes and start months, and teams left CLEAN. Its rows go into a fresh i
   place of some planted pattern of any kind and is about the same item, audit type, measure or theme.
 - CLEAN units: the share with any finding of status concern naming the team, and the share with such a finding
   not explained by any planted pattern (a service-wide pattern reaches every team).
+- Recall AS DRAWN: the same matching, over the plants whose realised rows show the planted change beyond chance
+  against the place's own earlier months (bench/oracle.py, one-sided tests at ALPHA). The others are "not
+  detectable as drawn": still in the intended-strength recall, still listed in the misses file with their test.
 
 It is a benchmark: it prints the figures, writes bench/out/detection.md (and detection_misses.md, the patterns
 missed with what was found at their place) and exits 0 whatever the figures are.
@@ -35,6 +38,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from oracle import ALPHA, Oracle
 from scenarios import KINDS, MEASURE_WORDS, Planted, Scenario, make_scenario
 
 from analytics.findings import Finding
@@ -129,7 +133,8 @@ class Figures:
 
     def ratios(self) -> list[float]:
         """Every ratio reported (for range checks)."""
-        values = [row[k] for row in self.recall.values() for k in ("recall", "recall_strong") if row[k] is not None]
+        values = [row[k] for row in self.recall.values() for k in ("recall", "recall_strong", "recall_detectable")
+                  if row[k] is not None]
         values += [row[k] for row in self.precision.values() for k in ("precision", "precision_concern", "explained")
                    if row[k] is not None]
         values += [self.clean[k] for k in ("any_concern", "unexplained_concern") if self.clean.get(k) is not None]
@@ -167,22 +172,29 @@ def _ratio(numerator: int, denominator: int) -> float | None:
 def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
     out = Figures(seeds=list(seeds))
     planted_by: dict[tuple[str, str], list[tuple[Planted, bool, list[str]]]] = defaultdict(list)
+    detectable: dict[tuple[str, str], list[bool]] = defaultdict(list)
     kind_findings: dict[str, list[tuple[Finding, bool, bool, bool]]] = defaultdict(list)
     clean_units = clean_any = clean_unexplained = 0
     clean_kinds: Counter[str] = Counter()
     for result in results:
         patterns = result.scenario.patterns
+        oracle = Oracle(result.scenario)
         for p in patterns:
+            verdict = oracle.verdict(p)
             found = any(matches(p, f) for f in result.findings)
             elsewhere = sorted({f.kind for f in result.findings
                                 if at_place(p, f) and subject_matches(p, f) and f.kind != p.kind})
             planted_by[(p.kind, p.level)].append((p, found, elsewhere))
+            detectable[(p.kind, p.level)].append(verdict.detectable)
             if not found:
+                drawn = ("" if verdict.p is None else
+                         f" As drawn: {'detectable' if verdict.detectable else 'NOT DETECTABLE'} "
+                         f"(p {verdict.p:.3g}; {verdict.test}).")
                 near = [f"{f.kind} ({f.status}): {f.subject}" for f in result.findings if at_place(p, f)]
                 out.misses.append(
                     f"- seed {result.seed} {p.kind} [{p.level}] {p.service} / {p.team or 'all teams'} / "
                     f"{p.shift or 'all shifts'}: {p.subject or p.measure or ''} from {p.start:%b %Y}, strength "
-                    f"{p.strength:.2f}; {p.detail}. At this place: {'; '.join(near) if near else 'nothing'}")
+                    f"{p.strength:.2f}; {p.detail}. At this place: {'; '.join(near) if near else 'nothing'}.{drawn}")
         clean_places = {(u.service, u.team) for u in result.scenario.clean_units}
         for f in result.findings:
             true = any(matches(p, f) for p in patterns)
@@ -205,6 +217,9 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
             "strong": len(strong), "recall_strong": _ratio(sum(found for _, found, _ in strong), len(strong)),
             "missed_but_other_kind": sum(1 for _, found, elsewhere in rows if not found and elsewhere),
             "other_kinds": dict(others.most_common())}
+        shown = [found for (_, found, _), ok in zip(rows, detectable[(kind, level)]) if ok]
+        out.recall[(kind, level)].update({"detectable": len(shown), "found_detectable": sum(shown),
+                                          "recall_detectable": _ratio(sum(shown), len(shown))})
     for kind in sorted(kind_findings, key=lambda k: (KINDS.index(k) if k in KINDS else len(KINDS), k)):
         rows = kind_findings[kind]
         concern = [r for r in rows if r[0].status == "concern"]
@@ -218,8 +233,12 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
     total_planted = sum(r["planted"] for r in out.recall.values())
     total_found = sum(r["found"] for r in out.recall.values())
     counted = [r for k, r in out.precision.items() if k in KINDS]
+    total_shown = sum(r["detectable"] for r in out.recall.values())
+    total_shown_found = sum(r["found_detectable"] for r in out.recall.values())
     out.totals = {
         "planted": total_planted, "found": total_found, "recall": _ratio(total_found, total_planted),
+        "detectable": total_shown, "found_detectable": total_shown_found,
+        "recall_detectable": _ratio(total_shown_found, total_shown),
         "findings": sum(r["findings"] for r in counted), "true": sum(r["true"] for r in counted),
         "precision": _ratio(sum(r["true"] for r in counted), sum(r["findings"] for r in counted)),
         "services": sum(len(r.scenario.services) for r in results),
@@ -253,18 +272,25 @@ def report(fig: Figures, seconds: float) -> str:
          f"{_pct(t['precision'])} ({t['true']} of {t['findings']} findings of the planted kinds match a pattern of "
          "their kind at its place)."),
         "",
+        (f"As drawn: {_pct(t['recall_detectable'])} ({t['found_detectable']} of {t['detectable']} plants whose "
+         f"realised rows show the change beyond chance at {ALPHA} one-sided against the place's own earlier months, "
+         f"bench/oracle.py); {t['planted'] - t['detectable']} plants not detectable as drawn."),
+        "",
         "## Recall by kind and level",
         "",
         (f"Strong: strength >= {STRONG} (each kind's own realistic range, 0.15-1). \"Other kind\": missed patterns "
-         "that a finding of another kind reports at the same place and subject."),
+         "that a finding of another kind reports at the same place and subject. \"As drawn\": over the plants "
+         "detectable as drawn (bench/oracle.py)."),
         "",
-        "| kind | level | planted | found | recall | strong: recall (n) | missed, other kind at the place |",
-        "|---|---|---|---|---|---|---|",
+        ("| kind | level | planted | found | recall | strong: recall (n) | as drawn: recall (found / detectable) "
+         "| missed, other kind at the place |"),
+        "|---|---|---|---|---|---|---|---|",
     ]
     for (kind, level), row in fig.recall.items():
         others = ", ".join(f"{k} {n}" for k, n in row["other_kinds"].items())
         lines.append(f"| {kind} | {level} | {row['planted']} | {row['found']} | {_pct(row['recall'])} | "
-                     f"{_pct(row['recall_strong'])} ({row['strong']}) | {row['missed_but_other_kind']}"
+                     f"{_pct(row['recall_strong'])} ({row['strong']}) | {_pct(row['recall_detectable'])} "
+                     f"({row['found_detectable']} / {row['detectable']}) | {row['missed_but_other_kind']}"
                      f"{f' ({others})' if others else ''} |")
     lines += [
         "",

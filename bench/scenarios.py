@@ -760,20 +760,28 @@ def _changed_types(s: Service, effects: _Effects) -> list[str]:
     return sorted({e.audit_type for e in effects.audits if e.service == s.name and e.items is None and e.team is None})
 
 
+def _pass_probability(background: float, planted: list[float | None]) -> float:
+    """An item's pass probability: the lowest planted one where any applies, else its background.
+
+    Where two plants reach one item (a team's failing item, then every item of its audit type at 60-85% for a
+    fragile team), the failure planted first must not be undone by the later, milder one: each plant still shows
+    at least as strongly as it claims. (Until 05/12 the last effect listed won, so 5 planted items in seeds 1-50
+    were drawn at the milder rate.)
+    """
+    rates = [p for p in planted if p is not None]
+    return min(rates) if rates else background
+
+
 def _audit(rng: np.random.Generator, out: list[dict[str, Any]], s: Service, team: str, shift: str, audit_type: str,
            month: date, m: int, base: _Background, effects: _Effects, ref: str, spot: bool) -> None:
     day = _day(rng, month)
     auditor = _pick(rng, ("Deputy manager", "Registered manager", "Clinical lead", "Quality lead", "Senior carer"))
     for section, items in AUDIT_TYPES[audit_type].items():
         for item in items:
-            p = base.item_pass[(s.name, audit_type, item)] + base.team_offset[(s.name, team)]
-            for effect in effects.audits:
-                if effect.audit_type == audit_type and (effect.items is None or item in effect.items) \
-                        and _applies(effect, s.name, team, m, shift):
-                    if spot and effect.p_spot is not None:
-                        p = effect.p_spot
-                    elif effect.p is not None:
-                        p = effect.p
+            p = _pass_probability(base.item_pass[(s.name, audit_type, item)] + base.team_offset[(s.name, team)], [
+                effect.p_spot if spot and effect.p_spot is not None else effect.p for effect in effects.audits
+                if effect.audit_type == audit_type and (effect.items is None or item in effect.items)
+                and _applies(effect, s.name, team, m, shift)])
             for record in range(s.samples[audit_type]):
                 if rng.random() < 0.03:
                     answer, cls, score = "N/A", "na", None

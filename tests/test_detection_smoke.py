@@ -81,3 +81,38 @@ def test_the_harness_runs_end_to_end_with_figures_in_range(tmp_path):
 
     assert detection.main(["--seeds", "1", "--first-seed", str(SEEDS[0]), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "detection.md").read_text(encoding="utf-8").startswith("# Detection")
+
+
+@pytest.mark.parametrize("background, planted, expected", [
+    (0.95, [], 0.95),               # nothing planted: the item's background
+    (0.95, [None], 0.95),           # a plant that leaves scheduled audits alone
+    (0.95, [0.49], 0.49),           # one plant
+    (0.95, [0.49, 0.75], 0.49),     # a failing item, then a milder fragile team: the failure is not undone
+    (0.95, [0.75, 0.49], 0.49),     # whichever order they were planted in
+    (0.95, [0.97], 0.97),           # an improvement above the background still applies
+])
+def test_the_lowest_planted_pass_rate_applies(background, planted, expected):
+    from scenarios import _pass_probability
+    assert _pass_probability(background, planted) == expected
+
+
+@pytest.mark.parametrize("after, before, detectable", [
+    ((0, 0), (50, 50), False),      # no answers since the start: nothing to see
+    ((3, 3), (0, 0), False),        # nothing before to compare with
+    ((2, 3), (48, 50), False),      # one failure in three: within chance
+    ((5, 12), (48, 50), True),      # 5 of 12 against 48 of 50: beyond chance
+    ((12, 12), (40, 50), False),    # better, not worse: one-sided
+])
+def test_the_oracle_asks_whether_a_fall_in_answers_shows(after, before, detectable):
+    from oracle import ALPHA, _fisher_less
+    assert (_fisher_less(after[0], after[1], before[0], before[1]) <= ALPHA) is detectable
+
+
+def test_the_oracle_reads_comments_drawn_from_a_category_with_anyone_in_them():
+    from oracle import _template_pattern
+    from scenarios import COMPLAINT_TEXT
+    category = next(iter(COMPLAINT_TEXT))
+    text = COMPLAINT_TEXT[category][0].replace("{who}", "my gran")
+    assert _template_pattern(category).fullmatch(text)
+    assert not _template_pattern(category).fullmatch("Lovely staff, thank you")
+    assert not _template_pattern("no such category").fullmatch(text)

@@ -541,3 +541,39 @@ def test_a_theme_named_otherwise_adds_its_evidence_to_the_rising_categorys_findi
     assert (both.subject, both.status, both.confidence) == ("Communication", "concern", "high")
     assert [e.source for e in both.evidence] == ["complaints", "feedback"]
     assert both.summary == "About Communication. About Visits are late."
+
+
+def _pooled_texts(complaints: int, comments: int) -> pd.DataFrame:
+    """One team's texts: 24 months of 3 comments and a complaint a month on other themes, then in the last two months
+    `complaints` complaints and `comments` comments on laundry among them."""
+    rows = []
+    months = pd.date_range("2024-05-01", periods=24, freq="MS")
+    for i, month in enumerate(months):
+        for source, count in (("feedback", 3), ("complaints", 1)):
+            for k in range(count):
+                rows.append({"service": "S", "team": "T", "shift": None, "source": source, "month": month,
+                             "theme": "staff kind" if source == "feedback" else f"other {k}"})
+    for source, count in (("complaints", complaints), ("feedback", comments)):
+        for k in range(count):
+            rows.append({"service": "S", "team": "T", "shift": None, "source": source, "month": months[-1 - k % 2],
+                         "theme": "laundry"})
+    # A second team with nothing on laundry, so the service's rise is not read as the service's.
+    rows += [{**row, "team": "U", "theme": row["theme"] if row["theme"] != "laundry" else "staff kind"}
+             for row in rows]
+    return pd.DataFrame(rows)
+
+
+@pytest.mark.parametrize("complaints, comments, emerging", [
+    (0, 0, False),   # nothing on laundry
+    (2, 0, False),   # two complaints: short of the five mentions
+    (0, 4, False),   # four comments: short too
+    (2, 4, True),    # both read together: six recent mentions where there were none
+    (1, 2, False),   # three together: still short
+])
+def test_a_team_theme_is_judged_on_complaints_and_comments_together(settings, complaints, comments, emerging):
+    from analytics.theme_rates import Window, emerging_places
+    texts = _pooled_texts(complaints, comments)
+    window = Window.of(texts, date(2026, 4, 30), int(settings["thresholds"]["emerging_recent_months"]))
+    places = emerging_places(texts, window, settings)
+    found = places[(places["theme"] == "laundry") & (places["team"] == "T")]
+    assert (not found.empty) is emerging
