@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .run_cache import shared
 from .scope import Scope, month_start, months_back, period_label
 
 
@@ -82,6 +83,7 @@ def measure(measure_id: str) -> Measure:
     return MEASURES[measure_id]
 
 
+@shared  # asked the same many times in one run of the analytics (run_cache)
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: tuple[str, ...] = ("service",),
             start: date | None = None, end: date | None = None, settings: dict[str, Any] | None = None,
             only: dict[str, Any] | None = None) -> pd.DataFrame:

@@ -35,6 +35,7 @@ from scipy.special import betainc
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
+from .run_cache import shared
 from .scope import Scope, months_back, period_label
 
 PATTERNS = ("recurring", "persistent")
@@ -267,15 +268,16 @@ def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     table = teams_table(con, scope, settings)
     if window is None or table.empty:
         return table
-    from .pooled_items import pooled_items  # builds on this module
+    from .pooled_items import failing_across_services  # builds on this module
 
     pooled = {(p.row["service"], p.row["audit_type"], p.row["subject"]) for p in
-              pooled_items(con, scope, settings, table, window)}
+              failing_across_services(con, scope, settings)}
     keys = zip(table["service"], table["audit_type"], table["subject"], table["level"])
     table.loc[[(s, a, i) in pooled and level == "item" for s, a, i, level in keys], "spread"] = "service-wide"
     return table
 
 
+@shared
 def teams_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """`repeat_table` with the spread decided on each team's own answers alone."""
     window = recent_window(con, scope, settings)
@@ -316,8 +318,8 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     table = teams_table(con, scope, settings)
     if window is None or table.empty:
         return []
-    from .pooled_items import pooled_finding, pooled_items  # builds on this module
-    pooled = pooled_items(con, scope, settings, table, window)
+    from .pooled_items import failing_across_services, pooled_finding  # builds on this module
+    pooled = failing_across_services(con, scope, settings)
     folded = {(p.row["service"], p.row["audit_type"], p.row["section"]) for p in pooled}
     chosen = _drop_explained_themes(_chosen(table), folded)
     # A team whose own answers show the item clearly keeps its finding beside the service's; the rest fold into it.

@@ -31,6 +31,7 @@ from .headline_vs_detail import headline_pairs
 from .insights import Insights, run_insights
 from .repeat_findings import repeat_table
 from .row_months import current
+from .run_cache import shared_run
 from .scope import Scope, month_start
 from .settings import load_settings
 from .signals import service_series
@@ -284,8 +285,11 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     found: dict[str, Insights] = {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
-        result = run_insights(con, Scope(tuple(batch), as_of), settings)
-        seconds = (time.perf_counter() - started) / len(batch)
+        with shared_run():  # the page tables ask much of what the findings asked: answered once
+            result = run_insights(con, Scope(tuple(batch), as_of), settings)
+            seconds = (time.perf_counter() - started) / len(batch)
+            if tables:  # a concern's history needs the findings alone
+                computed = {name: table(con, Scope(tuple(batch), as_of), settings) for name, table in TABLES.items()}
         for service in batch:
             part = _part(result, service, as_of)
             found[service] = part
@@ -298,8 +302,8 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
                                       seconds, json.dumps(_as_dict(part), default=str), responses[service]])
             except duckdb.TransactionException:
                 pass  # another session stored the same result at the same moment: theirs stands
-        if tables:  # a concern's history needs the findings alone
-            _store_tables(con, batch, as_of, settings, marks)
+        if tables:
+            _store_tables(con, batch, as_of, settings, marks, computed)
         if progress is not None:
             progress(min(first + BATCH, len(services)), len(services), batch[-1])
     return found
@@ -327,10 +331,8 @@ def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
 
 
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
-                  marks: dict[str, str]) -> None:
-    scope = Scope(tuple(batch), as_of)
-    for name, table in TABLES.items():
-        frame = table(con, scope, settings)
+                  marks: dict[str, str], computed: dict[str, pd.DataFrame]) -> None:
+    for name, frame in computed.items():
         for service in batch:
             part = frame[frame["service"] == service] if not frame.empty else frame
             try:
