@@ -26,7 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .run_cache import shared
+from .run_cache import run_services, shared
 from .scope import Scope, month_start, months_back, period_label
 
 
@@ -101,6 +101,14 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: t
     if end is None:
         return pd.DataFrame(columns=["month", *by, *COLUMNS[1:]])
     start = start or date(1900, 1, 1)
+    wider = run_services()
+    # Inside a run, a question about some of its services is that about them all, read once (run_cache), and
+    # sliced: grouped by service, each service's rows are its own. Not a count of complaints: its zero months
+    # start from the first complaint of any service asked about.
+    if scope.services and "service" in by and entry.id != "complaints" and set(scope.services) < set(wider):
+        frame = monthly(con, Scope(wider, scope.as_of), measure_id, by, start, end, settings, only)
+        frame = frame[frame["service"].isin(scope.services)].reset_index(drop=True)
+        return frame if not frame.empty else pd.DataFrame(columns=["month", *by, *COLUMNS[1:]])
     if entry.source == "complaints":
         frame = _complaints(con, scope, entry, by, start, end, only)
     elif entry.source == "feedback":

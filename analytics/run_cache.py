@@ -22,17 +22,26 @@ from typing import Any, TypeVar
 
 F = TypeVar("F", bound=Callable[..., Any])
 _RUN: ContextVar[dict[Any, Any] | None] = ContextVar("run_cache", default=None)
+_SERVICES = "services"  # the run's key for the services it computes
 
 
 @contextmanager
-def shared_run() -> Iterator[None]:
-    """Answers shared until the block ends (a run inside a run shares the outer run's)."""
-    token = _RUN.set({}) if _RUN.get() is None else None
+def shared_run(services: tuple[str, ...] | None = None) -> Iterator[None]:
+    """Answers shared until the block ends (a run inside a run shares the outer run's). `services`: the services
+    the run computes, so a question about one of them can be answered from the same question about them all
+    (`run_services`)."""
+    token = _RUN.set({_SERVICES: tuple(services or ())}) if _RUN.get() is None else None
     try:
         yield
     finally:
         if token is not None:
             _RUN.reset(token)
+
+
+def run_services() -> tuple[str, ...]:
+    """The services of the run under way (none outside one)."""
+    found = _RUN.get()
+    return found[_SERVICES] if found is not None else ()
 
 
 def shared(function: F) -> F:

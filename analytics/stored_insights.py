@@ -285,7 +285,7 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     found: dict[str, Insights] = {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
-        with shared_run():  # the page tables ask much of what the findings asked: answered once
+        with shared_run(tuple(batch)):  # the page tables ask much of what the findings asked: answered once
             result = run_insights(con, Scope(tuple(batch), as_of), settings)
             seconds = (time.perf_counter() - started) / len(batch)
             if tables:  # a concern's history needs the findings alone
