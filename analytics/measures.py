@@ -104,11 +104,13 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: t
     wider = run_services()
     # Inside a run, a question about some of its services is that about them all, read once (run_cache), and
     # sliced: grouped by service, each service's rows are its own. Not a count of complaints: its zero months
-    # start from the first complaint of any service asked about.
+    # start from the first complaint of any service asked about. No rows: asked alone, as the columns' types
+    # depend on whether the services had rows before the empty months were dropped.
     if scope.services and "service" in by and entry.id != "complaints" and set(scope.services) < set(wider):
         frame = monthly(con, Scope(wider, scope.as_of), measure_id, by, start, end, settings, only)
         frame = frame[frame["service"].isin(scope.services)].reset_index(drop=True)
-        return frame if not frame.empty else pd.DataFrame(columns=["month", *by, *COLUMNS[1:]])
+        if not frame.empty:
+            return _typed_as_alone(frame, by)
     if entry.source == "complaints":
         frame = _complaints(con, scope, entry, by, start, end, only)
     elif entry.source == "feedback":
@@ -123,6 +125,18 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: t
     frame = _valued(entry, frame)
     return frame[["month", *by, *COLUMNS[1:], *[c for c in frame.columns if c == "squares"]]] \
         .sort_values(["month", *by]).reset_index(drop=True)
+
+
+def _typed_as_alone(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """A slice of a wider answer with its group columns typed as DuckDB types them when the slice's rows are asked
+    for alone: text with every value missing as object, yes/no with none missing as bool."""
+    for column in by:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype) and values.isna().all():
+            frame[column] = pd.Series([None] * len(frame), dtype=object)
+        elif isinstance(values.dtype, pd.BooleanDtype) and not values.isna().any():
+            frame[column] = values.astype(bool)
+    return frame
 
 
 def over_window(frame: pd.DataFrame, by: tuple[str, ...] | list[str], measure_id: str | None = None) -> pd.DataFrame:

@@ -332,15 +332,21 @@ def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
 
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
                   marks: dict[str, str], computed: dict[str, pd.DataFrame]) -> None:
+    """Each table's part for each service of the batch (each table split once, not filtered per service), stored
+    in one statement per table."""
+    hashed = settings_hash(settings)
     for name, frame in computed.items():
-        for service in batch:
-            part = frame[frame["service"] == service] if not frame.empty else frame
-            try:
-                con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)",
-                                     [service, as_of, name, marks[service], settings_hash(settings),
-                                      to_blob(part)])
-            except duckdb.TransactionException:
-                pass  # stored by another session at the same moment
+        parts = {} if frame.empty else dict(list(frame.groupby("service", sort=False)))
+        rows = [[service, as_of, name, marks[service], hashed, to_blob(parts.get(service, frame.iloc[0:0]))]
+                for service in batch]
+        try:
+            con.cursor().executemany("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except duckdb.TransactionException:  # another session storing the same at the same moment: theirs stand
+            for row in rows:
+                try:
+                    con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", row)
+                except duckdb.TransactionException:
+                    pass
 
 
 def _part(result: Insights, service: str, as_of: date) -> Insights:
