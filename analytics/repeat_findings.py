@@ -35,7 +35,7 @@ from scipy.special import betainc
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
-from .run_cache import shared
+from .run_cache import shared, within_run
 from .scope import Scope, months_back, period_label
 
 PATTERNS = ("recurring", "persistent")
@@ -260,6 +260,7 @@ def is_service_wide(teams_with_pattern: int, teams_audited: int, thresholds: dic
     return teams_with_pattern >= 2 and teams_with_pattern >= thresholds["service_wide_share_of_teams"] * teams_audited
 
 
+@within_run  # the pooled-item check asks for the team rows too
 def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Per service, audit type, item or theme, and place: cycles audited and failed, the classification and the
     spread, which for an item failing across the service on all its teams' answers together (`pooled_items`) is
@@ -296,6 +297,7 @@ def teams_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
     return table[TABLE_COLUMNS].sort_values(SUBJECT + ["team", "shift"], na_position="first", ignore_index=True)
 
 
+@within_run  # the pooled-item check asks for the team rows too
 def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Recurring and persistent items and themes, each reported once at the narrowest place that holds it.
 

@@ -38,6 +38,16 @@ def shared_run(services: tuple[str, ...] | None = None) -> Iterator[None]:
             _RUN.reset(token)
 
 
+def within_run(function: F) -> F:
+    """`function` run inside a run of its own where none is under way, so what it asks twice is worked out once
+    when it is called alone too."""
+    @functools.wraps(function)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        with shared_run():
+            return function(*args, **kwargs)
+    return run  # type: ignore[return-value]
+
+
 def run_services() -> tuple[str, ...]:
     """The services of the run under way (none outside one)."""
     found = _RUN.get()

@@ -32,7 +32,9 @@ def test_a_measure_for_one_service_in_a_run_is_the_one_asked_alone(demo_con, mea
                 with shared_run((OAK, RIVER)):
                     shared_answer = measures.monthly(demo_con, Scope((service,)), measure_id, by, start, end,
                                                      settings)
-                pd.testing.assert_frame_equal(shared_answer, alone, check_exact=True)
+                # Rows, groups and types exactly; sums to the last bits DuckDB's parallel sums vary in between
+                # two askings of the same question.
+                pd.testing.assert_frame_equal(shared_answer, alone, check_exact=False, rtol=1e-12, atol=0)
 
 
 def test_an_answer_is_worked_out_once_a_run_and_each_caller_gets_its_own_copy():
