@@ -17,6 +17,7 @@ from .headline_vs_detail import masked_weaknesses
 from .narrative import MISMATCH, compare_with_evidence, leader_views
 from .register import baseline_evidence, build_register, register_window
 from .repeat_findings import repeat_findings
+from .run_cache import within_run
 from .scope import Scope
 from .service_wide import merge_service_wide, teams_with_data
 from .settings import load_settings
@@ -47,6 +48,7 @@ class Insights:
                 "findings": [f.to_dict() for f in self.findings]}
 
 
+@within_run  # the analytics ask many of the same questions of the measures
 def run_insights(con: duckdb.DuckDBPyConnection, scope: Scope = Scope(),
                  settings: dict[str, Any] | None = None) -> Insights:
     """Run every analytic over the scope and build the register from their findings and the baseline figures."""

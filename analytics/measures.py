@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .run_cache import run_services, shared
 from .scope import Scope, month_start, months_back, period_label
 
 
@@ -82,6 +83,7 @@ def measure(measure_id: str) -> Measure:
     return MEASURES[measure_id]
 
 
+@shared  # asked the same many times in one run of the analytics (run_cache)
 def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: tuple[str, ...] = ("service",),
             start: date | None = None, end: date | None = None, settings: dict[str, Any] | None = None,
             only: dict[str, Any] | None = None) -> pd.DataFrame:
@@ -99,6 +101,16 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: t
     if end is None:
         return pd.DataFrame(columns=["month", *by, *COLUMNS[1:]])
     start = start or date(1900, 1, 1)
+    wider = run_services()
+    # Inside a run, a question about some of its services is that about them all, read once (run_cache), and
+    # sliced: grouped by service, each service's rows are its own. Not a count of complaints: its zero months
+    # start from the first complaint of any service asked about. No rows: asked alone, as the columns' types
+    # depend on whether the services had rows before the empty months were dropped.
+    if scope.services and "service" in by and entry.id != "complaints" and set(scope.services) < set(wider):
+        frame = monthly(con, Scope(wider, scope.as_of), measure_id, by, start, end, settings, only)
+        frame = frame[frame["service"].isin(scope.services)].reset_index(drop=True)
+        if not frame.empty:
+            return _typed_as_alone(frame, by)
     if entry.source == "complaints":
         frame = _complaints(con, scope, entry, by, start, end, only)
     elif entry.source == "feedback":
@@ -113,6 +125,18 @@ def monthly(con: duckdb.DuckDBPyConnection, scope: Scope, measure_id: str, by: t
     frame = _valued(entry, frame)
     return frame[["month", *by, *COLUMNS[1:], *[c for c in frame.columns if c == "squares"]]] \
         .sort_values(["month", *by]).reset_index(drop=True)
+
+
+def _typed_as_alone(frame: pd.DataFrame, by: tuple[str, ...]) -> pd.DataFrame:
+    """A slice of a wider answer with its group columns typed as DuckDB types them when the slice's rows are asked
+    for alone: text with every value missing as object, yes/no with none missing as bool."""
+    for column in by:
+        values = frame[column]
+        if isinstance(values.dtype, pd.StringDtype) and values.isna().all():
+            frame[column] = pd.Series([None] * len(frame), dtype=object)
+        elif isinstance(values.dtype, pd.BooleanDtype) and not values.isna().any():
+            frame[column] = values.astype(bool)
+    return frame
 
 
 def over_window(frame: pd.DataFrame, by: tuple[str, ...] | list[str], measure_id: str | None = None) -> pd.DataFrame:

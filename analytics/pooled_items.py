@@ -49,6 +49,7 @@ from .repeat_findings import (
     subject_phrase,
     teams_table,
 )
+from .run_cache import shared
 from .scope import Scope, months_back, period_label
 
 ITEM = ["service", "audit_type", "subject"]
@@ -153,9 +154,11 @@ def pooled_items(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     return found
 
 
+@shared
 def failing_across_services(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
                             ) -> list[PooledItem]:
-    """`pooled_items` from the scope's own repeat table (for analyses other than the repeat findings)."""
+    """`pooled_items` from the scope's own repeat table: what the repeat findings, the repeat table and the masked
+    weaknesses each ask, answered once in a run (run_cache)."""
     window = recent_window(con, scope, settings)
     table = teams_table(con, scope, settings) if window else None
     return [] if window is None or table.empty else pooled_items(con, scope, settings, table, window)

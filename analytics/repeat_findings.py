@@ -35,6 +35,7 @@ from scipy.special import betainc
 from .compliance import audit_compliance
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
+from .run_cache import shared, within_run
 from .scope import Scope, months_back, period_label
 
 PATTERNS = ("recurring", "persistent")
@@ -259,6 +260,7 @@ def is_service_wide(teams_with_pattern: int, teams_audited: int, thresholds: dic
     return teams_with_pattern >= 2 and teams_with_pattern >= thresholds["service_wide_share_of_teams"] * teams_audited
 
 
+@within_run  # the pooled-item check asks for the team rows too
 def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """Per service, audit type, item or theme, and place: cycles audited and failed, the classification and the
     spread, which for an item failing across the service on all its teams' answers together (`pooled_items`) is
@@ -267,15 +269,16 @@ def repeat_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     table = teams_table(con, scope, settings)
     if window is None or table.empty:
         return table
-    from .pooled_items import pooled_items  # builds on this module
+    from .pooled_items import failing_across_services  # builds on this module
 
     pooled = {(p.row["service"], p.row["audit_type"], p.row["subject"]) for p in
-              pooled_items(con, scope, settings, table, window)}
+              failing_across_services(con, scope, settings)}
     keys = zip(table["service"], table["audit_type"], table["subject"], table["level"])
     table.loc[[(s, a, i) in pooled and level == "item" for s, a, i, level in keys], "spread"] = "service-wide"
     return table
 
 
+@shared
 def teams_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """`repeat_table` with the spread decided on each team's own answers alone."""
     window = recent_window(con, scope, settings)
@@ -294,6 +297,7 @@ def teams_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
     return table[TABLE_COLUMNS].sort_values(SUBJECT + ["team", "shift"], na_position="first", ignore_index=True)
 
 
+@within_run  # the pooled-item check asks for the team rows too
 def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:
     """Recurring and persistent items and themes, each reported once at the narrowest place that holds it.
 
@@ -316,8 +320,8 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     table = teams_table(con, scope, settings)
     if window is None or table.empty:
         return []
-    from .pooled_items import pooled_finding, pooled_items  # builds on this module
-    pooled = pooled_items(con, scope, settings, table, window)
+    from .pooled_items import failing_across_services, pooled_finding  # builds on this module
+    pooled = failing_across_services(con, scope, settings)
     folded = {(p.row["service"], p.row["audit_type"], p.row["section"]) for p in pooled}
     chosen = _drop_explained_themes(_chosen(table), folded)
     # A team whose own answers show the item clearly keeps its finding beside the service's; the rest fold into it.

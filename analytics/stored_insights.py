@@ -31,6 +31,7 @@ from .headline_vs_detail import headline_pairs
 from .insights import Insights, rejudged, run_insights
 from .repeat_findings import repeat_table
 from .row_months import current
+from .run_cache import shared_run
 from .scope import Scope, month_start
 from .settings import load_settings
 from .signals import service_series
@@ -357,14 +358,17 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
     found: dict[str, Insights] = {}
     for first in range(0, len(services), BATCH):
         batch, started = services[first:first + BATCH], time.perf_counter()
-        result = run_insights(con, Scope(tuple(batch), as_of), settings)
-        seconds, fit = (time.perf_counter() - started) / len(batch), fit_mark(con, settings)
+        with shared_run(tuple(batch)):  # the page tables ask much of what the findings asked: answered once
+            result = run_insights(con, Scope(tuple(batch), as_of), settings)
+            seconds, fit = (time.perf_counter() - started) / len(batch), fit_mark(con, settings)
+            if tables:  # a concern's history needs the findings alone
+                computed = {name: table(con, Scope(tuple(batch), as_of), settings) for name, table in TABLES.items()}
         for service in batch:
             part = _part(result, service, as_of)
             found[service] = part
             _store_run(con, service, as_of, settings, marks[service], responses[service], fit, seconds, part)
-        if tables:  # a concern's history needs the findings alone
-            _store_tables(con, batch, as_of, settings, marks)
+        if tables:
+            _store_tables(con, batch, as_of, settings, marks, computed)
         if progress is not None:
             progress(min(first + BATCH, len(services)), len(services), batch[-1])
     return found
@@ -392,18 +396,22 @@ def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
 
 
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
-                  marks: dict[str, str]) -> None:
-    scope = Scope(tuple(batch), as_of)
-    for name, table in TABLES.items():
-        frame = table(con, scope, settings)
-        for service in batch:
-            part = frame[frame["service"] == service] if not frame.empty else frame
-            try:
-                con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)",
-                                     [service, as_of, name, marks[service], settings_hash(settings),
-                                      to_blob(part)])
-            except duckdb.TransactionException:
-                pass  # stored by another session at the same moment
+                  marks: dict[str, str], computed: dict[str, pd.DataFrame]) -> None:
+    """Each table's part for each service of the batch (each table split once, not filtered per service), stored
+    in one statement per table."""
+    hashed = settings_hash(settings)
+    for name, frame in computed.items():
+        parts = {} if frame.empty else dict(list(frame.groupby("service", sort=False)))
+        rows = [[service, as_of, name, marks[service], hashed, to_blob(parts.get(service, frame.iloc[0:0]))]
+                for service in batch]
+        try:
+            con.cursor().executemany("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", rows)
+        except duckdb.TransactionException:  # another session storing the same at the same moment: theirs stand
+            for row in rows:
+                try:
+                    con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", row)
+                except duckdb.TransactionException:
+                    pass
 
 
 def _part(result: Insights, service: str, as_of: date) -> Insights:
