@@ -74,9 +74,12 @@ def test_overview_leads_with_concerns_and_opens_rows(page, warm_demo_server: str
     open_app_page(page, f"{warm_demo_server}/overview", "What needs attention")
     body = page.inner_text("body")
     assert body.index("What needs attention") < body.index("Headline figures") < body.index("What is strong")
+    wait_for_script(page)  # a click while the script still runs can be lost in the rerun it starts
     evidence = page.locator('[data-testid="stExpander"]', has_text="Evidence (").first
     evidence.locator("summary").click()
-    evidence.get_by_text("Open the rows behind these figures").click()
+    switch = evidence.get_by_text("Open the rows behind these figures")
+    switch.wait_for()
+    switch.click()
     # Longer than the usual wait: on a machine running the whole suite the server may still be busy with the page
     # before (the board report's downloads).
     evidence.get_by_role("button", name="Download these rows (.csv)").first.wait_for(timeout=3 * WAIT_MS)
