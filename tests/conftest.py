@@ -203,3 +203,19 @@ def demo_con(demo_db_copy: Path) -> Iterator[duckdb.DuckDBPyConnection]:
     connection = connect(demo_db_copy)
     yield connection
     connection.close()
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> list:
+    """How many services' insights were computed, rather than read back from the store (each run's services)."""
+    from analytics import stored_insights
+
+    calls: list = []
+    real = stored_insights.run_insights
+
+    def run(con, scope, settings):
+        calls.append(scope.services)
+        return real(con, scope, settings)
+
+    monkeypatch.setattr(stored_insights, "run_insights", run)
+    return calls

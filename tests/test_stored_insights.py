@@ -33,20 +33,6 @@ def nothing_stored(demo_con):
     demo_con.cursor().execute("DELETE FROM insight_runs")
 
 
-@pytest.fixture
-def counting(monkeypatch):
-    """How many services' insights were computed, rather than read back from the store."""
-    calls = []
-    real = stored_insights.run_insights
-
-    def run(con, scope, settings):
-        calls.append(scope.services)
-        return real(con, scope, settings)
-
-    monkeypatch.setattr(stored_insights, "run_insights", run)
-    return calls
-
-
 def test_stored_results_are_what_a_run_for_each_service_finds(demo_con, counting):
     first = insights_for(demo_con, Scope())
     assert counting == [(OAK, RIVER)]  # both services in one run

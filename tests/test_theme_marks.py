@@ -9,7 +9,6 @@ from datetime import datetime
 
 import pytest
 
-from analytics import stored_insights
 from analytics.scope import Scope
 from analytics.settings import load_settings
 from analytics.store import connect
@@ -23,19 +22,6 @@ def stored(demo_con):
     demo_con.cursor().execute("DELETE FROM insight_runs")
     insights_for(demo_con, Scope())
     return demo_con
-
-
-@pytest.fixture
-def counting(monkeypatch):
-    calls = []
-    real = stored_insights.run_insights
-
-    def run(con, scope, settings):
-        calls.append(scope.services)
-        return real(con, scope, settings)
-
-    monkeypatch.setattr(stored_insights, "run_insights", run)
-    return calls
 
 
 def marks(con) -> set[str]:
