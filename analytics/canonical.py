@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from .date_cells import numeric_date_order, parse_date
 from .mapping import SheetPlan
 from .rating_scales import RatingReading, read_rating_column
 from .readers import RawSheet
@@ -28,11 +29,9 @@ from .values import (
     is_blank,
     is_empty,
     normalise_shift,
-    numeric_date_order,
     parse_answer,
     parse_audit_kind,
     parse_column,
-    parse_date,
     parse_flag,
     parse_number,
     shift_lookup,

@@ -1,4 +1,5 @@
-"""Which rating scale a column uses, which end of it is best, and how sure we are.
+"""Which rating scale a column uses, which end of it is best, and how sure we are. (What a header says is read by
+analytics.rating_headers, the comments' sentiment by analytics.comment_sentiment.)
 
 `read_rating_column` looks at a column's values, its header and (when given) the free-text comments on the same
 rows, and returns a `RatingReading`: the scale, the direction, a certainty, the evidence in plain English, a
@@ -27,7 +28,6 @@ from __future__ import annotations
 
 import math
 import re
-import threading
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -38,8 +38,10 @@ import pandas as pd
 
 from analytics.values import FFT_CODES, FFT_CURRENT, FFT_LEGACY, Unreadable, clean_text, is_blank
 
+from .comment_sentiment import comment_sentiment, spearman
+from .rating_headers import HIGHER, LOWER, HeaderCues, read_header
+
 SCALES = ("fft_code", "fft", "fft_legacy", "gp_survey", "1-5", "0-10")
-HIGHER, LOWER = "higher_is_better", "lower_is_better"
 SURE, LIKELY, UNSURE = "sure", "likely", "unsure"
 
 # How clear the comments must be before they decide which end of a scale is best.
@@ -260,89 +262,7 @@ def _number_label(number: float) -> str:
     return f"{number:g}"
 
 
-# --- what the header says ---------------------------------------------------------------------------
-
-_BEST = (r"very good|excellent|the best|best|extremely likely|very likely|very satisfied|strongly agree|outstanding|"
-         r"highest|perfect")
-_WORST = (r"very poor|very bad|the worst|worst|poor|bad|terrible|awful|extremely unlikely|very unlikely|"
-          r"not at all likely|very dissatisfied|strongly disagree|lowest")
-_NUMBER_LABEL = re.compile(rf"(?<![\d/\-–.])(\d{{1,2}})\s*(?:=|:|is|means|-|–)?\s*\(?\s*({_BEST}|{_WORST})\b")
-_LABEL_NUMBER = re.compile(rf"\b({_BEST}|{_WORST})\s*(?:=|:|is)\s*(\d{{1,2}})\b")
-_BETTER = re.compile(r"\b(lower|higher)\s+(?:(?:scores?|numbers?|values?)\s+)?(?:is|are)\s+better\b")
-_FFT = re.compile(r"\bfft\b|friends\s*(?:and|&)\s*family|overall,? how was your experience")
-_FFT_LABEL = re.compile(r"(?<![\d/\-–.])1\s*(?:=|:|is|means|-|–)?\s*\(?\s*very good\b|"
-                        r"(?<![\d/\-–.])5\s*(?:=|:|is|means|-|–)?\s*\(?\s*very poor\b")
-_GP = re.compile(r"\bgp\b|general practice|gp patient survey")
-_RANGE_10 = re.compile(r"\b[01]\s*(?:-|–|to)\s*10\b|\bout of (?:ten|10)\b|/\s*10\b")
-_RANGE_5 = re.compile(r"\b1\s*(?:-|–|to)\s*5\b|\bout of (?:five|5)\b|/\s*5\b")
-_OUT_OF_HEADER = re.compile(r"\bout of (?:ten|10|five|5)\b|/\s*(?:10|5)\b")
-_STARS_HEADER = re.compile(r"\bstars?\b|★")
-
-
-@dataclass(frozen=True)
-class _Header:
-    fft: bool
-    gp: bool
-    stated_range: str | None  # "1-5" / "0-10" when the header names the range
-    direction: str | None     # when the header states which end is best
-    why: str | None           # the header's words that stated it
-
-
-def _read_header(header: str) -> _Header:
-    head = clean_text(header or "").lower().replace("\u2019", "'")
-    fft = bool(_FFT.search(head) or _FFT_LABEL.search(head))
-    stated_range = "0-10" if _RANGE_10.search(head) else "1-5" if (_RANGE_5.search(head) or
-                                                                     _STARS_HEADER.search(head)) else None
-    directions: dict[str, str] = {}
-    for match in _NUMBER_LABEL.finditer(head):
-        number, label = int(match.group(1)), match.group(2)
-        directions.setdefault(_direction_of(number, label), match.group(0).strip(" ("))
-    for match in _LABEL_NUMBER.finditer(head):
-        label, number = match.group(1), int(match.group(2))
-        directions.setdefault(_direction_of(number, label), match.group(0))
-    better = _BETTER.search(head)
-    if better:
-        directions.setdefault(LOWER if better.group(1) == "lower" else HIGHER, better.group(0))
-    if len(directions) == 1:
-        direction, why = next(iter(directions.items()))
-    else:  # nothing said, or the header contradicts itself
-        direction, why = None, None
-    if direction is None and _OUT_OF_HEADER.search(head):
-        direction, why = HIGHER, _OUT_OF_HEADER.search(head).group(0)
-    if direction is None and _STARS_HEADER.search(head):
-        direction, why = HIGHER, "stars"
-    if direction is None and fft:
-        direction, why = LOWER, (_FFT.search(head) or _FFT_LABEL.search(head)).group(0)
-    return _Header(fft=fft, gp=bool(_GP.search(head)), stated_range=stated_range, direction=direction, why=why)
-
-
-def _direction_of(number: int, label: str) -> str:
-    best = re.fullmatch(_BEST, label) is not None
-    low_end = number <= 1
-    return LOWER if best == low_end else HIGHER
-
-
 # --- sentiment of comments ---------------------------------------------------------------------------
-
-_ANALYSER = None
-_ANALYSER_LOCK = threading.Lock()
-
-
-def _analyser():
-    global _ANALYSER
-    if _ANALYSER is None:
-        with _ANALYSER_LOCK:
-            if _ANALYSER is None:
-                from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
-                _ANALYSER = SentimentIntensityAnalyzer()
-    return _ANALYSER
-
-
-@lru_cache(maxsize=65536)
-def comment_sentiment(text: str) -> float:
-    """VADER's compound sentiment of a comment, -1 (very negative) .. 1 (very positive); 0 for neutral text."""
-    return float(_analyser().polarity_scores(text)["compound"])
-
 
 def _comment_check(column: _Column, comments: Sequence[str | None] | None,
                    numbers: dict[object, float]) -> tuple[float, float, int] | None | str:
@@ -371,22 +291,6 @@ def _comment_check(column: _Column, comments: Sequence[str | None] | None,
     return rho, p, len(pairs)
 
 
-def spearman(x: Sequence[float], y: Sequence[float]) -> tuple[float, float]:
-    """Spearman's rho with its two-sided p-value (the t approximation, as scipy.stats.spearmanr gives), without
-    importing scipy.stats, which costs most of a second."""
-    from scipy.special import stdtr
-    rx = pd.Series(np.asarray(x, dtype=float)).rank().to_numpy()
-    ry = pd.Series(np.asarray(y, dtype=float)).rank().to_numpy()
-    n = len(rx)
-    rho = float(np.corrcoef(rx, ry)[0, 1])
-    if n <= 2 or math.isnan(rho):
-        return rho, math.nan
-    if abs(rho) >= 1:
-        return rho, 0.0
-    t = rho * math.sqrt((n - 2) / (1 - rho * rho))
-    return rho, float(2 * stdtr(n - 2, -abs(t)))
-
-
 def _correlation_sentence(rho: float, p: float, n: int) -> str:
     p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
     return f"Spearman rho = {rho:+.2f} between the number and the comment's sentiment, n = {_n(n)} rows, {p_text}"
@@ -407,7 +311,7 @@ def read_rating_column(values: object, header: str,
     (a mapping, or a list of (value, count) pairs). `comments`, one per row of the column, lets the comments'
     sentiment say which end of a numeric scale is best."""
     column = _read_values(values)
-    cues = _read_header(header)
+    cues = read_header(header)
     answers = column.total() - column.total("dont_know")
     if answers == 0:
         return _refused(column, "there are no rated answers" if column.counts else "the column is empty")
@@ -428,7 +332,7 @@ def _refused(column: _Column, why: str) -> RatingReading:
     return RatingReading(scale=None, direction=HIGHER, certainty=SURE, evidence=(why,), refusal=why)
 
 
-def _read_words(column: _Column, cues: _Header, header: str) -> RatingReading:
+def _read_words(column: _Column, cues: HeaderCues, header: str) -> RatingReading:
     seen = Counter({column.tokens[v].word: c for v, c in column.counts.items() if column.tokens[v].kind == "word"})
     legacy = sum(c for w, c in seen.items() if w in _LEGACY)
     gp_only = sum(c for w, c in seen.items() if w in GP_SURVEY and w not in _CURRENT)
@@ -458,7 +362,7 @@ def _read_words(column: _Column, cues: _Header, header: str) -> RatingReading:
     return RatingReading(scale=scale, direction=HIGHER, certainty=SURE, evidence=tuple(evidence))
 
 
-def _read_numbers(column: _Column, cues: _Header, header: str,
+def _read_numbers(column: _Column, cues: HeaderCues, header: str,
                   comments: Sequence[str | None] | None) -> RatingReading:
     tokens = column.tokens
     numbers = Counter()

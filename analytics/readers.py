@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .encodings import EncodingRefused, decode_text_file, readable_file_name
-from .header_matching import EXTRA_SYNONYMS, find_header_row
+from .header_matching import EXTRA_SYNONYMS
+from .header_row import find_header_row
 from .sources import SOURCES, normalise_header
 from .workbook_reader import ReadLimits, WorkbookRefused, WorkbookSheet, check_file_size, column_number, read_workbook
 

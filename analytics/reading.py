@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from .date_cells import numeric_date_order
 from .mapping import MappingError, SheetPlan
 from .new_names import new_names
 from .rating_scales import (
@@ -36,7 +37,7 @@ from .rating_scales import (
 )
 from .readers import RawSheet
 from .sources import source_named
-from .values import blank_mask, clean_text, distinct_counts, distinct_values, is_blank, numeric_date_order
+from .values import blank_mask, clean_text, distinct_counts, distinct_values, is_blank
 
 # Fields a sheet may lack that a name can supply: Microsoft Forms names its export after the form.
 PROPOSED_FROM_NAMES = ("audit_type",)

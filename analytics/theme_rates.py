@@ -23,7 +23,6 @@ from .distributions import binom_sf
 from .rise_spread import service_wide_rise
 from .scope import month_start, months_back, period_label
 
-
 BOTH = "complaints and feedback"  # a team's texts of both sources read together
 
 

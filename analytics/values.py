@@ -1,4 +1,4 @@
-"""How a cell's text becomes a fact: answers, ratings, dates, numbers, flags and shift names.
+"""How a cell's text becomes a fact: answers, ratings, numbers, flags and shift names (dates: analytics.date_cells).
 
 Every parser works on one distinct value; `parse_column` applies it to the distinct values of a
 column only, so a million-row file costs as many parses as it has different values.
@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import numpy as np
 import pandas as pd
@@ -55,7 +55,8 @@ def clean_prose(value: object) -> str:
     return "\n".join(" ".join(line.split()) for line in lines).strip()
 
 
-def _key(value: object) -> str:
+def cell_key(value: object) -> str:
+    """A cell's text as the parsers compare it: tidied, lower case, without trailing full stops or marks."""
     return clean_text(value).lower().strip(" .!")
 
 
@@ -80,7 +81,7 @@ def parse_answer(value: object) -> tuple[str, float | None]:
         return ("met", 1.0) if value else ("not_met", 0.0)
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return _numeric_answer(float(value), str(value))
-    text = _key(value)
+    text = cell_key(value)
     if text in _MET:
         return "met", 1.0
     if text in _NOT_MET:
@@ -133,7 +134,7 @@ RATING_SCALES = ("fft", "fft_legacy", "fft_code", "1-5", "0-10")
 def detect_rating_scale(distinct: list[object], header: str) -> str:
     """The scale a rating column uses, from its header and its distinct values."""
     head = header.lower()
-    words = {_key(v) for v in distinct if isinstance(v, str)}
+    words = {cell_key(v) for v in distinct if isinstance(v, str)}
     if words & (set(FFT_LEGACY) - set(FFT_CURRENT)):
         return "fft_legacy"
     if words & (set(FFT_CURRENT) - set(FFT_LEGACY)):
@@ -163,7 +164,7 @@ def _as_number(value: object) -> float | None:
 
 def parse_rating(value: object, scale: str) -> tuple[float | None, float | None]:
     """A rating as (value on its own scale, score from 0 worst to 1 best); don't know has no score."""
-    text = _key(value)
+    text = cell_key(value)
     for labels in (FFT_CURRENT, FFT_LEGACY):
         if text in labels and not (scale in ("1-5", "0-10") and text in ("good", "poor")):
             score = labels[text]
@@ -199,122 +200,6 @@ def _numeric_rating_score(number: float, scale: str) -> float | None:
     return (number - 1) / 4
 
 
-# --- dates ---------------------------------------------------------------------------------
-
-_MONTHS = {m: i for i, m in enumerate(
-    ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], start=1)}
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[ t]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:z|[+-]\d{2}:?\d{2})?)?")
-_NUMERIC = re.compile(r"(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{2}|\d{4})(?:,?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s*[ap]m)?)?")
-_DAY_MONTH_NAME = re.compile(r"(?:[a-z]+,?\s+)?(\d{1,2})(?:st|nd|rd|th)?[\s\-/]+([a-z]{3,9})\.?[\s\-/,]+(\d{4}|\d{2})")
-_MONTH_NAME_DAY = re.compile(r"(?:[a-z]+,?\s+)?([a-z]{3,9})\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})")
-_MONTH_LABEL = re.compile(r"([a-z]{3,9})\.?[\s\-/']+(\d{4}|\d{2})")
-_YEAR_MONTH = re.compile(r"(\d{4})[-/](\d{1,2})")
-_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
-_EXCEL_EPOCH = date(1899, 12, 30)
-
-
-def numeric_date_order(distinct: list[object]) -> tuple[str, str | None]:
-    """Whether a column's dd/mm-style dates are day-first ('dmy') or month-first ('mdy').
-
-    Returns (order, note). A column only ever read one way: the values with a part above 12 decide;
-    when none does, UK day-first is used and the note says so; when both orders appear the order is
-    'mixed' and every date that could be read either way is refused.
-    """
-    day_first = month_first = ambiguous = 0
-    for value in distinct:
-        if not isinstance(value, str):
-            continue
-        match = _NUMERIC.fullmatch(_key(value))
-        if not match:
-            continue
-        first, second = int(match.group(1)), int(match.group(2))
-        if first > 12 >= second:
-            day_first += 1
-        elif second > 12 >= first:
-            month_first += 1
-        elif first != second:
-            ambiguous += 1
-    if day_first and month_first:
-        return "mixed", None
-    if month_first:
-        return "mdy", "read as month-first (US) dates because some have a month part above 12"
-    if ambiguous and not day_first:
-        return "dmy", "every date could be read either way; read as UK day-first (dd/mm/yyyy)"
-    return "dmy", None
-
-
-def parse_date(value: object, order: str = "dmy") -> date:
-    """A date from a datetime, an Excel serial number, or UK, ISO or month-label text."""
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, pd.Timestamp):
-        return value.date()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _excel_serial(float(value))
-    text = _key(value)
-    try:
-        return _text_date(text, order)
-    except Unreadable:
-        raise
-    except ValueError:
-        raise Unreadable(f"'{clean_text(value)}' is not a real date") from None
-
-
-def _text_date(text: str, order: str) -> date:
-    if match := _ISO.fullmatch(text):
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    if match := _NUMERIC.fullmatch(text):
-        first, second, year = int(match.group(1)), int(match.group(2)), _year(match.group(3))
-        if first == second or max(first, second) > 12:
-            day, month = (first, second) if first > 12 or first == second else (second, first)
-        elif order == "mixed":
-            raise Unreadable(f"'{text}' could be {first} {_month_name(second)} or {second} {_month_name(first)}, "
-                             "and this column has dates written both ways; write it as e.g. 2026-03-04")
-        else:
-            day, month = (first, second) if order == "dmy" else (second, first)
-        return date(year, month, day)
-    if match := _DAY_MONTH_NAME.fullmatch(text):
-        return date(_year(match.group(3)), _month(match.group(2)), int(match.group(1)))
-    if match := _MONTH_NAME_DAY.fullmatch(text):
-        return date(int(match.group(3)), _month(match.group(1)), int(match.group(2)))
-    if match := _MONTH_LABEL.fullmatch(text):
-        # "Mar-26" is how Excel shows a month: the first of March 2026, never the 26th of March.
-        return date(_year(match.group(2)), _month(match.group(1)), 1)
-    if match := _YEAR_MONTH.fullmatch(text):
-        return date(int(match.group(1)), int(match.group(2)), 1)
-    if match := _COMPACT.fullmatch(text):
-        return date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
-    try:
-        return _excel_serial(float(text))
-    except ValueError:
-        raise Unreadable(f"'{text}' is not a date we recognise: expected e.g. 31/03/2026, 2026-03-31 or Mar-26") \
-            from None
-
-
-def _month_name(month: int) -> str:
-    return date(2000, month, 1).strftime("%B")
-
-
-def _month(name: str) -> int:
-    try:
-        return _MONTHS[name[:3]]
-    except KeyError:
-        raise Unreadable(f"'{name}' is not a month") from None
-
-
-def _year(text: str) -> int:
-    return 2000 + int(text) if len(text) == 2 else int(text)
-
-
-def _excel_serial(number: float) -> date:
-    # 20000-73000 covers 1954-2099: other numbers in a date column are not dates.
-    if not 20000 <= number <= 73000:
-        raise Unreadable(f"{number:g} is a number, not a date")
-    return _EXCEL_EPOCH + timedelta(days=int(number))
-
-
 # --- numbers and flags ---------------------------------------------------------------------
 
 def parse_number(value: object) -> float:
@@ -324,7 +209,7 @@ def parse_number(value: object) -> float:
     if isinstance(value, (int, float)):
         number = float(value)
     else:
-        text = re.sub(r"\s*(hrs?|hours?|h)$", "", _key(value)).replace(",", "")
+        text = re.sub(r"\s*(hrs?|hours?|h)$", "", cell_key(value)).replace(",", "")
         try:
             number = float(text)
         except ValueError:
@@ -342,7 +227,7 @@ def parse_flag(value: object) -> bool:
     """Yes or no from Yes/No, Y/N, 1/0, ticks and crosses."""
     if isinstance(value, bool):
         return value
-    text = _key(value)
+    text = cell_key(value)
     if text in _TRUE or text in ("1.0",):
         return True
     if text in _FALSE or text in ("0.0",):
@@ -356,7 +241,7 @@ _SCHEDULED = ("scheduled", "planned", "routine", "monthly", "quarterly", "weekly
 
 def parse_audit_kind(value: object, header: str = "") -> bool:
     """True for an unscheduled spot check, False for a scheduled audit."""
-    text = _key(value)
+    text = cell_key(value)
     if any(word in text for word in _SPOT):
         return True
     if any(word in text for word in _SCHEDULED):
@@ -376,16 +261,16 @@ def shift_lookup(shift_table: Mapping[str, list[str]]) -> dict[str, str]:
     """The editable shift table turned round: each label a provider uses -> its standard shift."""
     lookup: dict[str, str] = {}
     for standard, labels in shift_table.items():
-        lookup[_key(standard)] = standard
+        lookup[cell_key(standard)] = standard
         for label in labels:
-            lookup[_key(label)] = standard
+            lookup[cell_key(label)] = standard
     return lookup
 
 
 def normalise_shift(value: object, lookup: Mapping[str, str]) -> str:
     """The standard shift name for a label; an unknown label is kept as written."""
     text = clean_text(value)
-    return lookup.get(_key(text), lookup.get(_key(re.sub(r"(?i)\s*shifts?$", "", text)), text))
+    return lookup.get(cell_key(text), lookup.get(cell_key(re.sub(r"(?i)\s*shifts?$", "", text)), text))
 
 
 # --- columns -------------------------------------------------------------------------------

@@ -4,14 +4,8 @@ from datetime import datetime
 
 import pytest
 
-from analytics.header_matching import (
-    best_mapping,
-    cell_kind,
-    find_header_row,
-    name_score,
-    ruled_out,
-    score_headers,
-)
+from analytics.header_matching import best_mapping, name_score, ruled_out, score_headers
+from analytics.header_row import cell_kind, find_header_row
 from analytics.sources import SOURCES
 
 AUDIT_BODY = [

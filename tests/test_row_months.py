@@ -3,20 +3,21 @@ loads and removals, and a response recorded or a second thread does not rebuild 
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 
 import duckdb
 import pytest
+from at_once import at_once
 
 import analytics.row_months as row_months
 from analytics.batches import remove_batch
 from analytics.concerns import history_months
 from analytics.ingest import ingest_bytes
+from analytics.run_marks import fingerprints_by_month
 from analytics.scope import Scope, latest_complete_month, month_ends_with_data
 from analytics.settings import load_settings
 from analytics.store import bump_data_version
-from analytics.stored_insights import fingerprints_by_month, services_in
+from analytics.stored_insights import services_in
 
 
 def audits(service: str, months: list[int], per_month: int = 8) -> bytes:
@@ -85,18 +86,7 @@ def test_a_response_recorded_leaves_it_standing(con: duckdb.DuckDBPyConnection, 
 
 def test_threads_asking_at_once_rebuild_it_once(con: duckdb.DuckDBPyConnection, rebuilds: list[str]) -> None:
     ingest_bytes(con, audits("Oak House", [1, 2]), "oak.csv", source="audits")
-    found, errors = [], []
-
-    def ask() -> None:
-        try:
-            found.append(services_in(con, Scope()))
-        except Exception as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=ask) for _ in range(6)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert errors == [] and found == [["Oak House"]] * 6
+    found: list = []
+    assert at_once(lambda: found.append(services_in(con, Scope())), 6) == []
+    assert found == [["Oak House"]] * 6
     assert len(rebuilds) == 1

@@ -5,6 +5,7 @@ from datetime import date, datetime
 import pandas as pd
 import pytest
 
+from analytics.date_cells import numeric_date_order, parse_date
 from analytics.settings import default_settings
 from analytics.values import (
     Unreadable,
@@ -13,11 +14,9 @@ from analytics.values import (
     detect_rating_scale,
     is_blank,
     normalise_shift,
-    numeric_date_order,
     parse_answer,
     parse_audit_kind,
     parse_column,
-    parse_date,
     parse_flag,
     parse_number,
     parse_rating,
