@@ -9,6 +9,7 @@ from typing import Any
 import duckdb
 
 from .audit_trail import os_user, record
+from .setting_rules import limit_problems, threshold_problems
 
 DEFAULTS_FILE = Path(__file__).with_name("defaults.json")
 
@@ -30,8 +31,14 @@ def load_settings(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 def save_setting(con: duckdb.DuckDBPyConnection, key: str, value: Any, changed_by: str | None = None) -> None:
     """Store one setting, replacing any saved value; the change goes in the audit trail."""
-    if key not in default_settings():
-        raise KeyError(f"unknown setting {key!r}; settings are {', '.join(default_settings())}")
+    defaults = default_settings()
+    if key not in defaults:
+        raise KeyError(f"unknown setting {key!r}; settings are {', '.join(defaults)}")
+    # The checks the Settings page makes, so no other caller stores what it would refuse.
+    problems = (threshold_problems({**defaults["thresholds"], **value}) if key == "thresholds" else
+                limit_problems(value) if key == "limits" else [])
+    if problems:
+        raise ValueError(f"{key} not saved: {' '.join(problems)}")
     cur = con.cursor()
     cur.execute("DELETE FROM settings WHERE key = ?", [key])
     cur.execute("INSERT INTO settings VALUES (?, ?, current_timestamp)", [key, json.dumps(value)])

@@ -255,8 +255,8 @@ def test_assigning_to_a_kept_model_imports_no_scikit_learn(store, tmp_path):
 
 
 def test_the_refit_share_is_a_setting_with_a_label_and_a_check():
+    from analytics.setting_rules import THRESHOLDS, threshold_problems
     from analytics.settings import default_settings
-    from pages.settings_views import THRESHOLDS, threshold_problems
 
     assert default_settings()["thresholds"]["theme_refit_share"] == 0.05
     assert THRESHOLDS["theme_refit_share"].kind == "share"
