@@ -77,7 +77,8 @@ def fragility_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: d
     table = _comparisons(con, scope, settings)
     if end is None or table.empty:
         return []
-    found = most_specific(signals(table, settings["thresholds"]))
+    thresholds = settings["thresholds"]
+    found = most_specific(signals(table, thresholds), table, thresholds["fragility_gap"] - 1e-9)
     places = sorted({s.place for s in found}, key=lambda p: tuple("" if x is None else x for x in p))
     return [_finding([s for s in found if s.place == place], settings, end) for place in places]
 

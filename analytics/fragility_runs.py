@@ -240,15 +240,18 @@ def _covers(broad: Signal, cell: Signal) -> bool:
     return broad.team == cell.team if broad.team else broad.shift == cell.shift
 
 
-def most_specific(signals: list[Signal]) -> list[Signal]:
+def most_specific(signals: list[Signal], table: pd.DataFrame | None = None, margin: float = math.inf) -> list[Signal]:
     """Name the place the weakness sits: one weak team's shift rather than the team or shift it drags down.
 
     Where a whole team or shift is flagged along with just one of its team-shifts, only that team-shift is
     kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead. The one
     team-shift is kept only where the weakness is its own: for a share or score, where it is further behind than
     the whole (every night weak, one of them just over the margin against a rest holding the other weak nights,
-    is the night shift's pattern); for complaints, where it holds most of the whole's complaints (many complaints
-    name no shift, and a shift holding a third of a team's excess is the team's pattern, not the shift's).
+    is the night shift's pattern) and the rest of the whole is not itself behind by `margin` over the whole's
+    months (`table`, the comparisons: a team audited on a random shift each month is weak on every shift, though
+    only the shift with the most audited months clears the run); for complaints, where it holds most of the
+    whole's complaints (many complaints name no shift, and a shift holding a third of a team's excess is the
+    team's pattern, not the shift's).
     """
     cells = [s for s in signals if s.team and s.shift]
     dropped: set[int] = set()
@@ -256,7 +259,7 @@ def most_specific(signals: list[Signal]) -> list[Signal]:
         inner = [cell for cell in cells if _covers(broad, cell)]
         counted = MEASURES[broad.measure].source == "complaints"
         if len(inner) == 1 and (inner[0].count < MOST_OF_THE_COMPLAINTS * broad.count if counted
-                                else inner[0].gap <= broad.gap):
+                                else inner[0].gap <= broad.gap or _rest_behind(broad, inner[0], table) >= margin):
             dropped.add(id(inner[0]))
         elif len(inner) == 1:
             dropped.add(id(broad))
@@ -265,3 +268,21 @@ def most_specific(signals: list[Signal]) -> list[Signal]:
     return [s for s in signals if id(s) not in dropped]
 
 
+def _rest_behind(broad: Signal, cell: Signal, table: pd.DataFrame | None) -> float:
+    """How far the whole without the one team-shift is behind the rest of the service over the whole's months,
+    pooled (-inf where it cannot be told: no table, or nothing of the whole outside the cell)."""
+    if table is None or table.empty:
+        return -math.inf
+    rows = table[(table["service"] == broad.service) & (table["measure"] == broad.measure)
+                 & table["month"].isin(set(broad.months))]
+    def sums(team: str | None, shift: str | None) -> pd.DataFrame:
+        place = rows[(rows["team"].isna() if team is None else rows["team"] == team)
+                     & (rows["shift"].isna() if shift is None else rows["shift"] == shift)]
+        return place.set_index("month")[["num", "den", "rest_num", "rest_den"]].astype(float)
+    whole, part = sums(broad.team, broad.shift), sums(cell.team, cell.shift)
+    remainder = whole[["num", "den"]].sub(part[["num", "den"]].reindex(whole.index).fillna(0.0))
+    if remainder["den"].sum() <= 0 or whole["rest_den"].sum() <= 0:
+        return -math.inf
+    value = remainder["num"].sum() / remainder["den"].sum()
+    rest = whole["rest_num"].sum() / whole["rest_den"].sum()
+    return float(value - rest if MEASURES[broad.measure].higher_is_worse else rest - value)
