@@ -2,9 +2,10 @@
 
 A service's findings and register rows depend only on its own rows, its leaders' recorded views and the settings,
 so each is computed for one service at a time and kept in `insight_runs` under the service, the month it is as of,
-a fingerprint of what it was computed from (the batches holding the service's rows and its leaders' views) and a
-hash of the settings. A load that touches one service of a group leaves every other service's results standing;
-a result whose fingerprint or settings no longer match is recomputed when asked for, never shown as current.
+and the marks of what it rests on (analytics.run_marks: the data's fingerprint, the leadership response, the
+settings). A load that touches one service of a group leaves every other service's results standing; a result
+whose marks no longer match is recomputed (or, where only the response changed, judged again) when asked for,
+never shown as current.
 
 The tables pages draw from (the Teams and shifts grid, the headline pairs, the triangulation and repeat-finding
 tables) are computed in the same run and kept the same way in `insight_tables`, one Parquet table per service,
@@ -13,7 +14,6 @@ so every page shows the same stored run.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import time
 from collections.abc import Callable
@@ -32,7 +32,8 @@ from .insights import Insights, rejudged, run_insights
 from .repeat_findings import repeat_table
 from .row_months import current
 from .run_cache import shared_run
-from .scope import Scope, month_start
+from .run_marks import fingerprints, fingerprints_by_month, response_marks, settings_hash
+from .scope import Scope
 from .settings import load_settings
 from .signals import service_series
 from .theme_marks import unchanged_by_fit
@@ -42,8 +43,6 @@ from .triangulation import triangulation_table
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
 BATCH = 25  # services computed in one run of the analytics
 Table = Callable[[duckdb.DuckDBPyConnection, Scope, dict[str, Any]], pd.DataFrame]
-# The date each source's rows are judged by: what decides the months a row counts in.
-ROW_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date", "feedback": "feedback_date"}
 # The tables pages show, each with a service column, each judging a service on its own rows.
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
@@ -166,75 +165,6 @@ def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
         values).fetchall()]
 
 
-def fingerprint(con: duckdb.DuckDBPyConnection, service: str, as_of: date | None = None) -> str:
-    """What a service's results as of `as_of` were computed from: the batches holding its rows up to that date (all
-    of them without one) and its leaders' views."""
-    return fingerprints(con, [service], as_of)[service]
-
-
-def fingerprints(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date | None = None) -> dict[str, str]:
-    """`fingerprint` of each service, in two queries whatever the number of services. A batch whose rows all fall
-    after `as_of` changes nothing judged as of it, so loading a new month leaves the months before it standing
-    (a concern's history is not recomputed on every monthly upload). Leaders' views speak of the picture when they
-    were given, the latest data: they count from the service's latest month on, so recording one leaves the
-    history standing too."""
-    return fingerprints_by_month(con, services, [as_of])[as_of]
-
-
-def fingerprints_by_month(con: duckdb.DuckDBPyConnection, services: list[str],
-                          months: list[date | None]) -> dict[date | None, dict[str, str]]:
-    """`fingerprints` as of each of the months, from one reading of the batches' spans and the views."""
-    cur = current(con)
-    spans = cur.execute("""
-        SELECT service, batch_id, min(first_day), max(last_day) FROM row_months
-        WHERE source IN (SELECT unnest(?)) AND service IN (SELECT unnest(?)) GROUP BY service, batch_id""",
-                        [list(ROW_DATES), services]).fetchall()
-    latest: dict[str, date] = {}
-    for service, _, _, last in spans:
-        latest[service] = max(latest.get(service, last), last)
-    views = dict(cur.execute("""
-        SELECT service, list(view_id ORDER BY view_id) FROM leader_views WHERE service IN (SELECT unnest(?))
-        GROUP BY service""", [services]).fetchall())
-    marks = {}
-    for as_of in months:
-        batches: dict[str, list[int]] = {}
-        for service, batch_id, first, _ in spans:
-            if as_of is None or first <= as_of:
-                batches.setdefault(service, []).append(batch_id)
-        marks[as_of] = {s: hashlib.sha256(json.dumps([sorted(batches.get(s, [])), _views_counted(
-            views.get(s), latest.get(s), as_of)]).encode()).hexdigest()[:32] for s in services}
-    return marks
-
-
-def _views_counted(views: list[int] | None, latest: date | None, as_of: date | None) -> list[int]:
-    if as_of is None or latest is None or as_of >= month_start(latest):
-        return views or []
-    return []
-
-
-def response_marks(con: duckdb.DuckDBPyConnection, services: list[str]) -> dict[str, str]:
-    """What each service's leadership response was when its results were computed: its imported action plans and
-    the recognitions, actions and links recorded against its concerns."""
-    cur = con.cursor()
-    plans = dict(cur.execute("""
-        SELECT service, list(batch_id ORDER BY batch_id)
-        FROM (SELECT unnest(services) AS service, batch_id FROM batches WHERE source = 'actions')
-        WHERE service IN (SELECT unnest(?)) GROUP BY service""", [services]).fetchall())
-    recorded = {service: (count, at) for service, count, at in cur.execute("""
-        SELECT c.service, count(*), max(r.at)
-        FROM (SELECT concern_id, recorded_at AS at FROM concern_recognitions
-              UNION ALL SELECT concern_id, coalesce(updated_at, created_at) FROM concern_actions
-              UNION ALL SELECT concern_id, linked_at FROM action_links) r
-        JOIN concerns c USING (concern_id)
-        WHERE c.service IN (SELECT unnest(?)) GROUP BY c.service""", [services]).fetchall()}
-    return {s: hashlib.sha256(json.dumps([plans.get(s), recorded.get(s)], default=str).encode()).hexdigest()[:32]
-            for s in services}
-
-
-def settings_hash(settings: dict[str, Any]) -> str:
-    return hashlib.sha256(json.dumps(settings, sort_keys=True, default=str).encode()).hexdigest()[:32]
-
-
 def _current(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
              findings_only: bool = False, marks: dict[str, str] | None = None,
              responses: dict[str, str] | None = None, results: bool = True) -> dict[str, str | None]:
@@ -324,18 +254,18 @@ def findings_history(con: duckdb.DuckDBPyConnection, services: list[str], months
                      settings: dict[str, Any] | None = None,
                      progress: Progress | None = None) -> dict[tuple[str, date], list[Finding]]:
     """The findings of each service as of each month end: what a concern's history is read from. Stored runs are
-    read whatever the leadership response since (it changes no finding), every month in one query; the rest
-    computed a batch of services per month and stored."""
+    read whatever the leadership response since (it changes no finding), where their data, settings and theme fit
+    are current (`_current`: a month stored under an older theme fit is checked, as the pages' months are, so a
+    concern about a theme keeps one name through its history); the rest computed a batch of services per month
+    and stored."""
     settings = settings if settings is not None else load_settings(con)
     months = sorted(set(months))
     marks = fingerprints_by_month(con, services, months)
-    found = con.cursor().execute("""
-        SELECT service, as_of, fingerprint, result FROM insight_runs
-        WHERE as_of IN (SELECT unnest(?)) AND settings_hash = ? AND service IN (SELECT unnest(?))""",
-                                 [months, settings_hash(settings), services]).fetchall()
     history: dict[tuple[str, date], list[Finding]] = {
-        (service, as_of): [_finding(item) for item in json.loads(result)["findings"]]
-        for service, as_of, mark, result in found if marks[as_of].get(service) == mark}
+        (service, month): [_finding(item) for item in json.loads(result)["findings"]]
+        for month in months
+        for service, result in _current(con, services, month, settings, findings_only=True,
+                                        marks=marks[month]).items()}
     for done, month in enumerate(months, start=1):
         missing = [s for s in services if (s, month) not in history]
         history.update({(service, month): result.findings for service, result in

@@ -8,13 +8,14 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from analytics import stored_insights
+from analytics import run_marks, stored_insights
 from analytics.ingest import ingest_bytes
 from analytics.insights import run_insights
 from analytics.narrative import record_view
+from analytics.run_marks import fingerprint
 from analytics.scope import Scope
 from analytics.settings import load_settings, save_setting
-from analytics.stored_insights import fingerprint, insights_for, refresh
+from analytics.stored_insights import insights_for, refresh
 
 OAK, RIVER = "Oakwood House", "Riverside Homecare"
 
@@ -102,7 +103,7 @@ def test_refresh_computes_what_the_pages_open_on(demo_con, counting):
 
     seen = []
     assert refresh(demo_con, progress=lambda done, of, service: seen.append((done, of, service))) == 8
-    page, board = (stored_insights.settings_hash(s) for s in (load_settings(demo_con),
+    page, board = (run_marks.settings_hash(s) for s in (load_settings(demo_con),
                                                               quarter_settings(load_settings(demo_con))))
     runs = demo_con.cursor().execute("SELECT service, as_of, settings_hash FROM insight_runs").fetchall()
     assert sorted(runs) == sorted((s, d, h) for s in (OAK, RIVER) for d, h in (
@@ -188,7 +189,7 @@ def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_co
     after = stored_result(demo_con, OAK, as_of)
     [mark] = demo_con.cursor().execute("SELECT response_mark FROM insight_runs WHERE service = ? AND as_of = ?",
                                        [OAK, as_of]).fetchone()
-    assert mark == stored_insights.response_marks(demo_con, [OAK])[OAK]
+    assert mark == run_marks.response_marks(demo_con, [OAK])[OAK]
     fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
     assert json.loads(after) == json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
     assert stored_result(demo_con, RIVER, as_of) is not None
@@ -197,7 +198,7 @@ def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_co
 def stored_result(con, service, as_of):
     found = con.cursor().execute(
         "SELECT result FROM insight_runs WHERE service = ? AND as_of = ? AND settings_hash = ?",
-        [service, as_of, stored_insights.settings_hash(load_settings(con))]).fetchone()
+        [service, as_of, run_marks.settings_hash(load_settings(con))]).fetchone()
     return None if found is None else found[0]
 
 
@@ -259,3 +260,16 @@ def test_a_run_judged_again_for_a_new_response_is_what_a_fresh_run_gives(demo_co
     fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
     assert json.loads(stored_result(demo_con, OAK, as_of)) == \
         json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
+
+
+def test_a_release_that_changes_the_analytics_works_the_stored_results_out_again(demo_con, counting, monkeypatch):
+    insights_for(demo_con, Scope())
+    counting.clear()
+    insights_for(demo_con, Scope())
+    assert counting == []  # stored under this code
+    monkeypatch.setattr(run_marks, "code_mark", lambda: "the next release")
+    again = insights_for(demo_con, Scope())
+    assert sorted(s for services in counting for s in services) == sorted({f.service for f in again.findings})
+    counting.clear()
+    insights_for(demo_con, Scope())
+    assert counting == []  # and stored under it

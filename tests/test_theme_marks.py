@@ -82,3 +82,30 @@ def test_the_fit_mark_is_the_latest_full_fit_of_this_code_and_theme_count():
             VALUES (?, ?, ?, ?, ?, ?)""", [fingerprint, version, count, fitted, code, base])
     assert full_fit_mark(con, "code", 12) == f"{'b' * 16}:2"
     assert full_fit_mark(con, "code", 20) == f"{'e' * 16}:5"
+
+
+def test_a_concerns_history_month_under_an_older_fit_is_checked_as_the_pages_months_are(stored, counting):
+    from analytics.stored_insights import findings_history
+
+    as_of = insights_for(stored, Scope()).as_of
+    services = ["Oakwood House", "Riverside Homecare"]
+    before = findings_history(stored, services, [as_of])
+    assert counting == []  # the pages' month is stored: read back
+    renamed_at, subject = next((key, f.subject) for key, found in sorted(before.items()) for f in found
+                               if f.kind == "emerging_theme")
+    cur = stored.cursor()
+    [(result,)] = cur.execute("SELECT result FROM insight_runs WHERE service = ? AND as_of = ?",
+                              [renamed_at[0], as_of]).fetchall()
+    renamed = json.loads(result)
+    for item in renamed["findings"]:
+        if item["kind"] == "emerging_theme" and item["theme_or_item"] == subject:
+            item["theme_or_item"] = "A name from the older fit"
+    cur.execute("UPDATE insight_runs SET theme_mark = 'an older fit'")
+    cur.execute("UPDATE insight_runs SET result = ? WHERE service = ? AND as_of = ?",
+                [json.dumps(renamed), renamed_at[0], as_of])
+    again = findings_history(stored, services, [as_of])
+    assert counting == [(renamed_at[0],)]  # only the month whose themes the current fit names otherwise
+    assert "A name from the older fit" not in {f.subject for found in again.values() for f in found}
+    assert {key: sorted(f.subject for f in found) for key, found in again.items()} == \
+        {key: sorted(f.subject for f in found) for key, found in before.items()}
+    assert marks(stored) >= {fit_mark(stored, load_settings(stored))}
