@@ -5,7 +5,14 @@ import streamlit as st
 from analytics.access import LOCAL_USER, ROLE_TITLES
 from analytics.safe_output import plain_markdown
 from pages.access_gate import gate
-from pages.common import ENTERED_THROUGH_APP, WANTED_PAGE, forget_stale_results, get_connection, settle_imports
+from pages.common import (
+    ENTERED_THROUGH_APP,
+    WANTED_PAGE,
+    background_refresh_running,
+    forget_stale_results,
+    get_connection,
+    settle_imports,
+)
 
 st.set_page_config(page_title="Leadership Insight", layout="wide")
 st.session_state[ENTERED_THROUGH_APP] = True
@@ -32,6 +39,9 @@ if user.email != LOCAL_USER:
         services = "all services" if user.services is None else ", ".join(user.services) or "no services"
         st.caption(plain_markdown(f"Signed in as {user.email} ({roles}; {services})"))
         st.button("Sign out", on_click=st.logout, key="sign_out")
+if background_refresh_running():
+    st.sidebar.caption("The findings are being worked out again after the last upload; the Upload page shows how "
+                       "far. Pages opened meanwhile work out what they show, so nothing shown is out of date.")
 current = st.navigation(list(pages.values()))
 # A first visit straight to a page's address came through here (pages.common.require_app_entry): open that page,
 # with its filters, rather than Home.

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -25,24 +26,17 @@ from .access import User
 from .audit_trail import record
 from .findings import Finding
 from .row_months import current
+from .run_marks import ROW_DATES, fingerprints, settings_hash
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
 from .store import bump_data_version
-from .stored_insights import (
-    ROW_DATES,
-    Progress,
-    findings_history,
-    fingerprints,
-    insights_for,
-    refresh,
-    services_in,
-    settings_hash,
-)
+from .stored_insights import Progress, findings_history, insights_for, refresh, services_in
 
 # Kinds that say something is wrong (the register's negative kinds); with status concern or fragile, tracked.
 TRACKED_KINDS = ("repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
                  "special_cause", "not_embedded", "experience_ahead", "narrative_mismatch")
 TRACKED_STATUSES = ("concern", "fragile")
+_TRACKING = threading.RLock()
 # Subjects worded from free text move a little from month to month; they are matched by likeness, not equality.
 THEME_KINDS = ("emerging_theme",)
 JUDGEMENTS = ("isolated", "repeated", "high impact")
@@ -144,7 +138,12 @@ def track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
 
     The history is read from the stored runs (analytics.stored_insights.findings_history), computed a batch of
     services per month where missing: a month's findings do not change when leaders record a response."""
-    settings = settings if settings is not None else load_settings(con)
+    with _TRACKING:  # two sessions (or the background refresh and a page) tracking at once made concerns twice
+        return _track(con, scope, settings if settings is not None else load_settings(con), progress)
+
+
+def _track(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
+           progress: Progress | None) -> list[int]:
     as_of = scope.end(con)
     if as_of is None:
         return []

@@ -14,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from analytics import background_refresh
 from analytics.access import LOCAL_USER
 from analytics.audit_trail import os_user
 from analytics.concerns import refresh_with_history
@@ -27,7 +28,8 @@ from analytics.values import cell_as_text
 USER_KEY = "access_user"  # the person the gate in app.py let in on this run (analytics.access.User)
 ENTERED_THROUGH_APP = "entered_through_app"
 WANTED_PAGE = "wanted_page"  # (page file, query parameters) of a first visit that skipped app.py
-SOURCE_LABELS = {"audits": "Audits", "complaints": "Complaints", "rota": "Rota", "feedback": "Feedback"}
+SOURCE_LABELS = {"audits": "Audits", "complaints": "Complaints", "rota": "Rota", "feedback": "Feedback",
+                 "leaders": "Leaders", "actions": "Actions"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TABLE_ROW_PIXELS = 35
 
@@ -67,16 +69,26 @@ def connection_for(database: str) -> duckdb.DuckDBPyConnection:
 
     While it is open, the command line hands its commands to this process (analytics.store_server)."""
     con = connect(database, wait=5.0)
-    serve(con, Path(database), _run_handed_over)
+    serve(con, Path(database), handed_over(database))
     return con
 
 
-def _run_handed_over(*args, **kwargs):
-    """A command handed over by `python -m analytics` (analytics.store_server); the command line's code (ingest and
-    everything it reads files with) is imported when the first command arrives, not before a page can show."""
-    from analytics.__main__ import run_handed_over
+CHANGES_DATA = ("ingest", "remove")  # commands after which the stored findings are worked out again
 
-    return run_handed_over(*args, **kwargs)
+
+def handed_over(database: str) -> Callable[..., int]:
+    """How this process runs a command handed over by `python -m analytics` for `database` (analytics.store_server).
+    The command line's code (ingest and everything it reads files with) is imported when the first command arrives,
+    not before a page can show. After a load or removal the findings are worked out again in the background, as
+    after one on the Upload page."""
+    def run(con: duckdb.DuckDBPyConnection, arguments: dict, *streams) -> int:
+        from analytics.__main__ import run_handed_over
+
+        status = run_handed_over(con, arguments, *streams)
+        if status == 0 and arguments.get("command") in CHANGES_DATA:
+            background_refresh.request(con, database)
+        return status
+    return run
 
 
 def get_connection() -> duckdb.DuckDBPyConnection:
@@ -128,6 +140,42 @@ def refresh_findings(work: Callable[[Progress], object] | None = None,
     bar.empty()
 
 
+def refresh_in_background() -> None:
+    """After a load or removal: the stored findings and each concern's history brought up to date in the background
+    (analytics.background_refresh), so the person who uploaded can go on; `show_background_refresh` shows it."""
+    background_refresh.request(get_connection(), current_database())
+
+
+@st.fragment(run_every=1.0)
+def _refresh_progress() -> None:
+    now = background_refresh.state(current_database()).snapshot()
+    if now["running"]:
+        share = now["done"] / now["of"] if now["of"] else 0.0
+        step = f": {plain_markdown(now['step'])} ({now['done']} of {now['of']})" if now["of"] else "..."
+        st.progress(share, text=f"Working out the findings for what changed, in the background{step}")
+    else:
+        st.rerun()  # the whole page again, with the finished state and its figures
+
+
+def show_background_refresh() -> None:
+    """Where the background work stands: a live bar while it runs (other pages meanwhile work out what they show
+    themselves, never showing results older than the data), what failed if it failed, and how long it took."""
+    now = background_refresh.state(current_database()).snapshot()
+    if now["running"]:
+        _refresh_progress()
+    elif now["error"]:
+        st.error(f"Working out the findings after the last change failed ({plain_markdown(now['error'])}). Pages "
+                 "work out what they show when opened, so nothing shown is out of date; the details are in the "
+                 "dashboard's log.", icon=":material/error:")
+    elif now["passes"] and now["seconds"] is not None:
+        st.caption(f"The findings are up to date with the data (worked out in the background in "
+                   f"{now['seconds']:.0f} s).")
+
+
+def background_refresh_running() -> bool:
+    return bool(background_refresh.state(current_database()).snapshot()["running"])
+
+
 def response_recorded() -> None:
     """After a leader records a recognition, action or view: the latest findings rest on it (the register's
     Well-led rows), so bring them up to date now, with a progress bar, rather than on the next page opened."""
@@ -168,7 +216,7 @@ def show_original_text() -> bool:
 
 def source_label(name: str) -> str:
     """A source's name as people read it."""
-    return SOURCE_LABELS.get(name, name)
+    return SOURCE_LABELS.get(name, name[:1].upper() + name[1:])
 
 
 def uk_date(value: date | datetime | None) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from pages.access_gate import page_user, require_permission
-from pages.common import require_app_entry, show_original_text
+from pages.common import require_app_entry, show_background_refresh, show_original_text
 from pages.data import read
 from pages.upload_views import show_history, show_upload
 
@@ -16,6 +16,7 @@ st.markdown("Load exports of your audits, complaints log, rota and feedback surv
             "then load it.")
 # Uploading, correcting mappings and removing batches go together: the same roles may do all three.
 require_permission("upload", "Uploading spreadsheets, correcting column mappings and removing batches")
+show_background_refresh()
 
 uploads = st.file_uploader("Spreadsheets to load (.xlsx, .xlsm, .xls or .csv)", type=["xlsx", "xlsm", "xls", "csv"],
                            accept_multiple_files=True, key="uploads")

@@ -45,7 +45,7 @@ from pages.common import (
     data_changed,
     fitted_height,
     get_connection,
-    refresh_findings,
+    refresh_in_background,
     settings_json,
     source_label,
     uk_datetime,
@@ -408,7 +408,7 @@ def load_upload(upload: UploadedFile, data: bytes, sheets: list[ReadySheet], ori
     progress.progress(1.0, text="Loaded" if len(results) == len(sheets) else "Stopped")
     data_changed()
     if results:
-        refresh_findings()
+        refresh_in_background()
     if len(results) == len(sheets):
         st.session_state[_results_key(upload)] = results
         st.rerun()
@@ -522,7 +522,7 @@ def remove_chosen_batch(batch_id: int) -> None:
         st.session_state["removal_message"] = (True, f"Removed batch {batch_id}: {taken}; "
                                                      "any rows it had replaced are back.")
     data_changed()
-    refresh_findings()
+    refresh_in_background()
     st.session_state["chosen_batch"] = None
 
 

@@ -13,6 +13,7 @@ import pytest
 import served
 from openpyxl import Workbook
 
+from analytics import background_refresh
 from analytics.demo import prepare_demo
 from analytics.ingest import ingest_path
 from analytics.store import DB_ENV, connect
@@ -21,6 +22,20 @@ if TYPE_CHECKING:
     from playwright import sync_api
 
 SAMPLE_LOADED_BY = "test.lead@example.org"
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A page's upload or removal goes on working out findings in a thread (analytics.background_refresh): each test
+    ends once that has finished, before its fixtures close the store, and fails if it failed."""
+    try:
+        return (yield)
+    finally:
+        failed = {database: error for database, error in background_refresh.wait_all(timeout=600).items() if error}
+        background_refresh._REFRESHES.clear()  # the next test starts with no store's work known
+        if failed:
+            raise AssertionError(f"the background refresh failed: {failed}")
+
 
 AUDIT_ROWS = [
     ["Date of audit", "Service", "Unit", "Shift", "Audit type", "Question", "Answer", "Audit ref", "Auditor"],

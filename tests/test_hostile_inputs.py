@@ -182,16 +182,21 @@ def _cli(*args, env_extra=None, timeout=120):
 
 
 def test_the_command_line_hands_its_load_to_the_running_dashboard(tmp_path):
-    from analytics.__main__ import run_handed_over
+    from analytics import background_refresh
+    from pages.common import handed_over
 
     database = tmp_path / "served.duckdb"
     con = connect(database)  # the dashboard's connection: DuckDB lets no other process open the file now
-    assert serve(con, database, run_handed_over)
+    assert serve(con, database, handed_over(str(database)))
     path = complaints_file(tmp_path / "complaints.csv", 12)
     done = _cli("--db", str(database), "ingest", str(path))
     assert done.returncode == 0, done.stderr
     assert "12 new" in done.stdout
     assert row_counts(con)["complaints"] == 12
+    # and the dashboard works out the findings again in the background, as after a load on the Upload page
+    assert background_refresh.wait(str(database), timeout=300)
+    assert background_refresh.state(str(database)).snapshot()["passes"] == 1
+    assert con.cursor().execute("SELECT count(*) FROM insight_runs WHERE service = 'Oakwood'").fetchone()[0] > 0
     listed = _cli("--db", str(database), "batches")
     assert "complaints.csv" in listed.stdout
     con.close()

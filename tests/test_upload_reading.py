@@ -16,7 +16,8 @@ from served import assert_no_exception, open_app_page, screenshot, wait_for_scri
 from streamlit.testing.v1 import AppTest
 from test_pages import load_button, open_page, page_text, upload
 
-from analytics.store import DB_ENV, connect
+from analytics import background_refresh
+from analytics.store import DB_ENV, connect, database_path
 
 if TYPE_CHECKING:
     from playwright import sync_api
@@ -91,6 +92,12 @@ def test_a_forms_export_without_an_audit_type_proposes_it_from_the_file_name(
     assert any("taken from the file name" in c.value for c in app.caption)  # the batch's notes say where it came from
     stored = loaded_con.cursor().execute("SELECT DISTINCT audit_type FROM audits WHERE batch_id = 5").fetchall()
     assert stored == [("Medication Audit",)]
+    # The findings are worked out again in the background; the page says so, and once done, how long it took.
+    assert background_refresh.wait_all(timeout=300) == {str(database_path()): None}
+    app.run()
+    assert any("The findings are up to date with the data" in c.value for c in app.caption)
+    assert loaded_con.cursor().execute("SELECT count(*) FROM insight_runs WHERE service = 'Oak House' AND "
+                                       "fingerprint IS NOT NULL").fetchone()[0] > 0
 
 
 def test_the_proposed_audit_type_can_be_changed_and_an_empty_one_stops_the_load(
