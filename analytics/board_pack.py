@@ -18,7 +18,7 @@ import pandas as pd
 
 from .board_summary import GRID_SYMBOLS, Point, must_know, quarter_name, status_grid
 from .evidence_rows import evidence_words
-from .findings import Evidence, Finding
+from .findings import Evidence, Finding, figure_text
 from .insights import Insights
 from .key_questions import KEY_QUESTIONS
 from .narrative import latest_views_against
@@ -45,17 +45,6 @@ LEGEND = ("Status: ✓ strong, ↗ improving but not yet embedded, ◐ fragile, 
           "Confidence: high where independent sources agree, qualified where they disagree, limited with one source.",
           "Direction: ▲ better, ▼ worse, ● the same as at the end of the previous quarter.")
 EVIDENCE_COLUMNS = ["Source", "Measure", "Figure", "Compared with", "Period", "Rows", "Detail"]
-
-
-def figure_text(measure: str, value: float | None) -> str:
-    """A figure as a report writes it: rates and counts as numbers, everything else as a percentage."""
-    if value is None or pd.isna(value):
-        return ""
-    if "per 1,000" in measure:
-        return f"{value:.1f}"
-    if "cycles failed" in measure or measure.startswith("complaints ("):
-        return f"{value:.0f}"
-    return f"{value:.0%}"
 
 
 def evidence_frame(evidence: Iterable[Evidence]) -> pd.DataFrame:

@@ -15,10 +15,10 @@ import pandas as pd
 from fpdf import FPDF
 from fpdf.fonts import FontFace
 
-from .board_pack import BoardPack, figure_text, place_name
+from .board_pack import BoardPack, place_name
 from .board_summary import GRID_SYMBOLS, Point, measure_words
 from .evidence_rows import evidence_words
-from .findings import Evidence
+from .findings import Evidence, comparison_text, figure_text
 
 # Okabe-Ito colours, each with its own shape, so no status rests on colour alone (concern and fragile differ in
 # hue, lightness and shape).
@@ -180,7 +180,7 @@ def _must_know(pdf: FPDF, points: list[Point]) -> None:
 def evidence_line(evidence: Evidence) -> str:
     """One evidence item in words: the figure, what it is set against, when, and which rows."""
     figure = figure_text(evidence.measure, evidence.value)
-    against = f" against {figure_text(evidence.measure, evidence.comparison)}" if evidence.comparison is not None else ""
+    against = comparison_text(evidence.measure, evidence.comparison)
     period = f", {evidence.period}" if evidence.period else ""
     rows = evidence_words(evidence)
     return f"{evidence.measure} {figure}{against}{period}" + (f"; rows: {rows}" if rows else "")

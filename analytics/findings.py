@@ -93,6 +93,29 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def figure_text(measure: str, value: float | None) -> str:
+    """An evidence figure as every page, export and report writes it: a rate per 1,000 to one decimal, a count of
+    complaints or failed cycles as a number, every other measure (shares, compliance, scores) as a percentage; ""
+    where there is none."""
+    if value is None or value != value:  # None or NaN
+        return ""
+    if "per 1,000" in measure:
+        return f"{value:,.1f}"
+    if measure.startswith("complaints") or "cycles failed" in measure:
+        return f"{value:,.1f}".removesuffix(".0")
+    return f"{value:.0%}"
+
+
+def comparison_text(measure: str, comparison: float | None) -> str:
+    """What an evidence figure is set against, in words: " against 85%", or for a count of failed cycles, of how
+    many (" of 6 audited"); "" with nothing to compare."""
+    if comparison is None or comparison != comparison:
+        return ""
+    if "cycles failed" in measure:
+        return f" of {figure_text(measure, comparison)} audited"
+    return f" against {figure_text(measure, comparison)}"
+
+
 def limited(finding: Finding, reason: str) -> Finding:
     """The finding as limited evidence: too small a sample to call it a concern, so it is shown only as a
     pointer to look further ("Limited evidence (7 responses, fewer than 10): ...")."""

@@ -84,7 +84,7 @@ def compare_with_evidence(views: pd.DataFrame, register: pd.DataFrame, start: da
                      f"(\"{mask_text(view['statement'])}\"), "
                      f"{leaning} than the evidence, which shows {evidence_status.replace('_', ' ')}: "
                      f"{match['summary']}"),
-            evidence=(Evidence(source="leaders", measure="recorded judgement", value=None,
-                               rows=f"leader_views: view_id = {view['view_id']}",
+            evidence=(Evidence(source="leaders", measure=f"judged {view['stance'].replace('_', ' ')}", value=None,
+                               rows=f"leaders' judgement #{view['view_id']}, recorded on the Board report",
                                detail=f"recorded by {view['recorded_by']} on {view['recorded_at']:%d/%m/%Y}"),)))
     return findings

@@ -16,7 +16,7 @@ import pandas as pd
 
 from . import measures
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from .findings import Evidence, Finding, confidence_from_sources, figure_text
 from .key_questions import classify, key_questions
 from .scope import Scope, months_back, period_label
 from .well_led import well_led_evidence
@@ -226,20 +226,16 @@ def _weak_sentence(row: dict[str, Any], window: Window) -> str:
     if row["source"] == "complaints":
         return (f"Complaints rose to {row['value']:.0f} in {window.label} "
                 f"({row['earlier']:.0f} in as many months before).")
-    return f"{row['measure'].capitalize()} is {_shown(row)} over {window.label}, below the level set as good."
+    figure = figure_text(row["measure"], row["value"])
+    return f"{row['measure'].capitalize()} is {figure} over {window.label}, below the level set as good."
 
 
 def _strength_sentence(evidence: list[dict[str, Any]], findings: list[Finding]) -> str:
     embedded = [f for f in findings if f.kind == "embedded_improvement"]
     if embedded:
         return embedded[0].summary
-    parts = [f"{row['measure']} {_shown(row)}" for row in evidence]
+    parts = [f"{row['measure']} {figure_text(row['measure'], row['value'])}" for row in evidence]
     return "Consistently good: " + "; ".join(parts) + ", with no repeat findings or fragile shifts."
-
-
-def _shown(row: dict[str, Any] | pd.Series) -> str:
-    value = row["value"]
-    return f"{value:.0f}" if row["measure"].startswith("complaints") else percent(value)
 
 
 def _evidence(row: dict[str, Any], window: Window) -> Evidence:

@@ -386,11 +386,13 @@ def _evidence(row: dict[str, Any], window: Window) -> tuple[Evidence, ...]:
             rows_filter("audits", *where, window.middle, window.end, ", spot_check IS NOT TRUE"),
             f"{row['audit_answers_recent']} applicable answers; {percent(_or_none(row['audit_compliance_earlier']))}"
             f" in {earlier}"))
-    for measure, label in (("fill_rate", "rota fill rate"), ("handover_completion", "handover completion")):
+    for measure, label, shifts in (("fill_rate", "rota fill rate", "rota_shifts"),
+                                   ("handover_completion", "handover completion", "handover_shifts")):
         if not math.isnan(row[f"{measure}_recent"]):
             found.append(Evidence("rota", label, row[f"{measure}_recent"], _or_none(row[f"{measure}_earlier"]),
                                   recent, rows_filter("rota", *where, window.middle, window.end),
-                                  f"{percent(_or_none(row[f'{measure}_earlier']))} in {earlier}"))
+                                  f"{row[f'{shifts}_recent']:,} shifts; {percent(_or_none(row[f'{measure}_earlier']))}"
+                                  f" in {earlier} ({row[f'{shifts}_earlier']:,} shifts)"))
     found.append(_complaint_evidence(row, window))
     for prefix, label in (("", "mean feedback score"), ("family_", "families' mean feedback score")):
         if row[f"{prefix}responses_recent"]:

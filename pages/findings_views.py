@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from analytics.board_pack import STATUS_LABELS
 from analytics.evidence_rows import DATE_COLUMNS, RowSelection, describe, evidence_words, selection_of
-from analytics.findings import Evidence, Finding, percent
+from analytics.findings import Evidence, Finding, comparison_text, figure_text
 from analytics.insights import Insights
 from analytics.register import STATUS_RANK
 from analytics.safe_output import plain_markdown, safe_csv
@@ -89,24 +88,16 @@ def show_findings(findings: list[Finding], shown: int = 5, evidence: bool = Fals
                 show_finding(finding, evidence)
 
 
-def figure_text(measure: str, value: float | None) -> str:
-    """An evidence figure: a percentage for shares and scores, a plain number for counts and rates."""
-    if value is None or pd.isna(value):
-        return "—"
-    if measure.startswith("complaints") or "per 1,000" in measure or "cycles" in measure:
-        return f"{value:,.1f}".removesuffix(".0")
-    return percent(value)
-
-
 def evidence_line(item: Evidence) -> str:
     """One piece of evidence as a Markdown bullet: the figure against its comparison, the detail and its rows."""
-    against = f" against {figure_text(item.measure, item.comparison)}" if item.comparison is not None else ""
+    against = comparison_text(item.measure, item.comparison)
+    figure = figure_text(item.measure, item.value)
+    shown = f": **{figure}**{against}" if figure else against  # a recorded judgement has no figure
     period = f", {plain_markdown(item.period)}" if item.period else ""
     detail = f". {plain_markdown(item.detail[:1].upper() + item.detail[1:])}" if item.detail else ""
     words = evidence_words(item)
     rows = f"  \n  :gray[Rows: {plain_markdown(words)}]" if words else ""
-    return (f"- **{source_label(item.source)}**, {plain_markdown(item.measure)}: "
-            f"**{figure_text(item.measure, item.value)}**{against}{period}{detail}{rows}")
+    return f"- **{source_label(item.source)}**, {plain_markdown(item.measure)}{shown}{period}{detail}{rows}"
 
 
 # The rows behind a figure -----------------------------------------------------------------------------------------

@@ -13,10 +13,9 @@ from analytics.board_pack import (
     GROUPS,
     STATUS_LABELS,
     evidence_frame,
-    figure_text,
     place_name,
 )
-from analytics.findings import Finding, percent
+from analytics.findings import Finding, figure_text, percent
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
 from pages.common import fitted_height, uk_date

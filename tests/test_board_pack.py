@@ -20,7 +20,6 @@ from analytics.board_pack import (
     direction,
     direction_of_travel,
     evidence_frame,
-    figure_text,
     leaders_versus_evidence,
 )
 from analytics.board_summary import (
@@ -34,7 +33,7 @@ from analytics.board_summary import (
     start_here,
     status_grid,
 )
-from analytics.findings import Evidence, Finding, limited
+from analytics.findings import Evidence, Finding, comparison_text, figure_text, limited
 from analytics.insights import Insights
 from analytics.workbooks import board_pack_xlsx
 
@@ -112,6 +111,13 @@ def test_figures_read_as_percentages_rates_or_counts() -> None:
     assert figure_text("monthly cycles failed", 6.0) == "6"
     assert figure_text("compliance: recent cycles against the baseline", 0.99) == "99%"
     assert figure_text("fill rate", None) == ""
+    assert figure_text("fill rate", float("nan")) == ""
+    assert figure_text("complaints per month", 3.0) == "3"  # a count, not 300%
+    assert figure_text("complaints per month", 2.5) == "2.5"
+    assert figure_text("complaints per 1,000 planned hours", 2.0) == "2.0"
+    assert comparison_text("fill rate", 0.9) == " against 90%"
+    assert comparison_text("monthly cycles failed", 6.0) == " of 6 audited"
+    assert comparison_text("fill rate", None) == comparison_text("fill rate", float("nan")) == ""
     table = evidence_frame([BASELINE])
     assert table.iloc[0].to_dict() == {"Source": "Rota", "Measure": "fill rate", "Figure": "97%", "Compared with": "",
                                        "Period": "May 2026 to Oct 2026", "Rows": "rota lines at Oak House",

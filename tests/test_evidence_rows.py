@@ -47,7 +47,10 @@ def test_parse_rows(rows: str, expected: RowSelection) -> None:
     assert parse_rows(expected.source, rows) == expected
 
 
-@pytest.mark.parametrize(("source", "rows"), [("leaders", "leader_views: view_id = 3"), ("audits", "")])
+JUDGEMENT = "leaders' judgement #3, recorded on the Board report"
+
+
+@pytest.mark.parametrize(("source", "rows"), [("leaders", JUDGEMENT), ("audits", "")])
 def test_parse_rows_none_where_no_source_rows(source: str, rows: str) -> None:
     assert parse_rows(source, rows) is None
 
@@ -104,8 +107,7 @@ def test_evidence_from_json_keeps_hashable_pairs() -> None:
 
 
 def test_words_for_evidence_without_source_rows_are_what_was_written() -> None:
-    assert evidence_words(Evidence("leaders", "stance", None, rows="leader_views: view_id = 3")) == \
-        "leader_views: view_id = 3"
+    assert evidence_words(Evidence("leaders", "judged strong", None, rows=JUDGEMENT)) == JUDGEMENT
 
 
 def test_fetch_binds_values_and_masks(loaded_con) -> None:

@@ -114,6 +114,8 @@ def test_a_leaders_optimistic_view_is_set_against_the_evidence(demo_db, tmp_path
     assert "more optimistic than the evidence" in mismatch.summary
     assert "\"Staffing is stable on every unit, says Mrs [name]\"" in mismatch.summary  # quoted, masked
     assert mismatch.period_start <= mismatch.period_end == result.as_of
+    [judged] = mismatch.evidence  # said in words, as every evidence item is: no table or column names
+    assert (judged.measure, judged.rows) == ("judged strong", f"leaders' judgement #{view}, recorded on the Board report")
     assert {f.service for f in result.findings} == {"Oakwood House"}
 
 

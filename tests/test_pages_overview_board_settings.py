@@ -195,6 +195,21 @@ def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: d
     assert leaders["Reading"].tolist() == ["▼ Leaders more optimistic than the evidence"]
 
 
+def test_evidence_reads_as_words_with_its_figure_or_none() -> None:
+    from analytics.findings import Evidence
+    from pages.findings_views import evidence_line
+
+    judged = Evidence("leaders", "judged strong", None, rows="leaders' judgement #3, recorded on the Board report",
+                      detail="recorded by Jo on 05/12/2026")
+    assert evidence_line(judged) == ("- **Leaders**, judged strong. Recorded by Jo on 05/12/2026  \n"
+                                     "  :gray[Rows: leaders' judgement #3, recorded on the Board report]")
+    embedded = Evidence("audits", "compliance: recent cycles against the baseline", 0.99, 0.85)
+    assert evidence_line(embedded).startswith("- **Audits**, compliance: recent cycles against the baseline: "
+                                              "**99%** against 85%")  # not "1 against 1"
+    failed = Evidence("audits", "monthly cycles failed", 6.0, 6.0)
+    assert evidence_line(failed).startswith("- **Audits**, monthly cycles failed: **6** of 6 audited")
+
+
 def test_board_report_on_an_empty_store(con: duckdb.DuckDBPyConnection) -> None:
     app = open_page(BOARD)
     assert "No data loaded yet" in page_text(app)
