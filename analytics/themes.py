@@ -129,13 +129,21 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
     commonest in the theme there. Each service is judged on its own texts, from its own first month."""
     texts = _themed(con, scope, settings)
     end = scope.end(con)
+    recent_months = int(settings["thresholds"]["emerging_recent_months"])
+    readable: dict[str, tuple[pd.DataFrame, Window]] = {}
+    for service, own in texts.dropna(subset=["service"]).groupby("service", sort=True):
+        window = Window.of(own, end, recent_months)
+        if not own["theme"].isna().all() and window.earlier_months:
+            readable[service] = own.reset_index(drop=True), window
+    if not readable:
+        return []
+    # The rule reads only the recent months, the same for every service, and each place's own texts: so every
+    # service is judged in one pass, as each would be on its own (a service's earlier months start at its own first).
+    together = pd.concat([own for own, _ in readable.values()], ignore_index=True)
+    every_place = emerging_places(together, Window.of(together, end, recent_months), settings)
     found: list[tuple[Finding, str | None]] = []
-    for _, own in texts.dropna(subset=["service"]).groupby("service", sort=True):
-        if own["theme"].isna().all():
-            continue
-        own = own.reset_index(drop=True)
-        window = Window.of(own, end, int(settings["thresholds"]["emerging_recent_months"]))
-        places = emerging_places(own, window, settings)
+    for service, (own, window) in readable.items():
+        places = every_place[every_place["service"] == service]
         if places.empty:
             continue
         local = _Places(own)
