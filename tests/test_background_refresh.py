@@ -4,12 +4,12 @@ dashboard goes on, and the result is what refreshing in the foreground gives."""
 
 from __future__ import annotations
 
-import json
 import threading
 
 import duckdb
 import pytest
 from at_once import at_once
+from stored_json import read_result
 
 from analytics import background_refresh, concerns
 from analytics.scope import Scope
@@ -73,8 +73,8 @@ def test_a_failure_is_kept_in_words_and_the_next_request_runs_again(con: duckdb.
 
 def stored_findings(cur: duckdb.DuckDBPyConnection) -> list[tuple]:
     """Each stored run's findings (its register's Well-led rows rest on the responses recorded when it was run)."""
-    return [(service, as_of, mark, json.loads(result)["findings"]) for service, as_of, mark, result in cur.execute(
-        "SELECT service, as_of, fingerprint, result FROM insight_runs ORDER BY ALL").fetchall()]
+    return [(service, as_of, mark, read_result(result)["findings"]) for service, as_of, mark, result in cur.execute(
+                "SELECT service, as_of, fingerprint, result FROM insight_runs ORDER BY ALL").fetchall()]
 
 
 def test_the_background_refresh_stores_what_the_foreground_one_does(demo_con: duckdb.DuckDBPyConnection) -> None:

@@ -7,6 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from stored_json import read_result
 
 from analytics import run_marks, stored_insights
 from analytics.ingest import ingest_bytes
@@ -191,7 +192,7 @@ def test_recording_a_response_refreshes_the_register_but_not_the_history(demo_co
                                        [OAK, as_of]).fetchone()
     assert mark == run_marks.response_marks(demo_con, [OAK])[OAK]
     fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
-    assert json.loads(after) == json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
+    assert read_result(after) == read_result(json.dumps(stored_insights._as_dict(fresh), default=str))
     assert stored_result(demo_con, RIVER, as_of) is not None
 
 
@@ -258,8 +259,8 @@ def test_a_run_judged_again_for_a_new_response_is_what_a_fresh_run_gives(demo_co
     assert json.loads(stored_result(demo_con, OAK, as_of))["register"] != registers[OAK]
     assert json.loads(stored_result(demo_con, RIVER, as_of))["register"] == registers[RIVER]
     fresh = stored_insights._part(run_insights(demo_con, Scope((OAK,), as_of)), OAK, as_of)
-    assert json.loads(stored_result(demo_con, OAK, as_of)) == \
-        json.loads(json.dumps(stored_insights._as_dict(fresh), default=str))
+    assert read_result(stored_result(demo_con, OAK, as_of)) == \
+        read_result(json.dumps(stored_insights._as_dict(fresh), default=str))
 
 
 def test_a_release_that_changes_the_analytics_works_the_stored_results_out_again(demo_con, counting, monkeypatch):
