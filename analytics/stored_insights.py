@@ -32,7 +32,7 @@ from .insights import Insights, rejudged, run_insights
 from .repeat_findings import repeat_table
 from .row_months import current
 from .run_cache import shared_run
-from .run_marks import fingerprints, fingerprints_by_month, response_marks, settings_hash
+from .run_marks import code_mark, fingerprints, fingerprints_by_month, response_marks, settings_hash
 from .scope import Scope
 from .settings import load_settings
 from .signals import service_series
@@ -69,6 +69,9 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
             PRIMARY KEY (service, as_of, name, settings_hash))""")
     for table in ("insight_runs", "insight_tables"):
         _key_by_settings(cur, table)
+        # The release of the analytics that worked a result out (run_marks.code_mark), so `prune` can drop what an
+        # earlier release stored: its settings mark can never match again, and each upgrade would add a full set.
+        cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS code_mark VARCHAR")
 
 
 def _key_by_settings(cur: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -144,6 +147,7 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
     if as_of is None or not services:
         return 0
     runs = opened_runs(as_of, settings)
+    prune(con)
     store_themes(con, settings)  # the themes fitted to what the store holds now, so each run is judged by that fit
     # What each run rests on, read once for all of them (each reading scans every service's batches), and only the
     # marks of the stored runs compared, not their results.
@@ -155,6 +159,15 @@ def refresh(con: duckdb.DuckDBPyConnection, scope: Scope | None = None, settings
         _compute(con, missing, day, judged, progress, marks=marks[day], responses=responses)
         stale += len(missing)
     return stale
+
+
+def prune(con: duckdb.DuckDBPyConnection) -> int:
+    """Drop the results an earlier release of the analytics stored (none of them can be served again); how many
+    service-runs went. Results under other settings of this release stay: a setting changed back finds them."""
+    cur = con.cursor()
+    [gone] = cur.execute("DELETE FROM insight_runs WHERE code_mark IS DISTINCT FROM ?", [code_mark()]).fetchone()
+    cur.execute("DELETE FROM insight_tables WHERE code_mark IS DISTINCT FROM ?", [code_mark()])
+    return int(gone)
 
 
 def services_in(con: duckdb.DuckDBPyConnection, scope: Scope) -> list[str]:
@@ -241,10 +254,10 @@ def _store_run(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settin
     try:
         con.cursor().execute("""
             INSERT OR REPLACE INTO insight_runs (service, as_of, fingerprint, settings_hash, computed_at, seconds,
-                                                 result, response_mark, theme_mark)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                                                 result, response_mark, theme_mark, code_mark)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                              [service, as_of, mark, settings_hash(settings), datetime.now(), seconds, text, response,
-                              fit])
+                              fit, code_mark()])
     except duckdb.TransactionException:
         pass  # another session stored the same result at the same moment: theirs stands
     return text
@@ -329,17 +342,19 @@ def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date,
                   marks: dict[str, str], computed: dict[str, pd.DataFrame]) -> None:
     """Each table's part for each service of the batch (each table split once, not filtered per service), stored
     in one statement per table."""
-    hashed = settings_hash(settings)
+    hashed, release = settings_hash(settings), code_mark()
+    insert = """INSERT OR REPLACE INTO insight_tables (service, as_of, name, fingerprint, settings_hash, data,
+                                                   code_mark) VALUES (?, ?, ?, ?, ?, ?, ?)"""
     for name, frame in computed.items():
         parts = {} if frame.empty else dict(list(frame.groupby("service", sort=False)))
-        rows = [[service, as_of, name, marks[service], hashed, to_blob(parts.get(service, frame.iloc[0:0]))]
+        rows = [[service, as_of, name, marks[service], hashed, to_blob(parts.get(service, frame.iloc[0:0])), release]
                 for service in batch]
         try:
-            con.cursor().executemany("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", rows)
+            con.cursor().executemany(insert, rows)
         except duckdb.TransactionException:  # another session storing the same at the same moment: theirs stand
             for row in rows:
                 try:
-                    con.cursor().execute("INSERT OR REPLACE INTO insight_tables VALUES (?, ?, ?, ?, ?, ?)", row)
+                    con.cursor().execute(insert, row)
                 except duckdb.TransactionException:
                     pass
 

@@ -235,11 +235,35 @@ def test_a_store_keyed_by_service_and_month_alone_is_rekeyed_keeping_its_rows(tm
     cur = con.cursor()
     assert cur.execute("SELECT service, settings_hash, response_mark FROM insight_runs").fetchall() == [
         ("Oak", "a", "r")]
-    cur.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'b', now(), 1.0, '{}', 'r', 't')")
-    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'a', ''::BLOB)")
-    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'b', ''::BLOB)")
+    cur.execute("INSERT INTO insight_runs VALUES ('Oak', DATE '2026-09-30', 'f', 'b', now(), 1.0, '{}', 'r', 't', 'c')")
+    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'a', ''::BLOB, 'c')")
+    cur.execute("INSERT INTO insight_tables VALUES ('Oak', DATE '2026-09-30', 't', 'f', 'b', ''::BLOB, 'c')")
     assert cur.execute("SELECT count(*) FROM insight_runs").fetchone() == (2,)
+    # Neither row was worked out by this release of the analytics: the next refresh drops both.
+    assert stored_insights.prune(con) == 2
+    assert cur.execute("SELECT count(*) FROM insight_runs").fetchone() == (0,)
+    assert cur.execute("SELECT count(*) FROM insight_tables").fetchone() == (0,)
     con.close()
+
+
+def test_a_refresh_drops_what_an_earlier_release_stored_and_keeps_its_own(demo_con, counting):
+    refresh(demo_con)  # whatever the tests before changed, worked out now
+    counting.clear()
+    cur = demo_con.cursor()
+    mine = cur.execute("SELECT count(*) FROM insight_runs").fetchone()[0]
+    tables = cur.execute("SELECT count(*) FROM insight_tables").fetchone()[0]
+    assert mine > 0 and tables > 0
+    assert cur.execute("SELECT count(*) FROM insight_runs WHERE code_mark = ?",
+                       [run_marks.code_mark()]).fetchone()[0] == mine
+    cur.execute("""INSERT INTO insight_runs SELECT * REPLACE ('earlier' AS code_mark, 'x' || settings_hash AS
+                   settings_hash) FROM insight_runs""")
+    cur.execute("""INSERT INTO insight_tables SELECT * REPLACE ('earlier' AS code_mark, 'x' || settings_hash AS
+                   settings_hash) FROM insight_tables""")
+    assert refresh(demo_con) == 0  # nothing of this release is out of date
+    assert counting == []
+    assert cur.execute("SELECT count(*) FROM insight_runs").fetchone()[0] == mine
+    assert cur.execute("SELECT count(*) FROM insight_tables").fetchone()[0] == tables
+    assert cur.execute("SELECT count(*) FROM insight_runs WHERE code_mark = 'earlier'").fetchone()[0] == 0
 
 
 def test_a_run_judged_again_for_a_new_response_is_what_a_fresh_run_gives(demo_con, counting):
