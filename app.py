@@ -12,6 +12,7 @@ from pages.common import (
     forget_stale_results,
     get_connection,
     settle_imports,
+    sidebar_refresh_note,
 )
 
 st.set_page_config(page_title="Leadership Insight", layout="wide")
@@ -40,8 +41,8 @@ if user.email != LOCAL_USER:
         st.caption(plain_markdown(f"Signed in as {user.email} ({roles}; {services})"))
         st.button("Sign out", on_click=st.logout, key="sign_out")
 if background_refresh_running():
-    st.sidebar.caption("The findings are being worked out again after the last upload; the Upload page shows how "
-                       "far. Pages opened meanwhile work out what they show, so nothing shown is out of date.")
+    with st.sidebar:
+        sidebar_refresh_note()
 current = st.navigation(list(pages.values()))
 # A first visit straight to a page's address came through here (pages.common.require_app_entry): open that page,
 # with its filters, rather than Home.

@@ -176,6 +176,15 @@ def background_refresh_running() -> bool:
     return bool(background_refresh.state(current_database()).snapshot()["running"])
 
 
+@st.fragment(run_every=2.0)
+def sidebar_refresh_note() -> None:
+    """While the background work runs, a note in the sidebar of every page, gone once it has finished (checked
+    every two seconds, without running the page again: the page shown worked out its own results meanwhile)."""
+    if background_refresh_running():
+        st.caption("The findings are being worked out again after the last upload; the Upload page shows how far. "
+                   "Pages opened meanwhile work out what they show, so nothing shown is out of date.")
+
+
 def response_recorded() -> None:
     """After a leader records a recognition, action or view: the latest findings rest on it (the register's
     Well-led rows), so bring them up to date now, with a progress bar, rather than on the next page opened."""

@@ -117,3 +117,18 @@ def test_two_sessions_tracking_at_once_make_each_concern_once(demo_con: duckdb.D
     after = cur.execute("SELECT count(*), count(DISTINCT (kind, service, team, shift, subject)) "
                         "FROM concerns").fetchone()
     assert after[0] == after[1] == before[0]
+
+
+def test_every_page_says_in_its_sidebar_while_the_work_runs(con: duckdb.DuckDBPyConnection) -> None:
+    from test_pages import open_page
+
+    from analytics.store import database_path
+
+    gate, calls = threading.Event(), []
+    background_refresh.request(con, str(database_path()), held_work(gate, calls))
+    app = open_page()
+    assert any("being worked out again after the last upload" in c.value for c in app.sidebar.caption)
+    gate.set()
+    assert background_refresh.wait(str(database_path()), timeout=10)
+    app.run()
+    assert not any("being worked out again" in c.value for c in app.sidebar.caption)
