@@ -208,16 +208,18 @@ def _concentrations(texts: pd.DataFrame, column: str, top: int = 2) -> dict[str,
     """Per theme, where it is over-represented: up to `top` places with the most mentions above their fair share
     (the places' text counts found once for every theme)."""
     places = texts.groupby(["service", column]).size()
-    of_texts = places / places.sum()
+    of_texts = (places / places.sum()).to_numpy()
+    by_theme = texts.groupby(["theme", "service", column]).size()
+    if by_theme.empty:
+        return {}
+    table = by_theme.unstack(["service", column], fill_value=0).reindex(columns=places.index, fill_value=0)
     found = {}
-    for theme, counts in texts.groupby(["theme", "service", column]).size().groupby(level=0):
-        counts = counts.droplevel(0).reindex(places.index, fill_value=0)
+    for theme, counts in zip(table.index, table.to_numpy()):
         mentions = counts.sum()
-        excess = (counts - of_texts * mentions)
-        best = excess[excess > 0].sort_values(ascending=False, kind="stable").head(top)
-        found[theme] = "; ".join(f"{place} ({service}): {percent(counts[(service, place)] / max(mentions, 1))} of "
-                                 f"mentions, {percent(of_texts[(service, place)])} of texts"
-                                 for service, place in best.index)
+        excess = counts - of_texts * mentions
+        order = [i for i in np.argsort(-excess, kind="stable") if excess[i] > 0][:top]
+        found[theme] = "; ".join(f"{places.index[i][1]} ({places.index[i][0]}): {percent(counts[i] / max(mentions, 1))}"
+                                 f" of mentions, {percent(of_texts[i])} of texts" for i in order)
     return found
 
 
