@@ -2,8 +2,10 @@
 counting chance could explain it (see `analytics.signals` for how series are chosen and reported).
 
 Shares and scores are read as an XmR chart with default options (`analytics.spc`), complaints as a u-chart or
-c-chart (`analytics.spc_counts`). An earlier lone point beyond the XmR limits is ghosted (left out of the mean and
-limits) so one bad month long ago does not make every later month a run. A signal's months are the run or trend
+c-chart (`analytics.spc_counts`); a share of counted items (handovers, audit answers) never with limits narrower than
+counting alone spreads it, and a month beyond a limit counts as beyond two thirds of the way for "2 of 3". An
+earlier lone point beyond the XmR limits is ghosted (left out of the mean and limits) so one bad month long ago does
+not make every later month a run. A signal's months are the run or trend
 the latest month belongs to, or the months in a row beyond two thirds of the way to a limit; they are compared
 with the months before by `analytics.chance` at the rule's own strength (`_rule_z`).
 """
@@ -75,11 +77,12 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         ghosted = np.zeros(len(values), dtype=bool)
         rule = ("run_above" if latest in HIGH else "run_below") if latest and run else latest
     else:
-        latest, mean, lower, upper, near, outside = _latest_kind(values)
+        counted = series.denominator if MODELS.get(entry.measure) == "binomial" else None
+        latest, mean, lower, upper, near, outside = _latest_kind(values, counted)
         ghosted = _alone(outside, values, mean)
         if ghosted.any():
             values = np.where(ghosted, np.nan, values)
-            latest, mean, lower, upper, near, _ = _latest_kind(values)
+            latest, mean, lower, upper, near, _ = _latest_kind(values, counted)
         rule = _story(latest, values, mean) if latest else ""
     if not rule:
         return None
@@ -134,23 +137,33 @@ def _trailing_true(mask: np.ndarray) -> int:
     return len(mask) - 1 - int(false[-1]) if len(false) else len(mask)
 
 
-def _latest_kind(values: np.ndarray) -> tuple[str, float, float, float, tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """The latest point's special cause type, the mean, the limits, which points are beyond two thirds of the way
-    to the upper and to the lower limit, and which beyond the limits, as `xmr` with default options has them (the
-    same limits; the rules looked at for the latest point only)."""
+def _latest_kind(values: np.ndarray, counted: np.ndarray | None = None
+                 ) -> tuple[str, float, float, float, tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """The latest point's special cause type, the mean, the latest point's limits, which points are beyond two thirds
+    of the way to the upper and to the lower limit, and which beyond the limits, as `xmr` with default options has
+    them (the same limits; the rules looked at for the latest point only).
+
+    For a share of `counted` items each month (handovers of shifts, answers of an audit), each month's limits are
+    never narrower than counting alone would spread it (`binomial_half_width`): near 100% most months are exactly
+    100%, their moving ranges are nought, and the limits close in on the mean until one missed handover in thirty
+    is "beyond the limit"."""
     mean, mean_mr, _ = _spc._period_limits(values, None, True)
-    lower, upper = mean - _spc.LIMIT_WIDTH * mean_mr, mean + _spc.LIMIT_WIDTH * mean_mr
-    outside = (values > upper) | (values < lower)
+    width = np.full(len(values), _spc.LIMIT_WIDTH * mean_mr)
+    if counted is not None:
+        width = np.fmax(width, binomial_half_width(mean, counted))
+    lower_all, upper_all = mean - width, mean + width
+    lower, upper = float(lower_all[-1]), float(upper_all[-1])
+    outside = (values > upper_all) | (values < lower_all)
     side = np.sign(values - mean)
-    near = (values > mean + _spc.TWO_THIRDS_WIDTH * mean_mr, values < mean - _spc.TWO_THIRDS_WIDTH * mean_mr)
+    two_thirds = width * (_spc.TWO_THIRDS_WIDTH / _spc.LIMIT_WIDTH)
+    near = (values > mean + two_thirds, values < mean - two_thirds)
     limits = (mean, lower, upper, near, outside)
     if outside[-1]:
         return ("above_upper_limit" if side[-1] == 1 else "below_lower_limit"), *limits
     steps = np.sign(np.diff(values[-RUN_LENGTH:]))
     if len(steps) == RUN_LENGTH - 1 and ((steps == 1).all() or (steps == -1).all()):
         return ("trend_increasing" if steps[-1] == 1 else "trend_decreasing"), *limits
-    close = ~outside[-3:] & ((values[-3:] < mean - _spc.TWO_THIRDS_WIDTH * mean_mr)
-                             | (values[-3:] > mean + _spc.TWO_THIRDS_WIDTH * mean_mr))
+    close = near[0][-3:] | near[1][-3:]  # a month beyond a limit is beyond two thirds of the way too
     last3 = side[-3:]
     if close[-1] and len(last3) == 3 and ((last3 == 1).all() or (last3 == -1).all()) and close.sum() >= 2:
         return ("two_in_three_above" if side[-1] > 0 else "two_in_three_below"), *limits
@@ -158,6 +171,12 @@ def _latest_kind(values: np.ndarray) -> tuple[str, float, float, float, tuple[np
     if len(last7) == RUN_LENGTH and ((last7 == 1).all() or (last7 == -1).all()):
         return ("run_above" if side[-1] > 0 else "run_below"), *limits
     return "", *limits
+
+
+def binomial_half_width(mean: float, counted: np.ndarray) -> np.ndarray:
+    """Three standard errors of a share at `mean` on each month's `counted` items (a p-chart's half-width)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return 3.0 * np.sqrt(mean * (1.0 - mean) / np.where(counted > 0, counted, np.nan))
 
 
 def _alone(outside: np.ndarray, values: np.ndarray, mean: float) -> np.ndarray:

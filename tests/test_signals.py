@@ -242,6 +242,29 @@ def test_a_one_answer_wobble_in_a_steady_audit_is_not_a_signal(store):
     assert signal_findings(store, Scope(), SETTINGS) == []
 
 
+def handovers(missed: list[int], days: int = 30) -> list[dict]:
+    """Ash's night shifts, one a day for `days` days a month, all handed over but `missed[i]` in month i."""
+    return [rota(month(index) + timedelta(days=day), "Ash", "Night", handover=day >= gone)
+            for index, gone in enumerate(missed) for day in range(days)]
+
+
+@pytest.mark.parametrize("missed, signal", [
+    ([0] * 20 + [1, 1, 2, 1], False),            # near 100%, most months exactly: one or two missed in thirty
+    ([0, 1] * 10 + [3], False),                  # 27 of 30 against 29.5: counting chance
+    ([0, 1] * 10 + [9], True),                   # 21 of 30: beyond what counting gives
+    ([0] * 17 + [1] + [0] * 5 + [6, 7], True),   # two months at 80% after two years at 100%
+    ([0] * 22 + [1, 12, 3], True),               # 60%, then 90%: two of the last three beyond two thirds of the way
+])
+def test_a_share_near_100_percent_is_judged_against_counting_chance(store, missed, signal):
+    """With most months at exactly 100% the moving ranges are nought and XmR's limits close in on the mean; the
+    limits are never narrower than a p-chart's on the month's shifts."""
+    insert(store, "rota", handovers(missed))
+    found = [f for f in signal_findings(store, Scope(), SETTINGS) if "andover" in f.subject]
+    assert bool(found) == signal, [f.summary for f in found]
+    if signal:
+        assert all(f.status == "concern" for f in found)
+
+
 def test_a_complaints_spike_on_one_team_without_rota_hours_is_counted_per_month(store):
     quiet = [complaint(month(i) + timedelta(days=3), team) for i in range(0, 18, 3) for team in TEAMS]
     spike = [complaint(month(17) + timedelta(days=d), "Birch") for d in range(5, 11)]
