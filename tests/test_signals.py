@@ -265,6 +265,12 @@ def test_a_share_near_100_percent_is_judged_against_counting_chance(store, misse
         assert all(f.status == "concern" for f in found)
 
 
+def test_two_of_three_says_when_one_of_them_was_beyond_the_limit(store):
+    insert(store, "rota", handovers([0] * 22 + [1, 12, 3]))
+    [found] = [f for f in signal_findings(store, Scope(), SETTINGS) if "andover" in f.subject]
+    assert "has been close to or beyond its lower limit in 2 of the last 3 months, at 90% in " in found.summary
+
+
 def test_a_complaints_spike_on_one_team_without_rota_hours_is_counted_per_month(store):
     quiet = [complaint(month(i) + timedelta(days=3), team) for i in range(0, 18, 3) for team in TEAMS]
     spike = [complaint(month(17) + timedelta(days=d), "Birch") for d in range(5, 11)]
