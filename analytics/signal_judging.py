@@ -67,6 +67,7 @@ class Judgement:
     chance: float | None        # exact chance of the signal months against the months before
     n: float                    # the sample in the signal's months
     shift: StepChange | None
+    beyond_before: bool = False  # one of the two months before the latest was beyond its limit (for "2 of 3")
 
 
 def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement | None:
@@ -75,6 +76,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
     if entry.unit in CHARTS:
         latest, mean, lower, upper, near, run = _count_chart(entry, series)
         ghosted = np.zeros(len(values), dtype=bool)
+        outside = np.zeros(len(values), dtype=bool)  # a count chart's "2 of 3" counts no month beyond a limit
         rule = ("run_above" if latest in HIGH else "run_below") if latest and run else latest
     else:
         counted = series.denominator if MODELS.get(entry.measure) == "binomial" else None
@@ -82,7 +84,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         ghosted = _alone(outside, values, mean)
         if ghosted.any():
             values = np.where(ghosted, np.nan, values)
-            latest, mean, lower, upper, near, _ = _latest_kind(values, counted)
+            latest, mean, lower, upper, near, outside = _latest_kind(values, counted)
         rule = _story(latest, values, mean) if latest else ""
     if not rule:
         return None
@@ -101,7 +103,8 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         shift = None
     status = "improving" if high == (entry.improvement_direction == "increase") else "concern"
     return Judgement(status, rule, shift.month if shift else first, series, values, mean, lower, upper,
-                      tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift)
+                      tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift,
+                      bool(outside[-3:-1].any()))
 
 
 def _rule_z(entry: Metric, rule: str, settings: dict[str, Any]) -> float:

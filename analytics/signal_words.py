@@ -6,8 +6,6 @@ import calendar
 from datetime import date
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-
 from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .key_questions import classify
@@ -74,10 +72,8 @@ def _summary(entry: Metric, place: dict[str, str], judged: Judgement, improving:
     elif rule.startswith("trend"):
         what = f"{what} has {'risen' if high else 'fallen'} {trend_count(judged.values) - 1} months in a row, to {now}"
     elif rule.startswith("two_in_three"):
-        earlier = judged.values[-3:-1]
-        beyond = bool(np.any(earlier > judged.upper) if high else np.any(earlier < judged.lower))
-        what = f"{what} has been close to {'or beyond ' if beyond else ''}its {'upper' if high else 'lower'} limit " \
-               f"in 2 of the last 3 months, at {now} against an average of {mean}"
+        side = f"{'or beyond ' if judged.beyond_before else ''}its {'upper' if high else 'lower'} limit"
+        what = f"{what} has been close to {side} in 2 of the last 3 months, at {now} against an average of {mean}"
     else:
         what = f"{what} was {now}, outside its usual range of {_show_range(entry, judged)}"
     return f"{what}: a real change {'for the better' if improving else 'for the worse'}, not month-to-month variation."
