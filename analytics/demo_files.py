@@ -8,7 +8,6 @@ listed in `PLANTED_PATTERNS`; data/README.md describes the files and the pattern
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -20,6 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
+
+from .scope import month_end
 
 OAKWOOD = "Oakwood House"
 RIVERSIDE = "Riverside Homecare"
@@ -134,9 +135,6 @@ def demo_months(end: date) -> list[date]:
     return [date(m // 12, m % 12 + 1, 1) for m in range(first, first + MONTHS)]
 
 
-def _month_end(first: date) -> date:
-    return first.replace(day=calendar.monthrange(first.year, first.month)[1])
-
 
 @dataclass(frozen=True)
 class _Period:
@@ -151,7 +149,7 @@ class _Period:
 
     def day_in(self, rng: np.random.Generator, no: int, weekdays_only: bool = False) -> date:
         first = self.months[no - 1]
-        days = [first + timedelta(d) for d in range((min(_month_end(first), self.end) - first).days + 1)]
+        days = [first + timedelta(d) for d in range((min(month_end(first), self.end) - first).days + 1)]
         weekdays = [d for d in days if d.weekday() < 5]
         return _pick(rng, weekdays if weekdays_only and weekdays else days)
 
@@ -952,7 +950,7 @@ def _write_complaints_log(path: Path, complaints: list[_Complaint], as_of: date,
 
 def _write_complaints(directory: Path, rng: np.random.Generator, period: _Period) -> list[Path]:
     complaints = _complaints(rng, period)
-    older = _month_end(period.months[-1 - OLDER_EXPORT_MONTHS_BACK])
+    older = month_end(period.months[-1 - OLDER_EXPORT_MONTHS_BACK])
     return [_write_complaints_log(directory / f"complaints_log_{as_of:%Y-%m}.xlsx", complaints, as_of, period)
             for as_of in (older, period.end)]
 

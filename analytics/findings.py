@@ -93,6 +93,15 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def chance_words(chance: float) -> str:
+    """How often chance alone gives a result, as people say it: 'about 1 time in 50', 'less than 1 time in 1,000'."""
+    if chance < 0.001:
+        return "less than 1 time in 1,000"
+    if chance >= 0.5:
+        return f"{chance:.0%} of the time"
+    return f"about 1 time in {round(1 / chance):,}"
+
+
 def figure_text(measure: str, value: float | None) -> str:
     """An evidence figure as every page, export and report writes it: a rate per 1,000 to one decimal, a count of
     complaints or failed cycles as a number, every other measure (shares, compliance, scores) as a percentage; ""

@@ -9,7 +9,6 @@ in each of them and by the gap over them together beyond counting chance (`analy
 
 from __future__ import annotations
 
-import calendar
 import math
 from datetime import date
 from typing import Any
@@ -21,7 +20,7 @@ from . import measures
 from .findings import Evidence, Finding, confidence_from_sources, limited, percent
 from .fragility_runs import MEASURES, Measure, Signal, most_specific, signals
 from .key_questions import classify
-from .scope import Scope, months_back, period_label
+from .scope import Scope, month_end, months_back, period_label
 
 TABLE_COLUMNS = ["month", "service", "team", "shift", "measure", "value", "rest_of_service", "denominator",
                  "exposure", "rest_exposure",
@@ -189,10 +188,6 @@ def place_name(team: str | None, shift: str | None) -> str:
         return f"{team} {shift.lower()} shifts"
     return team or f"{shift} shifts"
 
-
-def month_end(month: date) -> date:
-    """The last day of `month`'s month."""
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])
 
 
 def rows_filter(source: str, service: str, team: str | None, shift: str | None, start: date, end: date,

@@ -40,14 +40,13 @@ import numpy as np
 import pandas as pd
 
 from . import measures
-from .findings import Evidence, Finding, confidence_from_sources, limited, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .pooled_items import PooledItem, failing_across_services, pooled_masked_finding
 from .repeat_findings import (
     CHECK_KINDS,
     SUBJECT,
     audit_name,
-    chance_words,
     failing_chance,
     is_service_wide,
     kinds_showing,

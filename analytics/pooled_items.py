@@ -36,12 +36,11 @@ import pandas as pd
 from . import measures
 from .chance import signal_chance
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, percent
 from .key_questions import classify
 from .repeat_findings import (
     PATTERNS,
     audit_name,
-    chance_words,
     failing_chance,
     is_service_wide,
     kinds_showing,

@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.special import betainc
 
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, confidence_from_sources, limited, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, limited, percent
 from .key_questions import classify
 from .run_cache import shared, within_run
 from .scope import Scope, months_back, period_label
@@ -183,11 +183,6 @@ def failing_chance(score: np.ndarray, answers: np.ndarray, limit: float) -> np.n
     safe_a = np.where(below, answers - score, 1.0)
     safe_b = np.where(below, score + 1.0, 1.0)
     return np.where(below, betainc(safe_a, safe_b, 1.0 - limit), 1.0)
-
-
-def chance_words(chance: float) -> str:
-    """How often chance gives a result, in words: 'under 0.1% of the time', '4.2% of the time'."""
-    return "under 0.1% of the time" if chance < 0.001 else f"{chance:.1%} of the time"
 
 
 def _month_label(month: object) -> str:

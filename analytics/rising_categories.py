@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .distributions import binom_sf
-from .findings import Evidence, Finding, limited, percent
+from .findings import Evidence, Finding, chance_words, limited, percent
 from .key_questions import classify
 from .measures import monthly
 from .rise_spread import service_wide_rise
@@ -186,6 +186,5 @@ def _share(row: dict[str, Any], half: str) -> float | None:
 
 
 def _chance(chance: float) -> str:
-    """'a rise this large would come by chance under 0.1% of the time'."""
-    words = "under 0.1%" if chance < 0.001 else f"{chance:.1%}"
-    return f"a rise this large would come by chance {words} of the time"
+    """'a rise this large would come by chance less than 1 time in 1,000'."""
+    return f"a rise this large would come by chance {chance_words(chance)}"

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import calendar
-from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from . import measures
-from .findings import Evidence, Finding, confidence_from_sources, limited, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, limited, percent
 from .key_questions import classify
-from .scope import period_label
+from .scope import month_end, period_label
 from .signal_judging import CHARTS, HIGH, Judgement, level, run_count, trend_count
 
 if TYPE_CHECKING:
@@ -95,17 +93,13 @@ def _evidence(entry: Metric, place: dict[str, str], judged: Judgement) -> Eviden
               f"{period_label(first, chart_end)}; {judged.n:.0f} {measures.measure(entry.measure).n_label} in those "
               f"months")
     if judged.chance is not None:
-        detail += f"; chance of a change this large by counting alone {_chance_text(judged.chance)}"
+        detail += f"; a change this large comes by counting alone {chance_words(judged.chance)}"
     if judged.ghosted:
         detail += f"; left out of the mean and limits as one-offs: {', '.join(f'{m:%b %Y}' for m in judged.ghosted)}"
     if judged.shift is not None:
         detail += f"; a sustained shift: {judged.shift.suggestion()}"
     return Evidence(entry.source, entry.label.lower(), float(judged.values[-1]), float(judged.mean),
                     period_label(first, chart_end), rows, detail)
-
-
-def _chance_text(chance: float) -> str:
-    return "under 0.1%" if chance < 0.001 else f"{chance:.1%}"
 
 
 def _topic(entry: Metric, place: dict[str, str]) -> str:
@@ -139,7 +133,3 @@ def _show_range(entry: Metric, judged: Judgement) -> str:
     low_text = _show(entry, lower).removesuffix(" per 1,000 planned hours")
     return f"{low_text} to {_show(entry, upper)}"
 
-
-def month_end(month: date) -> date:
-    """The last day of the month `month` falls in."""
-    return month.replace(day=calendar.monthrange(month.year, month.month)[1])

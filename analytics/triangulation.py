@@ -19,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from . import measures
-from .findings import Evidence, Finding, limited, percent
+from .findings import Evidence, Finding, chance_words, limited, percent
 from .fragility import join_clauses, place_name, rows_filter
 from .key_questions import classify
 from .scope import Scope, period_label
@@ -420,13 +420,6 @@ def _complaint_evidence(row: dict[str, Any], window: Window) -> Evidence:
         row["complaint_rate_earlier"] if in_hours else float(row["complaints_earlier"]),
         period_label(window.start, window.end),
         rows_filter("complaints", row["service"], row["team"], row["shift"], window.start, window.end), detail)
-
-
-def chance_words(chance: float) -> str:
-    """A chance as people say it: 'about 1 in 50', or 'less than 1 in 1,000'."""
-    if chance < 0.001:
-        return "less than 1 in 1,000"
-    return f"about 1 in {round(1 / chance):,}" if chance < 0.5 else f"{chance:.0%}"
 
 
 def _or_none(value: float) -> float | None:

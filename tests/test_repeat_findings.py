@@ -127,7 +127,7 @@ def test_two_single_records_failing_in_a_row_are_limited_evidence(con, settings)
     [finding] = repeat_findings(con, AS_OF, settings)
     assert (finding.team, finding.status, finding.confidence) == ("Ash Unit", "not_enough_evidence", "limited")
     assert finding.summary.startswith("Limited evidence (0% on 2 answers since it first failed, which an item "
-                                      "truly at 75% would score 6.2% of the time): ")
+                                      "truly at 75% would score about 1 time in 16): ")
 
 
 def test_an_item_failing_on_every_team_is_one_persistent_service_wide_finding(con, settings):
@@ -141,8 +141,8 @@ def test_an_item_failing_on_every_team_is_one_persistent_service_wide_finding(co
     assert finding.key_question == "Effective"
     assert "15 of 18" in finding.summary and "all 3 teams" in finding.summary
     assert "persistent, service-wide pattern CQC" in finding.summary
-    assert "17% on the 24 answers since it first failed, which an item truly at 75% would score under 0.1% of " \
-        "the time" in finding.evidence[0].detail
+    assert "17% on the 24 answers since it first failed, which an item truly at 75% would score less than 1 " \
+        "time in 1,000" in finding.evidence[0].detail
     assert len(finding.evidence) == 3 and all("item = 'Care plan reviewed and signed'" in e.rows
                                               for e in finding.evidence)
     assert {e.period for e in finding.evidence} == {"May 2026 to Oct 2026"}

@@ -12,6 +12,7 @@ import pytest
 from canonical_rows import insert
 
 from analytics.demo_files import OAKWOOD, RIVERSIDE
+from analytics.findings import chance_words
 from analytics.scope import Scope
 from analytics.service_wide import merge_service_wide, teams_with_data
 from analytics.settings import default_settings
@@ -20,7 +21,6 @@ from analytics.triangulation import (
     CLASSES,
     Window,
     assurance,
-    chance_words,
     chart_summary,
     clearly_fell,
     clearly_poor,
@@ -140,7 +140,7 @@ def test_green_audits_beside_rising_family_complaints_is_a_widening_assurance_ga
     [rate] = [e for e in ash.evidence if e.source == "complaints"]
     assert rate.measure == "complaints per 1,000 planned hours"
     assert rate.value == pytest.approx(8 / 0.3)  # 8 complaints in 300 planned hours
-    assert rate.detail.endswith("as many or more by chance at the earlier rate: about 1 in 51")  # 10 in 512
+    assert rate.detail.endswith("as many or more by chance at the earlier rate: about 1 time in 51")  # 10 in 512
 
 
 def test_clean_team_agrees_good_and_raises_nothing(table, findings):
@@ -306,8 +306,8 @@ def test_complaints_rise_only_beyond_chance(earlier, recent, hours, rising):
 
 
 @pytest.mark.parametrize(("chance", "words"), [
-    (0.0004, "less than 1 in 1,000"), (0.001, "about 1 in 1,000"), (0.0195, "about 1 in 51"), (0.25, "about 1 in 4"),
-    (0.5, "50%"), (1.0, "100%"),
+    (0.0004, "less than 1 time in 1,000"), (0.001, "about 1 time in 1,000"), (0.0195, "about 1 time in 51"),
+    (0.25, "about 1 time in 4"), (0.4999, "about 1 time in 2"), (0.5, "50% of the time"), (1.0, "100% of the time"),
 ])
 def test_chance_in_words(chance, words):
     assert chance_words(chance) == words
