@@ -46,13 +46,15 @@ class Measure:
 
 MEASURES: dict[str, Measure] = {m.id: m for m in (
     Measure("audit_compliance", "Audit compliance", "audits", "share", "increase", "answers", "min_audit_answers",
-            "Applicable audit answers met, partly met answers at the partial-credit setting; N/A left out."),
+            "Applicable audit answers met, partly met answers at the partial-credit setting; N/A left out. Its chart's "
+            "limits are never narrower than chance alone spreads a share of each month's answers."),
     Measure("fill_rate", "Rota fill rate", "rota", "share", "increase", "shifts", "min_rota_shifts",
             "Hours worked as a share of hours planned (staff numbers where the rota has no hours)."),
     Measure("agency_share", "Agency share of hours", "rota", "share", "decrease", "shifts", "min_rota_shifts",
             "Agency hours as a share of hours worked."),
     Measure("handover_completion", "Handover completion", "rota", "share", "increase", "shifts", "min_rota_shifts",
-            "Shifts with the handover completed, as a share of shifts where it was recorded."),
+            "Shifts with the handover completed, as a share of shifts where it was recorded. Its chart's limits are "
+            "never narrower than chance alone spreads a share of each month's shifts."),
     Measure("complaints", "Complaints per month", "complaints", "count", "decrease", "complaints", "min_complaints",
             "Complaints received in the month; a month the log covers without one counts as none."),
     Measure("complaint_rate", "Complaints per 1,000 planned hours", "complaints", "rate", "decrease", "complaints",

@@ -22,7 +22,7 @@ from scipy.special import ndtr, ndtri
 
 from . import spc as _spc
 from .chance import MODELS, signal_chance
-from .spc import RUN_LENGTH
+from .spc import RUN_LENGTH, limit_widths
 from .spc_counts import RUN_CHANCE, chart_arrays
 from .step_change import StepChange, step_change
 
@@ -147,13 +147,11 @@ def _latest_kind(values: np.ndarray, counted: np.ndarray | None = None
     them (the same limits; the rules looked at for the latest point only).
 
     For a share of `counted` items each month (handovers of shifts, answers of an audit), each month's limits are
-    never narrower than counting alone would spread it (`binomial_half_width`): near 100% most months are exactly
+    never narrower than counting alone would spread it (`spc.limit_widths`, as the charts draw them): near 100% most months are exactly
     100%, their moving ranges are nought, and the limits close in on the mean until one missed handover in thirty
     is "beyond the limit"."""
     mean, mean_mr, _ = _spc._period_limits(values, None, True)
-    width = np.full(len(values), _spc.LIMIT_WIDTH * mean_mr)
-    if counted is not None:
-        width = np.fmax(width, binomial_half_width(mean, counted))
+    width = limit_widths(mean, mean_mr, len(values), counted)
     lower_all, upper_all = mean - width, mean + width
     lower, upper = float(lower_all[-1]), float(upper_all[-1])
     outside = (values > upper_all) | (values < lower_all)
@@ -174,12 +172,6 @@ def _latest_kind(values: np.ndarray, counted: np.ndarray | None = None
     if len(last7) == RUN_LENGTH and ((last7 == 1).all() or (last7 == -1).all()):
         return ("run_above" if side[-1] > 0 else "run_below"), *limits
     return "", *limits
-
-
-def binomial_half_width(mean: float, counted: np.ndarray) -> np.ndarray:
-    """Three standard errors of a share at `mean` on each month's `counted` items (a p-chart's half-width)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return 3.0 * np.sqrt(mean * (1.0 - mean) / np.where(counted > 0, counted, np.nan))
 
 
 def _alone(outside: np.ndarray, values: np.ndarray, mean: float) -> np.ndarray:

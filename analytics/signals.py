@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures
+from .chance import MODELS
 from .findings import Finding
 from .scope import Scope, months_back
 from .settings import load_settings
@@ -163,8 +164,10 @@ def chart_of(metric_id: str, series: pd.DataFrame, target: float | None = None,
         chart = u_chart(series["numerator"].tolist(), series["denominator"].tolist(), months, direction, target,
                         rebase)
     else:
+        # A share of counted items is drawn with the limits its findings are judged by (analytics.spc.limit_widths).
+        counted = tuple(series["denominator"].fillna(0)) if MODELS.get(entry.measure) == "binomial" else None
         chart = xmr(series["value"].tolist(), months,
-                    SPCOptions(improvement_direction=direction, target=target, rebase=rebase))
+                    SPCOptions(improvement_direction=direction, target=target, rebase=rebase, counted=counted))
     chart = read_shift(chart, target, direction)
     # The sample behind each month (answers, shifts, complaints, responses), for the chart's words.
     return replace(chart, points=chart.points.assign(n=series["n"].to_numpy()))

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
+from analytics.findings import percent
 from analytics.scope import Scope
 from analytics.settings import default_settings, save_setting
 from analytics.signals import (
@@ -231,15 +232,19 @@ def test_a_bad_latest_month_is_a_signal_limited_evidence_on_few_shifts(store, da
 
 
 def test_a_one_answer_wobble_in_a_steady_audit_is_not_a_signal(store):
-    """13 of 14 met every month gives limits narrower than one answer; 12 of 14 is chance, not a change."""
+    """13 of 14 met every month gives XmR limits narrower than one answer; 12 of 14 is chance, not a change. The
+    chart draws the limits the judgement uses, so it does not mark the month either."""
     rows = []
     for index in range(18):
         met = 12 if index == 17 else 13
         rows += [audit(month(index), "met" if i < met else "not_met") for i in range(14)]
     insert(store, "audits", rows)
     chart = spc_chart(store, Scope(), SETTINGS, "audit_compliance", SERVICE)
-    assert chart.points["special_cause_type"].iloc[-1] == "below_lower_limit"  # XmR alone would flag it
+    last = chart.points.iloc[-1]
+    assert last["special_cause_type"] == "" and last["lower_limit"] < 12 / 14
     assert signal_findings(store, Scope(), SETTINGS) == []
+    plain = xmr(chart.points["value"].tolist(), chart.points["date"].tolist())
+    assert plain.points["special_cause_type"].iloc[-1] == "below_lower_limit"  # XmR alone would flag it
 
 
 def handovers(missed: list[int], days: int = 30) -> list[dict]:
@@ -263,6 +268,17 @@ def test_a_share_near_100_percent_is_judged_against_counting_chance(store, misse
     assert bool(found) == signal, [f.summary for f in found]
     if signal:
         assert all(f.status == "concern" for f in found)
+
+
+def test_the_chart_draws_the_limits_the_finding_names(store):
+    """Near 100% the limits are counting's, wider than XmR's, on the chart as in the finding's words."""
+    insert(store, "rota", handovers([0] * 20 + [1] * 3 + [8]))
+    [found] = [f for f in signal_findings(store, Scope(), SETTINGS) if "andover" in f.subject]
+    chart = spc_chart(store, Scope(), SETTINGS, "handover_completion", SERVICE, found.team, found.shift)
+    last = chart.points.iloc[-1]
+    assert last["special_cause_type"] == "below_lower_limit" and last["lower_limit"] < 0.95
+    assert (f"outside its usual range of {percent(last['lower_limit'])} to {percent(min(last['upper_limit'], 1))}"
+            in found.summary), found.summary
 
 
 def test_two_of_three_says_when_one_of_them_was_beyond_the_limit(store):

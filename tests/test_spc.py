@@ -555,3 +555,47 @@ def test_options_accept_a_list_of_rebase_dates() -> None:
 def test_iso_date_strings_are_accepted() -> None:
     points = xmr(FALLS, [m.isoformat() for m in MONTHS]).points
     assert points["date"].tolist() == [pd.Timestamp(m) for m in MONTHS]
+
+
+# --- counted shares: limits never narrower than counting alone spreads them (our departure, off by default) -------
+
+
+@pytest.mark.parametrize(
+    ("mean", "mean_mr", "counted", "expected"),
+    [
+        (0.9, 0.01, None, [0.0266, 0.0266]),  # no counts: the reference's limits
+        (0.9, 0.01, [100, 2500], [0.09, 0.0266]),  # the floor where counting spreads wider; XmR where it is wider
+        (0.9, math.nan, [100, 100], [math.nan, math.nan]),  # a series that never varies has no limits, counted or not
+        (1.0, 0.001, [30, 30], [0.00266, 0.00266]),  # at exactly 100% counting spreads nothing
+        (0.9, 0.01, [0, 100], [0.0266, 0.09]),  # a month with nothing counted keeps the XmR width
+    ],
+)
+def test_limit_widths(mean: float, mean_mr: float, counted: list[int] | None, expected: list[float]) -> None:
+    widths = spc.limit_widths(mean, mean_mr, 2, None if counted is None else np.array(counted, dtype=float))
+    np.testing.assert_allclose(widths, expected)
+
+
+def test_counted_shares_near_100_percent_are_not_special_cause_for_one_item() -> None:
+    # 30 of 30 handovers most months: XmR limits close in on the mean until 29 of 30 is "beyond the limit";
+    # counting alone puts 29 of 30 well within.
+    values = [1.0] * 6 + [29 / 30] + [1.0] * 5 + [29 / 30]
+    plain = xmr(values, MONTHS[:13]).points
+    counted = xmr(values, MONTHS[:13], SPCOptions(counted=[30] * 13)).points
+    assert plain["special_cause_type"].iloc[-1] == "below_lower_limit"
+    assert counted["special_cause_type"].iloc[-1] == ""
+    assert (counted["lower_limit"] < plain["lower_limit"]).all() and (counted["mean"] == plain["mean"]).all()
+
+
+def test_counted_follows_the_points_when_they_are_sorted_and_rebased() -> None:
+    values, counts = [0.9, 0.92] * 3 + [0.95, 0.96] * 3, [10] * 6 + [1000] * 6
+    options = SPCOptions(counted=counts[::-1], rebase=(MONTHS[6],))
+    points = xmr(values[::-1], MONTHS[:12][::-1], options).points  # given newest first
+    assert points["value"].tolist() == values
+    width = points["upper_limit"] - points["mean"]
+    assert width.iloc[0] == pytest.approx(3 * math.sqrt(0.91 * 0.09 / 10))  # the first period's floor, on 10
+    assert width.iloc[-1] == pytest.approx(2.66 * 0.01)  # the second's XmR width, wider than counting on 1,000
+
+
+def test_counted_needs_one_count_per_value() -> None:
+    with pytest.raises(ValueError, match="counted has 2 counts for 12 values; give one count per value"):
+        xmr(FALLS[:12], MONTHS[:12], SPCOptions(counted=[10, 10]))
