@@ -147,9 +147,9 @@ def _latest_kind(values: np.ndarray, counted: np.ndarray | None = None
     them (the same limits; the rules looked at for the latest point only).
 
     For a share of `counted` items each month (handovers of shifts, answers of an audit), each month's limits are
-    never narrower than counting alone would spread it (`spc.limit_widths`, as the charts draw them): near 100% most months are exactly
-    100%, their moving ranges are nought, and the limits close in on the mean until one missed handover in thirty
-    is "beyond the limit"."""
+    never narrower than counting alone would spread it (`spc.limit_widths`, as the charts draw them): near 100% most
+    months are exactly 100%, their moving ranges are nought, and the limits close in on the mean until one missed
+    handover in thirty is "beyond the limit"."""
     mean, mean_mr, _ = _spc._period_limits(values, None, True)
     width = limit_widths(mean, mean_mr, len(values), counted)
     lower_all, upper_all = mean - width, mean + width
