@@ -6,7 +6,8 @@ import io
 import json
 
 import pandas as pd
-import pyarrow.parquet  # noqa: F401 - pandas reads Parquet through it: loaded with this module, not in a first view
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 _AS_JSON = "__json"  # the suffix of a column of dictionaries or lists, written as JSON text
 
@@ -26,11 +27,13 @@ def to_blob(frame: pd.DataFrame) -> bytes:
 
 def from_blob(data: bytes) -> pd.DataFrame:
     """The frame `to_blob` wrote: JSON columns back as dictionaries and lists, text missing as None, as computed."""
-    frame = pd.read_parquet(io.BytesIO(data))
-    for column in list(frame.columns):
+    table = pq.read_table(io.BytesIO(data))
+    frame = table.to_pandas()
+    for column, values in zip(table.column_names, table.columns):
         if column.endswith(_AS_JSON):
-            frame[column] = [None if v is None else json.loads(v) for v in frame[column]]
+            frame[column] = [None if v is None else json.loads(v) for v in values.to_pylist()]
             frame = frame.rename(columns={column: column.removesuffix(_AS_JSON)})
-        elif pd.api.types.is_string_dtype(frame[column]):
-            frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+        elif pa.types.is_string(values.type) or pa.types.is_large_string(values.type):
+            # Arrow's own conversion gives text as objects with None where missing, at C speed, not per cell.
+            frame[column] = pd.Series(values.to_numpy(zero_copy_only=False), index=frame.index, dtype=object)
     return frame
