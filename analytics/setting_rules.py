@@ -155,6 +155,10 @@ THRESHOLDS = {
                                    "measure the trend charts show.", "count"),
     "spc_chance_z": Threshold("Improvement and trends", "Allowance for chance in trend signals", "How many standard "
                               "errors a signal must stand from the average. Higher is more cautious.", "positive"),
+    "spc_recent_limit_months": Threshold("Improvement and trends", "Months a point beyond a limit stays a signal",
+                                         "A month beyond a process limit this many months back or less is still a "
+                                         "signal while every month since stays on its side of the average.",
+                                         "count"),
     "recognition_target_days": Threshold("Leadership response", "Days to recognise a concern", "A concern should be "
                                          "recognised by a leader within this many days of the first month its "
                                          "pattern shows in the data; later counts as recognised late.", "count"),

@@ -29,7 +29,7 @@ from .step_change import StepChange, step_change
 if TYPE_CHECKING:
     from .signals import Metric
 
-HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
+HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above", "held_above_limit")
 
 
 CHARTS = {"count": "c-chart", "rate": "u-chart"}
@@ -74,7 +74,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
     """The latest signal of a series that passes the chance check, or None."""
     values = series.values
     if entry.unit in CHARTS:
-        latest, mean, lower, upper, near, run = _count_chart(entry, series)
+        latest, mean, lower, upper, near, run, beyond = _count_chart(entry, series)
         ghosted = np.zeros(len(values), dtype=bool)
         outside = np.zeros(len(values), dtype=bool)  # a count chart's "2 of 3" counts no month beyond a limit
         rule = ("run_above" if latest in HIGH else "run_below") if latest and run else latest
@@ -86,11 +86,15 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
             values = np.where(ghosted, np.nan, values)
             latest, mean, lower, upper, near, outside = _latest_kind(values, counted)
         rule = _story(latest, values, mean) if latest else ""
+        beyond = outside
+    length = 0
+    if not rule:
+        rule, length = _held(beyond, values, mean, int(settings["thresholds"].get("spc_recent_limit_months", 3)))
     if not rule:
         return None
     high = rule in HIGH
-    length = _start_length(rule, values, mean)
-    if rule.endswith("limit") or rule.startswith("two_in_three"):
+    length = max(length, _start_length(rule, values, mean))
+    if rule.endswith("_limit") and not rule.startswith("held") or rule.startswith("two_in_three"):
         # The months in a row beyond two thirds of the way to the limit, on the signal's side, are its months.
         length = max(length, _trailing_true(near[0 if high else 1]))
     first = series.months[-min(length, len(values))]
@@ -107,6 +111,17 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
                       bool(outside[-3:-1].any()))
 
 
+def _held(beyond: np.ndarray, values: np.ndarray, mean: float, recent: int) -> tuple[str, int]:
+    """A month beyond a limit in the last `recent` months (not the latest) with every month since on its side of
+    the mean: the process has not come back, though the latest month alone is within its limits (5 complaints, then
+    2, after 18 months of none). The rule and how many months it spans, or ("", 0)."""
+    side = np.sign(values - mean)
+    for back in range(2, min(recent, len(values)) + 1):
+        if beyond[-back] and (side[-back:] == side[-back]).all() and side[-back] != 0:
+            return ("held_above_limit" if side[-back] > 0 else "held_below_limit"), back
+    return "", 0
+
+
 def _rule_z(entry: Metric, rule: str, settings: dict[str, Any]) -> float:
     """How many standard errors of counting chance the rule's months must clear: at least `spc_chance_z`, and as
     many as the rule itself asks of the process: 3 for a point beyond a limit, 2 for 2 of 3 near one, and for 7
@@ -115,23 +130,25 @@ def _rule_z(entry: Metric, rule: str, settings: dict[str, Any]) -> float:
     z = float(settings["thresholds"].get("spc_chance_z", 2.0))
     if MODELS.get(entry.measure) == "shifts":
         return z
-    if rule.endswith("limit"):
+    if rule.endswith("limit"):  # a point beyond a limit, or one held since
         return max(z, 3.0)
     return max(z, 2.0 if rule.startswith("two_in_three") else _RUN_Z)
 
 
 def _count_chart(entry: Metric, series: Series) -> tuple[str, float, float, float, tuple[np.ndarray, np.ndarray],
-                                                           bool]:
+                                                           bool, np.ndarray]:
     """The latest point's special cause type, the centre, its limits, which points are beyond two thirds of the
-    way to the upper and to the lower limit, and whether the latest is in a run that counts."""
+    way to the upper and to the lower limit, whether the latest is in a run that counts, and which points are
+    beyond a limit."""
     exposure = series.denominator if entry.unit == "rate" else np.ones(len(series.values))
     exposure = np.where(exposure > 0, exposure, np.nan)
     points = chart_arrays(np.where(np.isnan(exposure), np.nan, series.numerator), exposure)
     value = points["value"]
     near = (value > points["upper_two_thirds"], value < points["lower_two_thirds"])
     # A point beyond a limit takes its type before a run; whether it also ends a run that counts is asked apart.
+    beyond = (value > points["upper_limit"]) | (value < points["lower_limit"])
     return (str(points["special_cause_type"][-1]), float(points["mean"][-1]), float(points["lower_limit"][-1]),
-            float(points["upper_limit"][-1]), near, bool(points["in_run"][-1]))
+            float(points["upper_limit"][-1]), near, bool(points["in_run"][-1]), beyond)
 
 
 def _trailing_true(mask: np.ndarray) -> int:

@@ -26,6 +26,8 @@ _RULE_NAMES = {
     "two_in_three_below": "2 of 3 points near the lower limit",
     "run_above": "7 or more points in a row above the mean",
     "run_below": "7 or more points in a row below the mean",
+    "held_above_limit": "a recent point above the upper process limit, every point since above the mean",
+    "held_below_limit": "a recent point below the lower process limit, every point since below the mean",
 }
 
 
@@ -69,6 +71,10 @@ def _summary(entry: Metric, place: dict[str, str], judged: Judgement, improving:
                 f"{first:%b %Y}")
     elif rule.startswith("trend"):
         what = f"{what} has {'risen' if high else 'fallen'} {trend_count(judged.values) - 1} months in a row, to {now}"
+    elif rule.startswith("held"):
+        went = _show(entry, series.values[series.months == first][0])
+        what = (f"{what} went {'above its upper' if high else 'below its lower'} limit in {first:%b %Y} ({went}) "
+                f"and has stayed {'above' if high else 'below'} its average of {mean} since, at {now}")
     elif rule.startswith("two_in_three"):
         side = f"{'or beyond ' if judged.beyond_before else ''}its {'upper' if high else 'lower'} limit"
         what = f"{what} has been close to {side} in 2 of the last 3 months, at {now} against an average of {mean}"

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
+from analytics import signal_judging
 from analytics.findings import percent
 from analytics.scope import Scope
-from analytics.settings import default_settings, save_setting
+from analytics.settings import default_settings, load_settings, save_setting
 from analytics.signals import (
     measure_icons,
     metric_catalogue,
@@ -295,6 +296,35 @@ def test_a_complaints_spike_on_one_team_without_rota_hours_is_counted_per_month(
     [finding] = signal_findings(store, Scope(as_of=date(2026, 6, 30)), SETTINGS)
     assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
     assert "6 in Jun 2026" in finding.summary
+
+
+@pytest.mark.parametrize(("values", "beyond", "expected"), [
+    ([0, 0, 5, 2], [0, 0, 1, 0], ("held_above_limit", 2)),     # beyond, then above the mean since
+    ([0, 5, 3, 3], [0, 1, 0, 0], ("held_above_limit", 3)),     # three months back is still recent
+    ([5, 2, 1, 1], [1, 0, 0, 0], ("", 0)),                     # four months back is not
+    ([0, 0, 5, 0], [0, 0, 1, 0], ("", 0)),                     # back to the usual level
+    ([0, 0, 5, 1.25], [0, 0, 1, 0], ("", 0)),                  # on the mean is not above it
+    ([3, 3, 0, 1], [0, 0, 1, 0], ("held_below_limit", 2)),     # and the same below
+    ([0, 0, 0, 5], [0, 0, 0, 1], ("", 0)),                     # the latest beyond is its own rule
+])
+def test_a_point_beyond_a_limit_held_since(values, beyond, expected):
+    values = np.array(values, dtype=float)
+    assert signal_judging._held(np.array(beyond, dtype=bool), values, values.mean(), 3) == expected
+
+
+def test_a_complaints_spike_still_above_the_mean_is_a_signal(store):
+    """Five complaints after 18 quiet months, then two: the latest month alone is within its limits, but the process
+    has not come back; a person reading the chart sees a change."""
+    quiet = [complaint(month(i) + timedelta(days=3), team) for i in range(0, 20, 3) for team in ("Ash", "Hazel")]
+    spike = [complaint(month(18) + timedelta(days=d), "Birch") for d in range(5, 10)]
+    spike += [complaint(month(19) + timedelta(days=d), "Birch") for d in range(5, 7)]
+    insert(store, "complaints", quiet + spike)
+    [finding] = signal_findings(store, Scope(as_of=date(2026, 8, 31)), SETTINGS)
+    assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
+    assert "went above its upper limit in Jul 2026 (5) and has stayed above its average of " in finding.summary
+    assert finding.period_start == month(18)
+    save_setting(store, "thresholds", {**SETTINGS["thresholds"], "spc_recent_limit_months": 1})
+    assert signal_findings(store, Scope(as_of=date(2026, 8, 31)), load_settings(store)) == []
 
 
 def test_complaints_are_charted_for_counts_not_xmr(store):
