@@ -57,17 +57,33 @@ class Window:
 
 
 def shares_at(texts: pd.DataFrame, keys: tuple[str, ...], window: Window) -> pd.DataFrame:
-    """Per place (`keys`) and theme: recent and earlier mentions, their share of all texts there, and the ratio."""
-    recent = window.is_recent(texts["month"])
-    flagged = texts[[*keys, "theme"]].assign(recent=recent, earlier=~recent, everywhere="")
-    by = list(keys) or ["everywhere"]
-    totals = flagged.groupby(by)[["recent", "earlier"]].sum()
-    rates = (flagged.dropna(subset=["theme"]).groupby([*by, "theme"])[["recent", "earlier"]].sum().reset_index()
-             .merge(totals.add_suffix("_total").reset_index(), on=by))
+    """Per place (`keys`) and theme: recent and earlier mentions, their share of all texts there, and the ratio.
+    Rows in the order of the places and then the themes; texts with a place missing left out."""
+    recent = window.is_recent(texts["month"]).to_numpy(dtype=bool)
+    # Counted with bincount over place and theme codes: a page judges six groupings at once, and pandas' groupby
+    # and merge per grouping cost more than the counting.
+    place = texts.groupby(list(keys), sort=True, dropna=True).ngroup().fillna(-1).to_numpy(dtype=np.int64) \
+        if keys else np.zeros(len(texts), dtype=np.int64)
+    theme_code, themes = pd.factorize(texts["theme"], sort=True, use_na_sentinel=True)
+    places = int(place.max()) + 1 if len(place) else 0
+    placed = place >= 0
+    recent_total = np.bincount(place[placed], weights=recent[placed], minlength=places).astype(np.int64)
+    all_total = np.bincount(place[placed], minlength=places).astype(np.int64)
+    themed = placed & (theme_code >= 0)
+    pair = place[themed] * len(themes) + theme_code[themed]
+    pairs, first, counts = np.unique(pair, return_index=True, return_counts=True)
+    recent_count = np.bincount(np.searchsorted(pairs, pair), weights=recent[themed], minlength=len(pairs))
+    at_place, of_theme = pairs // max(len(themes), 1), pairs % max(len(themes), 1)
+    rows = np.flatnonzero(themed)[first]
+    rates = pd.DataFrame({**{key: texts[key].to_numpy()[rows] for key in keys},
+                          "theme": np.asarray(themes, dtype=object)[of_theme],
+                          "recent": recent_count.astype(np.int64), "earlier": counts - recent_count.astype(np.int64),
+                          "recent_total": recent_total[at_place],
+                          "earlier_total": all_total[at_place] - recent_total[at_place]})
     rates["recent_share"] = rates["recent"] / rates["recent_total"].where(rates["recent_total"] > 0)
     rates["earlier_share"] = rates["earlier"] / rates["earlier_total"].where(rates["earlier_total"] > 0)
     rates["ratio"] = share_ratio(rates)
-    return rates.drop(columns="everywhere", errors="ignore")
+    return rates
 
 
 def share_ratio(rates: pd.DataFrame) -> np.ndarray:
