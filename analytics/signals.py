@@ -259,9 +259,8 @@ def _shadowed(judged: dict[tuple, tuple[Judgement | None, Series]]) -> set[tuple
     For each series with a signal and each way of splitting it (by team, shift or audit type), a part
     carries the signal when its own level moved at least half as far the same way over the signal's
     months. If every part (of two or more) carries it, the parts' matching findings are dropped and
-    the whole tells it once; otherwise, when every carrying part has its own matching finding, the whole
-    is dropped and the parts say where it lives (a single part is the whole, named more exactly). Where some
-    carrying part has none, the parts' findings do not tell all of the whole's change, and the whole stays.
+    the whole tells it once; otherwise, when a carrying part has its own matching finding, the whole
+    is dropped and the parts say where it lives (a single part is the whole, named more exactly).
     """
     parts_of: dict[tuple, list[tuple]] = {}
     for other in judged:
@@ -282,7 +281,7 @@ def _shadowed(judged: dict[tuple, tuple[Judgement | None, Series]]) -> set[tuple
                         if judged[part][0] is not None and judged[part][0].status == finding.status]
             if len(parts) > 1 and len(carrying) == len(parts):
                 dropped.update(matching)
-            elif matching and len(matching) == len(carrying):
+            elif matching:
                 dropped.add(key)
     return dropped
 
