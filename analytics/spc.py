@@ -24,12 +24,14 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from numbers import Integral, Real
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+
+from .spc_inputs import as_timestamps, show_day, validated_series
 
 if TYPE_CHECKING:
     from .step_change import StepChange
@@ -45,23 +47,6 @@ MIN_POINTS = 12
 
 _HIGH_TYPES = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
 _LOW_TYPES = ("below_lower_limit", "trend_decreasing", "two_in_three_below", "run_below")
-
-
-def _as_timestamps(items: Iterable[object], name: str) -> pd.DatetimeIndex:
-    """Dates, datetimes, numpy datetimes or ISO strings as timestamps, or a ValueError naming the bad item."""
-    stamps = []
-    for position, item in enumerate(items):
-        if item is None or (np.ndim(item) == 0 and bool(pd.isna(item))):
-            raise ValueError(f"{name} must not be missing; item {position} is {item!r}")
-        problem = f"{name} must be dates or ISO date strings (YYYY-MM-DD); item {position} is {item!r}"
-        if not isinstance(item, (date, np.datetime64, str)):
-            raise ValueError(problem)
-        try:
-            # Only ISO strings: pandas would read "March" as 1 March of the current year.
-            stamps.append(pd.Timestamp(datetime.fromisoformat(item) if isinstance(item, str) else item))
-        except ValueError:
-            raise ValueError(problem) from None
-    return pd.DatetimeIndex(stamps)
 
 
 @dataclass(frozen=True)
@@ -112,7 +97,7 @@ class SPCOptions:
             )
         # A list is accepted for convenience and stored as a tuple so the options stay hashable.
         object.__setattr__(self, "rebase", tuple(self.rebase))
-        _as_timestamps(self.rebase, "rebase")
+        as_timestamps(self.rebase, "rebase")
         if not isinstance(self.screen_outliers, (bool, np.bool_)):
             raise ValueError(f"screen_outliers must be True or False; got {self.screen_outliers!r}")
         if self.counted is not None:
@@ -163,7 +148,7 @@ def xmr(
     Points are sorted by date. See SPCOptions for the options and SPCResult for what comes back;
     a ValueError says what to fix in values, dates or rebase dates.
     """
-    y, when = _validated_series(values, dates)
+    y, when = validated_series(values, dates)
     counted = None if options.counted is None else np.asarray(options.counted, dtype=float)
     if counted is not None and len(counted) != len(y):
         raise ValueError(f"counted has {len(counted)} counts for {len(y)} values; give one count per value")
@@ -171,11 +156,11 @@ def xmr(
     y, when = y[order], when[order]
     counted = None if counted is None else counted[order]
 
-    rebase = _as_timestamps(options.rebase, "rebase")
+    rebase = as_timestamps(options.rebase, "rebase")
     unknown = rebase.difference(when)
     if len(unknown):
         raise ValueError(
-            f"rebase date {_show(unknown[0])} is not one of the dates; "
+            f"rebase date {show_day(unknown[0])} is not one of the dates; "
             "give the date of the first point of the new period"
         )
     period = np.cumsum(when.isin(rebase))
@@ -371,7 +356,7 @@ def _short_period_warnings(points: pd.DataFrame) -> list[str]:
     for period, rows in points.groupby("period"):
         if len(rows) < MIN_POINTS:
             notes.append(
-                f"period {period} (from {_show(rows['date'].iloc[0])}) has only {len(rows)} points; "
+                f"period {period} (from {show_day(rows['date'].iloc[0])}) has only {len(rows)} points; "
                 f"with fewer than {MIN_POINTS} its limits are trial limits that will move as points are added"
             )
     return notes
@@ -383,43 +368,6 @@ def _missing_value_warnings(points: pd.DataFrame) -> list[str]:
     if missing.empty:
         return []
     return [
-        f"{len(missing)} missing value(s) on {', '.join(_show(day) for day in missing)}: "
+        f"{len(missing)} missing value(s) on {', '.join(show_day(day) for day in missing)}: "
         "left out of the mean and moving ranges and never flagged"
     ]
-
-
-def _validated_series(
-    values: Sequence[float], dates: Sequence[date] | pd.Series
-) -> tuple[np.ndarray, pd.DatetimeIndex]:
-    """Values as floats (NaN for missing) and dates as timestamps, or a ValueError saying what to fix."""
-    items, days = list(values), list(dates)
-    if len(items) != len(days):
-        raise ValueError(
-            f"values and dates must be the same length (got {len(items)} values and {len(days)} dates)"
-        )
-    if not items:
-        raise ValueError("values and dates are empty; an XmR chart needs at least one point")
-    y = np.array([_as_value(item, i) for i, item in enumerate(items)], dtype=float)
-    when = _as_timestamps(days, "dates")
-    repeated = when[when.duplicated()]
-    if len(repeated):
-        count = int((when == repeated[0]).sum())
-        times = "twice" if count == 2 else f"{count} times"
-        raise ValueError(f"dates must not repeat: {_show(repeated[0])} appears {times}")
-    return y, when
-
-
-def _as_value(item: object, position: int) -> float:
-    """One value as a float; None, NaN and pd.NA are missing values, as NA is in the reference."""
-    if item is None or item is pd.NA:
-        return math.nan
-    if not isinstance(item, Real):
-        raise ValueError(f"values must be numbers; item {position} is {item!r}")
-    if math.isinf(item):
-        raise ValueError(f"values must be finite numbers or missing (NaN); item {position} is {item!r}")
-    return float(item)
-
-
-def _show(day: pd.Timestamp) -> str:
-    """A timestamp as YYYY-MM-DD, with the time only when it is not midnight."""
-    return day.date().isoformat() if day == day.normalize() else day.isoformat()

@@ -30,6 +30,7 @@ import pandas as pd
 from . import spc
 from .distributions import binom_cdf, binom_sf, poisson_cdf, poisson_sf
 from .spc import SPCResult
+from .spc_inputs import as_timestamps, validated_series
 
 __all__ = ["PoissonComparison", "c_chart", "chart_arrays", "poisson_compare", "run_chance", "u_chart"]
 
@@ -52,7 +53,7 @@ def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence
     new period with its own centre and limits at each date given, as `spc.SPCOptions.rebase` does.
     """
     options = spc.SPCOptions(improvement_direction=improvement_direction, target=target, rebase=tuple(rebase))
-    count, when = spc._validated_series(counts, dates)
+    count, when = validated_series(counts, dates)
     exposure = np.array([math.nan if e is None else float(e) for e in exposures], dtype=float)
     if len(exposure) != len(count):
         raise ValueError(f"counts and exposures must be the same length (got {len(count)} and {len(exposure)})")
@@ -62,7 +63,7 @@ def u_chart(counts: Sequence[float], exposures: Sequence[float], dates: Sequence
     count, exposure, when = count[order], exposure[order], when[order]
     exposure = np.where(exposure > 0, exposure, math.nan)
     count = np.where(np.isnan(exposure), math.nan, count)
-    starts = spc._as_timestamps(options.rebase, "rebase")
+    starts = as_timestamps(options.rebase, "rebase")
     if len(starts.difference(when)):
         raise ValueError(f"rebase date {starts.difference(when)[0]:%Y-%m-%d} is not one of the dates; give the date "
                          "of the first point of the new period")
