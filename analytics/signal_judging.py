@@ -5,9 +5,11 @@ Shares and scores are read as an XmR chart with default options (`analytics.spc`
 c-chart (`analytics.spc_counts`); a share of counted items (handovers, audit answers) never with limits narrower than
 counting alone spreads it, and a month beyond a limit counts as beyond two thirds of the way for "2 of 3". An
 earlier lone point beyond the XmR limits is ghosted (left out of the mean and limits) so one bad month long ago does
-not make every later month a run. A signal's months are the run or trend
-the latest month belongs to, or the months in a row beyond two thirds of the way to a limit; they are compared
-with the months before by `analytics.chance` at the rule's own strength (`_rule_z`).
+not make every later month a run. Where the latest month meets no rule, a month beyond a limit in the last
+`spc_recent_limit_months` with every month since on its side of the mean is still a signal (`_held`): the process
+has not come back. A signal's months are the run or trend the latest month belongs to, the months since the held
+month, or the months in a row beyond two thirds of the way to a limit; they are compared with the months before by
+`analytics.chance` at the rule's own strength (`_rule_z`).
 """
 
 from __future__ import annotations
