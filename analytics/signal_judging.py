@@ -81,7 +81,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         outside = np.zeros(len(values), dtype=bool)  # a count chart's "2 of 3" counts no month beyond a limit
         rule = ("run_above" if latest in HIGH else "run_below") if latest and run else latest
     else:
-        counted = series.denominator if MODELS.get(entry.measure) == "binomial" else None
+        counted = counted_items(entry, series.denominator)
         latest, mean, lower, upper, near, outside = _latest_kind(values, counted)
         ghosted = _alone(outside, values, mean)
         if ghosted.any():
@@ -96,7 +96,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         return None
     high = rule in HIGH
     length = max(length, _start_length(rule, values, mean))
-    if rule.endswith("_limit") and not rule.startswith("held") or rule.startswith("two_in_three"):
+    if rule in ("above_upper_limit", "below_lower_limit") or rule.startswith("two_in_three"):
         # The months in a row beyond two thirds of the way to the limit, on the signal's side, are its months.
         length = max(length, _trailing_true(near[0 if high else 1]))
     first = series.months[-min(length, len(values))]
@@ -111,6 +111,12 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
     return Judgement(status, rule, shift.month if shift else first, series, values, mean, lower, upper,
                       tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift,
                       bool(outside[-3:-1].any()))
+
+
+def counted_items(entry: Metric, denominators: np.ndarray) -> np.ndarray | None:
+    """Each month's count of items, for a measure that is a share of counted items (handovers, audit answers):
+    its limits are never narrower than counting alone spreads it (`spc.limit_widths`). None for other measures."""
+    return denominators if MODELS.get(entry.measure) == "binomial" else None
 
 
 def _held(beyond: np.ndarray, values: np.ndarray, mean: float, recent: int) -> tuple[str, int]:

@@ -34,11 +34,10 @@ import numpy as np
 import pandas as pd
 
 from . import measures
-from .chance import MODELS
 from .findings import Finding
 from .scope import Scope, months_back
 from .settings import load_settings
-from .signal_judging import Judgement, Series, judge, level
+from .signal_judging import Judgement, Series, counted_items, judge, level
 from .signal_words import finding_for, where
 from .spc import SPCOptions, SPCResult, xmr
 from .spc_counts import c_chart, u_chart
@@ -165,9 +164,9 @@ def chart_of(metric_id: str, series: pd.DataFrame, target: float | None = None,
                         rebase)
     else:
         # A share of counted items is drawn with the limits its findings are judged by (analytics.spc.limit_widths).
-        counted = tuple(series["denominator"].fillna(0)) if MODELS.get(entry.measure) == "binomial" else None
-        chart = xmr(series["value"].tolist(), months,
-                    SPCOptions(improvement_direction=direction, target=target, rebase=rebase, counted=counted))
+        counted = counted_items(entry, series["denominator"].fillna(0).to_numpy(dtype=float))
+        chart = xmr(series["value"].tolist(), months, SPCOptions(improvement_direction=direction, target=target,
+                                                                 rebase=rebase, counted=counted))
     chart = read_shift(chart, target, direction)
     # The sample behind each month (answers, shifts, complaints, responses), for the chart's words.
     return replace(chart, points=chart.points.assign(n=series["n"].to_numpy()))

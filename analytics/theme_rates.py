@@ -69,15 +69,16 @@ def shares_at(texts: pd.DataFrame, keys: tuple[str, ...], window: Window) -> pd.
     placed = place >= 0
     recent_total = np.bincount(place[placed], weights=recent[placed], minlength=places).astype(np.int64)
     all_total = np.bincount(place[placed], minlength=places).astype(np.int64)
-    themed = placed & (theme_code >= 0)
-    pair = place[themed] * len(themes) + theme_code[themed]
+    themed, stride = placed & (theme_code >= 0), max(len(themes), 1)
+    pair = place[themed] * stride + theme_code[themed]
     pairs, first, counts = np.unique(pair, return_index=True, return_counts=True)
-    recent_count = np.bincount(np.searchsorted(pairs, pair), weights=recent[themed], minlength=len(pairs))
-    at_place, of_theme = pairs // max(len(themes), 1), pairs % max(len(themes), 1)
+    recent_count = np.bincount(np.searchsorted(pairs, pair), weights=recent[themed],
+                               minlength=len(pairs)).astype(np.int64)
+    at_place, of_theme = pairs // stride, pairs % stride
     rows = np.flatnonzero(themed)[first]
     rates = pd.DataFrame({**{key: texts[key].to_numpy()[rows] for key in keys},
                           "theme": np.asarray(themes, dtype=object)[of_theme],
-                          "recent": recent_count.astype(np.int64), "earlier": counts - recent_count.astype(np.int64),
+                          "recent": recent_count, "earlier": counts - recent_count,
                           "recent_total": recent_total[at_place],
                           "earlier_total": all_total[at_place] - recent_total[at_place]})
     rates["recent_share"] = rates["recent"] / rates["recent_total"].where(rates["recent_total"] > 0)
