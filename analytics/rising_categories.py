@@ -30,7 +30,7 @@ from .distributions import binom_sf
 from .findings import Evidence, Finding, chance_words, limited, percent
 from .key_questions import classify
 from .measures import monthly
-from .rise_spread import service_wide_rise
+from .rise_spread import service_wide_rise, teams_risen
 from .scope import Scope, months_back, period_label
 
 PLACE = ["service", "team"]
@@ -118,8 +118,7 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
                                  exposure=1 / max(int(team_count.get(row.service, 0)), 1), own=on_teams["rising"])
         if service_wide_rise(spread, int(team_count.get(row.service, 0)), thresholds,
                              lambda rest, r=row: _rest_rising(rest, r.recent_months, r.earlier_months, thresholds)):
-            rose = spread[spread["recent"] > spread["expected"]]
-            found.append({**row._asdict(), "team": None, "teams": sorted(rose["team"])})
+            found.append({**row._asdict(), "team": None, "teams": sorted(teams_risen(spread)["team"])})
     wide = {(f["service"], f["category"]) for f in found}
     for row in teams[teams["rising"]].itertuples(index=False):
         if (row.service, row.category) not in wide:

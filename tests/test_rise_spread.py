@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from analytics.rise_spread import held_by, service_wide_rise
+from analytics.rise_spread import held_by, service_wide_rise, teams_risen
 from analytics.settings import default_settings
 
 THRESHOLDS = default_settings()["thresholds"]  # half the teams, and more than one; chance 1%
@@ -33,6 +33,11 @@ ALWAYS = lambda rest: True
     ((("A", 4, 0, True), ("B", 3, 0, True), ("C", 1, 0, False)), 5, NEVER, False),
     # three of five rising on their own: service-wide by the share of teams alone
     ((("A", 4, 0, True), ("B", 3, 0, True), ("C", 3, 0, True)), 5, NEVER, True),
+    # one team's four and two teams at one mention each where their earlier rates give about one: those two have
+    # not risen, so the rise is on one team of four, not the service's
+    ((("A", 4, 0.5, True), ("B", 1, 0.94, False), ("C", 1, 0.9, False), ("D", 0, 1, False)), 4, ALWAYS, False),
+    # ... and the same with the two a mention further up is on three of four
+    ((("A", 4, 0.5, True), ("B", 2, 0.94, False), ("C", 2, 0.9, False), ("D", 0, 1, False)), 4, NEVER, True),
 ])
 def test_service_wide_rise(rows, count, rest, expected):
     frame = teams(*rows).assign(exposure=1 / count)
@@ -49,3 +54,16 @@ def test_held_by_is_a_one_sided_binomial(held, total, share, expected):
     leading = pd.DataFrame({"recent": [held], "exposure": [share]})
     everyone = pd.DataFrame({"recent": [total]})
     assert held_by(leading, everyone, THRESHOLDS) is expected
+
+
+@pytest.mark.parametrize(("recent", "expected", "risen"), [
+    (1, 0.0, True),     # new where there was none
+    (1, 0.94, False),   # what its earlier rate gives
+    (1, 0.5, False),    # half a mention above: not a whole one
+    (2, 0.94, True),
+    (3, 2.0, True),
+    (0, 0.0, False),
+])
+def test_a_team_has_risen_by_one_more_than_its_earlier_rate_gives(recent, expected, risen):
+    frame = pd.DataFrame({"team": ["A"], "recent": [recent], "expected": [expected]})
+    assert (len(teams_risen(frame)) == 1) is risen
