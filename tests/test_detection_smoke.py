@@ -8,6 +8,7 @@ the benchmark's to report (bench/README.md, "Detection").
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
@@ -17,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 
 import detection
 from scenarios import KINDS, make_scenario
+
+from analytics.findings import Finding
 
 SEEDS = (2, 5)  # small scenarios: one service each, a few teams
 
@@ -77,7 +80,7 @@ def test_the_harness_runs_end_to_end_with_figures_in_range(tmp_path):
     for row in figures.recall.values():
         assert 0 <= row["found"] <= row["planted"]
     text = detection.report(figures, 1.0)
-    assert "| kind | level | planted | found | recall |" in text and "## Clean units" in text
+    assert "| kind | level | planted | found | of which named | recall |" in text and "## Clean units" in text
 
     assert detection.main(["--seeds", "1", "--first-seed", str(SEEDS[0]), "--out", str(tmp_path)]) == 0
     assert (tmp_path / "detection.md").read_text(encoding="utf-8").startswith("# Detection")
@@ -116,3 +119,24 @@ def test_the_oracle_reads_comments_drawn_from_a_category_with_anyone_in_them():
     assert _template_pattern(category).fullmatch(text)
     assert not _template_pattern(category).fullmatch("Lovely staff, thank you")
     assert not _template_pattern("no such category").fullmatch(text)
+
+
+def _finding(team, summary):
+    return Finding(kind="special_cause", service="S", team=team, shift=None, key_question=None,
+                   quality_statement=None, subject="Complaints", status="concern", confidence="limited",
+                   period_start=date(2025, 1, 1), period_end=date(2025, 6, 30), summary=summary)
+
+
+@pytest.mark.parametrize(("team", "finding", "named"), [
+    ("Rural Patch", _finding("Rural Patch", "Complaints rose."), True),
+    ("Rural Patch", _finding("West Patch", "Complaints rose at Rural Patch's neighbour."), False),
+    # a service-wide finding names the teams the pattern is on (analytics.service_wide)
+    ("Rural Patch", _finding(None, "Service-wide at S: 2 of the 3 teams with data show the same pattern about "
+                                   "Complaints (City Centre Patch and Rural Patch)."), True),
+    ("West Patch", _finding(None, "Service-wide at S: 2 of the 3 teams ... (City Centre Patch and Rural Patch)."),
+     False),
+    ("Rural", _finding(None, "... (City Centre Patch and Rural Patch)."), True),  # a whole word of the summary
+    ("Oak", _finding(None, "... (Oakwood Unit and Rural Patch)."), False),  # not part of a word
+])
+def test_a_team_pattern_is_found_where_a_finding_names_the_team(team, finding, named):
+    assert detection.names_team(finding, team) is named
