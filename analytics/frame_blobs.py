@@ -1,34 +1,72 @@
-"""A table of results kept in the store as one Parquet blob, and read back as it was computed."""
+"""A table of results kept in the store as one Parquet blob, and read back as it was computed.
+
+A blob written grouped by a column (`to_blob(frame, grouped_by=...)`) keeps each value's rows in row groups of their
+own, with each row's place in the frame, so a reader wanting some values' rows (`from_blob(data, only=...)`) reads
+only their row groups: one service's texts out of a group's, not the lot.
+"""
 
 from __future__ import annotations
 
 import io
 import json
+from collections.abc import Collection
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 _AS_JSON = "__json"  # the suffix of a column of dictionaries or lists, written as JSON text
+_ROW = "__row"  # a grouped blob's column: each row's place in the frame written
 
 
-def to_blob(frame: pd.DataFrame) -> bytes:
+def to_blob(frame: pd.DataFrame, grouped_by: str | None = None) -> bytes:
     """The frame as Parquet. Columns of dictionaries or lists go as JSON text: Parquet would turn a dictionary into
-    a record of every key."""
+    a record of every key. Grouped by a column: each of its values' rows in row groups of their own."""
     frame = frame.reset_index(drop=True)
     for column in list(frame.columns):
         if frame[column].dtype == object and frame[column].map(lambda v: isinstance(v, (dict, list, tuple))).any():
             frame = frame.assign(**{f"{column}{_AS_JSON}": [None if v is None else json.dumps(v, default=str)
                                                            for v in frame[column]]}).drop(columns=column)
     buffer = io.BytesIO()
-    frame.to_parquet(buffer, index=False)
+    if grouped_by is None or grouped_by not in frame.columns or frame.empty:
+        frame.to_parquet(buffer, index=False)
+        return buffer.getvalue()
+    order = frame[grouped_by].astype(object).where(frame[grouped_by].notna(), None)
+    ordered = frame.assign(**{_ROW: np.arange(len(frame), dtype=np.int64)}).iloc[
+        np.argsort(order.fillna("").astype(str).to_numpy(), kind="stable")]
+    table = pa.Table.from_pandas(ordered, preserve_index=False)  # one schema for every group
+    starts = np.flatnonzero(np.r_[True, ordered[grouped_by].to_numpy()[1:] != ordered[grouped_by].to_numpy()[:-1]])
+    with pq.ParquetWriter(buffer, table.schema) as writer:
+        for start, end in zip(starts, [*starts[1:], len(ordered)]):
+            writer.write_table(table.slice(start, end - start))
     return buffer.getvalue()
 
 
-def from_blob(data: bytes) -> pd.DataFrame:
-    """The frame `to_blob` wrote: JSON columns back as dictionaries and lists, text missing as None, as computed."""
-    table = pq.read_table(io.BytesIO(data))
+def from_blob(data: bytes, only: tuple[str, Collection[object]] | None = None) -> pd.DataFrame:
+    """The frame `to_blob` wrote: JSON columns back as dictionaries and lists, text missing as None, as computed.
+    With `only` (a column and the values wanted), just the rows with those values, in their order, indexed by their
+    places in the frame written; a blob grouped by that column is read only for their row groups."""
+    source = io.BytesIO(data)
+    grouped = _ROW in pq.read_schema(source).names
+    if only is None:
+        table = pq.read_table(source)
+    else:
+        column, values = only[0], list(only[1])
+        # A grouped blob skips other values' row groups; one written whole is read whole, its rows numbered first.
+        table = pq.read_table(source, filters=[(column, "in", values)] if grouped and values else None)
+        if not grouped:
+            table = table.append_column(_ROW, pa.array(np.arange(len(table), dtype=np.int64)))
+        table = table.filter(pc.is_in(table[column].cast(pa.string()), value_set=pa.array(values, pa.string())))
+    places = None
+    if _ROW in table.column_names:
+        table = table.take(pc.sort_indices(table[_ROW]))
+        places = table[_ROW].to_numpy()
+        table = table.drop_columns([_ROW])
     frame = table.to_pandas()
+    if only is not None:
+        frame.index = pd.Index(places)
     for column, values in zip(table.column_names, table.columns):
         if column.endswith(_AS_JSON):
             frame[column] = [None if v is None else json.loads(v) for v in values.to_pylist()]

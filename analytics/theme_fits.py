@@ -5,10 +5,12 @@ A full fit keeps its texts with their themes, its model, the fitting code it cam
 were read up to and a mark of those batches' rows (analytics.theme_model decides what they are). A later load's
 texts assigned to that model (analytics.theme_store.updated_fit) are kept as an increment: only the texts of later
 batches, with their themes and their places among the full fit's texts, which the increment is read back with.
-So keeping an increment costs as much as its texts, not the store's."""
+So keeping an increment costs as much as its texts, not the store's. Texts are kept grouped by service
+(analytics.frame_blobs), so a page about one service reads that service's texts, not a whole group's."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -50,8 +52,10 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute(f"ALTER TABLE theme_fits ADD COLUMN IF NOT EXISTS {column} {kind}")
 
 
-def load_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int]) -> pd.DataFrame | None:
-    """The texts with their themes stored under the key (an increment read with its full fit), or None."""
+def load_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int],
+             services: Collection[str] | None = None) -> pd.DataFrame | None:
+    """The texts with their themes stored under the key (an increment read with its full fit), or None; of the
+    `services` only, where given, in the same order, reading only their part of the stored texts."""
     cur = con.cursor()
     found = cur.execute("""
         SELECT data, base_fingerprint, base_version FROM theme_fits
@@ -59,11 +63,20 @@ def load_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int]) -> pd.Da
     if found is None:
         return None
     data, base_fingerprint, base_version = found
+    only = None if services is None else ("service", tuple(services))
     if base_fingerprint is None:
-        return from_blob(data)
+        return _read(data, only)
     base = cur.execute("SELECT data FROM theme_fits WHERE fingerprint = ? AND data_version = ? AND theme_count = ?",
                        [base_fingerprint, base_version, key[2]]).fetchone()
-    return None if base is None else merged(from_blob(base[0]), from_blob(data))
+    if base is None:
+        return None
+    if only is None:
+        return merged(from_blob(base[0]), from_blob(data))
+    return _merged_part(from_blob(base[0], only), from_blob(data, only))
+
+
+def _read(data: bytes, only: tuple[str, tuple[str, ...]] | None) -> pd.DataFrame:
+    return from_blob(data) if only is None else from_blob(data, only).reset_index(drop=True)
 
 
 def merged(full: pd.DataFrame, increment: pd.DataFrame) -> pd.DataFrame:
@@ -71,6 +84,19 @@ def merged(full: pd.DataFrame, increment: pd.DataFrame) -> pd.DataFrame:
     before; texts with the same place keep the increment's order)."""
     order = np.insert(np.arange(len(full)), increment[POSITION].to_numpy(dtype=np.int64),
                       len(full) + np.arange(len(increment)))
+    both = pd.concat([full, increment.drop(columns=POSITION)], ignore_index=True)
+    return both.iloc[order].reset_index(drop=True)
+
+
+def _merged_part(full: pd.DataFrame, increment: pd.DataFrame) -> pd.DataFrame:
+    """`merged` of some of a full fit's texts and some of an increment's, each indexed by its place in what was
+    stored (`from_blob` with `only`): the same rows in the same order as `merged` of the whole, then chosen."""
+    # In `merged`, an increment's text goes before the full fit's text at its POSITION, after the increment's
+    # earlier texts with the same POSITION.
+    at = np.r_[full.index.to_numpy(dtype=np.int64), increment[POSITION].to_numpy(dtype=np.int64)]
+    full_first = np.r_[np.ones(len(full), dtype=np.int64), np.zeros(len(increment), dtype=np.int64)]
+    within = np.r_[np.zeros(len(full), dtype=np.int64), increment.index.to_numpy(dtype=np.int64)]
+    order = np.lexsort((within, full_first, at))
     both = pd.concat([full, increment.drop(columns=POSITION)], ignore_index=True)
     return both.iloc[order].reset_index(drop=True)
 
@@ -101,8 +127,8 @@ def save_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int], fitted: 
                                                fitted_texts, assigned_texts, last_batch, marks, base_fingerprint,
                                                base_version)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    [*key, datetime.now(), to_blob(fit.texts), fit.model, fit.code, fit.fitted_texts,
-                     fit.assigned_texts, fit.last_batch, fit.marks, *base])
+                    [*key, datetime.now(), to_blob(fit.texts, grouped_by="service"), fit.model, fit.code,
+                     fit.fitted_texts, fit.assigned_texts, fit.last_batch, fit.marks, *base])
         cur.execute("""
             DELETE FROM theme_fits AS old WHERE fitted_at < (
                 SELECT min(fitted_at) FROM (SELECT fitted_at FROM theme_fits ORDER BY fitted_at DESC LIMIT ?))

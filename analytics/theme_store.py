@@ -13,6 +13,7 @@ import hashlib
 import json
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -35,12 +36,20 @@ _STORED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _FITTING = threading.Lock()  # the dashboard serves several people from one process: one fit at a time
 
 
-def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd.DataFrame:
+def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any],
+                 services: Collection[str] | None = None) -> pd.DataFrame:
     """Every informative complaint summary and feedback comment in the store, of every date and service, with its
     theme: worked out once per data version and theme settings, kept in the store (analytics.theme_fits) and in this
-    process for the next call. A load's new texts are assigned to the latest fit's model (`updated_fit`)."""
+    process for the next call. A load's new texts are assigned to the latest fit's model (`updated_fit`).
+
+    With `services`, only their texts, as the whole gives them: read from the store for those services alone where
+    the fit is kept there and not yet in this process (a page's first view of one service of a large group)."""
     key = model_key(con, settings)
     with _FITTING:
+        if key not in _STORED and services is not None:
+            part = load_fit(con, key, services)
+            if part is not None:
+                return part
         if key not in _STORED:
             fitted = load_fit(con, key)
             if fitted is None:
@@ -50,7 +59,10 @@ def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any]) -> pd
             while len(_STORED) > STORED_MODELS:
                 _STORED.popitem(last=False)
         _STORED.move_to_end(key)
-        return _STORED[key]
+        texts = _STORED[key]
+    if services is None:
+        return texts
+    return texts[texts["service"].isin(list(services))].reset_index(drop=True)
 
 
 def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> tuple[StoredFit, pd.DataFrame]:

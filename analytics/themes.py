@@ -185,7 +185,7 @@ def _themed(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, An
     """Every informative text in scope up to its end, with its theme from the store's model (None where it has no
     word the themes know)."""
     end = scope.end(con)
-    texts = store_themes(con, settings)
+    texts = store_themes(con, settings, scope.services)
     if end is None or texts.empty:
         return pd.DataFrame(columns=[*TEXT_COLUMNS, "theme"])
     kept = texts["date"] <= pd.Timestamp(end)

@@ -3,6 +3,7 @@ kept model while they are few (analytics.theme_store.updated_fit)."""
 
 from __future__ import annotations
 
+import io
 import shutil
 import subprocess
 import sys
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
 from analytics import theme_model, theme_store
 from analytics.batches import remove_batch
-from analytics.frame_blobs import from_blob
+from analytics.frame_blobs import from_blob, to_blob
 from analytics.ingest import ingest_bytes
 from analytics.settings import load_settings
 from analytics.store import connect
@@ -152,6 +154,45 @@ def test_texts_of_every_date_go_in_their_places(store, fits):
     after = _themes(store)
     assert fits == []
     pd.testing.assert_frame_equal(after.drop(columns="theme"), theme_store._as_kept(theme_store.store_texts(store)))
+
+
+def _each_service_alone(con) -> list[str]:
+    """Every service's texts read alone from the store, checked against the whole store's read and then chosen;
+    the services checked."""
+    settings = load_settings(con)
+    whole = _themes(con)
+    services = sorted(whole["service"].dropna().unique())
+    for chosen in [(service,) for service in services] + [tuple(services), ()]:
+        theme_store._STORED.clear()  # as a page's first view in a fresh process
+        alone = theme_store.store_themes(con, settings, chosen)
+        pd.testing.assert_frame_equal(alone, whole[whole["service"].isin(chosen)].reset_index(drop=True))
+        for column in alone.columns:  # the same Python values, not only equal ones
+            assert list(map(type, alone[column])) == list(map(type, whole[whole["service"].isin(chosen)][column]))
+    return services
+
+
+def test_one_service_s_texts_are_read_alone_as_the_whole_store_gives_them(store, fits):
+    assert len(_each_service_alone(store)) >= 2
+    fitted = store.cursor().execute("SELECT data FROM theme_fits WHERE base_fingerprint IS NULL").fetchone()[0]
+    assert pq.ParquetFile(io.BytesIO(fitted)).metadata.num_row_groups >= 2  # kept grouped by service
+    # with a later load's texts assigned and kept as an increment, of two services and of every date
+    first = _themes(store)["date"].min()
+    _complaints(store, ["C-901,01/10/2026,Oakwood House,Beech Unit,Food,Cold dinner served again",
+                        f"C-902,{first:%d/%m/%Y},Oakwood House,Beech Unit,Food,Cold dinner served again",
+                        f"C-903,{first:%d/%m/%Y},Riverside Homecare,,Food,Dinner was late"], "two_services.csv")
+    assert _each_service_alone(store) and fits == []
+    assert store.cursor().execute("SELECT count(*) FROM theme_fits WHERE base_fingerprint IS NOT NULL").fetchone()[0]
+
+
+def test_a_fit_kept_whole_by_an_earlier_release_is_read_per_service_too(store, fits):
+    cur = store.cursor()
+    for fingerprint, version, data in cur.execute("SELECT fingerprint, data_version, data FROM theme_fits").fetchall():
+        cur.execute("UPDATE theme_fits SET data = ? WHERE fingerprint = ? AND data_version = ?",
+                    [to_blob(from_blob(data)), fingerprint, version])  # not grouped, as written before
+    assert all(pq.ParquetFile(io.BytesIO(data)).metadata.num_row_groups == 1
+               for (data,) in cur.execute("SELECT data FROM theme_fits").fetchall())
+    _each_service_alone(store)
+    assert fits == []
 
 
 def test_loads_past_the_share_since_the_last_full_fit_fit_again(store, fits):
