@@ -258,8 +258,11 @@ def _shadowed(judged: dict[tuple, tuple[Judgement | None, Series]]) -> set[tuple
     For each series with a signal and each way of splitting it (by team, shift or audit type), a part
     carries the signal when its own level moved at least half as far the same way over the signal's
     months. If every part (of two or more) carries it, the parts' matching findings are dropped and
-    the whole tells it once; otherwise, when a carrying part has its own matching finding, the whole
-    is dropped and the parts say where it lives (a single part is the whole, named more exactly).
+    the whole tells it once, but for a part that moved further than the other parts by at least half
+    their move and by more than the width of its own limits: a pattern of its own in the same months
+    (every unit's agency share up to 26%, one late shift's to 41%). Otherwise, when a carrying part has
+    its own matching finding, the whole is dropped and the parts say where it lives (a single part is
+    the whole, named more exactly).
     """
     parts_of: dict[tuple, list[tuple]] = {}
     for other in judged:
@@ -275,11 +278,13 @@ def _shadowed(judged: dict[tuple, tuple[Judgement | None, Series]]) -> set[tuple
             if key[position] is not None:
                 continue
             parts = parts_of.get((position, key), [])
-            carrying = [part for part in parts if _carries(_change(judged[part][1], finding.period_start), change)]
+            moves = {part: _change(judged[part][1], finding.period_start) for part in parts}
+            carrying = [part for part in parts if _carries(moves[part], change)]
             matching = [part for part in carrying
                         if judged[part][0] is not None and judged[part][0].status == finding.status]
             if len(parts) > 1 and len(carrying) == len(parts):
-                dropped.update(matching)
+                dropped.update(part for part in matching if not _beyond_the_rest(
+                    judged[part][0], moves[part], [move for other, move in moves.items() if other != part]))
             elif matching:
                 dropped.add(key)
     return dropped
@@ -291,6 +296,20 @@ def _change(series: Series, since: date) -> float | None:
     if after.all() or not after.any():
         return None
     return level(series, after) - level(series, ~after)
+
+
+def _beyond_the_rest(judgement: Judgement, own: float | None, others: list[float | None]) -> bool:
+    """Whether a part moved further than the other parts (their median move), the same way, by at least half
+    their move (as a part carries a change by moving half as far) and by more than the width of its own limits."""
+    moved = [other for other in others if other is not None]
+    if own is None or not moved:
+        return False
+    rest = float(np.median(moved))
+    if rest == 0 or (own > 0) != (rest > 0):
+        return False
+    width = judgement.upper - judgement.mean if rest > 0 else judgement.mean - judgement.lower
+    beyond = (own - rest) * np.sign(rest)
+    return bool(np.isfinite(width) and width > 0 and beyond > width and beyond >= abs(rest) / 2)
 
 
 def _carries(part: float | None, whole: float | None) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
+from types import SimpleNamespace
 
 import duckdb
 import numpy as np
@@ -16,6 +17,7 @@ from analytics.findings import percent
 from analytics.scope import Scope
 from analytics.settings import default_settings, load_settings, save_setting
 from analytics.signals import (
+    _beyond_the_rest,
     measure_icons,
     metric_catalogue,
     metric_series,
@@ -206,6 +208,32 @@ def test_a_change_every_team_shares_is_reported_once_for_the_service(store):
     [finding] = signal_findings(store, Scope(), SETTINGS)
     assert (finding.team, finding.status) == (None, "improving")
     assert finding.subject == "Audit compliance: Medication"  # the only audit type, named
+
+
+def test_one_shift_far_beyond_a_change_every_team_shares_keeps_its_own_finding(store):
+    """Every team's every shift up from 5% to 25% agency in the last month, and Hazel's nights to 45%: the service's
+    change told once, and Hazel's nights beside it, not Hazel or nights as a whole."""
+    levels = {(team, shift): [0.05] * 17 + [0.45 if (team, shift) == ("Hazel", "Night") else 0.25]
+              for team in TEAMS for shift in SHIFTS}
+    insert(store, "rota", noisy_rota(18, levels, days=25))
+    found = {(f.team, f.shift) for f in signal_findings(store, Scope(), SETTINGS)}
+    assert found == {(None, None), ("Hazel", "Night")}
+
+
+@pytest.mark.parametrize(("own", "others", "width", "kept"), [
+    (0.34, [0.19, 0.18, 0.20], 0.03, True),     # one late shift's 41% beside every other unit's 26%
+    (0.23, [0.19, 0.18, 0.20], 0.013, False),   # a team a little above the rest: carried by its worst shift
+    (0.34, [0.19], 0.20, False),                # further, but within its own noisy limits
+    (0.27, [0.19, 0.18, 0.20], 0.03, False),    # further by less than half the others' move
+    (-0.30, [-0.15, -0.14], 0.05, True),        # a fall, further than the others' fall
+    (0.30, [-0.10, -0.12], 0.03, False),        # the other way from the others
+    (None, [0.19], 0.03, False),
+    (0.30, [None, None], 0.03, False),
+    (0.30, [0.19], float("nan"), False),        # no limits (a constant series)
+])
+def test_a_part_beyond_the_rest(own, others, width, kept):
+    judged = SimpleNamespace(mean=0.05, upper=0.05 + width, lower=0.05 - width)
+    assert _beyond_the_rest(judged, own, others) is kept
 
 
 def test_a_short_series_is_not_judged(store):
