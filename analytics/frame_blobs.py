@@ -33,11 +33,12 @@ def to_blob(frame: pd.DataFrame, grouped_by: str | None = None) -> bytes:
     if grouped_by is None or grouped_by not in frame.columns or frame.empty:
         frame.to_parquet(buffer, index=False)
         return buffer.getvalue()
-    order = frame[grouped_by].astype(object).where(frame[grouped_by].notna(), None)
-    ordered = frame.assign(**{_ROW: np.arange(len(frame), dtype=np.int64)}).iloc[
-        np.argsort(order.fillna("").astype(str).to_numpy(), kind="stable")]
+    keys = frame[grouped_by].astype(object).fillna("").astype(str).to_numpy()
+    order = np.argsort(keys, kind="stable")
+    ordered = frame.assign(**{_ROW: np.arange(len(frame), dtype=np.int64)}).iloc[order]
     table = pa.Table.from_pandas(ordered, preserve_index=False)  # one schema for every group
-    starts = np.flatnonzero(np.r_[True, ordered[grouped_by].to_numpy()[1:] != ordered[grouped_by].to_numpy()[:-1]])
+    keys = keys[order]
+    starts = np.flatnonzero(np.r_[True, keys[1:] != keys[:-1]])
     with pq.ParquetWriter(buffer, table.schema) as writer:
         for start, end in zip(starts, [*starts[1:], len(ordered)]):
             writer.write_table(table.slice(start, end - start))

@@ -65,38 +65,21 @@ def load_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int],
     data, base_fingerprint, base_version = found
     only = None if services is None else ("service", tuple(services))
     if base_fingerprint is None:
-        return _read(data, only)
+        return from_blob(data) if only is None else from_blob(data, only).reset_index(drop=True)
     base = cur.execute("SELECT data FROM theme_fits WHERE fingerprint = ? AND data_version = ? AND theme_count = ?",
                        [base_fingerprint, base_version, key[2]]).fetchone()
-    if base is None:
-        return None
-    if only is None:
-        return merged(from_blob(base[0]), from_blob(data))
-    return _merged_part(from_blob(base[0], only), from_blob(data, only))
-
-
-def _read(data: bytes, only: tuple[str, tuple[str, ...]] | None) -> pd.DataFrame:
-    return from_blob(data) if only is None else from_blob(data, only).reset_index(drop=True)
+    return None if base is None else merged(from_blob(base[0], only), from_blob(data, only))
 
 
 def merged(full: pd.DataFrame, increment: pd.DataFrame) -> pd.DataFrame:
     """A full fit's texts with an increment's put in their places (POSITION: the full fit's text each comes
-    before; texts with the same place keep the increment's order)."""
-    order = np.insert(np.arange(len(full)), increment[POSITION].to_numpy(dtype=np.int64),
-                      len(full) + np.arange(len(increment)))
-    both = pd.concat([full, increment.drop(columns=POSITION)], ignore_index=True)
-    return both.iloc[order].reset_index(drop=True)
-
-
-def _merged_part(full: pd.DataFrame, increment: pd.DataFrame) -> pd.DataFrame:
-    """`merged` of some of a full fit's texts and some of an increment's, each indexed by its place in what was
-    stored (`from_blob` with `only`): the same rows in the same order as `merged` of the whole, then chosen."""
-    # In `merged`, an increment's text goes before the full fit's text at its POSITION, after the increment's
-    # earlier texts with the same POSITION.
+    before; texts with the same place keep the increment's order). Each frame is indexed by its rows' places in
+    what was kept: the whole of each, or some of each as `from_blob` with `only` reads them, which gives the
+    same rows in the same order as the whole merged, then chosen."""
     at = np.r_[full.index.to_numpy(dtype=np.int64), increment[POSITION].to_numpy(dtype=np.int64)]
-    full_first = np.r_[np.ones(len(full), dtype=np.int64), np.zeros(len(increment), dtype=np.int64)]
+    full_after = np.r_[np.ones(len(full), dtype=np.int64), np.zeros(len(increment), dtype=np.int64)]
     within = np.r_[np.zeros(len(full), dtype=np.int64), increment.index.to_numpy(dtype=np.int64)]
-    order = np.lexsort((within, full_first, at))
+    order = np.lexsort((within, full_after, at))
     both = pd.concat([full, increment.drop(columns=POSITION)], ignore_index=True)
     return both.iloc[order].reset_index(drop=True)
 

@@ -93,8 +93,8 @@ def matches(p: Planted, f: Finding) -> bool:
 
 
 def at_place(p: Planted, f: Finding) -> bool:
-    return f.service == p.service and f.shift == p.shift and (f.team == p.team or (p.team is not None
-                                                                                  and names_team(f, p.team)))
+    return f.service == p.service and f.shift == p.shift and (
+        f.team is None if p.team is None else names_team(f, p.team))
 
 
 def names_team(f: Finding, team: str) -> bool:
