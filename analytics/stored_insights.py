@@ -38,6 +38,7 @@ from .settings import load_settings
 from .signals import service_series
 from .theme_marks import unchanged_by_fit
 from .theme_store import fit_mark, store_themes
+from .themes import theme_places
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
@@ -47,7 +48,10 @@ Table = Callable[[duckdb.DuckDBPyConnection, Scope, dict[str, Any]], pd.DataFram
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
                             "repeat_table": repeat_table, "board_measures": measure_points,
-                            "service_series": service_series}
+                            "service_series": service_series, "theme_places": theme_places}
+# Tables naming the store's themes: current only under the theme fit they were named under (analytics.theme_marks),
+# which another service's load can change; one found stale is worked out again alone, not with the whole run.
+THEMED = {"theme_places"}
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:
@@ -72,6 +76,7 @@ def create_table(cur: duckdb.DuckDBPyConnection) -> None:
         # The release of the analytics that worked a result out (run_marks.code_mark), so `prune` can drop what an
         # earlier release stored: its settings mark can never match again, and each upgrade would add a full set.
         cur.execute(f"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS code_mark VARCHAR")
+    cur.execute("ALTER TABLE insight_tables ADD COLUMN IF NOT EXISTS theme_mark VARCHAR")
 
 
 def _key_by_settings(cur: duckdb.DuckDBPyConnection, table: str) -> None:
@@ -128,7 +133,12 @@ def stored_table(con: duckdb.DuckDBPyConnection, name: str, scope: Scope,
         return TABLES[name](con, Scope(services=()), settings)  # the table's own columns, no rows
     found = _stored_tables(con, name, services, as_of, settings)
     missing = [s for s in services if s not in found]
-    if missing:
+    if missing and name in THEMED:
+        frame = TABLES[name](con, Scope(tuple(missing), as_of), settings)
+        _store_tables(con, missing, as_of, settings, fingerprints(con, missing, as_of), {name: frame},
+                      fit_mark(con, settings))
+        found.update(_split(frame, missing))
+    elif missing:
         _compute(con, missing, as_of, settings)
         found.update(_stored_tables(con, name, missing, as_of, settings))
     frames = [found[s] for s in services if s in found and not found[s].empty]
@@ -311,7 +321,7 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
             found[service] = part
             _store_run(con, service, as_of, settings, marks[service], responses[service], fit, seconds, part)
         if tables:
-            _store_tables(con, batch, as_of, settings, marks, computed)
+            _store_tables(con, batch, as_of, settings, marks, computed, fit)
         if progress is not None:
             progress(min(first + BATCH, len(services)), len(services), batch[-1])
     return found
@@ -320,11 +330,13 @@ def _compute(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, s
 def _stored_tables(con: duckdb.DuckDBPyConnection, name: str, services: list[str], as_of: date,
                    settings: dict[str, Any]) -> dict[str, pd.DataFrame]:
     marks = fingerprints(con, services, as_of)
+    fit = fit_mark(con, settings) if name in THEMED else None
     found = con.cursor().execute("""
-        SELECT service, fingerprint, data FROM insight_tables
+        SELECT service, fingerprint, theme_mark, data FROM insight_tables
         WHERE name = ? AND as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [name, as_of, settings_hash(settings), services]).fetchall()
-    return {service: from_blob(data) for service, mark, data in found if marks.get(service) == mark}
+    return {service: from_blob(data) for service, mark, themes, data in found
+            if marks.get(service) == mark and (fit is None or themes == fit)}
 
 
 def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: date, settings: dict[str, Any],
@@ -338,17 +350,22 @@ def _with_tables(con: duckdb.DuckDBPyConnection, services: list[str], as_of: dat
     return {service for service, mark, names in found if marks.get(service) == mark and set(TABLES) <= set(names)}
 
 
+def _split(frame: pd.DataFrame, services: list[str]) -> dict[str, pd.DataFrame]:
+    """A table's part for each service (the table split once, not filtered per service; no rows where it has none)."""
+    parts = {} if frame.empty else dict(list(frame.groupby("service", sort=False)))
+    return {service: parts.get(service, frame.iloc[0:0]) for service in services}
+
+
 def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date, settings: dict[str, Any],
-                  marks: dict[str, str], computed: dict[str, pd.DataFrame]) -> None:
-    """Each table's part for each service of the batch (each table split once, not filtered per service), stored
-    in one statement per table."""
+                  marks: dict[str, str], computed: dict[str, pd.DataFrame], fit: str) -> None:
+    """Each table's part for each service of the batch, stored in one statement per table, with the theme fit
+    (`fit`) the run named themes under."""
     hashed, release = settings_hash(settings), code_mark()
     insert = """INSERT OR REPLACE INTO insight_tables (service, as_of, name, fingerprint, settings_hash, data,
-                                                   code_mark) VALUES (?, ?, ?, ?, ?, ?, ?)"""
+                                                   code_mark, theme_mark) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"""
     for name, frame in computed.items():
-        parts = {} if frame.empty else dict(list(frame.groupby("service", sort=False)))
-        rows = [[service, as_of, name, marks[service], hashed, to_blob(parts.get(service, frame.iloc[0:0])), release]
-                for service in batch]
+        rows = [[service, as_of, name, marks[service], hashed, to_blob(part), release, fit]
+                for service, part in _split(frame, batch).items()]
         try:
             con.cursor().executemany(insert, rows)
         except duckdb.TransactionException:  # another session storing the same at the same moment: theirs stand

@@ -29,10 +29,12 @@ from .theme_model import ThemeModel, model_blob, model_from_blob, without_person
 from .theme_text import SENTENCE_END, text_keys
 
 STORED_MODELS = 2        # fitted stores kept in memory (a large group's texts take a few hundred MB)
+STORED_PARTS = 16        # some services' texts read alone, kept in memory (a page asks for them more than once)
 TEXT_COLUMNS = ["source", "date", "month", "service", "team", "shift", "category", "text", "rating_score"]
 ORDER = ["date", "source", "service", "team", "shift", "category", "text", "rating_score"]  # store_texts' order
 
 _STORED: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
+_PARTS: OrderedDict[tuple, pd.DataFrame] = OrderedDict()
 _FITTING = threading.Lock()  # the dashboard serves several people from one process: one fit at a time
 
 
@@ -47,9 +49,18 @@ def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any],
     key = model_key(con, settings)
     with _FITTING:
         if key not in _STORED and services is not None:
-            part = load_fit(con, key, services)
-            if part is not None:
-                return part
+            chosen = (key, tuple(sorted(set(services))))
+            if chosen not in _PARTS:
+                part = load_fit(con, key, services)
+                if part is None:
+                    chosen = None
+                else:
+                    _PARTS[chosen] = part
+                    while len(_PARTS) > STORED_PARTS:
+                        _PARTS.popitem(last=False)
+            if chosen is not None:
+                _PARTS.move_to_end(chosen)
+                return _PARTS[chosen]
         if key not in _STORED:
             fitted = load_fit(con, key)
             if fitted is None:
@@ -63,6 +74,14 @@ def store_themes(con: duckdb.DuckDBPyConnection, settings: dict[str, Any],
     if services is None:
         return texts
     return texts[texts["service"].isin(list(services))].reset_index(drop=True)
+
+
+def forget() -> None:
+    """Let go of every fit and part kept in this process: the next read is from the store, as a restarted
+    dashboard's would be."""
+    with _FITTING:
+        _STORED.clear()
+        _PARTS.clear()
 
 
 def updated_fit(con: duckdb.DuckDBPyConnection, n_themes: int, refit_share: float) -> tuple[StoredFit, pd.DataFrame]:

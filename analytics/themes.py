@@ -34,6 +34,7 @@ EXAMPLE_LENGTH = 120
 _TABLE_COLUMNS = ["theme", "volume", "complaints", "feedback", "category", "category_share", "mean_sentiment",
                   "recent_mentions", "earlier_mentions", "recent_rate", "earlier_rate", "recent_per_month",
                   "earlier_per_month", "trend", "emerging_in", "monthly", "top_teams", "top_shifts", "examples"]
+PLACE_COLUMNS = ["theme", "service", "team", "shift"]
 _SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments"}
 _DATE_COLUMN = {"complaints": "received_date", "feedback": "feedback_date"}
 _TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
@@ -44,9 +45,11 @@ def theme_mentions(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     return _themed(con, scope, settings).dropna(subset=["theme"]).reset_index(drop=True)
 
 
-def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
+                places: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per theme: volume by source, the provider's commonest category for it (to group themes by),
-    sentiment, recent against earlier rate, trend, where it is emerging and concentrated, and examples."""
+    sentiment, recent against earlier rate, trend, where it is emerging and concentrated, and examples.
+    `places`: `theme_places` for the scope where already worked out (the stored run's), else found here."""
     texts = _themed(con, scope, settings)
     mentions = texts.dropna(subset=["theme"])
     if mentions.empty:
@@ -54,7 +57,7 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
     thresholds = settings["thresholds"]
     window = Window.of(texts, scope.end(con), int(thresholds["emerging_recent_months"]))
     overall = shares_at(texts, (), window).set_index("theme")
-    emerging = emerging_places(texts, window, settings)
+    emerging = _in_order(places if places is not None else emerging_places(texts, window, settings))
     teams = _concentrations(texts, "team")
     shifts = _concentrations(texts[texts["shift"].isin(settings["shifts"])], "shift")
     rows = []
@@ -81,6 +84,23 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
             "examples": _examples(group),
         })
     return pd.DataFrame(rows, columns=_TABLE_COLUMNS).sort_values("volume", ascending=False, ignore_index=True)
+
+
+def theme_places(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """Where each theme is emerging in the scope (theme_rates.emerging_places), as the theme table reads it: columns
+    theme, service, team, shift. Each place is one service's, judged on that service's texts alone, so the places of
+    several services are those of each."""
+    texts = _themed(con, scope, settings)
+    if texts["theme"].isna().all():
+        return pd.DataFrame(columns=PLACE_COLUMNS)
+    window = Window.of(texts, scope.end(con), int(settings["thresholds"]["emerging_recent_months"]))
+    return emerging_places(texts, window, settings)[PLACE_COLUMNS]
+
+
+def _in_order(places: pd.DataFrame) -> pd.DataFrame:
+    """Places by service, a service-wide place first, then teams and shifts by name: the same order whether they
+    were found for several services at once or read back a service at a time."""
+    return places.sort_values(["service", "team", "shift"], na_position="first", kind="stable")
 
 
 def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:

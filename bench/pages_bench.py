@@ -60,7 +60,7 @@ CALLS = {
               "at-a-glance measures, per service shown) + chart_marks + themes.theme_mentions",
     "Teams and shifts": "stored_table measure_table and place_figures",
     "Triangulation": "triangulation_window + stored_table triangulation_table",
-    "Themes": "themes.theme_table + themes.theme_mentions",
+    "Themes": "themes.theme_table with stored_table theme_places + themes.theme_mentions",
     "Board report": "insights_for now and the two quarters (stored) + board_summary.measure_summary "
                     "+ response.board_tables + narrative.leader_views",
     "Concerns and actions": "response.concern_views + action_plans.unmatched",
@@ -138,7 +138,8 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
     def themes() -> Any:
         settings = load_settings(con)
         scope = Scope(services, now(settings).as_of)
-        return theme_table(con, scope, settings), theme_mentions(con, scope, settings)
+        return (theme_table(con, scope, settings, stored_table(con, "theme_places", scope, settings)),
+                theme_mentions(con, scope, settings))
 
     def board() -> Any:
         settings = load_settings(con)

@@ -96,7 +96,8 @@ QUESTIONS: dict[str, tuple[Callable[..., Any], str | None]] = {
         action_marks(con, service, team, shift, metric_id), new_limits(con, service, team, shift, metric_id)), None),
     "theme mentions": (lambda con, settings, services, as_of: theme_mentions(con, Scope(services, as_of), settings),
                        "Reading complaint and feedback themes..."),
-    "theme table": (lambda con, settings, services, as_of: theme_table(con, Scope(services, as_of), settings),
+    "theme table": (lambda con, settings, services, as_of: theme_table(
+        con, Scope(services, as_of), settings, stored_table(con, "theme_places", Scope(services, as_of), settings)),
                     "Summing up each theme..."),
     "triangulation": (_triangulation, "Setting assurance beside lived experience..."),
     "rows": (lambda con, settings, selection, original: fetch(con, selection, settings["key_questions"], original),

@@ -39,6 +39,7 @@ def fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(theme_store, "_fit_store", fit)
     monkeypatch.setattr(theme_store, "_STORED", type(theme_store._STORED)())
+    monkeypatch.setattr(theme_store, "_PARTS", type(theme_store._PARTS)())
     return fitted
 
 
@@ -58,7 +59,7 @@ def _themes(con, share: float | None = None, theme_count: int | None = None) -> 
         settings["thresholds"]["theme_refit_share"] = share
     if theme_count is not None:
         settings["thresholds"]["theme_count"] = theme_count
-    theme_store._STORED.clear()  # as another process: read from the store
+    theme_store.forget()  # as another process: read from the store
     return theme_store.store_themes(con, settings)
 
 
@@ -70,7 +71,7 @@ def _complaints(con, lines: list[str], name: str) -> int:
 def test_a_fit_is_read_back_by_another_process_instead_of_fitted_again(demo_con, fits):
     settings = load_settings(demo_con)
     first = theme_store.store_themes(demo_con, settings)  # the demo's load fitted and kept it
-    theme_store._STORED.clear()  # as a restarted dashboard: nothing in memory
+    theme_store.forget()  # as a restarted dashboard: nothing in memory
     again = theme_store.store_themes(demo_con, settings)
     assert fits == []
     pd.testing.assert_frame_equal(first, again)
@@ -81,7 +82,7 @@ def test_a_load_keeps_a_new_fit_and_old_ones_are_let_go(demo_con, fits):
     settings = load_settings(demo_con)
     theme_store.store_themes(demo_con, settings)
     ingest_bytes(demo_con, ONE_COMPLAINT, "one_complaint.csv", source="complaints")
-    theme_store._STORED.clear()
+    theme_store.forget()
     fitted = theme_store.store_themes(demo_con, settings)
     assert load_fit(demo_con, theme_store.model_key(demo_con, settings)) is not None
     assert "Cold dinner served again" in set(fitted["text"])
@@ -163,7 +164,7 @@ def _each_service_alone(con) -> list[str]:
     whole = _themes(con)
     services = sorted(whole["service"].dropna().unique())
     for chosen in [(service,) for service in services] + [tuple(services), ()]:
-        theme_store._STORED.clear()  # as a page's first view in a fresh process
+        theme_store.forget()  # as a page's first view in a fresh process
         alone = theme_store.store_themes(con, settings, chosen)
         pd.testing.assert_frame_equal(alone, whole[whole["service"].isin(chosen)].reset_index(drop=True))
         for column in alone.columns:  # the same Python values, not only equal ones

@@ -26,6 +26,7 @@ from analytics.themes import (
     _with_theme,
     theme_findings,
     theme_mentions,
+    theme_places,
     theme_table,
 )
 
@@ -477,6 +478,28 @@ def test_a_service_has_the_same_themes_and_findings_alone_and_with_others(plante
     assert set(early["theme"]) <= set(theme_mentions(planted, Scope(as_of=AS_OF), settings)["theme"])
 
 
+def test_the_theme_table_from_each_service_s_stored_places_is_the_one_worked_out_at_once(
+        planted: duckdb.DuckDBPyConnection, settings: dict) -> None:
+    from analytics.stored_insights import stored_table
+
+    _second_service(planted)
+    scope = Scope(as_of=AS_OF)
+    places = theme_places(planted, scope, settings)
+    assert len(places) >= 2  # Ash Unit's late calls on the early shift, Birch Unit's activities
+    each = pd.concat([theme_places(planted, Scope((service,), AS_OF), settings)
+                      for service in ("Holly Lodge", SERVICE)], ignore_index=True)
+    stored = stored_table(planted, "theme_places", scope, settings)  # the run's, a service at a time, read back
+
+    def rows(frame: pd.DataFrame) -> list[tuple]:
+        return sorted(tuple(None if pd.isna(v) else v for v in row) for row in frame.itertuples(index=False))
+
+    assert rows(each) == rows(stored) == rows(places)
+    whole = theme_table(planted, scope, settings)
+    assert (whole["emerging_in"] != "").any()
+    for given in (each, stored, places.iloc[::-1]):  # in whatever order the places come
+        pd.testing.assert_frame_equal(theme_table(planted, scope, settings, given), whole)
+
+
 def test_the_store_model_is_fitted_once_per_data_version(planted: duckdb.DuckDBPyConnection, settings: dict,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import analytics.theme_store as model_module
@@ -484,7 +507,7 @@ def test_the_store_model_is_fitted_once_per_data_version(planted: duckdb.DuckDBP
     fits = []
     fit = model_module._fit_store
     monkeypatch.setattr(model_module, "_fit_store", lambda con, n: fits.append(n) or fit(con, n))
-    model_module._STORED.clear()
+    model_module.forget()
     for services in ((SERVICE,), None, (SERVICE,)):
         theme_table(planted, Scope(services=services, as_of=AS_OF), settings)
     assert fits == [6]
