@@ -38,7 +38,7 @@ from .settings import load_settings
 from .signals import service_series
 from .theme_marks import unchanged_by_fit
 from .theme_store import fit_mark, store_themes
-from .themes import theme_places
+from .themes import theme_months, theme_places
 from .triangulation import triangulation_table
 
 Progress = Callable[[int, int, str], None]  # (done, of, service) after each batch of services computed
@@ -48,10 +48,11 @@ Table = Callable[[duckdb.DuckDBPyConnection, Scope, dict[str, Any]], pd.DataFram
 TABLES: dict[str, Table] = {"measure_table": measure_table, "place_figures": place_figures,
                             "headline_pairs": headline_pairs, "triangulation_table": triangulation_table,
                             "repeat_table": repeat_table, "board_measures": measure_points,
-                            "service_series": service_series, "theme_places": theme_places}
+                            "service_series": service_series, "theme_places": theme_places,
+                            "theme_months": theme_months}
 # Tables naming the store's themes: current only under the theme fit they were named under (analytics.theme_marks),
 # which another service's load can change; one found stale is worked out again alone, not with the whole run.
-THEMED = {"theme_places"}
+THEMED = {"theme_places", "theme_months"}
 
 
 def create_table(cur: duckdb.DuckDBPyConnection) -> None:

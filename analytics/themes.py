@@ -35,6 +35,7 @@ _TABLE_COLUMNS = ["theme", "volume", "complaints", "feedback", "category", "cate
                   "recent_mentions", "earlier_mentions", "recent_rate", "earlier_rate", "recent_per_month",
                   "earlier_per_month", "trend", "emerging_in", "monthly", "top_teams", "top_shifts", "examples"]
 PLACE_COLUMNS = ["theme", "service", "team", "shift"]
+MONTH_COLUMNS = ["service", "team", "shift", "theme", "month", "mentions"]
 _SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments"}
 _DATE_COLUMN = {"complaints": "received_date", "feedback": "feedback_date"}
 _TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
@@ -95,6 +96,14 @@ def theme_places(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
         return pd.DataFrame(columns=PLACE_COLUMNS)
     window = Window.of(texts, scope.end(con), int(settings["thresholds"]["emerging_recent_months"]))
     return emerging_places(texts, window, settings)[PLACE_COLUMNS]
+
+
+def theme_months(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
+    """How many texts of each theme each team's shift had each month: columns service, team, shift, theme, month,
+    mentions (a place missing where the text names none)."""
+    mentions = theme_mentions(con, scope, settings)
+    return mentions.groupby(MONTH_COLUMNS[:-1], dropna=False, sort=True).size().rename("mentions") \
+        .reset_index()[MONTH_COLUMNS].astype({"mentions": "int64"})
 
 
 def _in_order(places: pd.DataFrame) -> pd.DataFrame:

@@ -57,7 +57,7 @@ CALLS = {
     "Home": "insights_for now and the month before (stored) + batches.coverage",
     "Overview": "insights_for (stored) + stored_table headline_pairs",
     "Trends": "insights_for (stored) + stored_table repeat_table + signals.stored_chart (the chosen measure and the "
-              "at-a-glance measures, per service shown) + chart_marks + themes.theme_mentions",
+              "at-a-glance measures, per service shown) + chart_marks + stored_table theme_months",
     "Teams and shifts": "stored_table measure_table and place_figures",
     "Triangulation": "triangulation_window + stored_table triangulation_table",
     "Themes": "themes.theme_table with stored_table theme_places + themes.theme_mentions",
@@ -123,7 +123,7 @@ def page_calls(page: str, con: Any, service: str | None, services_all: list[str]
             charts[name] = (action_marks(con, name, None, None, "audit_compliance"),
                             new_limits(con, name, None, None, "audit_compliance"))
         return (latest, stored_table(con, "repeat_table", scope, settings), charts,
-                theme_mentions(con, scope, settings))
+                stored_table(con, "theme_months", scope, settings))
 
     def teams() -> Any:
         settings = load_settings(con)

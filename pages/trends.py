@@ -113,7 +113,7 @@ st.markdown("Audit items failing month after month (below the failing level in a
 show_repeat_findings(repeats, filters)
 
 st.header("Complaint and feedback themes over time")
-counts = monthly_theme_counts(read("theme mentions", filters.services, filters.as_of),
+counts = monthly_theme_counts(read("table", "theme_months", filters.services, filters.as_of),
                               filters.team, filters.shift)
 if counts.empty:
     st.markdown("No complaints or feedback comments with a theme here yet.")

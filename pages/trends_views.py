@@ -339,17 +339,19 @@ def show_repeat_findings(table: pd.DataFrame, filters: Filters) -> None:
                 st.markdown(repeat_sentence(row, services))
 
 
-def monthly_theme_counts(mentions: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:
-    """Mentions per month of the biggest themes at the chosen place, with zero for quiet months."""
-    chosen = mentions
+def monthly_theme_counts(months: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:
+    """Mentions per month of the biggest themes at the chosen place (analytics.themes.theme_months), with zero for
+    quiet months; themes with as many mentions in name order."""
+    chosen = months
     if team:
         chosen = chosen[chosen["team"] == team]
     if shift:
         chosen = chosen[chosen["shift"] == shift]
     if chosen.empty:
         return pd.DataFrame(columns=["theme", "month", "mentions"])
-    themes = chosen["theme"].value_counts().head(THEMES_CHARTED).index
-    months = pd.date_range(chosen["month"].min(), chosen["month"].max(), freq="MS")
-    counts = chosen[chosen["theme"].isin(themes)].groupby(["theme", "month"]).size()
-    full = counts.reindex(pd.MultiIndex.from_product([themes, months], names=["theme", "month"]), fill_value=0)
+    totals = chosen.groupby("theme")["mentions"].sum().sort_index()
+    themes = totals.sort_values(ascending=False, kind="stable").head(THEMES_CHARTED).index
+    months_shown = pd.date_range(chosen["month"].min(), chosen["month"].max(), freq="MS")
+    counts = chosen[chosen["theme"].isin(themes)].groupby(["theme", "month"])["mentions"].sum()
+    full = counts.reindex(pd.MultiIndex.from_product([themes, months_shown], names=["theme", "month"]), fill_value=0)
     return full.rename("mentions").reset_index()

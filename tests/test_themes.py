@@ -26,6 +26,7 @@ from analytics.themes import (
     _with_theme,
     theme_findings,
     theme_mentions,
+    theme_months,
     theme_places,
     theme_table,
 )
@@ -498,6 +499,40 @@ def test_the_theme_table_from_each_service_s_stored_places_is_the_one_worked_out
     assert (whole["emerging_in"] != "").any()
     for given in (each, stored, places.iloc[::-1]):  # in whatever order the places come
         pd.testing.assert_frame_equal(theme_table(planted, scope, settings, given), whole)
+
+
+def test_theme_months_count_each_place_s_mentions_and_chart_the_biggest_themes(
+        planted: duckdb.DuckDBPyConnection, settings: dict) -> None:
+    from analytics.stored_insights import stored_table
+    from pages.trends_views import THEMES_CHARTED, monthly_theme_counts
+
+    _second_service(planted)
+    scope = Scope(as_of=AS_OF)
+    mentions = theme_mentions(planted, scope, settings)
+    months = theme_months(planted, scope, settings)
+    assert months["mentions"].sum() == len(mentions) and (months["mentions"] > 0).all()
+    stored = stored_table(planted, "theme_months", scope, settings)  # the run's, a service at a time, read back
+    by = ["service", "team", "shift", "theme", "month"]
+    pd.testing.assert_frame_equal(stored.sort_values(by, ignore_index=True), months.sort_values(by, ignore_index=True))
+    places = [(None, None), ("Ash Unit", None), ("Ash Unit", "Early"), ("Fern Unit", None), ("Nowhere", None)]
+    for team, shift in places:
+        chosen = mentions[(mentions["team"] == team) if team else mentions["team"].notna() | True]
+        chosen = chosen[chosen["shift"] == shift] if shift else chosen
+        charted = monthly_theme_counts(stored, team, shift)
+        if chosen.empty:
+            assert charted.empty
+            continue
+        totals = chosen["theme"].value_counts()
+        shown_themes = set(charted["theme"])
+        assert len(shown_themes) == min(THEMES_CHARTED, len(totals))
+        left = totals[~totals.index.isin(shown_themes)]
+        assert left.empty or totals[list(shown_themes)].min() >= left.max()  # the biggest themes
+        shown = chosen[chosen["theme"].isin(set(charted["theme"]))]
+        assert charted["mentions"].sum() == len(shown)
+        for (theme, month), n in shown.groupby(["theme", "month"]).size().items():
+            assert charted.loc[(charted["theme"] == theme) & (charted["month"] == month), "mentions"].item() == n
+        every_month = pd.date_range(chosen["month"].min(), chosen["month"].max(), freq="MS")
+        assert charted["month"].nunique() == len(every_month)  # quiet months charted as none
 
 
 def test_the_store_model_is_fitted_once_per_data_version(planted: duckdb.DuckDBPyConnection, settings: dict,
