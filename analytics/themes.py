@@ -13,6 +13,7 @@ in the last `emerging_recent_months` months is at least `emerging_theme_ratio` t
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 import duckdb
@@ -56,7 +57,7 @@ def theme_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str
     if mentions.empty:
         return pd.DataFrame(columns=_TABLE_COLUMNS)
     thresholds = settings["thresholds"]
-    window = Window.of(texts, scope.end(con), int(thresholds["emerging_recent_months"]))
+    window = _window(texts, scope.end(con), settings)
     overall = shares_at(texts, (), window).set_index("theme")
     emerging = _in_order(places if places is not None else emerging_places(texts, window, settings))
     teams = _concentrations(texts, "team")
@@ -94,8 +95,7 @@ def theme_places(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     texts = _themed(con, scope, settings)
     if texts["theme"].isna().all():
         return pd.DataFrame(columns=PLACE_COLUMNS)
-    window = Window.of(texts, scope.end(con), int(settings["thresholds"]["emerging_recent_months"]))
-    return emerging_places(texts, window, settings)[PLACE_COLUMNS]
+    return emerging_places(texts, _window(texts, scope.end(con), settings), settings)[PLACE_COLUMNS]
 
 
 def theme_months(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
@@ -104,6 +104,11 @@ def theme_months(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     mentions = theme_mentions(con, scope, settings)
     return mentions.groupby(MONTH_COLUMNS[:-1], dropna=False, sort=True).size().rename("mentions") \
         .reset_index()[MONTH_COLUMNS].astype({"mentions": "int64"})
+
+
+def _window(texts: pd.DataFrame, end: date, settings: dict[str, Any]) -> Window:
+    """The last `emerging_recent_months` months to `end`, and the months before them back to the first text."""
+    return Window.of(texts, end, int(settings["thresholds"]["emerging_recent_months"]))
 
 
 def _in_order(places: pd.DataFrame) -> pd.DataFrame:
@@ -158,10 +163,9 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
     commonest in the theme there. Each service is judged on its own texts, from its own first month."""
     texts = _themed(con, scope, settings)
     end = scope.end(con)
-    recent_months = int(settings["thresholds"]["emerging_recent_months"])
     readable: dict[str, tuple[pd.DataFrame, Window]] = {}
     for service, own in texts.dropna(subset=["service"]).groupby("service", sort=True):
-        window = Window.of(own, end, recent_months)
+        window = _window(own, end, settings)
         if not own["theme"].isna().all() and window.earlier_months:
             readable[service] = own.reset_index(drop=True), window
     if not readable:
@@ -169,7 +173,7 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
     # The rule reads only the recent months, the same for every service, and each place's own texts: so every
     # service is judged in one pass, as each would be on its own (a service's earlier months start at its own first).
     together = pd.concat([own for own, _ in readable.values()], ignore_index=True)
-    every_place = emerging_places(together, Window.of(together, end, recent_months), settings)
+    every_place = emerging_places(together, _window(together, end, settings), settings)
     found: list[tuple[Finding, str | None]] = []
     for service, (own, window) in readable.items():
         places = every_place[every_place["service"] == service]
