@@ -38,6 +38,9 @@ def test_trends_page(page: "sync_api.Page", demo_server: str) -> None:  # noqa: 
                      "Complaint and feedback themes over time"):
         assert expected in body, expected
     assert charts_drawn(page) == 3
+    # The charts' words are drawn by Plotly after the page's script has run: read once they are there.
+    page.get_by_text("Upper process limit").first.wait_for()
+    body = page.inner_text("body")
     assert "Audit compliance — Oakwood House" in body and "Upper process limit" in body
     # The actions of the demo's action plan about the service's audits, marked on its chart at their dates.
     assert "Actions marked on the chart: 1. 21 Nov 2025, Done: Nurse in charge checks every MAR chart" in body
