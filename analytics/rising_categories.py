@@ -5,9 +5,11 @@ A category is rising at a place (a team, or a whole service) when its complaints
 Poisson comparison: given the category's complaints in both periods, the recent count is binomial with the recent
 months' share of the months, one-sided chance at most `emerging_theme_max_chance`), and its monthly rate is at
 least `emerging_theme_ratio` times the earlier. Where the place's other complaints rose beyond chance too, its count
-must have risen that many times more than theirs (the odds ratio of its share), so a month when every kind of
-complaint surges is not read as one category emerging, while a category already most of the complaints can still be
-seen to rise.
+must have risen that many times more than theirs (the odds ratio of its share), and beyond what chance gives at the
+share of the others that came recently (`share_chance`; where the others had none before, there is no mix to
+compare with), so a month when every kind of complaint
+surges is not read as one category emerging (five laundry complaints among 54, where there were none among 24),
+while a category already most of the complaints can still be seen to rise.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
 rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
@@ -44,6 +46,17 @@ def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, e
     recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
     share = recent_months / (recent_months + earlier_months)
     return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, share), 1.0)
+
+
+def share_chance(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
+                 earlier_total: np.ndarray) -> np.ndarray:
+    """The chance of at least `recent` of the category's complaints falling in the recent months if they came as
+    the place's other complaints did (binomial at the others' recent share, half a complaint added to each of their
+    periods). 1 where there were none."""
+    recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
+    others_recent = np.asarray(recent_total, dtype=float) - recent + 0.5
+    others = others_recent + np.asarray(earlier_total, dtype=float) - earlier + 0.5
+    return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, others_recent / others), 1.0)
 
 
 def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
@@ -84,16 +97,26 @@ def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
     rates["recent_months"], rates["earlier_months"] = recent_months, earlier_months
     if not recent_months or not earlier_months:
         return rates.assign(chance=1.0, share_ratio=np.nan, rising=False)
-    rates["chance"] = rising_chance(rates["recent"], rates["earlier"], recent_months, earlier_months)
-    rates["share_ratio"] = share_ratio(rates["recent"].to_numpy(), rates["earlier"].to_numpy(),
-                                       rates["recent_total"].to_numpy(), rates["earlier_total"].to_numpy())
-    ratio, chance = thresholds["emerging_theme_ratio"], thresholds["emerging_theme_max_chance"]
-    others_rose = rising_chance(rates["recent_total"] - rates["recent"], rates["earlier_total"] - rates["earlier"],
-                                recent_months, earlier_months) <= chance
-    outpaced = np.where(others_rose, rates["share_ratio"], rate_ratio(
-        rates["recent"].to_numpy(), rates["earlier"].to_numpy(), recent_months, earlier_months)) >= ratio
-    rates["rising"] = (rates["chance"] <= chance) & outpaced
+    counts = [rates[column].to_numpy(dtype=float) for column in ("recent", "earlier", "recent_total", "earlier_total")]
+    rates["share_ratio"] = share_ratio(*counts)
+    rates["chance"], rates["rising"] = rises(*counts, recent_months, earlier_months, thresholds)
     return rates
+
+
+def rises(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray, earlier_total: np.ndarray,
+          recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+    """The rule (see the module docstring) for counts of a category and of all complaints at places: the chance
+    of its rise, and whether it rises."""
+    ratio, chance = thresholds["emerging_theme_ratio"], thresholds["emerging_theme_max_chance"]
+    others_rose = rising_chance(recent_total - recent, earlier_total - earlier, recent_months, earlier_months) <= chance
+    by_month = rising_chance(recent, earlier, recent_months, earlier_months)
+    # Others with none before show no mix to compare with (nine of twelve complaints new on a quiet team).
+    mixed = others_rose & (earlier_total - earlier > 0)
+    found = np.where(mixed, np.maximum(by_month, share_chance(recent, earlier, recent_total, earlier_total)),
+                     by_month)
+    outpaced = np.where(others_rose, share_ratio(recent, earlier, recent_total, earlier_total),
+                        rate_ratio(recent, earlier, recent_months, earlier_months)) >= ratio
+    return found, (found <= chance) & outpaced
 
 
 def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
@@ -128,11 +151,8 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
 
 def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
     """Whether the teams left, taken together, rise by the rule a place's category rises by."""
-    recent, earlier, recent_total, earlier_total = (np.array([rest[column].sum()]) for column in (
-        "recent", "earlier", "recent_total", "earlier_total"))
-    return bool(rising_chance(recent, earlier, recent_months, earlier_months)[0]
-                <= thresholds["emerging_theme_max_chance"]
-                and share_ratio(recent, earlier, recent_total, earlier_total)[0] >= thresholds["emerging_theme_ratio"])
+    counts = (np.array([float(rest[column].sum())]) for column in ("recent", "earlier", "recent_total", "earlier_total"))
+    return bool(rises(*counts, recent_months, earlier_months, thresholds)[1][0])
 
 
 def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> list[Finding]:

@@ -43,7 +43,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from oracle import ALPHA, Oracle
+from oracle import ALPHA, Oracle, drawn_apart
 from scenarios import KINDS, MEASURE_WORDS, Planted, Scenario, make_scenario
 
 from analytics.findings import Finding
@@ -193,7 +193,7 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
     named_by: Counter[tuple[str, str]] = Counter()
     detectable: dict[tuple[str, str], list[bool]] = defaultdict(list)
     kind_findings: dict[str, list[tuple[Finding, bool, bool, bool]]] = defaultdict(list)
-    clean_units = clean_any = clean_unexplained = 0
+    clean_units = clean_any = clean_unexplained = clean_undrawn = 0
     clean_kinds: Counter[str] = Counter()
     for result in results:
         patterns = result.scenario.patterns
@@ -229,11 +229,14 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
             concerns = [replace(f, team=unit.team) for f in result.findings if f.service == unit.service
                         and names_team(f, unit.team) and f.status == "concern"]
             unexplained = [f for f in concerns if not any(explained(p, f) for p in patterns)]
+            drawn = [drawn_apart(result.scenario, unit.service, unit.team, f) for f in unexplained]
             clean_any += bool(concerns)
             clean_unexplained += bool(unexplained)
+            clean_undrawn += any(why is None for why in drawn)
             clean_kinds.update({f.kind for f in unexplained})
             out.false_concerns += [f"- seed {result.seed} {unit.service} / {unit.team}: {f.kind} ({f.status}) "
-                                   f"{f.subject}. {f.summary[:200]}" for f in unexplained]
+                                   f"{f.subject}.{f' DRAWN APART: {why}.' if why else ''} {f.summary[:200]}"
+                                   for f, why in zip(unexplained, drawn)]
     for (kind, level), rows in sorted(planted_by.items(), key=lambda item: (KINDS.index(item[0][0]), item[0][1])):
         strong = [r for r in rows if r[0].strength >= STRONG]
         others: Counter[str] = Counter(k for _, found, elsewhere in rows if not found for k in elsewhere)
@@ -274,7 +277,9 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
         "insights_seconds": sum(r.seconds for r in results)}
     out.clean = {"units": clean_units, "with_concern": clean_any, "any_concern": _ratio(clean_any, clean_units),
                  "with_unexplained": clean_unexplained,
-                 "unexplained_concern": _ratio(clean_unexplained, clean_units), "kinds": dict(clean_kinds.most_common())}
+                 "unexplained_concern": _ratio(clean_unexplained, clean_units),
+                 "with_undrawn": clean_undrawn, "undrawn_concern": _ratio(clean_undrawn, clean_units),
+                 "kinds": dict(clean_kinds.most_common())}
     return out
 
 
@@ -342,12 +347,17 @@ def report(fig: Figures, seconds: float) -> str:
         "",
         "## Clean units",
         "",
-        "| clean units | with any concern finding | share | with a concern no planted pattern explains | share |",
-        "|---|---|---|---|---|",
+        "| clean units | with any concern finding | share | with a concern no planted pattern explains | share "
+        "| of them, with one the draw does not explain either | share |",
+        "|---|---|---|---|---|---|---|",
         (f"| {c['units']} | {c['with_concern']} | {_pct(c['any_concern'])} | {c['with_unexplained']} | "
-         f"{_pct(c['unexplained_concern'])} |"),
+         f"{_pct(c['unexplained_concern'])} | {c['with_undrawn']} | {_pct(c['undrawn_concern'])} |"),
         "",
         f"Kinds of the unexplained concerns (units with at least one): {kinds}.",
+        "",
+        "The draw: a clean team's usual complaints per planned hour or usual rating is drawn at random, and can sit "
+        "apart from the rest of its service by the margin the product flags (bench/oracle.py, `drawn_apart`); the "
+        "misses file marks those concerns DRAWN APART.",
         "",
     ]
     return "\n".join(lines)

@@ -22,6 +22,12 @@ planted subject and the months from the plant's start to the end against all mon
 
 Embedded improvement and not-embedded plants (step changes of 10-40 points over many months) are not tested:
 they count as detectable.
+
+Clean units are asked the other way round (`drawn_apart`): a team carrying no plant still has its own usual level,
+drawn at random (complaints 0.08-0.5 a month whatever its hours, ratings 4.0-4.6). Where a concern about a clean
+team is about a measure on which its drawn level sits apart from the rest of its service by at least the margin
+the product flags (`complaint_rate_ratio` times the rest's complaints per planned hour; `fragility_gap` of the top
+rating below the rest's), the concern describes a difference the generator made, and the report counts it apart.
 """
 
 from __future__ import annotations
@@ -34,6 +40,9 @@ import pandas as pd
 from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
 from scenarios import COMPLAINT_TEXT, FAMILY, Planted, Scenario
+
+from analytics.findings import Finding
+from analytics.settings import default_settings
 
 ALPHA = 0.05   # one-sided; a plant whose realised change is not beyond chance at this level is not detectable
 
@@ -195,3 +204,31 @@ def _template_pattern(category: str) -> re.Pattern[str]:
     """Comments drawn from a complaint category's texts (any person in the {who} slot)."""
     parts = [re.escape(text).replace(re.escape("{who}"), ".+?") for text in COMPLAINT_TEXT.get(category, ())]
     return re.compile("|".join(parts) if parts else "(?!)")
+
+
+# --------------------------------------------------------------------------------------------- clean units
+
+def drawn_apart(scenario: Scenario, service: str, team: str, finding: Finding) -> str | None:
+    """Why a concern about a clean team describes a difference the generator drew (its usual complaints per
+    planned hour, or its usual rating, apart from the rest of its service by the product's margin), else None."""
+    base, thresholds = scenario.background, default_settings()["thresholds"]
+    place = next((s for s in scenario.services if s.name == service), None)
+    if base is None or place is None or finding.kind not in ("fragility", "masked_weakness"):
+        return None
+    others = [t for t in place.teams if t != team]
+    subject = (finding.subject or "").lower()
+    if "complaints" in subject and others:
+        def hours(t: str) -> float:
+            return sum(base.staff[(service, t, shift)] * place.shift_hours[shift] for shift in place.shifts)
+        own = base.complaint_rate[(service, team)] / hours(team)
+        rest = sum(base.complaint_rate[(service, t)] for t in others) / sum(hours(t) for t in others)
+        if own >= thresholds["complaint_rate_ratio"] * rest:
+            return f"drawn at {own / rest:.1f} times the rest's complaints per planned hour"
+    if ("rating" in subject or "feedback" in subject) and others:
+        own = base.rating[(service, team)]
+        weights = [base.responses[(service, t)] for t in others]
+        rest = sum(base.rating[(service, t)] * w for t, w in zip(others, weights)) / sum(weights)
+        if (rest - own) / 4 >= thresholds["fragility_gap"] - 1e-9:  # scores run 0 (1 of 5) to 1 (5 of 5)
+            return f"drawn at a usual rating of {own:.2f} against {rest:.2f} for the rest"
+    return None
+

@@ -239,6 +239,7 @@ class Scenario:
     services: tuple[Service, ...]
     planted: tuple[Planted, ...]
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    background: _Background | None = None  # each place's usual level as drawn (what the oracle asks of clean units)
 
     @property
     def end(self) -> date:
@@ -433,7 +434,7 @@ def make_scenario(seed: int) -> Scenario:
     base = _Background(rng, services, n)
     effects = _Effects()
     planted = _plant(rng, services, months, base, effects)
-    scenario = Scenario(seed, months, tuple(services), tuple(planted))
+    scenario = Scenario(seed, months, tuple(services), tuple(planted), background=base)
     scenario.rows = _rows(rng, scenario, base, effects)
     return scenario
 
