@@ -204,6 +204,10 @@ def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Da
                   if _rate_above(place.iloc[-length:], thresholds)]
         chance, length = min(tested)
         window = place.iloc[length:]
+        # The least of several windows' chances is luckier than one window's. Nested windows move together, so it
+        # is counted once for each doubling of the window's length tried (3-5 months, 6-11, 12-23...), not once
+        # for each window: scanning starts makes noise no likelier to pass than a handful of separate looks.
+        chance = min(1.0, chance * math.ceil(math.log2((len(tested) + shortest - 1) / shortest) + 1))
         if chance <= thresholds["fragility_max_chance"] and window["count"].sum() >= thresholds["min_complaints"]:
             windows.append(window)
     return pd.concat(windows) if windows else table.iloc[0:0]
