@@ -151,7 +151,8 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
 
 def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
     """Whether the teams left, taken together, rise by the rule a place's category rises by."""
-    counts = (np.array([float(rest[column].sum())]) for column in ("recent", "earlier", "recent_total", "earlier_total"))
+    counts = (np.array([float(rest[column].sum())])
+              for column in ("recent", "earlier", "recent_total", "earlier_total"))
     return bool(rises(*counts, recent_months, earlier_months, thresholds)[1][0])
 
 

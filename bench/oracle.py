@@ -37,9 +37,8 @@ from dataclasses import dataclass
 from datetime import date
 
 import pandas as pd
-from scipy.stats import binomtest, fisher_exact, mannwhitneyu
-
 from scenarios import COMPLAINT_TEXT, FAMILY, Planted, Scenario
+from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
 from analytics.findings import Finding
 from analytics.settings import default_settings
