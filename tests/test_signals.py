@@ -288,6 +288,10 @@ def handovers(missed: list[int], days: int = 30) -> list[dict]:
     ([0, 1] * 10 + [9], True),                   # 21 of 30: beyond what counting gives
     ([0] * 17 + [1] + [0] * 5 + [6, 7], True),   # two months at 80% after two years at 100%
     ([0] * 22 + [1, 12, 3], True),               # 60%, then 90%: two of the last three beyond two thirds of the way
+    # Seven months in a row below the mean, 17 missed against 7 at the earlier rate: a run's months are chosen by
+    # the data, so it must clear 3 standard errors, as a point beyond a limit does, not the 2.4 of its own chance.
+    ([1] * 17 + [3, 2, 2, 3, 2, 2, 3], False),
+    ([1] * 17 + [3] * 7, True),                  # 21 missed against 7: a shift
 ])
 def test_a_share_near_100_percent_is_judged_against_counting_chance(store, missed, signal):
     """With most months at exactly 100% the moving ranges are nought and XmR's limits close in on the mean; the
