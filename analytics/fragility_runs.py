@@ -184,7 +184,8 @@ def _share_chance(run: pd.DataFrame) -> float:
 
 def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
     """For complaints, the longest run of months up to the latest over which the place's rate has been at least
-    `complaint_rate_ratio` times the rest's beyond chance, its latest `fragility_min_periods` months too.
+    `complaint_rate_ratio` times the rest's beyond chance, its latest `fragility_min_periods` months too. The
+    window's chance is counted once for each of the `looks` its scan takes.
 
     Complaints are rare: a month without one says little, so a place with about two extra a month is not let
     off by one quiet month, as a month-by-month run would be; the count over the months is what is tested."""
@@ -204,13 +205,17 @@ def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Da
                   if _rate_above(place.iloc[-length:], thresholds)]
         chance, length = min(tested)
         window = place.iloc[length:]
-        # The least of several windows' chances is luckier than one window's. Nested windows move together, so it
-        # is counted once for each doubling of the window's length tried (3-5 months, 6-11, 12-23...), not once
-        # for each window: scanning starts makes noise no likelier to pass than a handful of separate looks.
-        chance = min(1.0, chance * math.ceil(math.log2((len(tested) + shortest - 1) / shortest) + 1))
+        chance = min(1.0, chance * looks(shortest, len(place)))
         if chance <= thresholds["fragility_max_chance"] and window["count"].sum() >= thresholds["min_complaints"]:
             windows.append(window)
     return pd.concat(windows) if windows else table.iloc[0:0]
+
+
+def looks(shortest: int, longest: int) -> int:
+    """How many separate looks a scan over windows of `shortest` to `longest` months counts as: one for each
+    doubling of the length (3-5 months, 6-11, 12-23, 24-47). The least of several windows' chances is luckier than
+    one window's, but nested windows move together, so not one look a window."""
+    return int(math.floor(math.log2(max(longest, shortest) / shortest))) + 1
 
 
 def _rate_above(window: pd.DataFrame, thresholds: dict[str, Any]) -> bool:

@@ -7,9 +7,9 @@ months' share of the months, one-sided chance at most `emerging_theme_max_chance
 least `emerging_theme_ratio` times the earlier. Where the place's other complaints rose beyond chance too, its count
 must have risen that many times more than theirs (the odds ratio of its share), and beyond what chance gives at the
 share of the others that came recently (`share_chance`; where the others had none before, there is no mix to
-compare with), so a month when every kind of complaint
-surges is not read as one category emerging (five laundry complaints among 54, where there were none among 24),
-while a category already most of the complaints can still be seen to rise.
+compare with). So a month when every kind of complaint surges is not read as one category emerging (five laundry
+complaints among 54, where there were none among 24), while a category already most of the complaints can still be
+seen to rise.
 
 A category rising across a service is one service-wide finding naming the teams it rose on: the service's count
 rises beyond chance and the rise is the service's, not a few teams' (`rise_spread`: up on a service-wide share of
