@@ -40,23 +40,24 @@ COLUMNS = ["service", "team", "category", "recent", "earlier", "recent_total", "
            "earlier_months", "chance", "share_ratio", "rising"]
 
 
-def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: int, earlier_months: int) -> np.ndarray:
+def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: float | np.ndarray,
+                  earlier_months: float | np.ndarray) -> np.ndarray:
     """The chance of at least `recent` of the recent + earlier complaints falling in the recent months if the
-    monthly rate never changed (the exact conditional test of two Poisson rates). 1 where there were none."""
+    monthly rate never changed (the exact conditional test of two Poisson rates). 1 where there were none.
+    `recent_months` and `earlier_months` may be any exposures of the two periods, one per row."""
     recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
-    share = recent_months / (recent_months + earlier_months)
+    share = np.asarray(recent_months, dtype=float) / (np.asarray(recent_months, dtype=float) + earlier_months)
     return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, share), 1.0)
 
 
 def share_chance(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
                  earlier_total: np.ndarray) -> np.ndarray:
     """The chance of at least `recent` of the category's complaints falling in the recent months if they came as
-    the place's other complaints did (binomial at the others' recent share, half a complaint added to each of their
-    periods). 1 where there were none."""
+    the place's other complaints did: `rising_chance` with the others' complaints as the periods' exposures, half a
+    complaint added to each. 1 where there were none."""
     recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
-    others_recent = np.asarray(recent_total, dtype=float) - recent + 0.5
-    others = others_recent + np.asarray(earlier_total, dtype=float) - earlier + 0.5
-    return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, others_recent / others), 1.0)
+    return rising_chance(recent, earlier, np.asarray(recent_total, dtype=float) - recent + 0.5,
+                         np.asarray(earlier_total, dtype=float) - earlier + 0.5)
 
 
 def share_ratio(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray,
