@@ -37,7 +37,7 @@ from .scope import Scope, months_back, period_label
 
 PLACE = ["service", "team"]
 COLUMNS = ["service", "team", "category", "recent", "earlier", "recent_total", "earlier_total", "recent_months",
-           "earlier_months", "chance", "share_ratio", "rising"]
+           "earlier_months", "chance", "by_share", "rising"]
 
 
 def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: float | np.ndarray,
@@ -97,27 +97,29 @@ def category_rates(counts: pd.DataFrame, keys: list[str], recent_start: date,
     rates = rates.merge(totals, on=keys)
     rates["recent_months"], rates["earlier_months"] = recent_months, earlier_months
     if not recent_months or not earlier_months:
-        return rates.assign(chance=1.0, share_ratio=np.nan, rising=False)
+        return rates.assign(chance=1.0, by_share=False, rising=False)
     counts = [rates[column].to_numpy(dtype=float) for column in ("recent", "earlier", "recent_total", "earlier_total")]
-    rates["share_ratio"] = share_ratio(*counts)
-    rates["chance"], rates["rising"] = rises(*counts, recent_months, earlier_months, thresholds)
+    rates["chance"], rates["rising"], rates["by_share"] = rises(*counts, recent_months, earlier_months, thresholds)
     return rates
 
 
 def rises(recent: np.ndarray, earlier: np.ndarray, recent_total: np.ndarray, earlier_total: np.ndarray,
-          recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> tuple[np.ndarray, np.ndarray]:
+          recent_months: int, earlier_months: int, thresholds: dict[str, Any]
+          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rule (see the module docstring) for counts of a category and of all complaints at places: the chance
-    of its rise, and whether it rises."""
+    of its rise, whether it rises, and whether that chance is the one against the others' share (`share_chance`)
+    rather than against the category's own monthly rate."""
     ratio, chance = thresholds["emerging_theme_ratio"], thresholds["emerging_theme_max_chance"]
     others_rose = rising_chance(recent_total - recent, earlier_total - earlier, recent_months, earlier_months) <= chance
     by_month = rising_chance(recent, earlier, recent_months, earlier_months)
     # Others with none before show no mix to compare with (nine of twelve complaints new on a quiet team).
     mixed = others_rose & (earlier_total - earlier > 0)
-    found = np.where(mixed, np.maximum(by_month, share_chance(recent, earlier, recent_total, earlier_total)),
-                     by_month)
+    against_others = share_chance(recent, earlier, recent_total, earlier_total)
+    by_share = mixed & (against_others > by_month)
+    found = np.where(by_share, against_others, by_month)
     outpaced = np.where(others_rose, share_ratio(recent, earlier, recent_total, earlier_total),
                         rate_ratio(recent, earlier, recent_months, earlier_months)) >= ratio
-    return found, (found <= chance) & outpaced
+    return found, (found <= chance) & outpaced, by_share
 
 
 def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
@@ -177,7 +179,7 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
     summary = (f"Complaints about '{category}' are rising {place}{teams}: {row['recent']:.0f} of "
                f"{row['recent_total']:.0f} complaints in {recent} ({percent(_share(row, 'recent'))}), against "
                f"{row['earlier']:.0f} of {row['earlier_total']:.0f} ({percent(_share(row, 'earlier'))}) in the "
-               f"{row['earlier_months']} months before, {per_month:.2f} a month; at the earlier rate, "
+               f"{row['earlier_months']} months before, {per_month:.2f} a month; {_against(row)}, "
                f"{_chance(row['chance'])}.")
     rows = (f"complaints: service = {row['service']!r}{f', team = {team!r}' if team else ''}, category = "
             f"{category!r}, received_date {first:%d/%m/%Y} to {end:%d/%m/%Y}")
@@ -186,7 +188,7 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
         comparison=_share(row, "earlier"), period=f"{recent} against {earlier}", rows=rows,
         detail=(f"{row['recent']:.0f} of {row['recent_total']:.0f} in the last {row['recent_months']} months; "
                 f"{row['earlier']:.0f} of {row['earlier_total']:.0f} in the {row['earlier_months']} before; "
-                f"exact Poisson comparison of the monthly rates: {_chance(row['chance'])}"))
+                f"{_test(row)}: {_chance(row['chance'])}"))
     key_question = classify(category, settings["key_questions"])
     finding = Finding(
         kind="emerging_theme", service=row["service"], team=team, shift=None,
@@ -204,6 +206,19 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
 def _share(row: dict[str, Any], half: str) -> float | None:
     total = row[f"{half}_total"]
     return float(row[half] / total) if total else None
+
+
+def _against(row: dict[str, Any]) -> str:
+    """What the rise is measured against: the category's own earlier rate, or, where every kind of complaint rose
+    and that explains it better, the share of the others that came recently."""
+    return "beside the other complaints, which rose too" if row["by_share"] else "at the earlier rate"
+
+
+def _test(row: dict[str, Any]) -> str:
+    if row["by_share"]:
+        return ("the other complaints rose too, so it is compared with them: exact binomial test of its recent "
+                "count at the share of theirs that came recently")
+    return "exact Poisson comparison of the monthly rates"
 
 
 def _chance(chance: float) -> str:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from canonical_rows import insert
 
+from analytics.findings import chance_words
 from analytics.rising_categories import category_findings, rate_ratio, rising_chance, share_chance, share_ratio
 from analytics.scope import Scope
 from analytics.settings import default_settings
@@ -180,3 +181,30 @@ def test_a_category_most_of_a_quiet_teams_new_complaints_still_rises(con):
     assert ("Birch Unit", "Call bells") in {(f.team, f.subject) for f in category_findings(con, AS_OF,
                                                                                              default_settings())}
 
+
+
+def test_a_category_outpacing_a_surge_says_it_was_compared_with_the_other_complaints(con):
+    # Ash Unit's other complaints went from one to six a month; laundry from two in twenty months to five a month.
+    # Its chance is the one against the others' rise, and the finding says so rather than quoting its own earlier
+    # rate.
+    counts = background() | {("Ash Unit", "Kind 0"): {i: 1 for i in range(20)} | {20 + m: 6 for m in range(4)},
+                             ("Ash Unit", "Laundry"): {3: 1, 9: 1} | {20 + m: 5 for m in range(4)}}
+    insert(con, "complaints", complaints(counts))
+    laundry = next(f for f in category_findings(con, AS_OF, default_settings())
+                   if (f.team, f.subject) == ("Ash Unit", "Laundry"))
+    # 20 of 45 recent complaints and 2 of 29 before (the others: 24 + a food complaint, and 20 + 7).
+    chance = float(share_chance(np.array([20]), np.array([2]), np.array([45]), np.array([29]))[0])
+    assert "20 of 45 complaints" in laundry.summary
+    assert f"beside the other complaints, which rose too, a rise this large would come by chance " \
+           f"{chance_words(chance)}" in laundry.summary
+    assert laundry.evidence[0].detail.endswith(
+        "so it is compared with them: exact binomial test of its recent count at the share of theirs that came "
+        f"recently: a rise this large would come by chance {chance_words(chance)}")
+
+
+def test_a_category_rising_on_its_own_quotes_its_earlier_rate(con):
+    counts = background() | {("Ash Unit", "Laundry"): {3: 1} | {20 + m: 3 for m in range(4)}}
+    insert(con, "complaints", complaints(counts))
+    laundry = next(f for f in category_findings(con, AS_OF, default_settings()) if f.subject == "Laundry")
+    assert "a month; at the earlier rate, a rise this large" in laundry.summary
+    assert "exact Poisson comparison of the monthly rates: " in laundry.evidence[0].detail
