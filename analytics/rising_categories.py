@@ -46,7 +46,8 @@ def rising_chance(recent: np.ndarray, earlier: np.ndarray, recent_months: float 
     monthly rate never changed (the exact conditional test of two Poisson rates). 1 where there were none.
     `recent_months` and `earlier_months` may be any exposures of the two periods, one per row."""
     recent, earlier = np.asarray(recent, dtype=float), np.asarray(earlier, dtype=float)
-    share = np.asarray(recent_months, dtype=float) / (np.asarray(recent_months, dtype=float) + earlier_months)
+    recent_exposure = np.asarray(recent_months, dtype=float)
+    share = recent_exposure / (recent_exposure + earlier_months)
     return np.where(recent > 0, binom_sf(recent - 1, recent + earlier, share), 1.0)
 
 

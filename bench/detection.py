@@ -48,6 +48,7 @@ from scenarios import KINDS, MEASURE_WORDS, Planted, Scenario, make_scenario
 
 from analytics.findings import Finding
 from analytics.insights import run_insights
+from analytics.settings import default_settings
 
 OUT = Path(__file__).resolve().parent / "out"
 STRONG = 0.6          # a planted pattern at least this strong counts as "strong" in the recall table
@@ -195,6 +196,7 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
     kind_findings: dict[str, list[tuple[Finding, bool, bool, bool]]] = defaultdict(list)
     clean_units = clean_any = clean_unexplained = clean_undrawn = 0
     clean_kinds: Counter[str] = Counter()
+    thresholds = default_settings()["thresholds"]  # each scenario's fresh store runs with the defaults
     for result in results:
         patterns = result.scenario.patterns
         oracle = Oracle(result.scenario)
@@ -229,7 +231,7 @@ def figures(seeds: list[int], results: list[SeedResult]) -> Figures:
             concerns = [replace(f, team=unit.team) for f in result.findings if f.service == unit.service
                         and names_team(f, unit.team) and f.status == "concern"]
             unexplained = [f for f in concerns if not any(explained(p, f) for p in patterns)]
-            drawn = [drawn_apart(result.scenario, unit.service, unit.team, f) for f in unexplained]
+            drawn = [drawn_apart(result.scenario, unit.service, unit.team, f, thresholds) for f in unexplained]
             clean_any += bool(concerns)
             clean_unexplained += bool(unexplained)
             clean_undrawn += any(why is None for why in drawn)

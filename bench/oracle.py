@@ -41,9 +41,11 @@ from scenarios import COMPLAINT_TEXT, FAMILY, Planted, Scenario
 from scipy.stats import binomtest, fisher_exact, mannwhitneyu
 
 from analytics.findings import Finding
-from analytics.settings import default_settings
+from analytics.rating_headers import HIGHER
+from analytics.rating_scales import RatingReading
 
 ALPHA = 0.05   # one-sided; a plant whose realised change is not beyond chance at this level is not detectable
+ONE_TO_FIVE = RatingReading("1-5", HIGHER, "sure", ())  # the product's reading of the generator's ratings
 
 
 @dataclass(frozen=True)
@@ -207,10 +209,12 @@ def _template_pattern(category: str) -> re.Pattern[str]:
 
 # --------------------------------------------------------------------------------------------- clean units
 
-def drawn_apart(scenario: Scenario, service: str, team: str, finding: Finding) -> str | None:
+def drawn_apart(scenario: Scenario, service: str, team: str, finding: Finding,
+                thresholds: dict[str, float]) -> str | None:
     """Why a concern about a clean team describes a difference the generator drew (its usual complaints per
-    planned hour, or its usual rating, apart from the rest of its service by the product's margin), else None."""
-    base, thresholds = scenario.background, default_settings()["thresholds"]
+    planned hour, or its usual rating, apart from the rest of its service by the product's margin in
+    `thresholds`), else None."""
+    base = scenario.background
     place = next((s for s in scenario.services if s.name == service), None)
     if base is None or place is None or finding.kind not in ("fragility", "masked_weakness"):
         return None
@@ -227,7 +231,6 @@ def drawn_apart(scenario: Scenario, service: str, team: str, finding: Finding) -
         own = base.rating[(service, team)]
         weights = [base.responses[(service, t)] for t in others]
         rest = sum(base.rating[(service, t)] * w for t, w in zip(others, weights)) / sum(weights)
-        if (rest - own) / 4 >= thresholds["fragility_gap"] - 1e-9:  # scores run 0 (1 of 5) to 1 (5 of 5)
+        if ONE_TO_FIVE.score(rest) - ONE_TO_FIVE.score(own) >= thresholds["fragility_gap"] - 1e-9:
             return f"drawn at a usual rating of {own:.2f} against {rest:.2f} for the rest"
     return None
-
