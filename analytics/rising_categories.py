@@ -181,7 +181,7 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
                f"{row['recent_total']:.0f} complaints in {recent} ({percent(_share(row, 'recent'))}), against "
                f"{row['earlier']:.0f} of {row['earlier_total']:.0f} ({percent(_share(row, 'earlier'))}) in the "
                f"{row['earlier_months']} months before, {per_month:.2f} a month; {_against(row)}, "
-               f"{_chance(row['chance'])}.")
+               f"{rise_words(row['chance'])}.")
     rows = (f"complaints: service = {row['service']!r}{f', team = {team!r}' if team else ''}, category = "
             f"{category!r}, received_date {first:%d/%m/%Y} to {end:%d/%m/%Y}")
     evidence = Evidence(
@@ -189,7 +189,7 @@ def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dic
         comparison=_share(row, "earlier"), period=f"{recent} against {earlier}", rows=rows,
         detail=(f"{row['recent']:.0f} of {row['recent_total']:.0f} in the last {row['recent_months']} months; "
                 f"{row['earlier']:.0f} of {row['earlier_total']:.0f} in the {row['earlier_months']} before; "
-                f"{_test(row)}: {_chance(row['chance'])}"))
+                f"{_test(row)}: {rise_words(row['chance'])}"))
     key_question = classify(category, settings["key_questions"])
     finding = Finding(
         kind="emerging_theme", service=row["service"], team=team, shift=None,
@@ -222,6 +222,6 @@ def _test(row: dict[str, Any]) -> str:
     return "exact Poisson comparison of the monthly rates"
 
 
-def _chance(chance: float) -> str:
+def rise_words(chance: float) -> str:
     """'a rise this large would come by chance less than 1 time in 1,000'."""
     return f"a rise this large would come by chance {chance_words(chance)}"

@@ -99,13 +99,18 @@ def share_ratio(rates: pd.DataFrame) -> np.ndarray:
 def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
     """The emerging rule: recent share at least `emerging_theme_ratio` times the earlier, on enough mentions,
     and more mentions than the earlier share would give by chance (a one-sided binomial test)."""
+    return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) \
+        & (rates["ratio"] >= thresholds["emerging_theme_ratio"]) \
+        & (rise_chance(rates) <= thresholds.get("emerging_theme_max_chance", 0.01))
+
+
+def rise_chance(rates: pd.DataFrame) -> pd.Series:
+    """How often the earlier share alone would give at least the recent mentions among the recent texts (a
+    one-sided binomial test): the chance the emerging rule judges, and the one its findings quote."""
     # The earlier share gets one mention and one non-mention added, so a theme new on a handful of texts is not
     # taken to have had no chance of appearing.
     earlier = (rates["earlier"] + 1) / (rates["earlier_total"] + 2)
-    by_chance = binom_sf(rates["recent"] - 1, rates["recent_total"], earlier)
-    return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) \
-        & (rates["ratio"] >= thresholds["emerging_theme_ratio"]) \
-        & (by_chance <= thresholds.get("emerging_theme_max_chance", 0.01))
+    return pd.Series(binom_sf(rates["recent"] - 1, rates["recent_total"], earlier), index=rates.index)
 
 
 def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any]) -> pd.DataFrame:

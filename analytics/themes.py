@@ -20,13 +20,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from .findings import Evidence, Finding, confidence_from_sources, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, percent
 from .key_questions import classify
-from .rising_categories import category_findings
+from .rising_categories import category_findings, rise_words
 from .scope import Scope
 from .service_wide import CERTAINTY, SEVERITY
 from .theme_model import PRAISE
-from .theme_rates import Window, emerging_places, shares_at, trend
+from .theme_rates import BOTH, Window, emerging_places, is_rising, rise_chance, shares_at, trend
 from .theme_store import TEXT_COLUMNS, store_themes
 
 EXAMPLES = 3
@@ -37,7 +37,7 @@ _TABLE_COLUMNS = ["theme", "volume", "complaints", "feedback", "category", "cate
                   "earlier_per_month", "trend", "emerging_in", "monthly", "top_teams", "top_shifts", "examples"]
 PLACE_COLUMNS = ["theme", "service", "team", "shift"]
 MONTH_COLUMNS = ["service", "team", "shift", "theme", "month", "mentions"]
-_SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments"}
+_SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments", BOTH: "complaints and feedback comments"}
 _DATE_COLUMN = {"complaints": "received_date", "feedback": "feedback_date"}
 _TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
 
@@ -275,20 +275,27 @@ def _finding(texts: pd.DataFrame, place: Any, window: Window, settings: dict[str
     shift = place.shift if isinstance(place.shift, str) else None
     at = places.at if places is not None else lambda where: _at(texts, where)
     local = at(where)
-    by_source = _of_theme(shares_at(local, ("source",), window), theme).set_index("source")
-    rising = by_source[by_source["ratio"] >= thresholds["emerging_theme_ratio"]]
+    by_source = _judged(local, theme, window, thresholds)
+    # The sources whose rise meets the rule on its own; a source merely up, as chance could leave it, is told beside
+    # them, not counted as agreeing. A team's theme can meet the rule only on its complaints and comments read
+    # together (theme_rates._together): then the sources up are the rise, and that reading's chance is the one quoted.
+    rising = by_source[by_source["meets"]]
+    together = None
+    if rising.empty:
+        rising = by_source[by_source["ratio"] >= thresholds["emerging_theme_ratio"]]
+        together = _judged(local.assign(source=BOTH), theme, window, thresholds)
     recent = local[(local["theme"] == theme) & window.is_recent(local["month"])]
     rating = recent["rating_score"].mean()
     # Complaints are negative by nature; feedback says how it feels through its ratings.
     negative = rating < thresholds["feedback_good_score"] if not np.isnan(rating) else \
         bool((recent["source"] == "complaints").any())
-    summary = _summary(theme, where, shift, by_source, rising.index, rating, window)
-    evidence = tuple(_share_evidence(source, rate, where, theme, window) for source, rate in by_source.iterrows())
+    summary = _summary(theme, where, shift, by_source, rising.index, rating, window, together)
+    evidence = tuple(_share_evidence(source, rate, where, theme, window, _test(rate, together, source in rising.index))
+                     for source, rate in by_source.iterrows())
     if shift:
-        on_shift = _of_theme(shares_at(at({**where, "shift": shift}), ("source",), window), theme)
-        evidence += tuple(_share_evidence(source, rate, {**where, "shift": shift}, theme, window)
-                          for source, rate in on_shift.set_index("source").loc[rising.index.intersection(
-                              on_shift["source"])].iterrows())
+        on_shift = _judged(at({**where, "shift": shift}), theme, window, thresholds)
+        evidence += tuple(_share_evidence(source, rate, {**where, "shift": shift}, theme, window, _test(rate))
+                          for source, rate in on_shift.loc[rising.index.intersection(on_shift.index)].iterrows())
     if not np.isnan(rating):
         evidence += (Evidence(source="feedback", measure="mean rating of the theme's recent comments",
                               value=float(rating), comparison=float(thresholds["feedback_good_score"]),
@@ -320,13 +327,22 @@ def _of_theme(rates: pd.DataFrame, theme: str) -> pd.DataFrame:
     return rates[rates["theme"] == theme]
 
 
+def _judged(texts: pd.DataFrame, theme: str, window: Window, thresholds: dict[str, Any]) -> pd.DataFrame:
+    """The theme's rates per source of the texts, indexed by source, with the chance of each rise and whether it
+    meets the emerging rule on its own."""
+    rates = _of_theme(shares_at(texts, ("source",), window), theme).set_index("source")
+    return rates.assign(chance=rise_chance(rates), meets=is_rising(rates, thresholds))
+
+
 def _summary(theme: str, where: dict[str, str], shift: str | None, by_source: pd.DataFrame, rising: pd.Index,
-             rating: float, window: Window) -> str:
-    """One sentence: which sources rise about the theme where, by how much, and how comments on it rate."""
+             rating: float, window: Window, together: pd.DataFrame | None = None) -> str:
+    """One sentence: which sources rise about the theme where, by how much and how far beyond chance, and how
+    comments on it rate."""
     place = f"in {where['team']} at {where['service']}" if "team" in where else f"across {where['service']}"
     return (f"{' and '.join(_SOURCE_WORDS[s] for s in rising).capitalize()} about '{theme}' are rising {place}"
             f"{f', most of all on {shift} shifts' if shift else ''}: "
             + " and ".join(_share_phrase(source, by_source.loc[source], window) for source in rising)
+            + _chance_clause(by_source.loc[rising], together, window)
             + "".join(f", while {_SOURCE_WORDS[source]} on it make {percent(rate['recent_share'])} against "
                       f"{percent(_float(rate['earlier_share']))} before"
                       for source, rate in by_source.drop(index=rising).iterrows())
@@ -342,15 +358,45 @@ def _filters(where: dict[str, str]) -> str:
     return "".join(f", {key} = '{value}'" for key, value in where.items())
 
 
-def _share_evidence(source: str, rate: pd.Series, where: dict[str, str], theme: str, window: Window) -> Evidence:
-    """The theme's share of one source's texts at a place, recent against earlier."""
+def _chance_clause(rising: pd.DataFrame, together: pd.DataFrame | None, window: Window) -> str:
+    """How far beyond chance the rise judged is: each rising source's, or, where the rule was met only on both read
+    together, theirs."""
+    if together is not None and not together.empty:
+        rate = together.iloc[0]
+        return (f"; read together, {_share_phrase(BOTH, rate, window)}, and at the earlier share "
+                f"{rise_words(rate['chance'])}")
+    if len(rising) == 1:
+        return f"; at the earlier share, {rise_words(rising['chance'].iloc[0])}"
+    (first, rate), *others = rising.iterrows()
+    return (f"; at the earlier shares, {rise_words(rate['chance'])} in {_SOURCE_WORDS[first]}"
+            + "".join(f" and {chance_words(rate['chance'])} in {_SOURCE_WORDS[source]}" for source, rate in others))
+
+
+def _test(rate: pd.Series, together: pd.DataFrame | None = None, judged: bool = True) -> str:
+    """How often chance gives a source's rise (`rate`), as its evidence says it; where the rule was met only on
+    both sources read together, that reading's counts and chance instead. Nothing for a source not judged."""
+    test = "one-sided binomial test of the recent mentions at the earlier share (one mention and one non-mention " \
+           "added to it)"
+    if not judged:
+        return ""
+    if together is not None and not together.empty:
+        both = together.iloc[0]
+        return (f"; read with the other source's texts, {int(both['recent'])} of {int(both['recent_total'])} "
+                f"recently and {int(both['earlier'])} of {int(both['earlier_total'])} before, {test}: "
+                f"{rise_words(both['chance'])}")
+    return f"; {test}: {rise_words(rate['chance'])}"
+
+
+def _share_evidence(source: str, rate: pd.Series, where: dict[str, str], theme: str, window: Window,
+                    test: str = "") -> Evidence:
+    """The theme's share of one source's texts at a place, recent against earlier, and the `test` of its rise."""
     return Evidence(
         source=source, measure=f"share of {_SOURCE_WORDS[source]} in the theme", value=float(rate["recent_share"]),
         comparison=_float(rate["earlier_share"]), period=f"{window.recent_label} against {window.earlier_label}",
         rows=f"{source}{_filters(where)}, {_DATE_COLUMN[source]} {window.first} to {window.end}, "
              f"{_TEXT_COLUMN[source]} in theme '{theme}'",
         detail=f"{int(rate['recent'])} of {int(rate['recent_total'])} in the last {window.recent_months} months; "
-               f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before")
+               f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before{test}")
 
 
 def _share_phrase(source: str, rate: pd.Series, window: Window) -> str:

@@ -635,3 +635,60 @@ def test_a_team_theme_is_judged_on_complaints_and_comments_together(settings, co
     places = emerging_places(texts, window, settings)
     found = places[(places["theme"] == "laundry") & (places["team"] == "T")]
     assert (not found.empty) is emerging
+
+
+# What a text theme's finding says of chance: the rise the rule judged, and only that --------------------------------
+
+def _laundry_finding(settings: dict, complaints: int, comments: int) -> Finding:
+    """Team T's emerging-theme finding about laundry in `_pooled_texts`."""
+    from collections import namedtuple
+
+    from analytics.theme_rates import Window
+    from analytics.themes import _finding
+    texts = _pooled_texts(complaints, comments).assign(category=None, rating_score=np.nan)
+    window = Window.of(texts, date(2026, 4, 30), int(settings["thresholds"]["emerging_recent_months"]))
+    place = namedtuple("Place", "theme service team shift")("laundry", "S", "T", None)
+    return _finding(texts, place, window, settings)
+
+
+def _chance_said(recent: int, recent_total: int, earlier: int, earlier_total: int) -> str:
+    """The one-sided binomial chance at the earlier share with one mention and one non-mention added, in words."""
+    from scipy.stats import binom
+
+    from analytics.findings import chance_words
+    return chance_words(float(binom.sf(recent - 1, recent_total, (earlier + 1) / (earlier_total + 2))))
+
+
+def test_a_text_themes_finding_says_how_often_chance_gives_its_rise(settings):
+    found = _laundry_finding(settings, 6, 0)  # six laundry complaints among ten recent, none among twenty before
+    said = _chance_said(6, 10, 0, 20)
+    assert found.summary.startswith("Complaints about 'laundry' are rising in T at S: 6 of 10 complaints")
+    assert f"; at the earlier share, a rise this large would come by chance {said}." in found.summary
+    complaints = next(e for e in found.evidence if e.source == "complaints")
+    assert complaints.detail.endswith(f"one-sided binomial test of the recent mentions at the earlier share (one "
+                                      f"mention and one non-mention added to it): a rise this large would come by "
+                                      f"chance {said}")
+
+
+def test_a_source_merely_up_is_told_beside_the_rise_not_as_part_of_it(settings):
+    # Eight laundry comments meet the rule; one laundry complaint among five is up on none, but is one mention.
+    found = _laundry_finding(settings, 1, 8)
+    assert found.summary.startswith("Feedback comments about 'laundry' are rising in T at S: 8 of 20 feedback")
+    assert "while complaints on it make 20% against 0% before" in found.summary
+    assert found.confidence == "limited"  # one source, not two agreeing ("high")
+    complaints = next(e for e in found.evidence if e.source == "complaints")
+    assert "binomial" not in complaints.detail  # not judged, so no chance is quoted for it
+
+
+def test_a_theme_rising_only_on_both_sources_read_together_quotes_that_reading(settings):
+    found = _laundry_finding(settings, 2, 4)  # two complaints and four comments: six, where each alone is short
+    said = _chance_said(6, 22, 0, 80)
+    assert found.summary.startswith("Complaints and feedback comments about 'laundry' are rising in T at S")
+    assert ("; read together, 6 of 22 complaints and feedback comments in Jan 2026 to Apr 2026 (27%), against 0 of "
+            f"80 (0%) in the 20 months before, and at the earlier share a rise this large would come by chance "
+            f"{said}") in found.summary
+    for evidence in found.evidence:
+        assert evidence.detail.endswith(f"read with the other source's texts, 6 of 22 recently and 0 of 80 before, "
+                                        f"one-sided binomial test of the recent mentions at the earlier share (one "
+                                        f"mention and one non-mention added to it): a rise this large would come "
+                                        f"by chance {said}")
