@@ -44,7 +44,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from oracle import ALPHA, Oracle, drawn_apart
-from scenarios import KINDS, MEASURE_WORDS, Planted, Scenario, make_scenario
+from scenarios import AUDIT_TYPES, KINDS, MEASURE_WORDS, Planted, Scenario, make_scenario
 
 from analytics.findings import Finding
 from analytics.insights import run_insights
@@ -119,13 +119,23 @@ def explained(p: Planted, f: Finding) -> bool:
     if f.kind in PLACE_ONLY or p.kind == "assurance_gap":
         return True
     subject = (f.subject or "").lower()
-    words = [w.lower() for w in (p.subject, p.section, p.audit_type) if w]
+    words = [w.lower() for w in (p.subject, p.section, p.audit_type, *audit_items(p, f)) if w]
     words += list(MEASURE_WORDS.get(p.measure or "", ())) + list(p.keywords)
     if p.measure == "audit_compliance":
         words += ["compliance"]
     if p.measure == "feedback_score" or p.kind in ("assurance_gap", "emerging_theme"):
         words += ["rating", "feedback", "complaint"]
     return any(w in subject for w in words)
+
+
+def audit_items(p: Planted, f: Finding) -> tuple[str, ...]:
+    """The items a pattern on a whole audit type held low, where the finding's months include that: every item
+    before an improvement, and after it a team left behind or the unannounced checks (not_embedded)."""
+    if p.measure != "audit_compliance" or p.audit_type is None or p.subject != p.audit_type:
+        return ()
+    if p.kind == "embedded_improvement" and f.period_start is not None and f.period_start >= p.start:
+        return ()
+    return tuple(item for items in AUDIT_TYPES.get(p.audit_type, {}).values() for item in items)
 
 
 # --------------------------------------------------------------------------------------------- running

@@ -140,3 +140,31 @@ def _finding(team, summary):
 ])
 def test_a_team_pattern_is_found_where_a_finding_names_the_team(team, finding, named):
     assert detection.names_team(finding, team) is named
+
+
+def _audit_plant(kind, start):
+    from scenarios import Planted
+    return Planted(id="P1", kind=kind, level="audit_type", service="S", team=None, shift=None,
+                   subject="Health and safety", measure="audit_compliance", start=start, strength=0.5,
+                   audit_type="Health and safety", detail="compliance 71% -> 93%, some teams (T stays behind)")
+
+
+def _item_finding(subject, start):
+    return Finding(kind="repeat_finding", service="S", team="T", shift=None, key_question=None,
+                   quality_statement=None, subject=subject, status="concern", confidence="limited",
+                   period_start=start, period_end=date(2025, 12, 31), summary="...")
+
+
+@pytest.mark.parametrize(("kind", "subject", "finding_start", "explained"), [
+    # a team left behind on an audit type fails its items: the plant explains them, whenever they are seen
+    ("not_embedded", "Hoist slings checked", date(2025, 7, 1), True),
+    ("not_embedded", "Hoist slings checked", date(2023, 1, 1), True),
+    ("not_embedded", "Fridge temperature recorded daily", date(2025, 7, 1), False),  # another audit type's item
+    # an improvement holds every item low only before it
+    ("embedded_improvement", "Hoist slings checked", date(2024, 1, 1), True),
+    ("embedded_improvement", "Hoist slings checked", date(2025, 7, 1), False),
+])
+def test_a_plant_on_a_whole_audit_type_explains_its_items_while_it_holds_them_low(kind, subject, finding_start,
+                                                                                  explained):
+    plant = _audit_plant(kind, date(2024, 6, 1))
+    assert detection.explained(plant, _item_finding(subject, finding_start)) is explained
