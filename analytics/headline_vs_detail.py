@@ -23,7 +23,7 @@ beneath it:
     respondent type, and each team's own average, against the team's average, the team's rating per question
     and per respondent type, and a question across the whole service: masked where the detail is `fragility_gap`
     or more below the headline and `feedback_margin_se` standard errors below it (not chance). A question that
-    stands out from the team's own average names the finding.
+    stands out from the team's own average names the finding (`hidden_ratings`).
 
 Every figure comes from analytics.measures; fewer answers, shifts or responses than the measure's minimum make a
 flag limited evidence, never a concern.
@@ -76,11 +76,13 @@ def looks_acceptable(value: Any, line: float, higher_is_better: bool, gap: float
 def headline_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
     """One row per headline figure with the worst figure beneath it, where it is, the gap, if it hides a weakness
     and why."""
+    from .hidden_ratings import rating_pairs  # builds on this module
+
     window = recent_window(con, scope, settings)
     if window is None:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     frames = [f for f in (_audit_pairs(con, scope, settings, window), _rota_pairs(con, scope, settings, window),
-                          _feedback_pairs(con, scope, settings, window)) if not f.empty]
+                          rating_pairs(con, scope, settings, window)) if not f.empty]
     if not frames:
         return pd.DataFrame(columns=PAIR_COLUMNS)
     pairs = pd.concat(frames, ignore_index=True)
@@ -99,26 +101,28 @@ def masked_weaknesses(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     `feedback_good_score`, else fragile. Confidence is limited (one source each), except an audit item that
     scheduled audits and spot checks each show failing, which two independent kinds of check make high.
     """
+    from .hidden_ratings import rating_findings, rating_pairs  # builds on this module
+
     window = recent_window(con, scope, settings)
     if window is None:
         return []
     return (_audit_findings(_audit_pairs(con, scope, settings, window), settings, window,
                             failing_across_services(con, scope, settings))
             + _rota_findings(_rota_pairs(con, scope, settings, window), settings, window)
-            + _feedback_findings(_feedback_pairs(con, scope, settings, window), settings, window))
+            + rating_findings(rating_pairs(con, scope, settings, window), settings, window))
 
 
-def _rows(table: str, service: str, window: tuple[date, date], **filters: object) -> str:
+def rows_text(table: str, service: str, window: tuple[date, date], **filters: object) -> str:
     where = "".join(f", {column} = {value!r}" for column, value in filters.items()
                     if value is not None and not pd.isna(value))
     return f"{table}: service = {service!r}{where}, {window[0]:%d/%m/%Y} to {window[1]:%d/%m/%Y}"
 
 
-def _points(gap: float) -> str:
+def points_text(gap: float) -> str:
     return f"{abs(gap) * 100:.0f} points"
 
 
-def _named(value: object) -> bool:
+def is_named(value: object) -> bool:
     return isinstance(value, str)
 
 
@@ -146,8 +150,8 @@ def _audit_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
         & (pairs["months_flagged"] >= thresholds["masked_min_share_of_cycles"] * pairs["months"]) \
         & (pairs["chance"] <= thresholds["item_limited_chance"])
     pairs["source"], pairs["shift"], pairs["responses"] = "audits", None, None
-    pairs["where"] = [team if _named(team) else "all teams" for team in pairs["team"]]
-    pairs["headline_measure"] = [f"{team}'s {audit_name(t)} compliance" if _named(team)
+    pairs["where"] = [team if is_named(team) else "all teams" for team in pairs["team"]]
+    pairs["headline_measure"] = [f"{team}'s {audit_name(t)} compliance" if is_named(team)
                                  else f"{audit_name(t)} compliance" for team, t in zip(pairs["team"],
                                                                                         pairs["audit_type"])]
     pairs["sub_measure"] = [s if level == "item" else f"'{s}' section"
@@ -174,11 +178,12 @@ def _audit_place_pairs(months: pd.DataFrame, place: list[str], limit: float) -> 
 def _audit_why(pair: dict[str, Any], thresholds: dict[str, Any]) -> str:
     line = thresholds["headline_good_compliance"]
     reads = (f"the headline is at least {percent(line)}, the level set as good" if pair["headline_value"] >= line
-             else f"the headline {percent(pair['headline_value'])} is within {_points(thresholds['fragility_gap'])} of "
-                  f"{percent(line)}, the level set as good, so it reads as acceptable")
+             else f"the headline {percent(pair['headline_value'])} is within "
+                  f"{points_text(thresholds['fragility_gap'])} of {percent(line)}, the level set as good, so it reads "
+                  f"as acceptable")
     return (f"{reads[:1].upper()}{reads[1:]}, while {_beneath(pair)} was below "
             f"{percent(thresholds['item_failing_compliance'])} in {pair['months_flagged']} of {pair['months']} months "
-            f"and {_points(pair['gap'])} below the headline overall.")
+            f"and {points_text(pair['gap'])} below the headline overall.")
 
 
 def _beneath(pair: dict[str, Any] | pd.Series) -> str:
@@ -204,8 +209,8 @@ def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
     # Failing on most teams: one finding for the service, naming them. On a few: each team's own finding, where
     # its own headline hides it (the service's finding then stands only where no team's does).
     keys = list(zip(flagged["service"], flagged["audit_type"], flagged["level"], flagged["subject"]))
-    flagged = flagged[np.array([key in wide if not _named(team) and key in on_teams else
-                                not (_named(team) and key in wide)
+    flagged = flagged[np.array([key in wide if not is_named(team) and key in on_teams else
+                                not (is_named(team) and key in wide)
                                 for key, team in zip(keys, flagged["team"])], dtype=bool)]
     items = flagged[flagged["level"] == "item"]
     explained = set(zip(items["service"], items["audit_type"], items["section"], items["team"])) | {
@@ -227,7 +232,7 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
                    window: tuple[date, date]) -> Finding:
     thresholds = settings["thresholds"]
     pair = pair_rows.iloc[0]
-    team = pair["team"] if _named(pair["team"]) else None
+    team = pair["team"] if is_named(pair["team"]) else None
     text = " ".join(str(p) for p in (pair["audit_type"], pair["section"], pair["subject"]) if pd.notna(p))
     key_question, statement = classify(text, settings["key_questions"]) or (None, None)
     kinds = kinds_showing(pair_rows, thresholds)
@@ -235,7 +240,7 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
     failing = percent(thresholds["item_failing_compliance"])
     months = f"{pair['months_flagged']} of {pair['months']} months"
     column = "item" if pair["level"] == "item" else "section"
-    rows = _rows("audits", pair["service"], window, audit_type=pair["audit_type"], team=team)
+    rows = rows_text("audits", pair["service"], window, audit_type=pair["audit_type"], team=team)
     teams = [] if team else below[(below["service"] == pair["service"]) & (below["audit_type"] == pair["audit_type"])
                                   & (below["level"] == pair["level"]) & (below["subject"] == pair["subject"])]
     on_teams = "" if team or not len(teams) else f" on {_listed(list(teams['team']))}"
@@ -246,13 +251,13 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
         Evidence("audits", f"{pair['level']} compliance", float(pair["sub_value"]),
                  comparison=float(pair["headline_value"]), period=period,
                  rows=f"{rows}, {column} = {pair['subject']!r}",
-                 detail=(f"{pair['answers']:,.0f} answers; below {failing} in {months}; gap {_points(pair['gap'])}"
+                 detail=(f"{pair['answers']:,.0f} answers; below {failing} in {months}; gap {points_text(pair['gap'])}"
                          + (f"; shown by {' and '.join(sorted(kinds))}" if kinds else "")))]
     for _, row in (teams.iterrows() if len(teams) else ()):
         evidence.append(Evidence(
             "audits", f"{pair['level']} compliance on {row['team']}", float(row["sub_value"]),
             comparison=float(row["headline_value"]), period=period,
-            rows=f"{_rows('audits', pair['service'], window, audit_type=pair['audit_type'], team=row['team'])}, "
+            rows=f"{rows_text('audits', pair['service'], window, audit_type=pair['audit_type'], team=row['team'])}, "
                  f"{column} = {pair['subject']!r}",
             detail=f"{row['answers']:,.0f} answers; below {failing} in {row['months_flagged']} of {row['months']} "
                    f"months, against the team's own {percent(row['headline_value'])}"))
@@ -264,7 +269,7 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
         period_start=window[0], period_end=window[1],
         summary=(f"At {place} the {audit_name(pair['audit_type'])} averaged {percent(pair['headline_value'])} from "
                  f"{period}, but {_beneath(pair)} was below {failing} in {months}{on_teams} and scored "
-                 f"{percent(pair['sub_value'])} overall, {_points(pair['gap'])} lower: a weakness the headline "
+                 f"{percent(pair['sub_value'])} overall, {points_text(pair['gap'])} lower: a weakness the headline "
                  "hides."),
         evidence=tuple(evidence))
     if pair["chance"] > thresholds["item_failing_chance"]:
@@ -344,7 +349,7 @@ def _rota_phrase(pair: dict[str, Any] | pd.Series, thresholds: dict[str, Any]) -
     months = f"in {pair['months_flagged']} of {pair['months']} months"
     if pair["measure"] == "fill_rate":
         return (f"the fill rate was {percent(pair['sub_value'])} (at least "
-                f"{_points(thresholds['fragility_gap'])} below the service {months})")
+                f"{points_text(thresholds['fragility_gap'])} below the service {months})")
     if pair["measure"] == "agency_share":
         return (f"agency staff worked {percent(pair['sub_value'])} of hours (at least "
                 f"{percent(thresholds['agency_share_concern'])} {months})")
@@ -361,15 +366,15 @@ def _rota_finding(place: pd.DataFrame, settings: dict[str, Any], window: tuple[d
     details = phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
     summary = (f"At {service} the fill rate was {percent(first['service_fill_rate'])} from "
                f"{period_label(*window)}, but on {team}'s {shift} shift {details}: a weakness the headline hides.")
-    rows = _rows("rota", service, window)
+    rows = rows_text("rota", service, window)
     evidence = [Evidence("rota", "fill rate", float(first["service_fill_rate"]), period=period_label(*window),
                          rows=rows, detail="actual / planned hours (staff counts where hours are absent)")]
     for _, pair in place.iterrows():
         evidence.append(Evidence(
             "rota", pair["sub_measure"], float(pair["sub_value"]), comparison=float(pair["headline_value"]),
-            period=period_label(*window), rows=_rows("rota", service, window, team=team, shift=shift),
+            period=period_label(*window), rows=rows_text("rota", service, window, team=team, shift=shift),
             detail=(f"{pair['n']:,.0f} shifts; weak in {pair['months_flagged']} of {pair['months']} months; gap "
-                    f"{_points(pair['gap'])}")))
+                    f"{points_text(pair['gap'])}")))
     finding = Finding(
         kind="masked_weakness", service=service, team=team, shift=shift, key_question=key_question,
         quality_statement=statement, subject=", ".join(place["sub_measure"]), status="concern",
@@ -379,155 +384,4 @@ def _rota_finding(place: pd.DataFrame, settings: dict[str, Any], window: tuple[d
     if not measures.enough(fewest["measure"], fewest["n"], settings):
         return limited(finding, f"{fewest['n']:,.0f} shifts, fewer than "
                                 f"{measures.minimum(fewest['measure'], settings):.0f}")
-    return finding
-
-
-# (c) Feedback -------------------------------------------------------------------------------------------------
-
-def _feedback_means(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
-                    window: tuple[date, date], by: tuple[str, ...]) -> pd.DataFrame:
-    """The feedback score over the window per group of `by`, with its responses and standard error."""
-    monthly = measures.monthly(con, scope, "feedback_score", by, *window, settings).dropna(subset=list(by))
-    means = measures.over_window(monthly, list(by), "feedback_score")
-    if means.empty:
-        return means.assign(se=pd.Series(dtype=float))
-    variance = (means["squares"] / means["n"] - means["value"] ** 2).clip(lower=0)
-    means["se"] = np.sqrt(variance / means["n"])
-    return means
-
-
-def _detail_label(facet_kind: str | None, facet: object) -> str:
-    if facet_kind is None:
-        return "average rating"
-    if facet_kind == "respondent_type":
-        return f"average rating from {facet} respondents"
-    return f"average rating for '{facet}'"
-
-
-def _pair(detail: pd.DataFrame, headline: pd.DataFrame, on: list[str], facet_kind: str | None,
-          headline_label: Any) -> pd.DataFrame:
-    """Details set against the headline above them (joined on `on`)."""
-    top = headline[[*on, "value", "n"]].rename(columns={"value": "headline_value", "n": "headline_responses"})
-    pairs = detail.rename(columns={"value": "sub_value", "n": "responses"}).merge(top, on=on)
-    if "team" not in pairs:
-        pairs["team"] = None
-    pairs["facet_kind"] = facet_kind
-    pairs["facet"] = pairs[facet_kind] if facet_kind else None
-    pairs["sub_measure"] = [_detail_label(facet_kind, f) for f in pairs["facet"]]
-    pairs["headline_measure"] = [headline_label(p) for p in pairs.to_dict("records")]
-    return pairs
-
-
-def _feedback_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any],
-                    window: tuple[date, date]) -> pd.DataFrame:
-    thresholds = settings["thresholds"]
-    mean = {by: _feedback_means(con, scope, settings, window, by) for by in (
-        ("service",), ("service", "team"), ("service", "question"), ("service", "team", "question"),
-        ("service", "respondent_type"), ("service", "team", "respondent_type"))}
-    if mean[("service",)].empty:
-        return pd.DataFrame()
-    service = mean[("service",)]
-
-    def overall(pair: dict[str, Any]) -> str:  # the service's headline
-        return "average rating"
-
-    frames = [
-        _pair(mean[("service", "team")], service, ["service"], None, overall),
-        _pair(mean[("service", "team", "respondent_type")], mean[("service", "respondent_type")],
-              ["service", "respondent_type"], "respondent_type",
-              lambda p: f"average rating from {p['respondent_type']} respondents"),
-        _pair(mean[("service", "team", "question")], mean[("service", "question")], ["service", "question"],
-              "question", lambda p: f"average rating for '{p['question']}'"),
-        _pair(mean[("service", "team", "question")], service, ["service"], "question", overall),
-        _pair(mean[("service", "team", "question")], mean[("service", "team")], ["service", "team"], "question",
-              lambda p: f"{p['team']}'s own average rating"),
-        _pair(mean[("service", "question")], service, ["service"], "question", overall)]
-    pairs = pd.concat([f for f in frames if not f.empty], ignore_index=True)
-    if pairs.empty:
-        return pd.DataFrame()
-    pairs["team"] = pairs["team"].astype(object).where(pairs["team"].notna(), None)
-    gap = thresholds["fragility_gap"]
-    pairs["headline_good"] = looks_acceptable(pairs["headline_value"], thresholds["feedback_good_score"], True, gap)
-    pairs["gap"] = pairs["headline_value"] - pairs["sub_value"]
-    # Beyond chance: `fragility_gap` or more below, and `feedback_margin_se` standard errors.
-    pairs["clear"] = (pairs["gap"] >= gap - 1e-9) & (pairs["gap"] >= thresholds["feedback_margin_se"] * pairs["se"]) \
-        & (pairs["responses"] >= 2)
-    pairs["flagged"] = pairs["headline_good"] & pairs["clear"]
-    pairs["source"], pairs["shift"] = "feedback", None
-    pairs["where"] = [team if _named(team) else "all teams" for team in pairs["team"]]
-    pairs["months_flagged"], pairs["months"] = None, None
-    pairs["why"] = [(f"The {p['headline_measure']} ({percent(p['headline_value'])}) reads as acceptable, while "
-                     f"{p['where']}'s {p['sub_measure']} over {p['responses']:,.0f} responses is "
-                     f"{_points(p['gap'])} below it; {_points(gap)} or more, beyond chance, counts.")
-                    for p in pairs.to_dict("records")]
-    return pairs
-
-
-def _feedback_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> list[Finding]:
-    if pairs.empty:
-        return []
-    own = pairs[pairs["headline_measure"].str.endswith("'s own average rating") & pairs["clear"]]
-    standing_out = set(zip(own["service"], own["team"], own["facet"]))
-    flagged = pairs[pairs["flagged"]].assign(place=lambda f: f["team"].fillna(""))
-    # A question weak across the service because of a few of its teams is theirs, not the service's.
-    questions = pairs[pairs["team"].notna() & (pairs["facet_kind"] == "question")]
-    spread = questions.groupby(["service", "facet"]).agg(teams=("team", "nunique"))
-    weak_on = flagged[flagged["team"].notna() & (flagged["facet_kind"] == "question")] \
-        .groupby(["service", "facet"])["team"].nunique()
-    few = {key for key, count in weak_on.items()
-           if not is_service_wide(int(count), int(spread.loc[key, "teams"]), settings["thresholds"])}
-    flagged = flagged[np.array([_named(team) or (s, f) not in few for s, f, team in
-                                zip(flagged["service"], flagged["facet"], flagged["team"])], dtype=bool)]
-    return [_feedback_finding(place, standing_out, settings, window)
-            for _, place in flagged.groupby(["service", "place"], sort=True)]
-
-
-def _named_pair(place: pd.DataFrame, standing_out: set[tuple]) -> pd.Series:
-    """The pair a finding is named for: a question that stands out from the team's own average (whether or not
-    that average looks acceptable), else the team's average against the service's, else the widest gap."""
-    question = place[np.array([(s, t, f) in standing_out and kind == "question" for s, t, f, kind in
-                               zip(place["service"], place["team"], place["facet"], place["facet_kind"])], dtype=bool)]
-    overall = place[place["facet_kind"].isna()]
-    for candidates in (question, overall, place):
-        if not candidates.empty:
-            return candidates.sort_values("gap", ascending=False).iloc[0]
-    raise ValueError("a finding needs at least one pair")
-
-
-def _feedback_finding(place: pd.DataFrame, standing_out: set[tuple], settings: dict[str, Any],
-                      window: tuple[date, date]) -> Finding:
-    thresholds = settings["thresholds"]
-    place = place.sort_values("gap", ascending=False)
-    named = _named_pair(place, standing_out)
-    team = named["team"] if _named(named["team"]) else None
-    text = named["facet"] if named["facet_kind"] == "question" else None
-    key_question, statement = classify(text, settings["key_questions"]) or \
-        (settings.get("feedback_key_question"), None)
-    others = len(place) - 1
-    where = f"{team}'s" if team else "across all teams, the"
-    summary = (f"At {named['service']} the {named['headline_measure']} was {percent(named['headline_value'])} "
-               f"of the top score from {period_label(*window)}, but {where} {named['sub_measure']} was "
-               f"{percent(named['sub_value'])} over {named['responses']:,.0f} responses, {_points(named['gap'])} lower"
-               + (f" (and {others} more of the averages above it hide the same gap)" if others else "")
-               + ": a weakness the average hides.")
-    evidence = []
-    for _, pair in place.iterrows():
-        filters = {pair["facet_kind"]: pair["facet"]} if pair["facet_kind"] else {}
-        evidence.append(Evidence(
-            "feedback", pair["sub_measure"], float(pair["sub_value"]), comparison=float(pair["headline_value"]),
-            period=period_label(*window), rows=_rows("feedback", pair["service"], window, team=pair["team"], **filters),
-            detail=(f"{pair['responses']:,.0f} responses from {pair['where']} against the "
-                    f"{pair['headline_measure']} ({pair['headline_responses']:,.0f} responses); gap "
-                    f"{_points(pair['gap'])}, {pair['gap'] / pair['se']:.1f} standard errors"
-                    if pair["se"] > 0 else f"{pair['responses']:,.0f} responses, every one alike; gap "
-                    f"{_points(pair['gap'])}")))
-    finding = Finding(
-        kind="masked_weakness", service=named["service"], team=team, shift=None,
-        key_question=key_question, quality_statement=statement, subject=named["sub_measure"],
-        status="concern" if named["sub_value"] < thresholds["feedback_good_score"] else "fragile",
-        confidence="limited", period_start=window[0], period_end=window[1], summary=summary,
-        evidence=tuple(evidence))
-    if not measures.enough("feedback_score", named["responses"], settings):
-        return limited(finding, f"{named['responses']:,.0f} responses, fewer than "
-                                f"{measures.minimum('feedback_score', settings):.0f}")
     return finding
