@@ -12,17 +12,20 @@ in the last `emerging_recent_months` months is at least `emerging_theme_ratio` t
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
+from functools import partial
 from typing import Any
 
 import duckdb
 import numpy as np
 import pandas as pd
 
-from .findings import Evidence, Finding, chance_words, confidence_from_sources, percent
+from . import theme_words as words
+from .findings import Evidence, Finding, confidence_from_sources, percent
 from .key_questions import classify
-from .rising_categories import category_findings, rise_words
+from .rising_categories import category_findings
 from .scope import Scope
 from .service_wide import CERTAINTY, SEVERITY
 from .theme_model import PRAISE
@@ -37,9 +40,6 @@ _TABLE_COLUMNS = ["theme", "volume", "complaints", "feedback", "category", "cate
                   "earlier_per_month", "trend", "emerging_in", "monthly", "top_teams", "top_shifts", "examples"]
 PLACE_COLUMNS = ["theme", "service", "team", "shift"]
 MONTH_COLUMNS = ["service", "team", "shift", "theme", "month", "mentions"]
-_SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments", BOTH: "complaints and feedback comments"}
-_DATE_COLUMN = {"complaints": "received_date", "feedback": "feedback_date"}
-_TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
 
 
 def theme_mentions(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
@@ -126,7 +126,9 @@ def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     otherwise ("Visits are late" for complaints filed under Communication) adds its evidence to the category's
     finding, which keeps the provider's name for what rose."""
     categories = category_findings(con, scope, settings)
-    themes = _text_theme_findings(con, scope, settings)
+    built = _text_theme_findings(con, scope, settings)
+    themes = [(f, category) for f, category, _ in built]
+    rebuilt = {id(f): again for f, _, again in built}
     wide = {(f.service, f.subject) for f in categories if f.team is None}
     themes = [(f, category) for f, category in themes if f.team is None or (f.service, category) not in wide]
     named = {(f.service, f.team, category) for f, category in themes if _named_after(f.subject, category)}
@@ -135,7 +137,7 @@ def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     for theme, category in themes:
         at = (theme.service, theme.team, category)
         if at in rose and at not in named:
-            categories[rose[at]] = _with_theme(categories[rose[at]], theme)
+            categories[rose[at]] = _with_theme(categories[rose[at]], theme, rebuilt[id(theme)]())
         else:
             kept.append((theme, category))
     return [f for f in categories if (f.service, f.team, f.subject) not in named] + [f for f, _ in kept]
@@ -146,21 +148,24 @@ def _named_after(theme: str, category: str | None) -> bool:
     return bool(category) and (theme == category or theme.startswith(f"{category}: "))
 
 
-def _with_theme(category: Finding, theme: Finding) -> Finding:
+def _with_theme(category: Finding, theme: Finding, told: Finding | None = None) -> Finding:
     """A rising category's finding with the evidence of a text theme rising with it at its place: the more serious
     status and the surer confidence of the two; a category on too few complaints alone takes the theme's, whose
-    mentions are enough."""
+    mentions are enough. `told`: the theme's finding as the category's summary goes on to tell it (without a
+    second chance for the complaints, which the category's own test has given), where not `theme`."""
+    told = told or theme
     if category.status == "not_enough_evidence" and theme.status != "not_enough_evidence":
         category = replace(category, status=theme.status, summary=category.summary.split("): ", 1)[-1])
     return replace(category, status=min(category.status, theme.status, key=SEVERITY.index),
                    confidence=min(category.confidence, theme.confidence, key=CERTAINTY.index),
-                   summary=f"{category.summary} {theme.summary}", evidence=category.evidence + theme.evidence)
+                   summary=f"{category.summary} {told.summary}", evidence=category.evidence + theme.evidence)
 
 
 def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]
-                         ) -> list[tuple[Finding, str | None]]:
+                         ) -> list[tuple[Finding, str | None, Callable[[], Finding]]]:
     """Each text theme rising clearly in a team, or a service where no team stands out, with the complaint category
-    commonest in the theme there. Each service is judged on its own texts, from its own first month."""
+    commonest in the theme there, and how to tell it within that category's finding (`_finding` with the complaints'
+    chance left to the category's). Each service is judged on its own texts, from its own first month."""
     texts = _themed(con, scope, settings)
     end = scope.end(con)
     readable: dict[str, tuple[pd.DataFrame, Window]] = {}
@@ -174,7 +179,7 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
     # service is judged in one pass, as each would be on its own (a service's earlier months start at its own first).
     together = pd.concat([own for own, _ in readable.values()], ignore_index=True)
     every_place = emerging_places(together, _window(together, end, settings), settings)
-    found: list[tuple[Finding, str | None]] = []
+    found: list[tuple[Finding, str | None, Callable[[], Finding]]] = []
     for service, (own, window) in readable.items():
         places = every_place[every_place["service"] == service]
         if places.empty:
@@ -183,7 +188,8 @@ def _text_theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings:
         categories = own.dropna(subset=["theme", "category"]).groupby("theme")["category"] \
             .agg(lambda values: values.mode().iloc[0])
         found += [(_finding(own, place, window, settings, local),
-                   _category_at(local, place, window) or categories.get(place.theme))
+                   _category_at(local, place, window) or categories.get(place.theme),
+                   partial(_finding, own, place, window, settings, local, ("complaints",)))
                   for place in places.itertuples(index=False)]
     return found
 
@@ -267,8 +273,9 @@ def _examples(group: pd.DataFrame) -> list[str]:
 
 
 def _finding(texts: pd.DataFrame, place: Any, window: Window, settings: dict[str, Any],
-             places: _Places | None = None) -> Finding:
-    """The emerging_theme finding for one theme in one team (or service), with the evidence of each source."""
+             places: _Places | None = None, unquoted: tuple[str, ...] = ()) -> Finding:
+    """The emerging_theme finding for one theme in one team (or service), with the evidence of each source; its
+    summary quotes no chance for the `unquoted` sources."""
     thresholds = settings["thresholds"]
     theme = place.theme
     where = {"service": place.service, **({"team": place.team} if isinstance(place.team, str) else {})}
@@ -289,19 +296,21 @@ def _finding(texts: pd.DataFrame, place: Any, window: Window, settings: dict[str
     # Complaints are negative by nature; feedback says how it feels through its ratings.
     negative = rating < thresholds["feedback_good_score"] if not np.isnan(rating) else \
         bool((recent["source"] == "complaints").any())
-    summary = _summary(theme, where, shift, by_source, rising.index, rating, window, together)
-    evidence = tuple(_share_evidence(source, rate, where, theme, window, _test(rate, together, source in rising.index))
+    summary = words.summary(theme, where, shift, by_source, rising.index, rating, window, together, unquoted)
+    evidence = tuple(words.share_evidence(source, rate, where, theme, window,
+                                          words.rise_test(rate, together, source in rising.index))
                      for source, rate in by_source.iterrows())
     if shift:
         on_shift = _judged(at({**where, "shift": shift}), theme, window, thresholds)
-        evidence += tuple(_share_evidence(source, rate, {**where, "shift": shift}, theme, window, _test(rate))
+        evidence += tuple(words.share_evidence(source, rate, {**where, "shift": shift}, theme, window,
+                                               words.rise_test(rate))
                           for source, rate in on_shift.loc[rising.index.intersection(on_shift.index)].iterrows())
     if not np.isnan(rating):
         evidence += (Evidence(source="feedback", measure="mean rating of the theme's recent comments",
                               value=float(rating), comparison=float(thresholds["feedback_good_score"]),
                               period=window.recent_label,
-                              rows=f"feedback{_filters(where)}, feedback_date {window.recent_start} to {window.end}, "
-                                   f"comment in theme '{theme}'",
+                              rows=f"feedback{words.filters_text(where)}, feedback_date {window.recent_start} to "
+                                   f"{window.end}, comment in theme '{theme}'",
                               detail=f"{int(recent['rating_score'].notna().sum())} rated comments"),)
     category = recent["category"].dropna()
     key_question = (classify(category.mode().iloc[0] if not category.empty else None, settings["key_questions"])
@@ -334,77 +343,6 @@ def _judged(texts: pd.DataFrame, theme: str, window: Window, thresholds: dict[st
     return rates.assign(chance=rise_chance(rates), meets=is_rising(rates, thresholds))
 
 
-def _summary(theme: str, where: dict[str, str], shift: str | None, by_source: pd.DataFrame, rising: pd.Index,
-             rating: float, window: Window, together: pd.DataFrame | None = None) -> str:
-    """One sentence: which sources rise about the theme where, by how much and how far beyond chance, and how
-    comments on it rate."""
-    place = f"in {where['team']} at {where['service']}" if "team" in where else f"across {where['service']}"
-    return (f"{' and '.join(_SOURCE_WORDS[s] for s in rising).capitalize()} about '{theme}' are rising {place}"
-            f"{f', most of all on {shift} shifts' if shift else ''}: "
-            + " and ".join(_share_phrase(source, by_source.loc[source], window) for source in rising)
-            + _chance_clause(by_source.loc[rising], together, window)
-            + "".join(f", while {_SOURCE_WORDS[source]} on it make {percent(rate['recent_share'])} against "
-                      f"{percent(_float(rate['earlier_share']))} before"
-                      for source, rate in by_source.drop(index=rising).iterrows())
-            + (f"; comments on it rate {percent(rating)} on average." if not np.isnan(rating) else "."))
-
-
 def _at(texts: pd.DataFrame, where: dict[str, str]) -> pd.DataFrame:
     """The texts of one place: a service, a team of it, or a shift of that team."""
     return texts[(texts[list(where)] == pd.Series(where)).all(axis=1)]
-
-
-def _filters(where: dict[str, str]) -> str:
-    return "".join(f", {key} = '{value}'" for key, value in where.items())
-
-
-def _chance_clause(rising: pd.DataFrame, together: pd.DataFrame | None, window: Window) -> str:
-    """How far beyond chance the rise judged is: each rising source's, or, where the rule was met only on both read
-    together, theirs."""
-    if together is not None and not together.empty:
-        rate = together.iloc[0]
-        return (f"; read together, {_share_phrase(BOTH, rate, window)}, and at the earlier share "
-                f"{rise_words(rate['chance'])}")
-    if len(rising) == 1:
-        return f"; at the earlier share, {rise_words(rising['chance'].iloc[0])}"
-    (first, rate), *others = rising.iterrows()
-    return (f"; at the earlier shares, {rise_words(rate['chance'])} in {_SOURCE_WORDS[first]}"
-            + "".join(f" and {chance_words(rate['chance'])} in {_SOURCE_WORDS[source]}" for source, rate in others))
-
-
-def _test(rate: pd.Series, together: pd.DataFrame | None = None, judged: bool = True) -> str:
-    """How often chance gives a source's rise (`rate`), as its evidence says it; where the rule was met only on
-    both sources read together, that reading's counts and chance instead. Nothing for a source not judged."""
-    test = "one-sided binomial test of the recent mentions at the earlier share (one mention and one non-mention " \
-           "added to it)"
-    if not judged:
-        return ""
-    if together is not None and not together.empty:
-        both = together.iloc[0]
-        return (f"; read with the other source's texts, {int(both['recent'])} of {int(both['recent_total'])} "
-                f"recently and {int(both['earlier'])} of {int(both['earlier_total'])} before, {test}: "
-                f"{rise_words(both['chance'])}")
-    return f"; {test}: {rise_words(rate['chance'])}"
-
-
-def _share_evidence(source: str, rate: pd.Series, where: dict[str, str], theme: str, window: Window,
-                    test: str = "") -> Evidence:
-    """The theme's share of one source's texts at a place, recent against earlier, and the `test` of its rise."""
-    return Evidence(
-        source=source, measure=f"share of {_SOURCE_WORDS[source]} in the theme", value=float(rate["recent_share"]),
-        comparison=_float(rate["earlier_share"]), period=f"{window.recent_label} against {window.earlier_label}",
-        rows=f"{source}{_filters(where)}, {_DATE_COLUMN[source]} {window.first} to {window.end}, "
-             f"{_TEXT_COLUMN[source]} in theme '{theme}'",
-        detail=f"{int(rate['recent'])} of {int(rate['recent_total'])} in the last {window.recent_months} months; "
-               f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before{test}")
-
-
-def _share_phrase(source: str, rate: pd.Series, window: Window) -> str:
-    """E.g. "12 of 16 complaints in Jul 2026 to Oct 2026 (75%), against 1 of 6 (17%) in the 14 months before"."""
-    return (f"{int(rate['recent'])} of {int(rate['recent_total'])} {_SOURCE_WORDS[source]} in {window.recent_label} "
-            f"({percent(rate['recent_share'])}), against {int(rate['earlier'])} of {int(rate['earlier_total'])} "
-            f"({percent(_float(rate['earlier_share']))}) in the {window.earlier_months} months before")
-
-
-def _float(value: float) -> float | None:
-    return None if pd.isna(value) else float(value)

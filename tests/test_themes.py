@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -599,6 +600,11 @@ def test_a_theme_named_otherwise_adds_its_evidence_to_the_rising_categorys_findi
     assert (both.subject, both.status, both.confidence) == ("Communication", "concern", "high")
     assert [e.source for e in both.evidence] == ["complaints", "feedback"]
     assert both.summary == "About Communication. About Visits are late."
+    # Told within the category's finding, the theme's summary leaves the complaints' chance to the category's test.
+    told = replace(theme, summary="About Visits are late, without a second chance for the complaints.")
+    assert _with_theme(category, theme, told).summary == (
+        "About Communication. About Visits are late, without a second chance for the complaints.")
+    assert _with_theme(category, theme, told).evidence == both.evidence
 
 
 def _pooled_texts(complaints: int, comments: int) -> pd.DataFrame:
@@ -639,7 +645,7 @@ def test_a_team_theme_is_judged_on_complaints_and_comments_together(settings, co
 
 # What a text theme's finding says of chance: the rise the rule judged, and only that --------------------------------
 
-def _laundry_finding(settings: dict, complaints: int, comments: int) -> Finding:
+def _laundry_finding(settings: dict, complaints: int, comments: int, unquoted: tuple[str, ...] = ()) -> Finding:
     """Team T's emerging-theme finding about laundry in `_pooled_texts`."""
     from collections import namedtuple
 
@@ -648,7 +654,7 @@ def _laundry_finding(settings: dict, complaints: int, comments: int) -> Finding:
     texts = _pooled_texts(complaints, comments).assign(category=None, rating_score=np.nan)
     window = Window.of(texts, date(2026, 4, 30), int(settings["thresholds"]["emerging_recent_months"]))
     place = namedtuple("Place", "theme service team shift")("laundry", "S", "T", None)
-    return _finding(texts, place, window, settings)
+    return _finding(texts, place, window, settings, unquoted=unquoted)
 
 
 def _chance_said(recent: int, recent_total: int, earlier: int, earlier_total: int) -> str:
@@ -692,3 +698,17 @@ def test_a_theme_rising_only_on_both_sources_read_together_quotes_that_reading(s
                                         f"one-sided binomial test of the recent mentions at the earlier share (one "
                                         f"mention and one non-mention added to it): a rise this large would come "
                                         f"by chance {said}")
+
+
+def test_within_a_categorys_finding_a_theme_quotes_no_second_chance_for_its_complaints(settings):
+    # Seven laundry complaints and eight comments, each source meeting the rule on its own.
+    alone, told = _laundry_finding(settings, 7, 8), _laundry_finding(settings, 7, 8, ("complaints",))
+    assert "; at the earlier shares, a rise this large would come by chance " in alone.summary
+    feedback = f"{_chance_said(8, 20, 0, 60)} in feedback comments"
+    assert f" and {feedback};" not in told.summary
+    assert f"; at the earlier share, a rise this large would come by chance {feedback}" in told.summary
+    assert told.summary.count("by chance") == 1 and told.evidence == alone.evidence
+    # Read together only, the reading includes the complaints: nothing is quoted, the evidence still gives it.
+    together = _laundry_finding(settings, 2, 4, ("complaints",))
+    assert "by chance" not in together.summary and "read together" not in together.summary
+    assert all("read with the other source's texts" in e.detail for e in together.evidence)
