@@ -250,8 +250,11 @@ def _past_period(found: PooledItem) -> str:
 def _scored(found: PooledItem, window: tuple[date, date], settings: dict[str, Any]) -> str:
     """What the item scored across the service since it first failed, on which teams, and why not by chance."""
     limit = settings["thresholds"]["item_failing_compliance"]
-    (score, answers), row, below = found.span, found.row, list(_below(found, limit)["team"])
-    listed = below[0] if len(below) == 1 else f"{', '.join(below[:-1])} and {below[-1]}"
+    (score, answers), row, below = found.span, found.row, _below(found, limit)
+    # Each team's own answers beside its name: on a few answers, a team below the line may be there by chance.
+    named = [f"{team.team} {team.score:g} of {team.answers:g}" for team in below.itertuples(index=False)]
+    named[0] += " answers met"
+    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
     return (f"scored {percent(score / answers)} on {answers:,.0f} answers across the service from "
             f"{period_label(found.first, window[1])}, below {percent(limit)} on {len(below)} of the "
             f"{len(found.teams)} teams audited ({listed}) and in {row['cycles_failed']} of {row['cycles_audited']} "

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from canonical_rows import insert
 
-from analytics.pooled_items import PooledItem, pooled_masked_finding, pooled_verdict, spread_on_teams
+from analytics.pooled_items import PooledItem, pooled_finding, pooled_masked_finding, pooled_verdict, spread_on_teams
 from analytics.repeat_findings import failing_chance, repeat_findings, repeat_table
 from analytics.scope import Scope
 from analytics.settings import default_settings
@@ -110,7 +110,8 @@ def test_an_item_failing_on_every_team_is_one_service_wide_finding_with_window_a
     assert set(table.loc[table["subject"] == OTHER, "spread"].dropna()) <= {"local"}
     finding = found[0]
     assert finding.status == "concern" and "service-wide" in finding.summary
-    assert "Ash Unit and Birch Unit" in finding.summary and "Jun 2026 to Oct 2026" in finding.summary
+    assert "(Ash Unit 10 of 15 answers met and Birch Unit 10 of 15)" in finding.summary
+    assert "Jun 2026 to Oct 2026" in finding.summary
     pooled, before = finding.evidence[:2]
     assert pooled.value == pytest.approx(20 / 30) and "30 answers" in pooled.detail
     assert pooled.period == "Jun 2026 to Oct 2026" and "01/06/2026 to 31/10/2026" in pooled.rows
@@ -154,3 +155,15 @@ def test_pooled_masked_finding_table(settings, headline, looks_good, expected):
         headline_evidence, pooled = finding.evidence[:2]
         assert headline_evidence.period == "May 2026 to Oct 2026" and "180 answers" in headline_evidence.detail
         assert pooled.period == "Jun 2026 to Oct 2026" and "30 answers" in pooled.detail
+
+
+def test_a_service_wide_items_finding_gives_each_team_below_the_line_its_answers(settings):
+    found = found_item()
+    found = PooledItem(found.row, found.first, found.verdict, found.span, found.past, found.past_start,
+                       teams(("Ash Unit", 10, 15, 21, 21, False), ("Birch Unit", 4, 6, 21, 21, False),
+                             ("Cedar Unit", 14, 15, 21, 21, False)))
+    finding = pooled_finding(found, (date(2026, 5, 1), date(2026, 10, 31)), settings)
+    # A team on six answers is named as a team on fifteen is, with its own count: a reader can weigh it.
+    assert "below 75% on 2 of the 3 teams audited (Ash Unit 10 of 15 answers met and Birch Unit 4 of 6)" \
+        in finding.summary
+    assert "Cedar Unit" not in finding.summary
