@@ -25,8 +25,9 @@ from rapidfuzz import fuzz
 from .access import User
 from .audit_trail import record
 from .findings import Finding
+from .measures import DATE_COLUMNS
 from .row_months import current
-from .run_marks import ROW_DATES, fingerprints, settings_hash
+from .run_marks import fingerprints, settings_hash
 from .scope import Scope, month_end, months_back
 from .settings import load_settings
 from .store import bump_data_version
@@ -255,7 +256,7 @@ def _recorded(con: duckdb.DuckDBPyConnection, service: str, now: list[Finding], 
 def history_months(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settings: dict[str, Any]) -> list[date]:
     """The month ends from the service's first month of data (or concern_history_months back) to `as_of`."""
     first = current(con).execute("SELECT min(first_day) FROM row_months WHERE source IN (SELECT unnest(?)) "
-                                 "AND service = ?", [list(ROW_DATES), service]).fetchone()[0]
+                                 "AND service = ?", [list(DATE_COLUMNS), service]).fetchone()[0]
     if first is None:
         return []
     earliest = max(first, months_back(as_of, settings["thresholds"]["concern_history_months"] - 1))

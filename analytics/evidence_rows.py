@@ -19,12 +19,10 @@ import pandas as pd
 
 from .findings import Evidence
 from .key_questions import classify
-from .measures import measure
+from .measures import DATE_COLUMNS, measure
 from .privacy import mask_series
 from .scope import month_end, month_start
 
-DATE_COLUMNS = {"audits": "audit_date", "complaints": "received_date", "rota": "rota_date",
-                "feedback": "feedback_date"}
 # The columns a reader needs, in reading order (row keys, hashes and batch ids are the store's, not theirs).
 SHOWN_COLUMNS = {
     "audits": ["audit_date", "service", "team", "shift", "audit_type", "section", "item", "answer", "spot_check",

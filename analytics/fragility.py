@@ -35,8 +35,6 @@ DEFAULT_LOOKBACK_MONTHS = 24
 
 # The measure of analytics.measures each comparison is made in, for its minimum sample.
 MEASURE_IDS = {"complaints_per_1000_hours": "complaint_rate", "complaints_per_month": "complaints"}
-DATE_COLUMNS = {"rota": "rota_date", "audits": "audit_date", "complaints": "received_date",
-                "feedback": "feedback_date"}
 
 
 def measure_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> pd.DataFrame:
@@ -196,7 +194,7 @@ def rows_filter(source: str, service: str, team: str | None, shift: str | None, 
     place = f"service = '{service}'"
     place += f", team = '{team}'" if team else ""
     place += f", shift = '{shift}'" if shift else ""
-    return f"{source}: {place}{extra}, {DATE_COLUMNS[source]} {start.isoformat()} to {end.isoformat()}"
+    return f"{source}: {place}{extra}, {measures.DATE_COLUMNS[source]} {start.isoformat()} to {end.isoformat()}"
 
 
 def join_clauses(clauses: list[str]) -> str:

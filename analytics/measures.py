@@ -71,6 +71,7 @@ GROUPABLE = {
     "feedback": ("service", "team", "shift", "question", "respondent_type"),
     "complaints": ("service", "team", "shift", "category", "summary"),
 }
+# The date each source's rows are judged by (the months a row counts in), for every measure, mark and row reader.
 DATE_COLUMNS = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date",
                 "feedback": "feedback_date"}
 # Team and shift labels that say "not known": grouped as missing, never as a team called "Unknown".

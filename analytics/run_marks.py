@@ -14,11 +14,9 @@ from typing import Any
 
 import duckdb
 
+from .measures import DATE_COLUMNS
 from .row_months import current
 from .scope import month_start
-
-# The date each source's rows are judged by: what decides the months a row counts in.
-ROW_DATES = {"audits": "audit_date", "rota": "rota_date", "complaints": "received_date", "feedback": "feedback_date"}
 
 
 def fingerprint(con: duckdb.DuckDBPyConnection, service: str, as_of: date | None = None) -> str:
@@ -43,7 +41,7 @@ def fingerprints_by_month(con: duckdb.DuckDBPyConnection, services: list[str],
     spans = cur.execute("""
         SELECT service, batch_id, min(first_day), max(last_day) FROM row_months
         WHERE source IN (SELECT unnest(?)) AND service IN (SELECT unnest(?)) GROUP BY service, batch_id""",
-                        [list(ROW_DATES), services]).fetchall()
+                        [list(DATE_COLUMNS), services]).fetchall()
     latest: dict[str, date] = {}
     for service, _, _, last in spans:
         latest[service] = max(latest.get(service, last), last)

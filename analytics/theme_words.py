@@ -7,11 +7,11 @@ import numpy as np
 import pandas as pd
 
 from .findings import Evidence, chance_words, percent
+from .measures import DATE_COLUMNS
 from .rising_categories import rise_words
 from .theme_rates import BOTH, Window
 
 SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments", BOTH: "complaints and feedback comments"}
-_DATE_COLUMN = {"complaints": "received_date", "feedback": "feedback_date"}
 _TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
 
 
@@ -77,7 +77,7 @@ def share_evidence(source: str, rate: pd.Series, where: dict[str, str], theme: s
     return Evidence(
         source=source, measure=f"share of {SOURCE_WORDS[source]} in the theme", value=float(rate["recent_share"]),
         comparison=as_float(rate["earlier_share"]), period=f"{window.recent_label} against {window.earlier_label}",
-        rows=f"{source}{filters_text(where)}, {_DATE_COLUMN[source]} {window.first} to {window.end}, "
+        rows=f"{source}{filters_text(where)}, {DATE_COLUMNS[source]} {window.first} to {window.end}, "
              f"{_TEXT_COLUMN[source]} in theme '{theme}'",
         detail=f"{int(rate['recent'])} of {int(rate['recent_total'])} in the last {window.recent_months} months; "
                f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before{test}")
