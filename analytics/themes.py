@@ -126,21 +126,20 @@ def theme_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[
     otherwise ("Visits are late" for complaints filed under Communication) adds its evidence to the category's
     finding, which keeps the provider's name for what rose."""
     categories = category_findings(con, scope, settings)
-    built = _text_theme_findings(con, scope, settings)
-    themes = [(f, category) for f, category, _ in built]
-    rebuilt = {id(f): again for f, _, again in built}
+    themes = _text_theme_findings(con, scope, settings)
     wide = {(f.service, f.subject) for f in categories if f.team is None}
-    themes = [(f, category) for f, category in themes if f.team is None or (f.service, category) not in wide]
-    named = {(f.service, f.team, category) for f, category in themes if _named_after(f.subject, category)}
+    themes = [(f, category, told) for f, category, told in themes
+              if f.team is None or (f.service, category) not in wide]
+    named = {(f.service, f.team, category) for f, category, _ in themes if _named_after(f.subject, category)}
     rose = {(f.service, f.team, f.subject): i for i, f in enumerate(categories)}
     kept = []
-    for theme, category in themes:
+    for theme, category, told in themes:
         at = (theme.service, theme.team, category)
         if at in rose and at not in named:
-            categories[rose[at]] = _with_theme(categories[rose[at]], theme, rebuilt[id(theme)]())
+            categories[rose[at]] = _with_theme(categories[rose[at]], theme, told())
         else:
-            kept.append((theme, category))
-    return [f for f in categories if (f.service, f.team, f.subject) not in named] + [f for f, _ in kept]
+            kept.append(theme)
+    return [f for f in categories if (f.service, f.team, f.subject) not in named] + kept
 
 
 def _named_after(theme: str, category: str | None) -> bool:
