@@ -21,6 +21,7 @@ from .key_questions import classify, key_questions
 from .scope import Scope, months_back, period_label
 from .well_led import well_led_evidence
 
+COMPLAINTS_MEASURE = "complaints (recent vs earlier)"  # complaints in the window against as many months before
 STATUS_RANK = {"concern": 0, "fragile": 1, "improving": 2, "strong": 3}
 _NEGATIVE_KINDS = {"repeat_finding", "masked_weakness", "fragility", "assurance_gap", "emerging_theme",
                    "special_cause", "not_embedded", "experience_ahead"}
@@ -143,7 +144,7 @@ def _complaint_evidence(con, scope, settings, window) -> pd.DataFrame:
             good = record.recent < thresholds["min_complaints"] or \
                 record.recent < record.earlier * thresholds["complaints_rising_ratio"]
             rows.append({"service": record.service, "team": team, "key_question": record.key_question,
-                         "source": "complaints", "measure": "complaints (recent vs earlier)",
+                         "source": "complaints", "measure": COMPLAINTS_MEASURE,
                          "value": float(record.recent), "good": good, "count": int(record.recent + record.earlier),
                          "n_label": "complaints", "enough": True, "earlier": int(record.earlier),
                          "rows": _rows("complaints", record.service, team, window,
@@ -223,7 +224,9 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: l
 
 
 def _weak_sentence(row: dict[str, Any], window: Window) -> str:
-    if row["source"] == "complaints":
+    # The count against the months before, not every complaints figure: the well-led register's share of complaints
+    # answered in time is a share, with no earlier count.
+    if row["measure"] == COMPLAINTS_MEASURE:
         return (f"Complaints rose to {row['value']:.0f} in {window.label} "
                 f"({row['earlier']:.0f} in as many months before).")
     figure = figure_text(row["measure"], row["value"])
