@@ -75,6 +75,12 @@ def writing() -> Iterator[None]:
         yield
 
 
+# What DuckDB raises when two cursors of this process write the same stored key at the same moment (a page and
+# the background refresh storing one service's run): either a transaction conflict or, for INSERT OR REPLACE, a
+# duplicate key. For a store of derived results, both mean another session stored the same: theirs stands.
+STORED_BY_ANOTHER = (duckdb.TransactionException, duckdb.ConstraintException)
+
+
 class StoreBusy(RuntimeError):
     """The database file is open in another program; the message says which and what to do."""
 

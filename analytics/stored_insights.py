@@ -36,6 +36,7 @@ from .run_marks import code_mark, fingerprints, fingerprints_by_month, response_
 from .scope import Scope
 from .settings import load_settings
 from .signals import service_series
+from .store import STORED_BY_ANOTHER
 from .theme_marks import unchanged_by_fit
 from .theme_store import fit_mark, store_themes
 from .themes import theme_months, theme_places
@@ -235,7 +236,7 @@ def _kept_after_refit(con: duckdb.DuckDBPyConnection, services: list[str], as_of
                 UPDATE insight_runs SET theme_mark = ?
                 WHERE as_of = ? AND settings_hash = ? AND service IN (SELECT unnest(?))""",
                                  [fit, as_of, settings_hash(settings), sorted(kept)])
-        except duckdb.TransactionException:
+        except STORED_BY_ANOTHER:
             pass  # another session marked them at the same moment
     return kept
 
@@ -269,7 +270,7 @@ def _store_run(con: duckdb.DuckDBPyConnection, service: str, as_of: date, settin
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
                              [service, as_of, mark, settings_hash(settings), datetime.now(), seconds, text, response,
                               fit, code_mark()])
-    except duckdb.TransactionException:
+    except STORED_BY_ANOTHER:
         pass  # another session stored the same result at the same moment: theirs stands
     return text
 
@@ -369,11 +370,11 @@ def _store_tables(con: duckdb.DuckDBPyConnection, batch: list[str], as_of: date,
                 for service, part in _split(frame, batch).items()]
         try:
             con.cursor().executemany(insert, rows)
-        except duckdb.TransactionException:  # another session storing the same at the same moment: theirs stand
+        except STORED_BY_ANOTHER:  # another session storing the same at the same moment: theirs stand
             for row in rows:
                 try:
                     con.cursor().execute(insert, row)
-                except duckdb.TransactionException:
+                except STORED_BY_ANOTHER:
                     pass
 
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from .frame_blobs import from_blob, to_blob
+from .store import STORED_BY_ANOTHER
 
 KEPT = 3  # fits kept: the current one and a few before it, and the full fit a kept increment rests on
 POSITION = "position"  # an increment's column: where each text goes among its full fit's texts
@@ -119,7 +120,7 @@ def save_fit(con: duckdb.DuckDBPyConnection, key: tuple[str, int, int], fitted: 
                 SELECT 1 FROM theme_fits AS kept
                 WHERE kept.base_fingerprint = old.fingerprint AND kept.base_version = old.data_version
                       AND kept.theme_count = old.theme_count)""", [KEPT])
-    except duckdb.TransactionException:
+    except STORED_BY_ANOTHER:
         pass  # another session stored a fit at the same moment: theirs stands, ours is used in this process
 
 

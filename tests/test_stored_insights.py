@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import json
+import threading
 from datetime import date
 
+import duckdb
 import pandas as pd
 import pytest
 from stored_json import read_result
 
 from analytics import run_marks, stored_insights
 from analytics.ingest import ingest_bytes
-from analytics.insights import run_insights
+from analytics.insights import Insights, run_insights
 from analytics.narrative import record_view
 from analytics.run_marks import fingerprint
 from analytics.scope import Scope
@@ -324,3 +326,59 @@ def test_a_release_that_changes_the_analytics_works_the_stored_results_out_again
     counting.clear()
     insights_for(demo_con, Scope())
     assert counting == []  # and stored under it
+
+
+class RacedCursor:
+    """A cursor whose every write meets what DuckDB raises when another session stored the same key first."""
+
+    def __init__(self, error: type[Exception]) -> None:
+        self.error = error
+
+    def execute(self, *_):
+        raise self.error("Duplicate key \"service: Oakwood\" violates primary key constraint.")
+
+    executemany = execute
+
+
+class RacedConnection:
+    def __init__(self, error: type[Exception]) -> None:
+        self.error = error
+
+    def cursor(self) -> RacedCursor:
+        return RacedCursor(self.error)
+
+
+@pytest.mark.parametrize("error", [duckdb.ConstraintException, duckdb.TransactionException])
+def test_a_run_or_table_another_session_stored_first_stands(error):
+    # The page and the background refresh after a command-line load both stored Oakwood's run: the second
+    # INSERT OR REPLACE raised a duplicate key, which stopped the page (CI, the hostile browser test).
+    part = Insights(date(2026, 2, 28), [], pd.DataFrame())
+    text = stored_insights._store_run(RacedConnection(error), "Oakwood", date(2026, 2, 28), {}, "m", "r", "f", 0.1,
+                                      part)
+    assert json.loads(text)["findings"] == []
+    stored_insights._store_tables(RacedConnection(error), ["Oakwood"], date(2026, 2, 28), {}, {"Oakwood": "m"},
+                                  {"repeat": pd.DataFrame({"service": ["Oakwood"], "n": [1]})}, "f")
+
+
+def test_sessions_storing_one_run_at_once_all_go_on(demo_con):
+    settings = load_settings(demo_con)
+    as_of = date(2026, 2, 28)
+    part = Insights(as_of, [], pd.DataFrame())
+    failures: list[Exception] = []
+
+    def store() -> None:
+        con = demo_con.cursor()  # each session its own cursor, as a page and the background refresh have
+        for _ in range(150):
+            try:
+                stored_insights._store_run(con, OAK, as_of, settings, "m", "r", "f", 0.1, part)
+            except Exception as failure:  # noqa: BLE001 - counted, and the test says which
+                failures.append(failure)
+
+    sessions = [threading.Thread(target=store) for _ in range(4)]
+    for session in sessions:
+        session.start()
+    for session in sessions:
+        session.join()
+    assert failures == []
+    assert demo_con.cursor().execute("SELECT count(*) FROM insight_runs WHERE service = ? AND as_of = ?",
+                                     [OAK, as_of]).fetchone() == (1,)
