@@ -5,7 +5,8 @@ of the texts there in the last `emerging_recent_months` months is at least `emer
 before, on at least `emerging_theme_min_mentions` recent mentions, and more than chance would give (a one-sided
 binomial test at `emerging_theme_max_chance`). Read together, 2 complaints and 4 comments on laundry in a team that
 had none are six recent mentions, as a person reading both would count them, where each source alone is short of
-the floor. It emerges across a service, rather than on the teams where it meets the rule, where the service meets
+the floor; each source must mention the theme recently and be up, complaints by their share or by how often they
+come a month. It emerges across a service, rather than on the teams where it meets the rule, where the service meets
 it and the rise is the service's (`rise_spread`, as for complaint categories). Its trend says the
 same: a theme emerging anywhere in view is never "stable".
 """
@@ -113,6 +114,24 @@ def rise_chance(rates: pd.DataFrame) -> pd.Series:
     return pd.Series(binom_sf(rates["recent"] - 1, rates["recent_total"], earlier), index=rates.index)
 
 
+def up_beside(rates: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -> pd.Series:
+    """Whether a source's mentions of a theme are up, as reading a team's two sources together asks of each: its
+    share of the texts up by `emerging_theme_ratio`, or, for complaints, its mentions a month up by as much. A team
+    whose 3 complaints in two years were all about staff attitude and whose 5 in four months include 4 about it has
+    the theme more often, though its share of the complaints fell: complaints are what rises."""
+    return (rates["ratio"] >= thresholds["emerging_theme_ratio"]) | count_up(rates, window, thresholds)
+
+
+def count_up(rates: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -> pd.Series:
+    """Complaints about the theme a month, recent against earlier, up by `emerging_theme_ratio` (never feedback,
+    whose volume follows the surveys sent)."""
+    source = rates["source"] if "source" in rates else rates.index.to_series(index=rates.index)
+    recent = rates["recent"] / window.recent_months
+    earlier = rates["earlier"] / max(window.earlier_months, 1)
+    up = (recent > 0) & ((earlier == 0) | (recent >= thresholds["emerging_theme_ratio"] * earlier))
+    return (source == "complaints") & up
+
+
 def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any]) -> pd.DataFrame:
     """Where each theme is emerging: its service, where it meets the rule in complaints or feedback there and the
     rise is the service's (`rise_spread`), else each team where it meets the rule; with the shift, where it meets
@@ -138,13 +157,15 @@ def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any
 
 
 def _together(texts: pd.DataFrame, teams: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -> pd.DataFrame:
-    """A team's complaints and comments read together, for a theme up (`emerging_theme_ratio`) in each source that
-    mentions it recently: a rise in both, not one source's rise carried by the other's volume."""
+    """A team's complaints and comments read together, for a theme mentioned recently in both and up (`up_beside`)
+    in each: a rise in both, not one source's rise carried by the other's volume (a surge of complaints of every
+    kind makes any theme of them a larger share of the two read together)."""
     both = judged(texts.assign(source=BOTH), ("service", "team"), window, thresholds)
-    mentioned = teams[teams["recent"] > 0]
-    down = mentioned.loc[~mentioned["up"], ["service", "team", "theme"]].drop_duplicates()
     keys = ["service", "team", "theme"]
-    return both[~both.set_index(keys).index.isin(down.set_index(keys).index)]
+    rising = teams[(teams["recent"] > 0) & up_beside(teams, window, thresholds)]
+    in_both = rising.groupby(keys, dropna=False)["source"].nunique()
+    in_both = in_both[in_both == 2]
+    return both[both.set_index(keys).index.isin(in_both.index)]
 
 
 def _service_wide(texts: pd.DataFrame, teams: pd.DataFrame, services: pd.DataFrame, window: Window,

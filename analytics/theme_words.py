@@ -80,11 +80,23 @@ def share_evidence(source: str, rate: pd.Series, where: dict[str, str], theme: s
         rows=f"{source}{filters_text(where)}, {DATE_COLUMNS[source]} {window.first} to {window.end}, "
              f"{_TEXT_COLUMN[source]} in theme '{theme}'",
         detail=f"{int(rate['recent'])} of {int(rate['recent_total'])} in the last {window.recent_months} months; "
-               f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before{test}")
+               f"{int(rate['earlier'])} of {int(rate['earlier_total'])} before{_a_month(rate, window)}{test}")
+
+
+def _a_month(rate: pd.Series, window: Window) -> str:
+    """For complaints up a month but not as a share (`by_count`), their rates a month, which are what rose."""
+    if not rate.get("by_count", False):
+        return ""
+    return (f" ({rate['recent'] / window.recent_months:.1f} a month against "
+            f"{rate['earlier'] / max(window.earlier_months, 1):.1f})")
 
 
 def share_phrase(source: str, rate: pd.Series, window: Window) -> str:
-    """E.g. "12 of 16 complaints in Jul 2026 to Oct 2026 (75%), against 1 of 6 (17%) in the 14 months before"."""
+    """E.g. "12 of 16 complaints in Jul 2026 to Oct 2026 (75%), against 1 of 6 (17%) in the 14 months before"; for
+    complaints up a month but not as a share (`by_count`), "4 complaints in ..., against 3 in the 27 months before"."""
+    if rate.get("by_count", False):
+        return (f"{int(rate['recent'])} {SOURCE_WORDS[source]} in {window.recent_label}, against "
+                f"{int(rate['earlier'])} in the {window.earlier_months} months before")
     return (f"{int(rate['recent'])} of {int(rate['recent_total'])} {SOURCE_WORDS[source]} in {window.recent_label} "
             f"({percent(rate['recent_share'])}), against {int(rate['earlier'])} of {int(rate['earlier_total'])} "
             f"({percent(as_float(rate['earlier_share']))}) in the {window.earlier_months} months before")

@@ -29,7 +29,17 @@ from .rising_categories import category_findings
 from .scope import Scope
 from .service_wide import CERTAINTY, SEVERITY
 from .theme_model import PRAISE
-from .theme_rates import BOTH, Window, emerging_places, is_rising, rise_chance, shares_at, trend
+from .theme_rates import (
+    BOTH,
+    Window,
+    count_up,
+    emerging_places,
+    is_rising,
+    rise_chance,
+    shares_at,
+    trend,
+    up_beside,
+)
 from .theme_store import TEXT_COLUMNS, store_themes
 
 EXAMPLES = 3
@@ -288,7 +298,7 @@ def _finding(texts: pd.DataFrame, place: Any, window: Window, settings: dict[str
     rising = by_source[by_source["meets"]]
     together = None
     if rising.empty:
-        rising = by_source[by_source["ratio"] >= thresholds["emerging_theme_ratio"]]
+        rising = by_source[up_beside(by_source, window, thresholds)]
         together = _judged(local.assign(source=BOTH), theme, window, thresholds)
     recent = local[(local["theme"] == theme) & window.is_recent(local["month"])]
     rating = recent["rating_score"].mean()
@@ -339,7 +349,8 @@ def _judged(texts: pd.DataFrame, theme: str, window: Window, thresholds: dict[st
     """The theme's rates per source of the texts, indexed by source, with the chance of each rise and whether it
     meets the emerging rule on its own."""
     rates = _of_theme(shares_at(texts, ("source",), window), theme).set_index("source")
-    return rates.assign(chance=rise_chance(rates), meets=is_rising(rates, thresholds))
+    by_count = count_up(rates, window, thresholds) & (rates["ratio"] < thresholds["emerging_theme_ratio"])
+    return rates.assign(chance=rise_chance(rates), meets=is_rising(rates, thresholds), by_count=by_count)
 
 
 def _at(texts: pd.DataFrame, where: dict[str, str]) -> pd.DataFrame:

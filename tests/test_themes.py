@@ -712,3 +712,58 @@ def test_within_a_categorys_finding_a_theme_quotes_no_second_chance_for_its_comp
     together = _laundry_finding(settings, 2, 4, ("complaints",))
     assert "by chance" not in together.summary and "read together" not in together.summary
     assert all("read with the other source's texts" in e.detail for e in together.evidence)
+
+
+# Complaints are what rises: a team's theme read on both sources, where its few complaints were all on it before ----
+
+@pytest.mark.parametrize("source, recent, earlier, up", [
+    ("complaints", 4, 3, True),     # 1 a month against 0.15: up, though 4 of 5 is a smaller share than 3 of 3
+    ("complaints", 4, 20, False),   # 1 a month, as before
+    ("complaints", 1, 0, True),     # new
+    ("complaints", 0, 0, False),    # none
+    ("feedback", 4, 3, False),      # comments follow the surveys sent: only their share counts
+])
+def test_complaints_up_a_month(settings, source, recent, earlier, up):
+    from analytics.theme_rates import Window, count_up
+    window = Window(date(2024, 9, 1), date(2026, 1, 1), date(2026, 4, 30), 4, 20)
+    rates = pd.DataFrame({"source": [source], "recent": [recent], "earlier": [earlier]})
+    assert bool(count_up(rates, window, settings["thresholds"]).iloc[0]) is up
+
+
+def _rare_complaints(earlier_laundry: int, recent_laundry: int, comments: int) -> pd.DataFrame:
+    """Team T: 3 comments a month on other things for 24 months and `earlier_laundry` complaints, all on laundry,
+    spread over the first 20; in the last 4 months `recent_laundry` laundry complaints and one other, and `comments`
+    laundry comments. Team U has the same without laundry."""
+    months = pd.date_range("2024-05-01", periods=24, freq="MS")
+    rows = [{"source": "feedback", "month": month, "theme": "staff kind"} for month in months for _ in range(3)]
+    rows += [{"source": "complaints", "month": months[k * 20 // max(earlier_laundry, 1)], "theme": "laundry"}
+             for k in range(earlier_laundry)]
+    rows += [{"source": "complaints", "month": months[-1 - k % 4], "theme": "laundry"} for k in range(recent_laundry)]
+    rows += [{"source": "complaints", "month": months[-2], "theme": "other"}]
+    rows += [{"source": "feedback", "month": months[-1 - k % 4], "theme": "laundry"} for k in range(comments)]
+    texts = pd.DataFrame(rows).assign(service="S", team="T", shift=None)
+    other = texts.assign(team="U", theme=texts["theme"].where(texts["theme"] != "laundry", "staff kind"))
+    return pd.concat([texts, other], ignore_index=True)
+
+
+@pytest.mark.parametrize("earlier_laundry, emerging", [
+    (3, True),    # 3 in 20 months, now 4 in 4 (4 of 5 against 3 of 3): more often, with 3 comments where none were
+    (20, False),  # 1 a month before and now: the comments' rise is not the complaints'
+])
+def test_a_team_theme_read_together_counts_complaints_coming_more_often(settings, earlier_laundry, emerging):
+    from collections import namedtuple
+
+    from analytics.theme_rates import Window, emerging_places
+    from analytics.themes import _finding
+    texts = _rare_complaints(earlier_laundry, 4, 3).assign(category=None, rating_score=np.nan)
+    window = Window.of(texts, date(2026, 4, 30), int(settings["thresholds"]["emerging_recent_months"]))
+    places = emerging_places(texts, window, settings)
+    assert (not places[(places["theme"] == "laundry") & (places["team"] == "T")].empty) is emerging
+    if emerging:
+        place = namedtuple("Place", "theme service team shift")("laundry", "S", "T", None)
+        found = _finding(texts, place, window, settings)
+        assert found.summary.startswith("Complaints and feedback comments about 'laundry' are rising in T at S: "
+                                        "4 complaints in Jan 2026 to Apr 2026, against 3 in the 20 months before "
+                                        "and 3 of 15 feedback comments in Jan 2026 to Apr 2026 (20%)")
+        complaints = next(e for e in found.evidence if e.source == "complaints")
+        assert "4 of 5 in the last 4 months; 3 of 3 before (1.0 a month against 0.1)" in complaints.detail
