@@ -7,10 +7,15 @@ the dashboard's process, one at a time per store; a request while one runs is qu
 covers any number of requests: each pass refreshes whatever is out of date). Pages opened meanwhile still never
 show a result older than the data: a stored result is only read while its marks match (analytics.run_marks), and
 what is missing is worked out for the page as before.
+
+When the dashboard stops, a running pass is asked to stop at its next step and waited for (`stop_all`, at exit):
+a thread still inside DuckDB when the interpreter ends aborts the whole process ("FATAL: exception not rethrown").
+Each result is stored in its own statement, so a pass stopped between steps leaves nothing half-written.
 """
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 import traceback
@@ -40,6 +45,8 @@ class Refresh:
     error: str | None = None  # the last pass's failure, in words, with where it happened in the log
     queued: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _thread: threading.Thread | None = field(default=None, repr=False)
+    _stopping: bool = False
 
     def snapshot(self) -> dict[str, Any]:
         with self._lock:
@@ -63,15 +70,39 @@ def request(con: duckdb.DuckDBPyConnection, database: str, work: Work | None = N
     runs after it."""
     job = state(database)
     with job._lock:
+        if job._stopping:
+            return job
         if job.running:
             job.queued = True
             return job
         job.running, job.queued, job.error = True, False, None
         job.done, job.of, job.step, job.started = 0, 0, "", time.perf_counter()
-    # The thread's own connection to the same database: a DuckDB connection is used by one thread at a time.
-    threading.Thread(target=_passes, args=(con.cursor(), job, work or _findings_and_history),
-                     name=f"refresh {database}", daemon=True).start()
+        # The thread's own connection to the same database: a DuckDB connection is used by one thread at a time.
+        job._thread = threading.Thread(target=_passes, args=(con.cursor(), job, work or _findings_and_history),
+                                       name=f"refresh {database}", daemon=True)
+        job._thread.start()
     return job
+
+
+class Stopped(Exception):
+    """Raised inside a pass at its next step once the dashboard is stopping."""
+
+
+def stop_all(timeout: float = 10.0) -> None:
+    """Ask every store's running pass to stop at its next step, and wait for them up to `timeout` seconds in all;
+    no pass starts after. Registered to run at exit, before the interpreter ends the threads."""
+    with _GUARD:
+        jobs = list(_REFRESHES.values())
+    for job in jobs:
+        with job._lock:
+            job._stopping, job.queued = True, False
+    ends = time.monotonic() + timeout
+    for job in jobs:
+        if job._thread is not None:
+            job._thread.join(max(0.0, ends - time.monotonic()))
+
+
+atexit.register(stop_all)
 
 
 def wait(database: str, timeout: float | None = None) -> bool:
@@ -102,6 +133,8 @@ def _findings_and_history(con: duckdb.DuckDBPyConnection, progress: Progress) ->
 def _passes(con: duckdb.DuckDBPyConnection, job: Refresh, work: Work) -> None:
     def progress(done: int, of: int, step: str) -> None:
         with job._lock:
+            if job._stopping:
+                raise Stopped("the dashboard stopped before this pass finished")
             job.done, job.of, job.step = done, of, step
 
     try:
@@ -109,6 +142,8 @@ def _passes(con: duckdb.DuckDBPyConnection, job: Refresh, work: Work) -> None:
             try:
                 work(con, progress)
                 error = None
+            except Stopped as stopped:
+                error = str(stopped)
             except Exception as failure:  # noqa: BLE001 - the dashboard must go on; the page says what failed
                 traceback.print_exc()
                 error = f"{type(failure).__name__}: {failure}"

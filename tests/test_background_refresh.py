@@ -132,3 +132,30 @@ def test_every_page_says_in_its_sidebar_while_the_work_runs(con: duckdb.DuckDBPy
     assert background_refresh.wait(str(database_path()), timeout=10)
     app.run()
     assert not any("being worked out again" in c.value for c in app.sidebar.caption)
+
+
+def test_at_exit_a_running_pass_stops_at_its_next_step_and_no_other_starts(con: duckdb.DuckDBPyConnection) -> None:
+    # A thread still inside DuckDB when the interpreter ends aborted the dashboard on stopping ("FATAL: exception not
+    # rethrown"); stop_all, run at exit, stops the pass first.
+    import time
+
+    steps: list[int] = []
+
+    def endless(con, progress):
+        for step in range(10_000):
+            progress(step, 10_000, f"month {step}")
+            steps.append(step)
+            time.sleep(0.01)
+
+    job = background_refresh.request(con, "store-x", endless)
+    assert background_refresh.request(con, "store-x", endless).snapshot()["queued"]
+    time.sleep(0.2)
+    started = time.monotonic()
+    background_refresh.stop_all(timeout=5)
+    assert time.monotonic() - started < 2 and not job._thread.is_alive()
+    now = job.snapshot()
+    assert not now["running"] and not now["queued"] and now["passes"] == 1
+    assert now["error"] == "the dashboard stopped before this pass finished"
+    assert 0 < len(steps) < 10_000
+    assert not background_refresh.request(con, "store-x", endless).snapshot()["running"]  # none starts after
+    background_refresh._REFRESHES.pop("store-x")  # its stop is no failure of the work (conftest checks each store's)
