@@ -93,6 +93,11 @@ def percent(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.0%}"
 
 
+def in_a_list(items: list[str]) -> str:
+    """Items the way a sentence lists them: 'a', 'a and b', 'a, b and c'."""
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} and {items[-1]}"
+
+
 def chance_words(chance: float) -> str:
     """How often chance alone gives a result, as people say it: 'about 1 time in 50', 'less than 1 time in 1,000'."""
     if chance < 0.001:

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 
 from . import measures
-from .findings import Evidence, Finding, chance_words, confidence_from_sources, limited, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, in_a_list, limited, percent
 from .key_questions import classify
 from .pooled_items import PooledItem, failing_across_services, pooled_masked_finding
 from .repeat_findings import (
@@ -243,7 +243,7 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
     rows = rows_text("audits", pair["service"], window, audit_type=pair["audit_type"], team=team)
     teams = [] if team else below[(below["service"] == pair["service"]) & (below["audit_type"] == pair["audit_type"])
                                   & (below["level"] == pair["level"]) & (below["subject"] == pair["subject"])]
-    on_teams = "" if team or not len(teams) else f" on {_listed(list(teams['team']))}"
+    on_teams = "" if team or not len(teams) else f" on {in_a_list(list(teams['team']))}"
     place = f"{team} at {pair['service']}" if team else pair["service"]
     evidence = [
         Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period, rows=rows,
@@ -279,10 +279,6 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
         return limited(finding, f"{pair['answers']:,.0f} answers, fewer than "
                                 f"{measures.minimum('audit_compliance', settings):.0f}")
     return finding
-
-
-def _listed(names: list[str]) -> str:
-    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 # (b) Rota -----------------------------------------------------------------------------------------------------
@@ -363,7 +359,7 @@ def _rota_finding(place: pd.DataFrame, settings: dict[str, Any], window: tuple[d
     service, team, shift = first["service"], first["team"], first["shift"]
     key_question, statement = classify("staffing", settings["key_questions"]) or (None, None)
     phrases = [_rota_phrase(pair, thresholds) for _, pair in place.iterrows()]
-    details = phrases[0] if len(phrases) == 1 else f"{', '.join(phrases[:-1])} and {phrases[-1]}"
+    details = in_a_list(phrases)
     summary = (f"At {service} the fill rate was {percent(first['service_fill_rate'])} from "
                f"{period_label(*window)}, but on {team}'s {shift} shift {details}: a weakness the headline hides.")
     rows = rows_text("rota", service, window)

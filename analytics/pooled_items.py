@@ -36,7 +36,7 @@ import pandas as pd
 from . import measures
 from .chance import signal_chance
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, chance_words, confidence_from_sources, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, in_a_list, percent
 from .key_questions import classify
 from .repeat_findings import (
     PATTERNS,
@@ -254,7 +254,7 @@ def _scored(found: PooledItem, window: tuple[date, date], settings: dict[str, An
     # Each team's own answers beside its name: on a few answers, a team below the line may be there by chance.
     named = [f"{team.team} {team.score:g} of {team.answers:g}" for team in below.itertuples(index=False)]
     named[0] += " answers met"
-    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    listed = in_a_list(named)
     return (f"scored {percent(score / answers)} on {answers:,.0f} answers across the service from "
             f"{period_label(found.first, window[1])}, below {percent(limit)} on {len(below)} of the "
             f"{len(found.teams)} teams audited ({listed}) and in {row['cycles_failed']} of {row['cycles_audited']} "

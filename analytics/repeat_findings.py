@@ -33,7 +33,7 @@ import pandas as pd
 from scipy.special import betainc
 
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, chance_words, confidence_from_sources, limited, percent
+from .findings import Evidence, Finding, chance_words, confidence_from_sources, in_a_list, limited, percent
 from .key_questions import classify
 from .run_cache import shared, within_run
 from .scope import Scope, months_back, period_label
@@ -429,10 +429,13 @@ def _summary(rows: list[dict[str, Any]], classification: str, service_wide: bool
     period = period_label(*window)
     if service_wide:
         teams = "all" if len(rows) == first["teams_audited"] else f"{len(rows)} of the"
+        # Which teams, each with its own months: the service's count alone hides where it fails most.
+        named = [f"{row['team']} {row['cycles_failed']} of {row['cycles_audited']}" for row in rows]
+        named[0] += " months"
         return (f"At {first['service']}, {what} failed in {sum(row['cycles_failed'] for row in rows)} of "
                 f"{sum(row['cycles_audited'] for row in rows)} monthly team audits from {period}"
-                f"{_checks(rows, kinds)}, on {teams} {first['teams_audited']} teams audited: a {classification}, "
-                f"service-wide pattern CQC would expect leaders to have seen.")
+                f"{_checks(rows, kinds)}, on {teams} {first['teams_audited']} teams audited ({in_a_list(named)}): "
+                f"a {classification}, service-wide pattern CQC would expect leaders to have seen.")
     latest = f", including the latest in {first['latest_month']:%b %Y}" \
         if first["failing_months"][-1] == f"{first['latest_month']:%b %Y}" else ""
     return (f"At {first['service']}, {what} failed on {_where(first)} in {first['cycles_failed']} of "

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 
 from . import measures
-from .findings import Finding
+from .findings import Finding, in_a_list
 from .repeat_findings import is_service_wide
 from .scope import Scope
 
@@ -85,7 +85,7 @@ def service_wide_finding(members: list[Finding], teams_with_data: int) -> Findin
     first = next((m for m in members if m.team is None), members[0])
     status = min((m.status for m in members), key=SEVERITY.index)
     confidence = min((m.confidence for m in members), key=CERTAINTY.index)
-    listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+    listed = in_a_list(named)
     shift = f" ({first.shift} shift)" if first.shift else ""
     summary = (f"Service-wide at {first.service}{shift}: {len(named)} of the {teams_with_data} teams with data "
                f"show the same pattern about {first.subject} ({listed}). ")

@@ -107,7 +107,8 @@ def test_page_leads_with_overdue_actions_then_concerns_by_state(demo_store: Path
     metrics = {m.label: m.value for m in app.metric}
     assert metrics["Actions overdue"] == "1" and metrics["Recurring"] == "2"
     # A concern's figures in words, its months in the data and its dated timeline with symbols.
-    assert "failed in 17 of 24 monthly team audits from May 2026 to Oct 2026, on all 4 teams audited" in text
+    assert ("failed in 17 of 24 monthly team audits from May 2026 to Oct 2026, on all 4 teams audited (Beech Unit 6 "
+            "of 6 months, Cedar Unit 4 of 6, Rowan Unit 5 of 6 and Willow Unit 2 of 6)") in text
     assert "In the data 17 of 18 months, May 2025 to Oct 2026" in text
     assert "◉ **30/06/2025** first signal in the data" in text
     # Town Team's rounds re-planned and closed on say-so; its call-times complaints went, then came back.

@@ -240,7 +240,8 @@ def test_a_theme_is_not_repeated_when_its_failing_item_is_reported(con, settings
 def test_one_team_of_three_is_local_and_two_is_service_wide(con, settings):
     insert(con, "audits", monthly_audits({"Ash Unit": {5, 7, 9}, "Birch Unit": {6, 8, 10}}))
     [finding] = repeat_findings(con, AS_OF, settings)
-    assert finding.team is None and "2 of the 3 teams" in finding.summary
+    assert finding.team is None and "2 of the 3 teams audited (Ash Unit 3 of 6 months and Birch Unit 3 of 6)" \
+        in finding.summary
 
 
 def test_the_scope_limits_the_services(con, settings):
