@@ -97,12 +97,14 @@ def share_ratio(rates: pd.DataFrame) -> np.ndarray:
                     recent / earlier)
 
 
-def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
+def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any], chance: pd.Series | None = None) -> pd.Series:
     """The emerging rule: recent share at least `emerging_theme_ratio` times the earlier, on enough mentions,
-    and more mentions than the earlier share would give by chance (a one-sided binomial test)."""
+    and more mentions than the earlier share would give by chance (a one-sided binomial test; `chance`, the rates'
+    `rise_chance`, where the caller has it already)."""
+    chance = rise_chance(rates) if chance is None else chance
     return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) \
         & (rates["ratio"] >= thresholds["emerging_theme_ratio"]) \
-        & (rise_chance(rates) <= thresholds.get("emerging_theme_max_chance", 0.01))
+        & (chance <= thresholds.get("emerging_theme_max_chance", 0.01))
 
 
 def rise_chance(rates: pd.DataFrame) -> pd.Series:

@@ -350,7 +350,8 @@ def _judged(texts: pd.DataFrame, theme: str, window: Window, thresholds: dict[st
     meets the emerging rule on its own."""
     rates = _of_theme(shares_at(texts, ("source",), window), theme).set_index("source")
     by_count = count_up(rates, window, thresholds) & (rates["ratio"] < thresholds["emerging_theme_ratio"])
-    return rates.assign(chance=rise_chance(rates), meets=is_rising(rates, thresholds), by_count=by_count)
+    chance = rise_chance(rates)
+    return rates.assign(chance=chance, meets=is_rising(rates, thresholds, chance), by_count=by_count)
 
 
 def _at(texts: pd.DataFrame, where: dict[str, str]) -> pd.DataFrame:
