@@ -102,9 +102,13 @@ def is_rising(rates: pd.DataFrame, thresholds: dict[str, Any], chance: pd.Series
     and more mentions than the earlier share would give by chance (a one-sided binomial test; `chance`, the rates'
     `rise_chance`, where the caller has it already)."""
     chance = rise_chance(rates) if chance is None else chance
-    return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) \
-        & (rates["ratio"] >= thresholds["emerging_theme_ratio"]) \
+    return (rates["recent"] >= thresholds["emerging_theme_min_mentions"]) & share_up(rates, thresholds) \
         & (chance <= thresholds.get("emerging_theme_max_chance", 0.01))
+
+
+def share_up(rates: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Series:
+    """The theme's recent share of the texts at least `emerging_theme_ratio` times its earlier share."""
+    return rates["ratio"] >= thresholds["emerging_theme_ratio"]
 
 
 def rise_chance(rates: pd.DataFrame) -> pd.Series:
@@ -121,17 +125,21 @@ def up_beside(rates: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -
     share of the texts up by `emerging_theme_ratio`, or, for complaints, its mentions a month up by as much. A team
     whose 3 complaints in two years were all about staff attitude and whose 5 in four months include 4 about it has
     the theme more often, though its share of the complaints fell: complaints are what rises."""
-    return (rates["ratio"] >= thresholds["emerging_theme_ratio"]) | count_up(rates, window, thresholds)
+    return share_up(rates, thresholds) | count_up(rates, window, thresholds)
 
 
 def count_up(rates: pd.DataFrame, window: Window, thresholds: dict[str, Any]) -> pd.Series:
     """Complaints about the theme a month, recent against earlier, up by `emerging_theme_ratio` (never feedback,
     whose volume follows the surveys sent)."""
     source = rates["source"] if "source" in rates else rates.index.to_series(index=rates.index)
-    recent = rates["recent"] / window.recent_months
-    earlier = rates["earlier"] / max(window.earlier_months, 1)
+    recent, earlier = a_month(rates, window)
     up = (recent > 0) & ((earlier == 0) | (recent >= thresholds["emerging_theme_ratio"] * earlier))
     return (source == "complaints") & up
+
+
+def a_month(rates: pd.DataFrame | pd.Series, window: Window) -> tuple[Any, Any]:
+    """The theme's mentions a month, recent and earlier."""
+    return rates["recent"] / window.recent_months, rates["earlier"] / max(window.earlier_months, 1)
 
 
 def emerging_places(texts: pd.DataFrame, window: Window, settings: dict[str, Any]) -> pd.DataFrame:
@@ -206,7 +214,7 @@ def _rest_rising(rest: pd.DataFrame, on_teams: pd.DataFrame, service: Any, thres
 def judged(texts: pd.DataFrame, keys: tuple[str, ...], window: Window, thresholds: dict[str, Any]) -> pd.DataFrame:
     """The rates per source, place and theme, with whether each meets the emerging rule and whether it is up at all."""
     rates = shares_at(texts, ("source", *keys), window)
-    return rates.assign(meets=is_rising(rates, thresholds), up=rates["ratio"] >= thresholds["emerging_theme_ratio"])
+    return rates.assign(meets=is_rising(rates, thresholds), up=share_up(rates, thresholds))
 
 
 def trend(ratio: float, rising: float, emerging: bool = False) -> str:

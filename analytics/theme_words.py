@@ -9,7 +9,7 @@ import pandas as pd
 from .findings import Evidence, chance_words, percent
 from .measures import DATE_COLUMNS
 from .rising_categories import rise_words
-from .theme_rates import BOTH, Window
+from .theme_rates import BOTH, Window, a_month
 
 SOURCE_WORDS = {"complaints": "complaints", "feedback": "feedback comments", BOTH: "complaints and feedback comments"}
 _TEXT_COLUMN = {"complaints": "summary", "feedback": "comment"}
@@ -87,8 +87,8 @@ def _a_month(rate: pd.Series, window: Window) -> str:
     """For complaints up a month but not as a share (`by_count`), their rates a month, which are what rose."""
     if not rate.get("by_count", False):
         return ""
-    return (f" ({rate['recent'] / window.recent_months:.1f} a month against "
-            f"{rate['earlier'] / max(window.earlier_months, 1):.1f})")
+    recent, earlier = a_month(rate, window)
+    return f" ({recent:.1f} a month against {earlier:.1f})"
 
 
 def share_phrase(source: str, rate: pd.Series, window: Window) -> str:

@@ -36,6 +36,7 @@ from .theme_rates import (
     emerging_places,
     is_rising,
     rise_chance,
+    share_up,
     shares_at,
     trend,
     up_beside,
@@ -349,7 +350,7 @@ def _judged(texts: pd.DataFrame, theme: str, window: Window, thresholds: dict[st
     """The theme's rates per source of the texts, indexed by source, with the chance of each rise and whether it
     meets the emerging rule on its own."""
     rates = _of_theme(shares_at(texts, ("source",), window), theme).set_index("source")
-    by_count = count_up(rates, window, thresholds) & (rates["ratio"] < thresholds["emerging_theme_ratio"])
+    by_count = count_up(rates, window, thresholds) & ~share_up(rates, thresholds)
     chance = rise_chance(rates)
     return rates.assign(chance=chance, meets=is_rising(rates, thresholds, chance), by_count=by_count)
 
