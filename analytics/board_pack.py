@@ -12,6 +12,7 @@ import html
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
@@ -181,7 +182,7 @@ class BoardPack:
     fragile: pd.DataFrame
     leaders: pd.DataFrame
     limited: pd.DataFrame
-    evidence: pd.DataFrame
+    judged: pd.DataFrame   # the judgements of the sections above, with their evidence (for `evidence`)
     generated: datetime
     concerns: pd.DataFrame = field(default_factory=pd.DataFrame)
     must_know: list[Point] = field(default_factory=list)   # at most five sentences, concerns first
@@ -191,6 +192,11 @@ class BoardPack:
     response: pd.DataFrame = field(default_factory=pd.DataFrame)   # leadership response this quarter, in words
     overdue: pd.DataFrame = field(default_factory=pd.DataFrame)    # actions past their due date
     timelines: pd.DataFrame = field(default_factory=pd.DataFrame)  # each concern's response, dated
+
+    @cached_property
+    def evidence(self) -> pd.DataFrame:
+        """Every judgement's evidence, one row each: for the downloads, so worked out only when one is made."""
+        return _evidence_sheet(self.judged)
 
     @property
     def grid_table(self) -> pd.DataFrame:
@@ -255,7 +261,7 @@ def build_board_pack(now: Insights, before: Insights, service: str | None = None
             "Leaders said": [f"{STATUS_LABELS[s]}: {t}" for s, t in zip(leaders["stance"], leaders["statement"])],
             "Evidence shows": [STATUS_LABELS.get(s, "○ No judgement") for s in leaders["evidence"]],
             "Reading": leaders["reading"], "Why": leaders["why"]}),
-        evidence=_evidence_sheet(pd.concat([concerns, fragile, strong, qualified]).drop_duplicates("summary")),
+        judged=pd.concat([concerns, fragile, strong, qualified]).drop_duplicates("summary"),
         limited=limited_evidence(now, service), generated=generated or datetime.now(),
         **response_sections(response or {}),
         must_know=must_know(now, service), grid=status_grid(now, service),

@@ -7,7 +7,6 @@ from functools import partial
 
 import pandas as pd
 import streamlit as st
-from pandas.io.formats.style import Styler
 
 from analytics.audit_trail import record
 from analytics.board_pack import (
@@ -32,25 +31,24 @@ from pages.common import XLSX_MIME, current_user, get_connection, response_recor
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 
 RECORDED = "board_view_recorded"
-# Colour follows the symbol, so the colour only repeats what the symbol already says.
-SYMBOL_COLOURS = {"✓": "#005EB8", "▲": "#005EB8", "⚠": "#B35900", "▼": "#B35900", "◐": "#8A5A00"}
+# Longer tables show this many rows until asked for the rest: the whole group's board report drew over 600 rows of
+# sentences in full, which kept the browser busy for more than a second before the next service could be drawn.
+SHOWN_ROWS = 20
+# Colour follows the symbol, so the colour only repeats what the symbol already says. Streamlit's own colours in the
+# cell's Markdown, not a pandas Styler: styling every cell took about 6 ms a table and sent CSS for each.
+SYMBOL_COLOURS = {"✓": "blue", "▲": "blue", "⚠": "orange", "▼": "orange", "◐": "orange"}
+SYMBOL_COLUMNS = ("Status", "Since last quarter", "Then", "Now", "Evidence shows", "Reading")
 
 
-def symbol_colour(value: object) -> str:
-    """CSS for a cell: blue for good news, orange for bad, by its leading symbol."""
-    colour = SYMBOL_COLOURS.get(str(value)[:1])
-    return f"color: {colour}; font-weight: 600" if colour else ""
+def coloured(cell: str) -> str:
+    """A status or direction cell (already escaped) in bold, blue for good news and orange for bad, by its symbol."""
+    colour = SYMBOL_COLOURS.get(cell[:1])
+    return f":{colour}[**{cell}**]" if colour else cell
 
 
-def styled(frame: pd.DataFrame) -> Styler:
-    """The table with status and direction cells coloured by their symbol."""
-    columns = [c for c in ("Status", "Since last quarter", "Then", "Now", "Evidence shows", "Reading")
-               if c in frame.columns]
-    return frame.style.map(symbol_colour, subset=columns)
-
-
-def show_table(frame: pd.DataFrame, empty: str) -> None:
-    """A short table with every sentence in full (no Service column for one service), or a line saying so.
+def show_table(frame: pd.DataFrame, empty: str, key: str | None = None) -> None:
+    """A table with every sentence in full (no Service column for one service), or a line saying so. A table longer
+    than SHOWN_ROWS shows its first rows, and the rest when asked (`key` names that choice; `empty` by default).
 
     st.table renders Markdown in its cells: every text cell is escaped, so names show as written."""
     if frame.empty:
@@ -58,18 +56,26 @@ def show_table(frame: pd.DataFrame, empty: str) -> None:
         return
     if "Service" in frame and frame["Service"].nunique() == 1:
         frame = frame.drop(columns="Service")
+    table = st.container()
+    if len(frame) > SHOWN_ROWS and not st.toggle(f"Show all {len(frame):,} rows", key=f"all_rows_{key or empty}"):
+        st.caption(f"The first {SHOWN_ROWS} of {len(frame):,} rows. The downloads hold every row.")
+        frame = frame.head(SHOWN_ROWS)
     frame = frame.map(lambda value: plain_markdown(value) if isinstance(value, str) else value)
-    st.table(styled(frame), hide_index=True, border="horizontal")
+    for column in SYMBOL_COLUMNS:
+        if column in frame:
+            frame[column] = frame[column].map(lambda cell: coloured(cell) if isinstance(cell, str) else cell)
+    table.table(frame, hide_index=True, border="horizontal")
 
 
 def show_judgements(frame: pd.DataFrame, empty: str) -> None:
     """Service-level judgements in a table, with the teams' own in an expander beneath."""
     services = frame[frame["Level"] == "Service"].drop(columns="Level")
     teams = frame[frame["Level"] == "Team"].drop(columns="Level")
-    show_table(services, empty if teams.empty else "Nothing at the level of the whole service; see the teams.")
+    show_table(services, empty if teams.empty else "Nothing at the level of the whole service; see the teams.",
+               key=empty)
     if not teams.empty:
         with st.expander(f"Team by team ({len(teams)})"):
-            show_table(teams, "")
+            show_table(teams, "", key=f"{empty} (teams)")
 
 
 def show_must_know(points: list[Point]) -> None:
@@ -121,7 +127,7 @@ def show_measures(frame: pd.DataFrame) -> None:
         "Quarter before": [_figure(r, "before") for r in frame.to_dict("records")],
         "Variation": frame["variation_symbol"] + " " + frame["variation"],
         "Assurance": frame["assurance_symbol"] + " " + frame["assurance"]})
-    show_table(table, "")
+    show_table(table, "", key="measures")
 
 
 def _figure(row: dict, which: str = "now") -> str:
@@ -134,15 +140,15 @@ def show_downloads(pack: BoardPack) -> None:
     scope = re.sub(r"[^a-z0-9]+", "_", pack.scope.lower()).strip("_") or "services"
     stem = f"board_report_{scope}_{pack.as_of:%Y-%m-%d}"
     left, middle, right = st.columns(3)
-    # The PDF and the workbook are made when a button is pressed (about 0.3 s and 0.07 s), not on every view.
+    # Each file is made when its button is pressed (the PDF about 0.3 s, the workbook 0.07 s), not on every view.
     middle.download_button("Download the board pack (.pdf)", partial(board_pack_pdf, pack), file_name=f"{stem}.pdf",
                            mime="application/pdf", icon=":material/picture_as_pdf:", on_click=record_export,
                            args=({"what": "board pack", "format": "pdf", "scope": pack.scope, "file": f"{stem}.pdf"},))
     left.download_button("Download the board pack (.xlsx)", partial(board_pack_xlsx, pack), file_name=f"{stem}.xlsx",
                          mime=XLSX_MIME, icon=":material/table_view:", on_click=record_export,
                          args=({"what": "board pack", "format": "xlsx", "scope": pack.scope, "file": f"{stem}.xlsx"},))
-    right.download_button("Download the print-ready report (.html)", board_pack_html(pack), file_name=f"{stem}.html",
-                          mime="text/html", icon=":material/print:", on_click=record_export,
+    right.download_button("Download the print-ready report (.html)", partial(board_pack_html, pack),
+                          file_name=f"{stem}.html", mime="text/html", icon=":material/print:", on_click=record_export,
                           args=({"what": "board pack", "format": "html", "scope": pack.scope, "file": f"{stem}.html"},))
     right.caption("A web page to print: each section starts on a new A4 page.")
 

@@ -192,7 +192,7 @@ def test_recording_a_leaders_judgement_sets_it_against_the_evidence(demo_copy: d
     assert any("Recorded: Safe at Oakwood House judged strong" in s.value for s in app.success)
     assert any("more optimistic than the evidence" in w.value for w in app.warning)
     leaders = app.table[-1].value
-    assert leaders["Reading"].tolist() == ["▼ Leaders more optimistic than the evidence"]
+    assert leaders["Reading"].tolist() == [":orange[**▼ Leaders more optimistic than the evidence**]"]
 
 
 def test_evidence_reads_as_words_with_its_figure_or_none() -> None:
@@ -208,6 +208,37 @@ def test_evidence_reads_as_words_with_its_figure_or_none() -> None:
                                               "**99%** against 85%")  # not "1 against 1"
     failed = Evidence("audits", "monthly cycles failed", 6.0, 6.0)
     assert evidence_line(failed).startswith("- **Audits**, monthly cycles failed: **6** of 6 audited")
+
+
+def _long_board_table() -> None:
+    import pandas as pd
+
+    from pages.board_views import show_table
+
+    show_table(pd.DataFrame({"Where": [f"Team {n}" for n in range(30)], "Status": ["⚠ Concern", "◐ Fragile"] * 15,
+                             "Why": ["[a link](http://x)"] + ["ok"] * 29}), "Nothing.", key="long")
+
+
+def test_a_long_board_table_shows_its_first_rows_until_asked_for_all() -> None:
+    app = AppTest.from_function(_long_board_table).run()
+    assert not app.exception
+    shown = app.table[0].value
+    assert len(shown) == 20 and shown["Where"].iloc[-1] == "Team 19"
+    assert shown["Status"].iloc[:2].tolist() == [":orange[**⚠ Concern**]", ":orange[**◐ Fragile**]"]
+    assert shown["Why"].iloc[0] == r"\[a link\](http\://x)"  # escaped: a name shows as written
+    assert any("The first 20 of 30 rows" in c.value for c in app.caption)
+    app.toggle(key="all_rows_long").set_value(True).run()
+    assert len(app.table[0].value) == 30 and not app.caption
+
+
+@pytest.mark.parametrize(("cell", "shown"), [
+    ("✓ Strong", ":blue[**✓ Strong**]"), ("▲ better", ":blue[**▲ better**]"), ("⚠ Concern", ":orange[**⚠ Concern**]"),
+    ("▼ worse", ":orange[**▼ worse**]"), ("◐ Fragile", ":orange[**◐ Fragile**]"), ("● same", "● same"),
+    ("○ No judgement", "○ No judgement"), ("", "")])
+def test_status_cells_are_coloured_by_their_symbol(cell: str, shown: str) -> None:
+    from pages.board_views import coloured
+
+    assert coloured(cell) == shown
 
 
 def test_board_report_on_an_empty_store(con: duckdb.DuckDBPyConnection) -> None:
