@@ -57,9 +57,11 @@ def show_table(frame: pd.DataFrame, empty: str, key: str | None = None) -> None:
     if "Service" in frame and frame["Service"].nunique() == 1:
         frame = frame.drop(columns="Service")
     table = st.container()
-    if len(frame) > SHOWN_ROWS and not st.toggle(f"Show all {len(frame):,} rows", key=f"all_rows_{key or empty}"):
-        st.caption(f"The first {SHOWN_ROWS} of {len(frame):,} rows. The downloads hold every row.")
-        frame = frame.head(SHOWN_ROWS)
+    if len(frame) > SHOWN_ROWS:
+        note = st.empty()  # above the choice, filled once it is known
+        if not st.toggle(f"Show all {len(frame):,} rows", key=f"all_rows_{key or empty}"):
+            note.caption(f"The first {SHOWN_ROWS} of {len(frame):,} rows. The downloads hold every row.")
+            frame = frame.head(SHOWN_ROWS)
     frame = frame.map(lambda value: plain_markdown(value) if isinstance(value, str) else value)
     for column in SYMBOL_COLUMNS:
         if column in frame:
