@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pandas as pd
+from scipy.special import ndtr, ndtri
 
 from . import measures
 from .findings import Evidence, Finding, limited, percent
@@ -91,8 +92,11 @@ def rating_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     gap = thresholds["fragility_gap"]
     pairs["headline_good"] = looks_acceptable(pairs["headline_value"], thresholds["feedback_good_score"], True, gap)
     pairs["gap"] = pairs["headline_value"] - pairs["sub_value"]
-    # Beyond chance: `fragility_gap` or more below, and `feedback_margin_se` standard errors.
-    pairs["clear"] = (pairs["gap"] >= gap - 1e-9) & (pairs["gap"] >= thresholds["feedback_margin_se"] * pairs["se"]) \
+    pairs["looks"] = looks(pairs)
+    # Beyond chance: `fragility_gap` or more below, and `feedback_margin_se` standard errors (more where a team's
+    # ratings are split several ways and the lowest part is the one tested).
+    pairs["margin_se"] = margin_for(thresholds["feedback_margin_se"], pairs["looks"])
+    pairs["clear"] = (pairs["gap"] >= gap - 1e-9) & (pairs["gap"] >= pairs["margin_se"] * pairs["se"]) \
         & (pairs["responses"] >= 2)
     pairs["flagged"] = pairs["headline_good"] & pairs["clear"]
     pairs["source"], pairs["shift"] = "feedback", None
@@ -100,9 +104,27 @@ def rating_pairs(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[st
     pairs["months_flagged"], pairs["months"] = None, None
     pairs["why"] = [(f"The {p['headline_measure']} ({percent(p['headline_value'])}) reads as acceptable, while "
                      f"{p['where']}'s {p['sub_measure']} over {p['responses']:,.0f} responses is "
-                     f"{points_text(p['gap'])} below it; {points_text(gap)} or more, beyond chance, counts.")
-                    for p in pairs.to_dict("records")]
+                     f"{points_text(p['gap'])} below it; {points_text(gap)} or more, beyond chance"
+                     + (f" (allowing for the {p['looks']} respondent types compared)" if p["looks"] > 1 else "")
+                     + ", counts.") for p in pairs.to_dict("records")]
     return pairs
+
+
+def looks(pairs: pd.DataFrame) -> pd.Series:
+    """How many ratings of the same kind each pair's chance is one of: a team's ratings split by respondent type
+    are as many looks as the types compared (the lowest of four parts is lower than one part by chance alone);
+    every other pair is one look."""
+    split = pairs["facet_kind"].eq("respondent_type") & pairs["team"].notna()
+    testable = pairs[split & (pairs["responses"] >= 2)]  # a part of one response is never flagged
+    counts = testable.groupby(["service", "team"])["facet"].nunique().rename("looks")
+    found = pairs[["service", "team"]].merge(counts, how="left", left_on=["service", "team"], right_index=True)
+    return pd.Series(found["looks"].to_numpy(), index=pairs.index).where(split, 1).fillna(1).clip(lower=1).astype(int)
+
+
+def margin_for(margin_se: float, looks: pd.Series) -> pd.Series:
+    """Standard errors a gap must clear so that the lowest of `looks` parts is as unlikely by chance as one part
+    at `margin_se` (one-sided, Bonferroni): 2.0 for one look, about 2.5 for four."""
+    return pd.Series(-ndtri(ndtr(-margin_se) / looks.to_numpy(float)), index=looks.index)
 
 
 def rating_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple[date, date]) -> list[Finding]:

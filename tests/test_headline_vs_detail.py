@@ -333,3 +333,59 @@ def test_rota_figures_are_the_measures_figures(con, settings):
         place = over_window(monthly(con, AS_OF, measure, ("service", "team", "shift"), *window, settings,
                                     only={"team": "Ash Unit", "shift": "Night"}), ["service"], measure)
         assert evidence.value == pytest.approx(place["value"].iloc[0])
+
+
+TYPES = ("Family", "Friend", "Professional", "Person supported")
+
+
+def by_type(team_types: dict[str, dict[str, tuple[float, float]]], responses: int = 16) -> list[dict]:
+    """`responses` ratings per team and respondent type, alternating between the type's two scores (0-1)."""
+    rows = []
+    for team, types in team_types.items():
+        for kind, (low, high) in types.items():
+            for n in range(responses):
+                score = (low, high)[n % 2]
+                rows.append({"feedback_date": date(2026, MONTHS[n % 6], 15), "service": SERVICE, "team": team,
+                             "respondent_type": kind, "rating": str(score), "rating_value": score,
+                             "rating_scale": "0-1", "rating_score": score, "response_id": f"{team}-{kind}-{n}"})
+    return rows
+
+
+@pytest.mark.parametrize(("types", "looks", "clear"), [
+    # Ash Unit's families rate it 70% (half 50%, half 90%: 5 points of standard error) against 81% from the
+    # service's families: 2.1 standard errors, beyond chance for one part, not for the lowest of four.
+    (("Family",), 1, True),
+    (TYPES, 4, False),
+])
+def test_the_lowest_of_several_respondent_types_must_clear_more_chance(con, settings, types, looks, clear):
+    from analytics.hidden_ratings import rating_pairs
+
+    ash = {kind: (0.5, 0.9) if kind == "Family" else (0.86, 0.86) for kind in types}
+    insert(con, "feedback", by_type({"Ash Unit": ash, "Birch Unit": {"Family": (0.86, 0.86)},
+                                     "Hazel Unit": {"Family": (0.86, 0.86)}}))
+    pairs = rating_pairs(con, AS_OF, settings, (date(2026, 5, 1), date(2026, 10, 31)))
+    family = pairs[(pairs["team"] == "Ash Unit") & (pairs["facet"] == "Family")].iloc[0]
+    assert family["gap"] == pytest.approx(0.86 * 2 / 3 + 0.7 / 3 - 0.7) and family["se"] == pytest.approx(0.05)
+    assert (family["looks"], bool(family["clear"])) == (looks, clear)
+    assert ("allowing for the 4 respondent types compared" in family["why"]) == (looks == 4)
+
+
+@pytest.mark.parametrize(("looks", "margin"), [(1, 2.0), (2, 2.278), (4, 2.531), (5, 2.608)])
+def test_the_margin_grows_with_the_looks(looks, margin):
+    import pandas as pd
+
+    from analytics.hidden_ratings import margin_for
+
+    assert margin_for(2.0, pd.Series([looks]))[0] == pytest.approx(margin, abs=1e-3)
+
+
+def test_looks_count_a_teams_respondent_types_with_two_responses_or_more():
+    import pandas as pd
+
+    from analytics.hidden_ratings import looks
+
+    pairs = pd.DataFrame({
+        "service": ["S"] * 6, "team": ["A", "A", "A", "A", None, "B"],
+        "facet_kind": ["respondent_type"] * 3 + [None, "respondent_type", "question"],
+        "facet": ["Family", "Friend", "Advocate", None, "Family", "Q1"], "responses": [5, 2, 1, 8, 40, 9]})
+    assert looks(pairs).tolist() == [2, 2, 2, 1, 1, 1]
