@@ -146,9 +146,14 @@ def rating_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
             for _, place in flagged.groupby(["service", "place"], sort=True)]
 
 
-def _named_pair(place: pd.DataFrame, standing_out: set[tuple]) -> pd.Series:
+def _named_pair(place: pd.DataFrame, standing_out: set[tuple], settings: dict[str, Any]) -> pd.Series:
     """The pair a finding is named for: a question that stands out from the team's own average (whether or not
-    that average looks acceptable), else the team's average against the service's, else the widest gap."""
+    that average looks acceptable), else the team's average against the service's, else the widest gap. Pairs on
+    enough responses to judge come first: a part of three responses must not make a team's weakness on thirty
+    read as limited evidence."""
+    enough = np.array([measures.enough("feedback_score", n, settings) for n in place["responses"]], dtype=bool)
+    if enough.any():
+        place = place[enough]
     question = place[np.array([(s, t, f) in standing_out and kind == "question" for s, t, f, kind in
                                zip(place["service"], place["team"], place["facet"], place["facet_kind"])], dtype=bool)]
     overall = place[place["facet_kind"].isna()]
@@ -162,7 +167,7 @@ def _finding(place: pd.DataFrame, standing_out: set[tuple], settings: dict[str, 
              window: tuple[date, date]) -> Finding:
     thresholds = settings["thresholds"]
     place = place.sort_values("gap", ascending=False)
-    named = _named_pair(place, standing_out)
+    named = _named_pair(place, standing_out, settings)
     team = named["team"] if is_named(named["team"]) else None
     text = named["facet"] if named["facet_kind"] == "question" else None
     key_question, statement = classify(text, settings["key_questions"]) or \

@@ -389,3 +389,18 @@ def test_looks_count_a_teams_respondent_types_with_two_responses_or_more():
         "facet_kind": ["respondent_type"] * 3 + [None, "respondent_type", "question"],
         "facet": ["Family", "Friend", "Advocate", None, "Family", "Q1"], "responses": [5, 2, 1, 8, 40, 9]})
     assert looks(pairs).tolist() == [2, 2, 2, 1, 1, 1]
+
+
+@pytest.mark.parametrize(("responses", "named"), [
+    ((30, 3), "average rating for 'Overall'"),   # the part on enough responses names it, so it is judged
+    ((4, 3), "average rating from Friend respondents"),  # all too few: the widest gap, as limited evidence
+])
+def test_a_finding_is_named_for_a_part_on_enough_responses_first(settings, responses, named):
+    import pandas as pd
+
+    from analytics.hidden_ratings import _named_pair
+
+    place = pd.DataFrame({"service": ["S", "S"], "team": ["Ash", "Ash"], "facet_kind": ["question", "respondent_type"],
+                          "facet": ["Overall", "Friend"], "gap": [0.12, 0.3], "responses": list(responses),
+                          "sub_measure": ["average rating for 'Overall'", "average rating from Friend respondents"]})
+    assert _named_pair(place, set(), settings)["sub_measure"] == named
