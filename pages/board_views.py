@@ -27,11 +27,11 @@ from analytics.narrative import STANCES, record_view
 from analytics.safe_output import plain_markdown
 from analytics.signals import metric
 from analytics.workbooks import board_pack_xlsx
-from pages.common import XLSX_MIME, current_user, get_connection, response_recorded
+from pages.common import XLSX_MIME, current_user, get_connection, how_many_shown, response_recorded
 from pages.findings_views import evidence_line, show_rows_of, status_badge
 
 RECORDED = "board_view_recorded"
-# Longer tables show this many rows until asked for the rest: the whole group's board report drew over 600 rows of
+# Longer tables show this many rows until asked for the rest: the whole group's board report drew about 700 rows of
 # sentences in full, which kept the browser busy for more than a second before the next service could be drawn.
 SHOWN_ROWS = 20
 # Colour follows the symbol, so the colour only repeats what the symbol already says. Streamlit's own colours in the
@@ -57,11 +57,8 @@ def show_table(frame: pd.DataFrame, empty: str, key: str | None = None) -> None:
     if "Service" in frame and frame["Service"].nunique() == 1:
         frame = frame.drop(columns="Service")
     table = st.container()
-    if len(frame) > SHOWN_ROWS:
-        note = st.empty()  # above the choice, filled once it is known
-        if not st.toggle(f"Show all {len(frame):,} rows", key=f"all_rows_{key or empty}"):
-            note.caption(f"The first {SHOWN_ROWS} of {len(frame):,} rows. The downloads hold every row.")
-            frame = frame.head(SHOWN_ROWS)
+    frame = frame.head(how_many_shown(len(frame), SHOWN_ROWS, f"all_rows_{key or empty}",
+                                      why="The downloads hold every row."))
     frame = frame.map(lambda value: plain_markdown(value) if isinstance(value, str) else value)
     for column in SYMBOL_COLUMNS:
         if column in frame:

@@ -255,3 +255,32 @@ def show_chart(figure: go.Figure, summary: str, key: str | None = None, pickable
 def fitted_height(rows: int, most: int = 15) -> int | str:
     """A table height showing every row, or `most` rows and a scroll bar for longer tables."""
     return "content" if rows <= most else (most + 1) * TABLE_ROW_PIXELS + 3
+
+
+# Sentences listed in one element at most: beyond this a list is searched, not read (the filters narrow it).
+LISTED_AT_MOST = 100
+
+
+def show_listed(sentences: list[str], total: int | None = None) -> None:
+    """Sentences (Markdown, already escaped) as one list: one element however long, where an element each made a
+    whole group's Trends page send 526 of them. Of `total` (all the sentences by default), the first
+    LISTED_AT_MOST are listed, and a line says how to see the rest."""
+    total = len(sentences) if total is None else total
+    text = "\n".join(f"- {sentence}" for sentence in sentences[:LISTED_AT_MOST])
+    if total > LISTED_AT_MOST:
+        text += (f"\n\n_The first {LISTED_AT_MOST} of {total:,}. Choose a service, team or shift in the filters to "
+                 "see the rest._")
+    st.markdown(text)
+
+
+def how_many_shown(total: int, at_most: int, key: str, noun: str = "rows", why: str = "") -> int:
+    """How many of `total` items a page shows: all, up to `at_most`; past it the first `at_most`, with a line saying
+    so (and `why`) and a toggle, named by `key`, to show every one. The whole group's pages held hundreds of cards
+    and table rows, which kept the browser busy for a second or more whenever the page changed."""
+    if total <= at_most:
+        return total
+    note = st.empty()  # above the toggle, filled once the choice is known
+    if st.toggle(f"Show all {total:,} {noun}", key=key):
+        return total
+    note.caption(f"The first {at_most} of {total:,} {noun}.{' ' + why if why else ''}")
+    return at_most

@@ -16,10 +16,12 @@ from analytics.concerns import JUDGEMENTS, recognise
 from analytics.measures import MEASURES
 from analytics.response import STATES, ConcernView, response_measures
 from analytics.safe_output import plain_markdown
-from pages.common import get_connection, response_recorded, uk_date
+from pages.common import get_connection, how_many_shown, response_recorded, uk_date
 from pages.findings_views import KIND_WORDS, status_badge
 
 RECORDED = "concerns_recorded"  # the message shown after the rerun that follows recording
+# Concerns of one state shown before the rest are asked for: each is a card of six or more elements.
+CONCERNS_AT_MOST = 20
 # Each state as a badge: the words say it, the colour only helps.
 STATE_COLOURS = {"open": "red", "recognised": "orange", "action planned": "orange", "actions done": "blue",
                  "verified": "green", "sustained": "green", "not working": "red", "recurring": "red",
@@ -93,7 +95,7 @@ def show_by_state(views: list[ConcernView]) -> None:
         here = [v for v in views if v.state == state]
         if here:
             st.subheader(f"{state.capitalize()} ({len(here)})")
-            for v in here:
+            for v in here[:how_many_shown(len(here), CONCERNS_AT_MOST, f"all_concerns_{state}", "concerns")]:
                 show_concern(v)
 
 

@@ -18,7 +18,7 @@ from analytics.board_pack import (
 from analytics.findings import Finding, figure_text, percent
 from analytics.insights import Insights
 from analytics.safe_output import plain_markdown
-from pages.common import fitted_height, uk_date
+from pages.common import fitted_height, how_many_shown, uk_date
 from pages.data import read
 from pages.findings_views import STATUS_COLOURS, show_rows_of
 
@@ -193,10 +193,8 @@ def show_group(picture: pd.DataFrame, group: str, first: int = FIRST_SHOWN) -> N
         return
     for row in rows[:first]:
         show_judgement(row)
-    hidden = rows[first:]
-    if hidden and st.toggle(f"Show the other {len(hidden)}", key=f"show_all_{group}"):
-        for row in hidden:
-            show_judgement(row)
+    for row in rows[first:how_many_shown(len(rows), first, f"show_all_{group}", "judgements")]:
+        show_judgement(row)
 
 
 def in_columns(items: list, show: Callable[[Any], None], per_row: int = 2) -> None:

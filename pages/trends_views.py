@@ -29,7 +29,7 @@ from analytics.spc_icons import (
     variation_icon,
 )
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import fitted_height, show_chart
+from pages.common import LISTED_AT_MOST, fitted_height, show_chart, show_listed
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
@@ -331,12 +331,11 @@ def show_repeat_findings(table: pd.DataFrame, filters: Filters) -> None:
         st.markdown(repeat_sentence(row, services))
     if len(patterns) > 8:
         with st.expander(f"{len(patterns) - 8} more recurring or persistent items"):
-            for _, row in patterns.iloc[8:].iterrows():
-                st.markdown(repeat_sentence(row, services))
+            show_listed([repeat_sentence(row, services) for _, row in patterns.iloc[8:].iterrows()])
     if not isolated.empty:
         with st.expander(f"{len(isolated)} one-off failures (isolated: failed in one cycle, not yet a pattern)"):
-            for _, row in isolated.iterrows():
-                st.markdown(repeat_sentence(row, services))
+            show_listed([repeat_sentence(row, services) for _, row in isolated.iloc[:LISTED_AT_MOST].iterrows()],
+                        len(isolated))
 
 
 def monthly_theme_counts(months: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:

@@ -14,8 +14,10 @@ from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
 from analytics.triangulation import chart_summary
 from pages.charts import quadrant_scatter
-from pages.common import show_chart
+from pages.common import LISTED_AT_MOST, how_many_shown, show_chart, show_listed
 
+# Places shown as cards before the rest are asked for: a group of ten services had 100 of them.
+CARDS_AT_MOST = 12
 # classification: (badge, what it means); the symbols match the scatter's markers
 CLASS_BADGES = {
     "assurance_gap": (":orange-badge[▼ Assurance gap]",
@@ -81,23 +83,25 @@ def show_card(row: dict[str, Any], services: int) -> None:
 
 
 def show_cards(rows: pd.DataFrame) -> None:
-    """Cards two abreast (whole teams, or each team's chosen shift), the gaps and concerns first."""
+    """Cards two abreast (whole teams, or each team's chosen shift), the gaps and concerns first; past CARDS_AT_MOST,
+    the rest when asked."""
     ordered = sorted(rows.to_dict("records"),
                      key=lambda r: (priority(r["classification"]), r["service"], r["team"], r["shift"] or ""))
+    shown = how_many_shown(len(ordered), CARDS_AT_MOST, "all_places", "places", "Gaps and concerns come first.")
     services = rows["service"].nunique()
     columns = st.columns(2)
-    for index, row in enumerate(ordered):
+    for index, row in enumerate(ordered[:shown]):
         with columns[index % 2]:
             show_card(row, services)
 
 
 def show_shift_rows(rows: pd.DataFrame) -> None:
-    """Each team's shifts in a sentence each, gaps first."""
+    """Each team's shifts in a sentence each, gaps first, as one list."""
     ordered = sorted(rows.to_dict("records"),
                      key=lambda r: (priority(r["classification"]), r["service"], r["team"], r["shift"]))
-    for row in ordered:
-        st.markdown(f"{CLASS_BADGES[row['classification']][0]} **{plain_markdown(row['team'])} · "
-                    f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}")
+    show_listed([f"{CLASS_BADGES[row['classification']][0]} **{plain_markdown(row['team'])} · "
+                 f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}"
+                 for row in ordered[:LISTED_AT_MOST]], len(ordered))
 
 
 def _label(team: str, shift: str | None) -> str:
