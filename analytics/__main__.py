@@ -29,7 +29,7 @@ from .readers import FileRefused
 from .reading import Answers
 from .scope import Scope
 from .sources import SOURCE_NAMES
-from .store import DB_ENV, StoreBusy, connect, database_path
+from .store import DB_ENV, StoreBusy, StoreUnreadable, connect, database_path
 from .store_server import hand_over
 from .stored_insights import insights_for
 from .workbooks import rejections_workbook
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             return code
     try:
         con = connect(database, wait=WAIT_FOR_STORE_SECONDS)
-    except StoreBusy as error:
+    except (StoreBusy, StoreUnreadable) as error:
         print(f"error: {error}", file=sys.stderr)
         return 3
     try:

@@ -85,6 +85,23 @@ class StoreBusy(RuntimeError):
     """The database file is open in another program; the message says which and what to do."""
 
 
+class StoreUnreadable(RuntimeError):
+    """DuckDB could not open the database file (not a lock); the message says what it found and what to do."""
+
+
+def _unreadable_message(target: Path, error: duckdb.Error) -> str:
+    found = str(error).split("Error: ", 1)[-1].strip()
+    if "WAL" in found:
+        advice = (f"The file {target.name}.wal beside it belongs to another copy of the store: it is left behind "
+                  f"when a copy of {target.name} is put in place without its own .wal. Move {target.name}.wal "
+                  "out of the folder and start again: the store then opens as it was last saved.")
+    else:
+        advice = ("If the file was copied or restored, check that the copy is whole; the files you uploaded are "
+                  "kept in the uploads folder beside it and can be loaded into a new store.")
+    return (f"The store {target} could not be opened, and nothing in it was changed. DuckDB says: {found.rstrip('.')}. "
+            f"{advice}")
+
+
 _LOCK_HOLDER = re.compile(r"Conflicting lock is held in (.*?) \(PID (\d+)\)")
 
 
@@ -118,7 +135,7 @@ def connect(path: str | os.PathLike | None = None, *, wait: float = 0.0) -> duck
                 break
             except duckdb.IOException as error:
                 if not _is_lock_error(error):
-                    raise
+                    raise StoreUnreadable(_unreadable_message(target, error)) from None
                 waited = time.monotonic() - started
                 if waited >= wait:
                     raise StoreBusy(_busy_message(target, error, waited)) from None

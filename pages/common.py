@@ -20,7 +20,7 @@ from analytics.audit_trail import os_user
 from analytics.concerns import refresh_with_history
 from analytics.safe_output import plain_markdown
 from analytics.settings import load_settings
-from analytics.store import StoreBusy, connect, data_version, database_path
+from analytics.store import StoreBusy, StoreUnreadable, connect, data_version, database_path
 from analytics.store_server import serve
 from analytics.stored_insights import Progress, refresh
 from analytics.values import cell_as_text
@@ -92,12 +92,17 @@ def handed_over(database: str) -> Callable[..., int]:
 
 
 def get_connection() -> duckdb.DuckDBPyConnection:
-    """The connection to the current store; if another program has the store open, say so and stop the page."""
+    """The connection to the current store; if another program has the store open, or DuckDB cannot read it, say
+    so and stop the page."""
     try:
         return connection_for(current_database())
     except StoreBusy as error:
         st.warning(plain_markdown(error), icon=":material/hourglass_top:")
         st.button("Try again", key="store_busy_retry")
+        st.stop()
+    except StoreUnreadable as error:
+        st.error(plain_markdown(error), icon=":material/error:")
+        st.button("Try again", key="store_unreadable_retry")
         st.stop()
 
 

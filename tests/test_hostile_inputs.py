@@ -240,6 +240,54 @@ def test_the_dashboard_says_the_store_is_busy_instead_of_a_traceback(store_held_
     assert str(database.parent) not in " ".join(m.value for m in app.markdown)
 
 
+@pytest.fixture
+def store_with_a_stray_wal(tmp_path: Path) -> Path:
+    """A store beside a .wal from an older state of it, as copying a store without its .wal leaves one."""
+    path = tmp_path / "copied.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute("CREATE TABLE t (x INTEGER)")
+    con.execute("CHECKPOINT")
+    con.execute("PRAGMA disable_checkpoint_on_shutdown")
+    con.execute("INSERT INTO t VALUES (1)")
+    con.close()
+    wal = path.with_name(path.name + ".wal")
+    older = wal.read_bytes()
+    con = duckdb.connect(str(path))
+    con.execute("CHECKPOINT")
+    con.close()
+    wal.write_bytes(older)
+    return path
+
+
+def test_a_store_beside_a_stray_wal_says_which_file_to_move(store_with_a_stray_wal):
+    from analytics.store import StoreUnreadable
+
+    with pytest.raises(StoreUnreadable, match="Move copied.duckdb.wal out of the folder and start again"):
+        connect(store_with_a_stray_wal)
+
+
+def test_a_file_that_is_not_a_store_says_so(tmp_path):
+    from analytics.store import StoreUnreadable
+
+    path = tmp_path / "notes.duckdb"
+    path.write_bytes(b"Shift notes, not a database" * 300)
+    with pytest.raises(StoreUnreadable, match="could not be opened, and nothing in it was changed. DuckDB says: "):
+        connect(path)
+    assert path.read_bytes() == b"Shift notes, not a database" * 300
+
+
+def test_the_command_line_and_dashboard_say_the_store_cannot_be_read(store_with_a_stray_wal, monkeypatch):
+    from streamlit.testing.v1 import AppTest
+
+    done = _cli("--db", str(store_with_a_stray_wal), "batches")
+    assert done.returncode == 3 and "Move copied.duckdb.wal out of the folder" in done.stderr
+    assert "Traceback" not in done.stderr
+    monkeypatch.setenv("LEADERSHIP_INSIGHT_DB", str(store_with_a_stray_wal))
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception
+    assert any("Move copied.duckdb.wal out of the folder" in e.value for e in app.error)
+
+
 # --- nothing dropped without a word --------------------------------------------------------
 
 def test_a_wide_form_whose_first_question_names_a_section_keeps_every_answer(store, tmp_path):
