@@ -118,7 +118,7 @@ def looks(pairs: pd.DataFrame) -> pd.Series:
     testable = pairs[split & (pairs["responses"] >= 2)]  # a part of one response is never flagged
     counts = testable.groupby(["service", "team"])["facet"].nunique().rename("looks")
     found = pairs[["service", "team"]].merge(counts, how="left", left_on=["service", "team"], right_index=True)
-    return pd.Series(found["looks"].to_numpy(), index=pairs.index).where(split, 1).fillna(1).clip(lower=1).astype(int)
+    return pd.Series(found["looks"].to_numpy(), index=pairs.index).where(split, 1).fillna(1).astype(int)
 
 
 def margin_for(margin_se: float, looks: pd.Series) -> pd.Series:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import gc
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pandas as pd
@@ -266,15 +267,16 @@ def fitted_height(rows: int, most: int = 15) -> int | str:
 LISTED_AT_MOST = 100
 
 
-def show_listed(sentences: list[str], total: int | None = None) -> None:
-    """Sentences (Markdown, already escaped) as one list: one element however long, where an element each made a
-    whole group's Trends page send 526 of them. Of `total` (all the sentences by default), the first
-    LISTED_AT_MOST are listed, and a line says how to see the rest."""
-    total = len(sentences) if total is None else total
-    text = "\n".join(f"- {sentence}" for sentence in sentences[:LISTED_AT_MOST])
-    if total > LISTED_AT_MOST:
-        text += (f"\n\n_The first {LISTED_AT_MOST} of {total:,}. Choose a service, team or shift in the filters to "
-                 "see the rest._")
+def show_listed(items: pd.DataFrame | Sequence[Any], sentence: Callable[[Any], str]) -> None:
+    """Items (a frame's rows as mappings, or a list) as one Markdown list of their sentences (already escaped): one
+    element however long, where an element each made a whole group's Trends page send 526 of them. Only the first
+    LISTED_AT_MOST are put into words, and a line says how to see the rest."""
+    head = items[:LISTED_AT_MOST]
+    text = "\n".join(f"- {sentence(item)}" for item in
+                     (head.to_dict("records") if isinstance(head, pd.DataFrame) else head))
+    if len(items) > LISTED_AT_MOST:
+        text += (f"\n\n_The first {LISTED_AT_MOST} of {len(items):,}. Choose a service, team or shift in the filters "
+                 "to see the rest._")
     st.markdown(text)
 
 

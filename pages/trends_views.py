@@ -3,8 +3,9 @@ repeat audit findings and complaint and feedback themes over time."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -29,7 +30,7 @@ from analytics.spc_icons import (
     variation_icon,
 )
 from pages.charts import RULE_WORDS, spc_figure, value_text
-from pages.common import LISTED_AT_MOST, fitted_height, show_chart, show_listed
+from pages.common import fitted_height, show_chart, show_listed
 from pages.filters import Filters
 from pages.findings_views import at_place, show_findings, show_rows, worst_first
 
@@ -305,7 +306,7 @@ def repeat_rows(table: pd.DataFrame, team: str | None, shift: str | None) -> pd.
     return rows.sort_values(["order", "cycles_failed", "subject"], ascending=[True, False, True])
 
 
-def repeat_sentence(row: pd.Series, services: int) -> str:
+def repeat_sentence(row: Mapping[str, Any], services: int) -> str:
     """One failing item in a sentence with its classification badge."""
     if pd.isna(row["team"]) and pd.isna(row["shift"]):
         where = f"across the service ({row['teams_with_pattern']} of {row['teams_audited']} teams show the pattern)"
@@ -331,11 +332,10 @@ def show_repeat_findings(table: pd.DataFrame, filters: Filters) -> None:
         st.markdown(repeat_sentence(row, services))
     if len(patterns) > 8:
         with st.expander(f"{len(patterns) - 8} more recurring or persistent items"):
-            show_listed([repeat_sentence(row, services) for _, row in patterns.iloc[8:].iterrows()])
+            show_listed(patterns.iloc[8:], lambda row: repeat_sentence(row, services))
     if not isolated.empty:
         with st.expander(f"{len(isolated)} one-off failures (isolated: failed in one cycle, not yet a pattern)"):
-            show_listed([repeat_sentence(row, services) for _, row in isolated.iloc[:LISTED_AT_MOST].iterrows()],
-                        len(isolated))
+            show_listed(isolated, lambda row: repeat_sentence(row, services))
 
 
 def monthly_theme_counts(months: pd.DataFrame, team: str | None, shift: str | None) -> pd.DataFrame:

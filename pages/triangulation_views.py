@@ -14,7 +14,7 @@ from analytics.fragility import place_name
 from analytics.safe_output import plain_markdown
 from analytics.triangulation import chart_summary
 from pages.charts import quadrant_scatter
-from pages.common import LISTED_AT_MOST, how_many_shown, show_chart, show_listed
+from pages.common import how_many_shown, show_chart, show_listed
 
 # Places shown as cards before the rest are asked for: a group of ten services had 100 of them.
 CARDS_AT_MOST = 12
@@ -99,9 +99,8 @@ def show_shift_rows(rows: pd.DataFrame) -> None:
     """Each team's shifts in a sentence each, gaps first, as one list."""
     ordered = sorted(rows.to_dict("records"),
                      key=lambda r: (priority(r["classification"]), r["service"], r["team"], r["shift"]))
-    show_listed([f"{CLASS_BADGES[row['classification']][0]} **{plain_markdown(row['team'])} · "
-                 f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}"
-                 for row in ordered[:LISTED_AT_MOST]], len(ordered))
+    show_listed(ordered, lambda row: f"{CLASS_BADGES[row['classification']][0]} **{plain_markdown(row['team'])} · "
+                                     f"{plain_markdown(row['shift'])} shift**: {plain_markdown(row['explanation'])}")
 
 
 def _label(team: str, shift: str | None) -> str:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 def _listed(count: int) -> None:
     from pages.common import show_listed
 
-    show_listed([f"Item {n} failed" for n in range(count)])
+    show_listed(range(count), lambda n: f"Item {n} failed")
 
 
 def _shown(total: int) -> None:
