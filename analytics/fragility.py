@@ -75,7 +75,8 @@ def fragility_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: d
     if end is None or table.empty:
         return []
     thresholds = settings["thresholds"]
-    found = most_specific(signals(table, thresholds), table, thresholds["fragility_gap"] - 1e-9)
+    found = most_specific(signals(table, thresholds), table, thresholds["fragility_gap"] - 1e-9,
+                          thresholds["service_wide_share_of_teams"])
     places = sorted({s.place for s in found}, key=lambda p: tuple("" if x is None else x for x in p))
     return [_finding([s for s in found if s.place == place], settings, end) for place in places]
 

@@ -249,49 +249,84 @@ def _covers(broad: Signal, cell: Signal) -> bool:
     return broad.team == cell.team if broad.team else broad.shift == cell.shift
 
 
-def most_specific(signals: list[Signal], table: pd.DataFrame | None = None, margin: float = math.inf) -> list[Signal]:
-    """Name the place the weakness sits: one weak team's shift rather than the team or shift it drags down.
+def most_specific(signals: list[Signal], table: pd.DataFrame | None = None, margin: float = math.inf,
+                  share: float = 0.5) -> list[Signal]:
+    """Name the place the weakness sits: a weak team's shift rather than the team or shift it drags down, the
+    team or shift where the weakness is on most of it.
 
-    Where a whole team or shift is flagged along with just one of its team-shifts, only that team-shift is
-    kept; where two or more of its team-shifts are flagged, the whole team or shift is kept instead. The one
-    team-shift is kept only where the weakness is its own: for a share or score, where it is further behind than
-    the whole (every night weak, one of them just over the margin against a rest holding the other weak nights,
-    is the night shift's pattern) and the rest of the whole is not itself behind by `margin` over the whole's
-    months (`table`, the comparisons: a team audited on a random shift each month is weak on every shift, though
-    only the shift with the most audited months clears the run); for complaints, where it holds most of the
-    whole's complaints (many complaints name no shift, and a shift holding a third of a team's excess is the
-    team's pattern, not the shift's).
+    A whole team or shift flagged along with its team-shifts (`_is_whole`) keeps the whole when the weakness is
+    the whole's, and the team-shifts otherwise. One team-shift is the whole's for a share or score where it is no
+    further behind than the whole (every night weak, one of them just over the margin against a rest holding the
+    other weak nights, is the night shift's pattern) or the rest of the whole is itself behind by `margin` over the
+    whole's months (`table`, the comparisons: a team audited on a random shift each month is weak on every shift,
+    though only the shift with the most audited months clears the run); for complaints, where it holds less than
+    most of the whole's complaints (many complaints name no shift, and a shift holding a third of a team's excess
+    is the team's pattern, not the shift's). Two or more are the whole's where they are at least `share` of the
+    whole's team-shifts, or the rest of the whole is behind too (two teams' nights of eight are those two teams'
+    nights; without the comparisons, and for complaints, two are the whole's).
+
+    A team-shift inside another whole pattern (Beech House's early shift, where every team's early shift is weak)
+    is that pattern's: its team is judged on its other team-shifts, and the rest of the team without it.
     """
     cells = [s for s in signals if s.team and s.shift]
+    broads = [s for s in signals if bool(s.team) != bool(s.shift)]
+    inner = {id(broad): [cell for cell in cells if _covers(broad, cell)] for broad in broads}
+    whole = {id(broad): _is_whole(broad, inner[id(broad)], [], table, margin, share)
+             for broad in broads if inner[id(broad)]}
+    judged = dict(whole)
+    for broad in broads:
+        if id(broad) not in whole:
+            continue
+        explained = [cell for cell in inner[id(broad)]
+                     if any(whole.get(id(other)) and other is not broad and _covers(other, cell) for other in broads)]
+        if explained:
+            own = [cell for cell in inner[id(broad)] if not any(cell is e for e in explained)]
+            judged[id(broad)] = _is_whole(broad, own, explained, table, margin, share)
     dropped: set[int] = set()
-    for broad in signals:
-        inner = [cell for cell in cells if _covers(broad, cell)]
-        counted = MEASURES[broad.measure].source == "complaints"
-        if len(inner) == 1 and (inner[0].count < MOST_OF_THE_COMPLAINTS * broad.count if counted
-                                else inner[0].gap <= broad.gap or _rest_behind(broad, inner[0], table) >= margin):
-            dropped.add(id(inner[0]))
-        elif len(inner) == 1:
+    for broad in broads:
+        if id(broad) not in judged:
+            continue
+        if judged[id(broad)]:
+            dropped.update(id(cell) for cell in inner[id(broad)])
+        else:
             dropped.add(id(broad))
-        elif len(inner) > 1:
-            dropped.update(id(cell) for cell in inner)
     return [s for s in signals if id(s) not in dropped]
 
 
-def _rest_behind(broad: Signal, cell: Signal, table: pd.DataFrame | None) -> float:
-    """How far the whole without the one team-shift is behind the rest of the service over the whole's months,
-    pooled (-inf where it cannot be told: no table, or nothing of the whole outside the cell)."""
+def _is_whole(broad: Signal, own: list[Signal], explained: list[Signal], table: pd.DataFrame | None,
+              margin: float, share: float) -> bool:
+    """Whether the weakness of a whole team or shift is the whole's rather than its flagged team-shifts' (`own`;
+    `explained`, those another whole pattern takes in, are left out of the whole's rest). See `most_specific`."""
+    behind, parts = _rest_behind(broad, own + explained, table)
+    if not own:  # every flagged team-shift is another pattern's: the whole's only if the rest of it is behind too
+        return behind >= margin
+    if MEASURES[broad.measure].source == "complaints":
+        return len(own) > 1 or own[0].count < MOST_OF_THE_COMPLAINTS * broad.count
+    if len(own) == 1:
+        return own[0].gap <= broad.gap or behind >= margin
+    return table is None or len(own) >= share * parts or behind >= margin
+
+
+def _rest_behind(broad: Signal, cells: list[Signal], table: pd.DataFrame | None) -> tuple[float, int]:
+    """How far the whole without the team-shifts is behind the rest of the service over the whole's months,
+    pooled (-inf where it cannot be told: no table, or nothing of the whole outside them), and how many
+    team-shifts of the whole have figures in those months."""
     if table is None or table.empty:
-        return -math.inf
+        return -math.inf, 0
     rows = table[(table["service"] == broad.service) & (table["measure"] == broad.measure)
                  & table["month"].isin(set(broad.months))]
-    def sums(team: str | None, shift: str | None) -> pd.DataFrame:
-        place = rows[(rows["team"].isna() if team is None else rows["team"] == team)
-                     & (rows["shift"].isna() if shift is None else rows["shift"] == shift)]
-        return place.set_index("month")[["num", "den", "rest_num", "rest_den"]].astype(float)
-    whole, part = sums(broad.team, broad.shift), sums(cell.team, cell.shift)
-    remainder = whole[["num", "den"]].sub(part[["num", "den"]].reindex(whole.index).fillna(0.0))
+    inside = rows[(rows["team"] == broad.team) & rows["shift"].notna() if broad.team
+                  else (rows["shift"] == broad.shift) & rows["team"].notna()]
+    parts = len(inside[["team", "shift"]].drop_duplicates())
+    whole = rows[(rows["team"] == broad.team) & rows["shift"].isna() if broad.team
+                 else (rows["shift"] == broad.shift) & rows["team"].isna()]
+    whole = whole.set_index("month")[["num", "den", "rest_num", "rest_den"]].astype(float)
+    named = {(cell.team, cell.shift) for cell in cells}
+    part = inside[[(team, shift) in named for team, shift in zip(inside["team"], inside["shift"])]]
+    part = part.groupby("month")[["num", "den"]].sum().astype(float)
+    remainder = whole[["num", "den"]].sub(part.reindex(whole.index).fillna(0.0))
     if remainder["den"].sum() <= 0 or whole["rest_den"].sum() <= 0:
-        return -math.inf
+        return -math.inf, parts
     value = remainder["num"].sum() / remainder["den"].sum()
     rest = whole["rest_num"].sum() / whole["rest_den"].sum()
-    return float(value - rest if MEASURES[broad.measure].higher_is_worse else rest - value)
+    return float(value - rest if MEASURES[broad.measure].higher_is_worse else rest - value), parts

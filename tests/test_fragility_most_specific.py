@@ -49,3 +49,61 @@ def test_two_weak_shifts_of_a_team_are_the_team():
     found = most_specific([signal("Ash", None, 0.2), signal("Ash", "Late", 0.3), signal("Ash", "Early", 0.3)],
                           table(0.6, 0.9), MARGIN)
     assert [(s.team, s.shift) for s in found] == [("Ash", None)]
+
+
+TEAMS = ("Ash", "Beech", "Cedar", "Elm", "Fir", "Oak")
+
+
+def service_table(shares: dict[tuple[str, str], float]) -> pd.DataFrame:
+    """Each month, 10 handovers on every team's shift at its share in `shares` (95% where not given), with each
+    team, each shift and each team's shift beside the rest of the service."""
+    cells = {(team, shift): shares.get((team, shift), 0.95) * 10 for team in TEAMS for shift in ("Early", "Night")}
+    total = sum(cells.values())
+    def row(team: str | None, shift: str | None) -> dict:
+        num = sum(v for (t, s), v in cells.items() if team in (None, t) and shift in (None, s))
+        den = 10.0 * sum(1 for t, s in cells if team in (None, t) and shift in (None, s))
+        return {"team": team, "shift": shift, "num": num, "den": den, "rest_num": total - num,
+                "rest_den": 10.0 * len(cells) - den}
+    places = [row(t, None) for t in TEAMS] + [row(None, s) for s in ("Early", "Night")] + [
+        row(t, s) for t, s in cells]
+    return pd.DataFrame([{"service": "Elm Court", "measure": "handover_completion", "month": month, **place}
+                         for month in MONTHS for place in places])
+
+
+def flagged(table: pd.DataFrame, places: list[tuple[str | None, str | None]]) -> list[Signal]:
+    """A handover signal for each place, its gap read from the table's first month."""
+    first = table[table["month"] == MONTHS[0]]
+    found = []
+    for team, shift in places:
+        row = first[(first["team"].isna() if team is None else first["team"] == team)
+                    & (first["shift"].isna() if shift is None else first["shift"] == shift)].iloc[0]
+        value, rest = row["num"] / row["den"], row["rest_num"] / row["rest_den"]
+        found.append(Signal("Elm Court", team, shift, "handover_completion", MONTHS, value, rest, rest - value,
+                            row["den"] * len(MONTHS)))
+    return found
+
+
+@pytest.mark.parametrize("weak, kept", [
+    (("Ash", "Beech"), [("Ash", "Night"), ("Beech", "Night")]),  # two teams' nights of six: theirs
+    (("Ash", "Beech", "Cedar"), [(None, "Night")]),               # half the nights: the night shift's
+    (("Ash", "Beech", "Cedar", "Elm", "Fir", "Oak"), [(None, "Night")]),
+])
+def test_weak_nights_on_a_few_teams_are_named_and_on_most_are_the_night_shift(weak, kept):
+    table = service_table({(team, "Night"): 0.55 for team in weak})
+    found = most_specific(flagged(table, [(None, "Night")] + [(team, "Night") for team in weak]), table, MARGIN)
+    assert sorted((s.team, s.shift) for s in found) == sorted(kept)
+
+
+def test_a_team_shift_inside_the_shift_pattern_is_the_shift_s_and_its_team_is_judged_without_it():
+    # Every team's early shift is weak; Beech's night too, its own. Beech as a whole is behind only by both.
+    table = service_table({**{(team, "Early"): 0.6 for team in TEAMS}, ("Beech", "Night"): 0.55})
+    places = [(None, "Early"), ("Beech", None), ("Beech", "Night")] + [(team, "Early") for team in TEAMS]
+    found = most_specific(flagged(table, places), table, MARGIN)
+    assert sorted((s.team or "", s.shift or "") for s in found) == [("", "Early"), ("Beech", "Night")]
+
+
+def test_a_team_weak_only_by_its_shift_in_a_shift_pattern_is_left_to_that_pattern():
+    table = service_table({(team, "Early"): 0.6 for team in TEAMS})
+    places = [(None, "Early"), ("Beech", None)] + [(team, "Early") for team in TEAMS]
+    found = most_specific(flagged(table, places), table, MARGIN)
+    assert [(s.team, s.shift) for s in found] == [(None, "Early")]
