@@ -53,8 +53,9 @@ THRESHOLDS = {
                                        "this many months, in a row up to the latest or in most months, is persistent.",
                                        "count"),
     "service_wide_share_of_teams": Threshold("Audits", "Share of teams that makes a pattern service-wide", "A pattern "
-                                             "is service-wide when at least this share of the teams audited show it. "
-                                             "0.5 means half.", "share"),
+                                             "is service-wide when at least this share of the teams audited show it, "
+                                             "and a team's or shift's weakness is its own, not its team-shifts', when "
+                                             "at least this share of them show it. 0.5 means half.", "share"),
     "headline_good_compliance": Threshold("Audits", "A headline audit score is good from", "An audit type's overall "
                                           "compliance at or above this is a good headline, which may hide a weak item. "
                                           "0.9 means 90%.", "share"),
