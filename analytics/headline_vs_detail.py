@@ -13,7 +13,9 @@ beneath it:
     fewer than `min_audit_answers` answers it is limited evidence). A team's finding stands only where the
     service's own headline does not already report the item; a theme only where none of its items is reported.
     An item failing across the service on all its teams' answers together (`pooled_items`) is set against the
-    service's headline on its answers since it first failed.
+    service's headline on its answers since it first failed. An item failing on most teams where the service's
+    headline is itself too low to hide it, but some teams' own headlines hide it, is one finding for the service
+    naming those teams.
 (b) Rota: the service's fill rate, agency share and handover completion (lines `fill_rate_good`,
     `agency_share_concern`, `handover_completion_good`), each against each team's shift: masked where in most
     months (more than half, and at least `recurring_min_cycles`) the shift fills `fragility_gap` or more below
@@ -209,6 +211,11 @@ def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
     # Failing on most teams: one finding for the service, naming them. On a few: each team's own finding, where
     # its own headline hides it (the service's finding then stands only where no team's does).
     keys = list(zip(flagged["service"], flagged["audit_type"], flagged["level"], flagged["subject"]))
+    # An item failing on most teams whose service headline is itself too low to hide it, but some teams' own
+    # headlines read as acceptable: one finding for the service, naming the teams whose headlines hide it.
+    on_service = {key for key, team in zip(keys, flagged["team"]) if not is_named(team)}
+    hidden = flagged[np.array([is_named(team) and key in wide and key not in on_service and key[2] == "item"
+                               for key, team in zip(keys, flagged["team"])], dtype=bool)]
     flagged = flagged[np.array([key in wide if not is_named(team) and key in on_teams else
                                 not (is_named(team) and key in wide)
                                 for key, team in zip(keys, flagged["team"])], dtype=bool)]
@@ -221,6 +228,10 @@ def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
     reported = pd.concat([items, flagged[(flagged["level"] == "theme").to_numpy() & unexplained]])
     below = pairs[pairs["team"].notna() & (pairs["sub_value"] < settings["thresholds"]["item_failing_compliance"])]
     findings = [_audit_finding(reported.loc[[i]], below, settings, window) for i in reported.index]
+    for key, teams in hidden.groupby(SUBJECT, sort=True):
+        service_pair = pairs[pairs["team"].isna() & (pairs[SUBJECT] == pd.Series(key, index=SUBJECT)).all(axis=1)]
+        if len(service_pair):
+            findings.append(_audit_finding(service_pair, below, settings, window, hidden_on=teams))
     done = {(f.service, f.subject) for f in findings if f.team is None}
     service = pairs[pairs["team"].isna() & (pairs["level"] == "item")].set_index(["service", "audit_type", "subject"])
     return findings + [f for f in (pooled_masked_finding(p, service.loc[(p.row["service"], p.row["audit_type"],
@@ -229,7 +240,9 @@ def _audit_findings(pairs: pd.DataFrame, settings: dict[str, Any], window: tuple
 
 
 def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[str, Any],
-                   window: tuple[date, date]) -> Finding:
+                   window: tuple[date, date], hidden_on: pd.DataFrame | None = None) -> Finding:
+    """The finding of a flagged pair; or, with `hidden_on` (the teams' flagged pairs), of the service's pair of an
+    item failing on most teams where those teams' own headlines hide it though the service's does not."""
     thresholds = settings["thresholds"]
     pair = pair_rows.iloc[0]
     team = pair["team"] if is_named(pair["team"]) else None
@@ -245,9 +258,16 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
                                   & (below["level"] == pair["level"]) & (below["subject"] == pair["subject"])]
     on_teams = "" if team or not len(teams) else f" on {in_a_list(list(teams['team']))}"
     place = f"{team} at {pair['service']}" if team else pair["service"]
+    headlines = [Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period, rows=rows,
+                          detail=f"{pair['months']} monthly cycles{' on ' + team if team else ''}")]
+    if hidden_on is not None:
+        headlines = [Evidence("audits", f"headline compliance on {row['team']}", float(row["headline_value"]),
+                              period=period, detail=f"{row['months']} monthly cycles; reads as acceptable",
+                              rows=rows_text("audits", pair["service"], window, audit_type=pair["audit_type"],
+                                             team=row["team"]))
+                     for row in hidden_on.to_dict("records")]
     evidence = [
-        Evidence("audits", "headline compliance", float(pair["headline_value"]), period=period, rows=rows,
-                 detail=f"{pair['months']} monthly cycles{' on ' + team if team else ''}"),
+        *headlines,
         Evidence("audits", f"{pair['level']} compliance", float(pair["sub_value"]),
                  comparison=float(pair["headline_value"]), period=period,
                  rows=f"{rows}, {column} = {pair['subject']!r}",
@@ -270,7 +290,7 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
         summary=(f"At {place} the {audit_name(pair['audit_type'])} averaged {percent(pair['headline_value'])} from "
                  f"{period}, but {_beneath(pair)} was below {failing} in {months}{on_teams} and scored "
                  f"{percent(pair['sub_value'])} overall, {points_text(pair['gap'])} lower: a weakness the headline "
-                 "hides."),
+                 "hides." if hidden_on is None else _hidden_on_teams(pair, hidden_on, months, on_teams, failing)),
         evidence=tuple(evidence))
     if pair["chance"] > thresholds["item_failing_chance"]:
         return limited(finding, f"{percent(pair['sub_value'])} on {pair['answers']:,.0f} answers, which an item "
@@ -279,6 +299,14 @@ def _audit_finding(pair_rows: pd.DataFrame, below: pd.DataFrame, settings: dict[
         return limited(finding, f"{pair['answers']:,.0f} answers, fewer than "
                                 f"{measures.minimum('audit_compliance', settings):.0f}")
     return finding
+
+
+def _hidden_on_teams(pair: pd.Series, hidden_on: pd.DataFrame, months: str, on_teams: str, failing: str) -> str:
+    named = [f"{row['team']} ({percent(row['headline_value'])})" for row in hidden_on.to_dict("records")]
+    whose = "that team's headline hides" if len(named) == 1 else "those teams' headlines hide"
+    return (f"At {pair['service']}, {_beneath(pair)} was below {failing} in {months}{on_teams} and scored "
+            f"{percent(pair['sub_value'])} overall, while the {audit_name(pair['audit_type'])} read as acceptable on "
+            f"{in_a_list(named)} over the same months: a weakness {whose}.")
 
 
 # (b) Rota -----------------------------------------------------------------------------------------------------

@@ -261,6 +261,22 @@ def test_an_85_percent_headline_hiding_an_item_at_40_percent_is_masked(con, sett
     assert "averaged 85%" in finding.summary and "scored 42% overall" in finding.summary
 
 
+def test_an_item_failing_on_every_team_hidden_only_by_some_teams_headlines_is_one_finding_naming_them(con, settings):
+    # The signed item fails every month on all three teams. Ash and Birch fail six more items: their headlines
+    # (47%) and the service's (62%) are the news themselves; Hazel's (93%) reads as acceptable and hides it.
+    weak = care_plan_audits(set(MONTHS), other_failing=6, teams=("Ash Unit", "Birch Unit"))
+    insert(con, "audits", weak + care_plan_audits(set(MONTHS), teams=("Hazel Unit",)))
+    [finding] = masked_weaknesses(con, AS_OF, settings)
+    assert (finding.kind, finding.team, finding.subject, finding.status) == \
+        ("masked_weakness", None, SIGNED, "concern")
+    assert ("while the care plan audit read as acceptable on Hazel Unit (93%) over the same months: a weakness "
+            "that team's headline hides") in finding.summary
+    assert "on Ash Unit, Birch Unit and Hazel Unit and scored 0% overall" in finding.summary
+    headline = finding.evidence[0]
+    assert headline.measure == "headline compliance on Hazel Unit" and headline.value == pytest.approx(84 / 90)
+    assert "team = 'Hazel Unit'" in headline.rows
+
+
 def test_a_teams_own_headline_hiding_an_item_on_that_team(con, settings):
     # The signed item fails every month on Ash Unit only: one team of three is Ash Unit's weakness, not the
     # service's, though the service's item (67%) is below the line too.
