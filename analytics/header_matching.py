@@ -328,6 +328,12 @@ class Match:
     reason: str
 
 
+def import_solver() -> None:
+    """Import what `best_mapping` solves with (a fifth of a second in a fresh process): ingest starts this beside
+    reading a file, so the import overlaps the reading instead of following it."""
+    import scipy.optimize  # noqa: F401
+
+
 def best_mapping(headers: list[str], samples: dict[str, list[object]], source: Source,
                  threshold: float = MAP_THRESHOLD) -> dict[str, Match]:
     """field -> Match, in the source's field order: each column to at most one field and each field to at most

@@ -6,6 +6,7 @@ import ctypes
 import ctypes.util
 import hashlib
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 from . import text_columns
 from .audit_trail import os_user, record
 from .canonical import Prepared, prepare
+from .header_matching import import_solver
 from .mapping import MappingError, SheetPlan, plan_sheet, remember_mapping
 from .readers import FileRefused, RawSheet, read_sheets
 from .reading import Answers, SheetReading, read_sheet
@@ -85,6 +87,7 @@ def inspect(data: bytes, file_name: str, *, sheet: str | None = None, source: st
             path: Path | None = None, answers: Answers | None = None, service: str | None = None) -> list[SheetUpload]:
     """Read a file, plan each sheet and make its reading, without storing anything."""
     limits = ReadLimits.from_settings(load_settings(con)) if con is not None else ReadLimits()
+    threading.Thread(target=import_solver, name="import-solver", daemon=True).start()
     uploads = []
     for raw in read_sheets(data, file_name, sheet, path, limits):
         plan = plan_sheet(raw, source, overrides, con)
