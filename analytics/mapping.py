@@ -9,8 +9,9 @@ from dataclasses import dataclass, field
 import duckdb
 import pandas as pd
 
+from .answer_columns import is_answer_column
 from .header_matching import Match, best_mapping, content_score, profile
-from .rating_scales import is_answer_column, read_rating_column
+from .rating_scales import read_rating_column
 from .readers import RawSheet
 from .sources import SOURCES, Source, normalise_header, source_named
 from .values import (

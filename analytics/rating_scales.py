@@ -20,26 +20,39 @@ better ratings, so the Spearman correlation between the number and the comments'
 is best. A value off the scale (7 as an FFT code, 6 on a 1-5 question, 11 on 0-10) is refused with its reason,
 never clipped.
 
-`is_answer_column` says whether a column of a wide layout holds answers to a rating question, refusing columns
-whose header names a score, id, sentiment, count and the like, and 0/1 theme flags.
+How each value reads (a word, a number, "4 out of 5", stars) is `analytics.rating_values`; whether a column of a
+wide layout holds answers to a rating question at all is `analytics.answer_columns`.
 """
 
 from __future__ import annotations
 
-import math
-import re
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
-import pandas as pd
 
-from analytics.values import FFT_CODES, FFT_CURRENT, FFT_LEGACY, Unreadable, clean_text, is_blank
+from analytics.values import FFT_CODES, Unreadable, is_blank
 
 from .comment_sentiment import comment_sentiment, spearman
 from .rating_headers import HIGHER, LOWER, HeaderCues, read_header
+from .rating_values import (
+    CURRENT_WORDS,
+    DESCRIBED,
+    GP_SURVEY,
+    LEGACY_WORDS,
+    SHARED_GOOD_WORDS,
+    WORD_SCALES,
+    Column,
+    counted,
+    list_values,
+    number_label,
+    number_on,
+    read_values,
+    shown,
+    token_of,
+    word_score,
+)
 
 SCALES = ("fft_code", "fft", "fft_legacy", "gp_survey", "1-5", "0-10")
 SURE, LIKELY, UNSURE = "sure", "likely", "unsure"
@@ -52,32 +65,6 @@ MAX_P = 0.01
 MAX_COMMENTS_SCORED = 5000
 # A value beyond 6 counts as part of a 0-10 scale (rather than a stray code) when its values make up this share.
 _SIGNIFICANT_SHARE = 0.05
-
-# --- the word scales --------------------------------------------------------------------------
-
-_DONT_KNOW = frozenset({"don't know", "dont know", "do not know", "i don't know", "i dont know", "not sure",
-                        "unsure", "dk", "n/a", "na", "not applicable"})
-GP_SURVEY = {"very good": 1.0, "fairly good": 0.75, "neither good nor poor": 0.5, "fairly poor": 0.25,
-             "very poor": 0.0}
-_CURRENT = {k: v for k, v in FFT_CURRENT.items() if k not in _DONT_KNOW}
-_LEGACY = {k: v for k, v in FFT_LEGACY.items() if k not in _DONT_KNOW}
-_WORD_SCALES = {"fft": _CURRENT, "fft_legacy": _LEGACY, "gp_survey": GP_SURVEY}
-_ALL_WORDS = {**_CURRENT, **_LEGACY, **GP_SURVEY}
-_SHARED_GOOD_WORDS = set(_CURRENT) & set(GP_SURVEY)  # very good, neither good nor poor, very poor
-
-_DESCRIBED = {
-    "fft_code": "Friends and Family Test codes (1 very good, 2 good, 3 neither good nor poor, 4 poor, 5 very poor, "
-                "6 don't know)",
-    "fft": "the Friends and Family Test scale (Very good, Good, Neither good nor poor, Poor, Very poor; Don't know "
-           "has no score)",
-    "fft_legacy": "the former Friends and Family Test scale (Extremely likely, Likely, Neither likely nor unlikely, "
-                  "Unlikely, Extremely unlikely; Don't know has no score)",
-    "gp_survey": "the GP Patient Survey scale (Very good, Fairly good, Neither good nor poor, Fairly poor, Very poor;"
-                 " Don't know has no score)",
-    "1-5": "the 1-5 scale",
-    "0-10": "the 0-10 scale",
-}
-
 
 @dataclass(frozen=True)
 class RatingReading:
@@ -102,17 +89,17 @@ class RatingReading:
             return None
         if self.scale is None:
             why = self.refusal or "the column holds no answers"
-            raise Unreadable(f"'{_shown(value)}' is not read as a rating: {why}")
-        token = _token(value)
+            raise Unreadable(f"'{shown(value)}' is not read as a rating: {why}")
+        token = token_of(value)
         if token.kind == "dont_know":
             return None
-        if self.scale in _WORD_SCALES:
-            return _word_score(value, token, self.scale)
+        if self.scale in WORD_SCALES:
+            return word_score(value, token, self.scale)
         if self.scale == "fft_code":
-            if token.kind == "word" and token.word in _CURRENT:
-                return _CURRENT[token.word]
+            if token.kind == "word" and token.word in CURRENT_WORDS:
+                return CURRENT_WORDS[token.word]
             if token.kind != "number":
-                raise Unreadable(f"'{_shown(value)}' is not a Friends and Family Test code: expected 1 very good ... "
+                raise Unreadable(f"'{shown(value)}' is not a Friends and Family Test code: expected 1 very good ... "
                                  "5 very poor, or 6 don't know")
             number = token.number
             if number not in FFT_CODES:
@@ -120,7 +107,7 @@ class RatingReading:
                                  "5 very poor, 6 don't know)")
             score = FFT_CODES[int(number)]
             return score if self.direction == LOWER or score is None else 1 - score
-        number = _number_on(value, token, self.scale)
+        number = number_on(value, token, self.scale)
         low, high = (1.0, 5.0) if self.scale == "1-5" else (0.0, 10.0)
         if not low <= number <= high:
             raise Unreadable(f"{number:g} is outside the {self.scale} scale, so it is refused rather than read as "
@@ -129,142 +116,9 @@ class RatingReading:
         return fraction if self.direction == HIGHER else 1 - fraction
 
 
-# --- reading one value ----------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # "word", "dont_know", "number", "out_of", "stars", "other"
-    number: float | None = None
-    word: str | None = None
-    top: int | None = None
-
-
-_OUT_OF = re.compile(r"(\d+(?:\.\d+)?)\s*(?:/|out of|of)\s*(\d+)")
-_STARS_TEXT = re.compile(r"(\d)\s*(?:stars?|\*|★)")
-
-
-def _key(value: object) -> str:
-    return clean_text(value).lower().replace("\u2019", "'").replace("\u2018", "'").strip(" .!")
-
-
-def _shown(value: object) -> str:
-    return clean_text(value)
-
-
-@lru_cache(maxsize=4096)
-def _token_of_text(text: str) -> _Token:
-    if text in _DONT_KNOW:
-        return _Token("dont_know")
-    if text in _ALL_WORDS:
-        return _Token("word", word=text)
-    out_of = _OUT_OF.fullmatch(text)
-    if out_of:
-        return _Token("out_of", number=float(out_of.group(1)), top=int(out_of.group(2)))
-    if text and set(text) <= {"★", "☆", " "}:
-        return _Token("stars", number=float(text.count("★")))
-    if text and set(text) <= {"*"} and len(text) <= 5:
-        return _Token("stars", number=float(len(text)))
-    stars = _STARS_TEXT.fullmatch(text)
-    if stars:
-        return _Token("stars", number=float(stars.group(1)))
-    try:
-        number = float(text)
-    except ValueError:
-        return _Token("other")
-    return _Token("other") if math.isnan(number) or math.isinf(number) else _Token("number", number=number)
-
-
-def _token(value: object) -> _Token:
-    if isinstance(value, bool):
-        return _Token("other")
-    if isinstance(value, (int, float, np.integer, np.floating)):
-        number = float(value)
-        return _Token("other") if math.isnan(number) or math.isinf(number) else _Token("number", number=number)
-    return _token_of_text(_key(value))
-
-
-def _word_score(value: object, token: _Token, scale: str) -> float:
-    words = _WORD_SCALES[scale]
-    if token.kind == "word" and token.word in words:
-        return words[token.word]
-    raise Unreadable(f"'{_shown(value)}' is not on {_DESCRIBED[scale]}")
-
-
-def _number_on(value: object, token: _Token, scale: str) -> float:
-    if token.kind == "number":
-        return token.number
-    if token.kind == "out_of":
-        top = 10 if scale == "0-10" else 5
-        if token.top != top:
-            raise Unreadable(f"'{_shown(value)}' is out of {token.top}, but this column is rated on the {scale} scale")
-        return token.number
-    if token.kind == "stars":
-        if scale != "1-5":
-            raise Unreadable(f"'{_shown(value)}' is a star rating, but this column is rated on the {scale} scale")
-        return token.number
-    raise Unreadable(f"'{_shown(value)}' is not a rating on the {scale} scale: expected a number")
-
-
-# --- the column's values ----------------------------------------------------------------------------
-
-@dataclass
-class _Column:
-    counts: dict[object, int]            # distinct non-blank values and how often each occurs
-    tokens: dict[object, _Token]
-    row_values: np.ndarray | None = None  # per row, its distinct value's position in `counts` (-1 blank)
-    distinct: list[object] = field(default_factory=list)
-
-    def total(self, kind: str | None = None) -> int:
-        return sum(c for v, c in self.counts.items() if kind is None or self.tokens[v].kind == kind)
-
-
-def _read_values(values: object) -> _Column:
-    """Distinct values with counts from a mapping, a list of (value, count) pairs, or the column itself."""
-    pairs: Iterable[tuple[object, int]] | None = None
-    rows = None
-    if isinstance(values, Mapping):
-        pairs = values.items()
-    elif not isinstance(values, (pd.Series, np.ndarray)):
-        values = list(values)  # type: ignore[arg-type]
-        if values and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[1], (int, np.integer))
-                          and not isinstance(v[1], bool) for v in values):
-            pairs = values
-    if pairs is not None:
-        counts: dict[object, int] = {}
-        for value, count in pairs:
-            if not is_blank(value) and count > 0:
-                counts[value] = counts.get(value, 0) + int(count)
-        distinct = list(counts)
-    else:
-        series = values if isinstance(values, pd.Series) else pd.Series(values, dtype=object)
-        codes, uniques = pd.factorize(series, use_na_sentinel=True)
-        tally = np.bincount(codes[codes >= 0], minlength=len(uniques))
-        keep = np.array([not is_blank(v) for v in uniques], dtype=bool)
-        position = np.full(len(uniques) + 1, -1)
-        distinct = [v for v, k in zip(uniques, keep) if k]
-        position[:-1][keep] = np.arange(len(distinct))
-        counts = {v: int(tally[i]) for i, v in enumerate(uniques) if keep[i]}
-        rows = position[codes]  # code -1 (missing) reads the last entry, -1
-    return _Column(counts=counts, tokens={v: _token(v) for v in counts}, row_values=rows, distinct=distinct)
-
-
-def _n(count: int) -> str:
-    return f"{count:,}"
-
-
-def _list_values(items: Sequence[tuple[object, int]], limit: int = 6) -> str:
-    shown = [f"{_shown(v)} ({_n(c)})" for v, c in items[:limit]]
-    more = f" and {len(items) - limit} more" if len(items) > limit else ""
-    return ", ".join(shown) + more
-
-
-def _number_label(number: float) -> str:
-    return f"{number:g}"
-
-
 # --- sentiment of comments ---------------------------------------------------------------------------
 
-def _comment_check(column: _Column, comments: Sequence[str | None] | None,
+def _comment_check(column: Column, comments: Sequence[str | None] | None,
                    numbers: dict[object, float]) -> tuple[float, float, int] | None | str:
     """(rho, p, n) between each row's number and its comment's sentiment, or a sentence saying why not."""
     if comments is None:
@@ -293,7 +147,7 @@ def _comment_check(column: _Column, comments: Sequence[str | None] | None,
 
 def _correlation_sentence(rho: float, p: float, n: int) -> str:
     p_text = "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
-    return f"Spearman rho = {rho:+.2f} between the number and the comment's sentiment, n = {_n(n)} rows, {p_text}"
+    return f"Spearman rho = {rho:+.2f} between the number and the comment's sentiment, n = {counted(n)} rows, {p_text}"
 
 
 def _clear(check: tuple[float, float, int]) -> bool:
@@ -310,7 +164,7 @@ def read_rating_column(values: object, header: str,
     `values` is the column itself (a list, array or Series, one value per row) or its distinct values with counts
     (a mapping, or a list of (value, count) pairs). `comments`, one per row of the column, lets the comments'
     sentiment say which end of a numeric scale is best."""
-    column = _read_values(values)
+    column = read_values(values)
     cues = read_header(header)
     answers = column.total() - column.total("dont_know")
     if answers == 0:
@@ -321,23 +175,23 @@ def read_rating_column(values: object, header: str,
     if other > 0.5 * answers:
         strange = sorted(((v, c) for v, c in column.counts.items() if column.tokens[v].kind == "other"),
                          key=lambda vc: -vc[1])
-        return _refused(column, f"{_n(other)} of {_n(answers)} values, such as {_list_values(strange, 3)}, are "
-                                "not answers on a rating scale")
+        return _refused(column, f"{counted(other)} of {counted(answers)} values, such as {list_values(strange, 3)}, "
+                                "are not answers on a rating scale")
     if words >= numeric:
         return _read_words(column, cues, header)
     return _read_numbers(column, cues, header, comments)
 
 
-def _refused(column: _Column, why: str) -> RatingReading:
+def _refused(column: Column, why: str) -> RatingReading:
     return RatingReading(scale=None, direction=HIGHER, certainty=SURE, evidence=(why,), refusal=why)
 
 
-def _read_words(column: _Column, cues: HeaderCues, header: str) -> RatingReading:
+def _read_words(column: Column, cues: HeaderCues, header: str) -> RatingReading:
     seen = Counter({column.tokens[v].word: c for v, c in column.counts.items() if column.tokens[v].kind == "word"})
-    legacy = sum(c for w, c in seen.items() if w in _LEGACY)
-    gp_only = sum(c for w, c in seen.items() if w in GP_SURVEY and w not in _CURRENT)
-    current_only = sum(c for w, c in seen.items() if w in _CURRENT and w not in GP_SURVEY)
-    shared = sum(c for w, c in seen.items() if w in _SHARED_GOOD_WORDS)
+    legacy = sum(c for w, c in seen.items() if w in LEGACY_WORDS)
+    gp_only = sum(c for w, c in seen.items() if w in GP_SURVEY and w not in CURRENT_WORDS)
+    current_only = sum(c for w, c in seen.items() if w in CURRENT_WORDS and w not in GP_SURVEY)
+    shared = sum(c for w, c in seen.items() if w in SHARED_GOOD_WORDS)
     evidence = []
     if legacy > gp_only + current_only + shared:
         scale = "fft_legacy"
@@ -353,16 +207,16 @@ def _read_words(column: _Column, cues: HeaderCues, header: str) -> RatingReading
                 "and score alike: read as the FFT scale")
     listed = sorted(((v, c) for v, c in column.counts.items() if column.tokens[v].kind in ("word", "dont_know")),
                     key=lambda vc: -vc[1])
-    evidence.append(f"answers in words: {_list_values(listed)}; {rule}; scored on {_DESCRIBED[scale]}")
+    evidence.append(f"answers in words: {list_values(listed)}; {rule}; scored on {DESCRIBED[scale]}")
     off = [(v, c) for v, c in column.counts.items() if column.tokens[v].kind != "dont_know"
-           and not (column.tokens[v].kind == "word" and column.tokens[v].word in _WORD_SCALES[scale])]
+           and not (column.tokens[v].kind == "word" and column.tokens[v].word in WORD_SCALES[scale])]
     if off:
-        evidence.append(f"{_n(sum(c for _, c in off))} answers are not on that scale and are refused: "
-                        f"{_list_values(off, 4)}")
+        evidence.append(f"{counted(sum(c for _, c in off))} answers are not on that scale and are refused: "
+                        f"{list_values(off, 4)}")
     return RatingReading(scale=scale, direction=HIGHER, certainty=SURE, evidence=tuple(evidence))
 
 
-def _read_numbers(column: _Column, cues: HeaderCues, header: str,
+def _read_numbers(column: Column, cues: HeaderCues, header: str,
                   comments: Sequence[str | None] | None) -> RatingReading:
     tokens = column.tokens
     numbers = Counter()
@@ -371,7 +225,7 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
             numbers[tokens[value].number] += count
     total = sum(numbers.values())
     seen = sorted(numbers.items())
-    evidence = [f"values {_list_values([(_number_label(v), c) for v, c in seen], 11)}: {_n(total)} numeric answers"]
+    evidence = [f"values {list_values([(number_label(v), c) for v, c in seen], 11)}: {counted(total)} numeric answers"]
 
     # Values that cannot be answers on any scale.
     whole = {v for v in numbers if float(v * 2).is_integer()}  # halves too: 4.5 stars
@@ -380,11 +234,11 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
         return _refused(column, evidence[0] + "; fractions between 0 and 1 are scores or proportions, not answers")
     if fractions > 0.2 * total:
         return _refused(column, evidence[0] + "; many have decimals (such as "
-                        f"{_number_label(next(v for v in numbers if v not in whole))}): averages or measures, "
+                        f"{number_label(next(v for v in numbers if v not in whole))}): averages or measures, "
                         "not answers")
     beyond = sum(c for v, c in numbers.items() if v > 10 or v < 0)
     if beyond > 0.1 * total:
-        return _refused(column, evidence[0] + f"; {_n(beyond)} lie outside 0-10, so these are counts, percentages "
+        return _refused(column, evidence[0] + f"; {counted(beyond)} lie outside 0-10, so these are counts, percentages "
                         "or other measures, not answers on a rating scale")
     if set(numbers) == {0.0, 1.0}:
         return _refused(column, evidence[0] + "; only 0 and 1: a yes/no flag (such as a theme label), not a rating")
@@ -407,15 +261,15 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
     if forms:
         scale = forms.most_common(1)[0][0]
         evidence.append(f"answers written as {'n/10 or n out of 10' if scale == '0-10' else 'n out of 5 or stars'}: "
-                        f"{_DESCRIBED[scale]}, higher is better")
+                        f"{DESCRIBED[scale]}, higher is better")
         stated, stated_why = HIGHER, "the values are written out of the scale's top"
     elif cues.fft:
         scale, stated, stated_why = "fft_code", cues.direction, cues.why
-        evidence.append(f"the header '{_shown(header)}' names the Friends and Family Test: FFT codes, 1 = very good")
+        evidence.append(f"the header '{shown(header)}' names the Friends and Family Test: FFT codes, 1 = very good")
     elif cues.stated_range:
         scale = cues.stated_range
         stated, stated_why = cues.direction, cues.why
-        evidence.append(f"the header '{_shown(header)}' names the {scale} scale")
+        evidence.append(f"the header '{shown(header)}' names the {scale} scale")
     elif by_values == "0-10":
         scale, stated, stated_why = "0-10", cues.direction, cues.why
         evidence.append("values beyond 6 (or 0) are common: the 0-10 scale")
@@ -427,11 +281,11 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
     candidate = scale or ("fft_code" if stated == LOWER else "1-5")
     on_scale = sum(c for v, c in numbers.items() if _on(candidate, v))
     if scale is not None and total - on_scale > max(0.1 * total, 2) and not forms:
-        evidence.append(f"but only {_n(on_scale)} of {_n(total)} answers lie on {_DESCRIBED[candidate]}")
+        evidence.append(f"but only {counted(on_scale)} of {counted(total)} answers lie on {DESCRIBED[candidate]}")
         certainty = UNSURE
         scale = "0-10" if ten_like else None
         stated = None
-        question = (f"The header '{_shown(header)}' suggests {_DESCRIBED[candidate]}, but most values do not fit it: "
+        question = (f"The header '{shown(header)}' suggests {DESCRIBED[candidate]}, but most values do not fit it: "
                     "which scale do these answers use?")
         said = None
     if said:
@@ -464,7 +318,7 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
             certainty = UNSURE
             question = (f"The {'header says' if not forms else 'values say'} {_direction_words(stated)}, but the "
                         f"comments are kinder where the number is {'higher' if from_comments == HIGHER else 'lower'}"
-                        f" (rho = {check[0]:+.2f}, n = {_n(check[2])}): is the "
+                        f" (rho = {check[0]:+.2f}, n = {counted(check[2])}): is the "
                         f"{'lowest' if stated == HIGHER else 'highest'} number the best answer, not the worst?")
     elif from_comments:
         direction = from_comments
@@ -484,10 +338,10 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
             guess = ("FFT codes (6 = don't know)" if has_six else "a 1-5 scale, 5 best")
             evidence.append(f"no label says which end is best; guessed {guess}")
             if question is None:
-                question = (f"Ratings 1-6 under '{_shown(header)}' with no label: are these Friends and Family "
+                question = (f"Ratings 1-6 under '{shown(header)}' with no label: are these Friends and Family "
                             "Test codes (1 = very good, 5 = very poor, 6 = don't know), or is a higher number "
                             "better?" if has_six else
-                            f"Ratings 1-5 under '{_shown(header)}' with no label: is 5 the best or the worst?")
+                            f"Ratings 1-5 under '{shown(header)}' with no label: is 5 the best or the worst?")
         scale = "fft_code" if direction == LOWER else "1-5"
         if from_comments and not stated:
             evidence.append("1 is best: read as FFT codes (1 very good ... 5 very poor, 6 don't know)"
@@ -496,12 +350,12 @@ def _read_numbers(column: _Column, cues: HeaderCues, header: str,
         direction = LOWER if scale == "fft_code" else HIGHER
     if certainty == UNSURE and question is None:
         top = "10" if scale == "0-10" else "5"
-        question = (f"Ratings {'0-10' if scale == '0-10' else '1-5'} under '{_shown(header)}' with no label: is {top}"
+        question = (f"Ratings {'0-10' if scale == '0-10' else '1-5'} under '{shown(header)}' with no label: is {top}"
                     " the best or the worst?")
-    off = [(_number_label(v), c) for v, c in seen if not _on(scale, v)]
+    off = [(number_label(v), c) for v, c in seen if not _on(scale, v)]
     if off:
-        evidence.append(f"{_n(sum(c for _, c in off))} answers are not on {_DESCRIBED[scale]} and are refused, not "
-                        f"guessed: {_list_values(off, 4)}")
+        evidence.append(f"{counted(sum(c for _, c in off))} answers are not on {DESCRIBED[scale]} and are refused, not "
+                        f"guessed: {list_values(off, 4)}")
     return RatingReading(scale=scale, direction=direction, certainty=certainty, evidence=tuple(evidence),
                          question=question if certainty == UNSURE else None, correlation=correlation)
 
@@ -518,60 +372,3 @@ def _on(scale: str, number: float) -> bool:
 
 def _direction_words(direction: str | None) -> str:
     return "a lower number is better" if direction == LOWER else "a higher number is better"
-
-
-# --- wide layouts: is a column of numbers a rating question? ----------------------------------------------
-
-_NOT_ANSWERS = re.compile(
-    r"\b(score|scores|scoring|id|ids|identifier|ref|reference|index|idx|sentiment|polarity|count|counts|total|"
-    r"totals|sum|percentage|percent|pct|number|num|no\.|uuid|guid|age|ages|year|years|average|avg|mean|"
-    r"weight|height)(?=\W|$)|%|#")
-_QUESTION = re.compile(
-    r"\?\s*$|^\s*(?:q\s*\d+|question\s*\d+)\b|^\s*(?:how|what|would|did|do|does|were|was|are|is|have|has|overall|"
-    r"please|on a scale|to what extent|rate|thinking about)\b|\b(?:rating|rated|rate|satisf\w*|experience|"
-    r"recommend|agree|fft|friends\s*(?:and|&)\s*family|stars?|out of \d+)\b")
-
-
-def is_answer_column(header: str, values: object, confirmed: bool = False,
-                     reads_as_question: bool = False) -> tuple[bool, str]:
-    """Whether a wide layout's column holds answers to a rating question, and why (or why not).
-
-    True only when the header reads as a question or a rating, and almost every value lies on a known scale.
-    A header naming a score, id, index, sentiment, count, total, percentage, number, uuid or age, and a column of
-    0/1 flags, is refused unless `confirmed` (the user said it is a question). `reads_as_question`: the caller has
-    already judged the header a question (a statement such as "Staff are kind and caring" on a Likert grid)."""
-    head = clean_text(header or "").lower()
-    named = _NOT_ANSWERS.search(head)
-    if named and not confirmed:
-        word = named.group(0).strip()
-        return False, (f"the header '{_shown(header)}' names '{word}': a measure or a label, not the answers to a "
-                       "question (confirm it to read it as a question)")
-    column = _read_values(values)
-    if not column.counts:
-        return False, "the column is empty"
-    numbers = {column.tokens[v].number for v in column.counts if column.tokens[v].kind == "number"}
-    if numbers and numbers <= {0.0, 1.0} and all(column.tokens[v].kind == "number" for v in column.counts) \
-            and not confirmed:
-        return False, ("the values are only 0 and 1 (or 1 and blanks): a flag such as a theme label, not a rating "
-                       "answer")
-    reading = read_rating_column(column.counts, header)
-    if reading.scale is None:
-        return False, reading.refusal or "the values are not answers on a rating scale"
-    answers = sum(c for v, c in column.counts.items() if column.tokens[v].kind != "dont_know")
-    fitting = 0
-    for value, count in column.counts.items():
-        if column.tokens[value].kind == "dont_know":
-            continue
-        try:
-            reading.score(value)
-        except Unreadable:
-            continue
-        fitting += count
-    if fitting < 0.95 * answers:
-        return False, (f"only {_n(fitting)} of {_n(answers)} values lie on {_DESCRIBED[reading.scale]}, so they do "
-                       "not look like answers")
-    if not (_QUESTION.search(head) or confirmed or reads_as_question):
-        return False, (f"the values fit {_DESCRIBED[reading.scale]}, but the header '{_shown(header)}' does not read "
-                       "as a question or a rating")
-    return True, (f"the header reads as a question or a rating and the values fit {_DESCRIBED[reading.scale]}"
-                  + (" (confirmed by the user)" if confirmed else ""))

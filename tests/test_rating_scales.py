@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analytics.answer_columns import is_answer_column
 from analytics.rating_scales import (
     HIGHER,
     LIKELY,
@@ -17,7 +18,6 @@ from analytics.rating_scales import (
     SURE,
     UNSURE,
     comment_sentiment,
-    is_answer_column,
     read_rating_column,
     spearman,
 )
