@@ -201,7 +201,9 @@ def _register_row(service: str, team: str | None, key_question: str, evidence: l
     sources = {row["source"] for row in evidence} | {e.source for f in findings for e in f.evidence}
     good = bool(len(evidence)) and all(bool(row["good"]) for row in evidence)
     if negative:
-        worst = min(negative, key=lambda f: STATUS_RANK.get(f.status, 3))
+        # The most serious, and of those the widest: a service's row is told by its own service-wide finding (an item
+        # failing on every team) before one team's, which that team's own row tells.
+        worst = min(negative, key=lambda f: (STATUS_RANK.get(f.status, 3), f.team is not None, f.shift is not None))
         status = worst.status if worst.status in STATUS_RANK else "fragile"
         agree = not good
         reason = worst.summary
