@@ -297,14 +297,16 @@ def _is_whole(broad: Signal, own: list[Signal], explained: list[Signal], table: 
               margin: float, share: float) -> bool:
     """Whether the weakness of a whole team or shift is the whole's rather than its flagged team-shifts' (`own`;
     `explained`, those another whole pattern takes in, are left out of the whole's rest). See `most_specific`."""
-    behind, parts = _rest_behind(broad, own + explained, table)
-    if not own:  # every flagged team-shift is another pattern's: the whole's only if the rest of it is behind too
-        return behind >= margin
-    if MEASURES[broad.measure].source == "complaints":
+    if own and MEASURES[broad.measure].source == "complaints":
         return len(own) > 1 or own[0].count < MOST_OF_THE_COMPLAINTS * broad.count
-    if len(own) == 1:
-        return own[0].gap <= broad.gap or behind >= margin
-    return table is None or len(own) >= share * parts or behind >= margin
+    if len(own) == 1 and own[0].gap <= broad.gap:
+        return True
+    if len(own) > 1 and table is None:
+        return True
+    behind, parts = _rest_behind(broad, own + explained, table)
+    # No team-shift of its own (every flagged one is another pattern's), or one: the whole's only if the rest of
+    # it is behind too; two or more: also where they are most of it.
+    return behind >= margin or (len(own) > 1 and len(own) >= share * parts)
 
 
 def _rest_behind(broad: Signal, cells: list[Signal], table: pd.DataFrame | None) -> tuple[float, int]:
