@@ -33,7 +33,7 @@ from .findings import Evidence, Finding, chance_words, limited, percent
 from .key_questions import classify
 from .measures import monthly
 from .rise_spread import service_wide_rise, teams_risen
-from .scope import Scope, months_back, period_label
+from .scope import Scope, month_end, months_back, period_label
 
 PLACE = ["service", "team"]
 COLUMNS = ["service", "team", "category", "recent", "earlier", "recent_total", "earlier_total", "recent_months",
@@ -153,6 +153,25 @@ def rising_categories(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
     return pd.DataFrame(found, columns=[*COLUMNS, "teams"]), window
 
 
+def team_rises(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str, Any]) -> dict[tuple, dict[str, Any]]:
+    """By (service, team): the team's clearest complaint category rising on the team itself (its own finding, on at
+    least `emerging_theme_min_mentions` recent complaints: a concern, not a pointer), the counts and the months it is
+    read over. A rise against a category's own longer past, which a few months either side may be too short to show."""
+    found = rising_categories(con, scope, settings)
+    if found is None:
+        return {}
+    rows, (first, recent_start, last) = found
+    least = int(settings["thresholds"]["emerging_theme_min_mentions"])
+    rows = rows[rows["team"].notna() & (rows["recent"] >= least)].sort_values("chance", kind="stable")
+    rises: dict[tuple, dict[str, Any]] = {}
+    for row in rows.to_dict("records"):
+        rises.setdefault((row["service"], row["team"]), {
+            "rising_category": row["category"], "rising_recent": float(row["recent"]),
+            "rising_earlier": float(row["earlier"]), "rising_months": period_label(recent_start, month_end(last)),
+            "rising_earlier_months": int(row["earlier_months"]), "rising_chance": float(row["chance"])})
+    return rises
+
+
 def _rest_rising(rest: pd.DataFrame, recent_months: int, earlier_months: int, thresholds: dict[str, Any]) -> bool:
     """Whether the teams left, taken together, rise by the rule a place's category rises by."""
     counts = (np.array([float(rest[column].sum())])
@@ -171,7 +190,7 @@ def category_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: di
 
 def _finding(row: dict[str, Any], window: tuple[date, date, date], settings: dict[str, Any]) -> Finding:
     first, recent_start, last = window
-    end = (last.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    end = month_end(last)
     recent, earlier = period_label(recent_start, end), period_label(first, recent_start - timedelta(days=1))
     category, team = row["category"], row["team"] if isinstance(row["team"], str) else None
     place = f"in {team} at {row['service']}" if team else f"across {row['service']}"

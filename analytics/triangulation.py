@@ -4,9 +4,11 @@ For each team, and each team's shift where the data records shifts, the last `tr
 months are split into an earlier and a recent half (analytics.triangulation_figures). Internal assurance is
 judged on the recent half's scheduled audits, not spot checks and not the rota (shown beside them); lived
 experience on the recent half's feedback (families' separately: poor where clearly below good, or below good and
-clearly down on the earlier half) and on whether complaints rose beyond chance from the earlier half. Where the two disagree leaders may be looking at the wrong evidence: green audits
-beside rising family complaints is the pattern CQC asks about. Below a minimum sample a disagreement is
-limited evidence, not a concern.
+clearly down on the earlier half) and on whether complaints rose beyond chance from the earlier half, or one
+category of them rose on the team against its own longer past (analytics.rising_categories: a few months either
+side are too short to show five complaints about communication where there was one in two years). Where the two
+disagree leaders may be looking at the wrong evidence: green audits beside rising family complaints is the pattern
+CQC asks about. Below a minimum sample a disagreement is limited evidence, not a concern.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from . import measures
 from .findings import Evidence, Finding, chance_words, limited, percent
 from .fragility import join_clauses, place_name, rows_filter
 from .key_questions import classify
+from .rising_categories import team_rises
 from .scope import Scope, period_label
 from .spc_counts import poisson_compare
 from .triangulation_figures import Window, place_figures, triangulation_window
@@ -46,9 +49,12 @@ def triangulation_table(con: duckdb.DuckDBPyConnection, scope: Scope, settings: 
     figures = place_figures(con, scope, settings, window)
     if figures.empty:
         return empty
-    table = pd.DataFrame([_assess(row, settings["thresholds"], window) for row in figures.to_dict("records")])
+    rises = team_rises(con, scope, settings)
+    table = pd.DataFrame([_assess(row | _rise_at(rises, row), settings["thresholds"], window)
+                          for row in figures.to_dict("records")])
     table = table.sort_values(["service", "team", "shift"], na_position="first", ignore_index=True)
-    for column in ("shift", "main_complaint_category", "weakest_audit", "limited"):  # text: None, not NaN
+    for column in ("shift", "main_complaint_category", "weakest_audit", "limited", "rising_category",
+                   "rising_months"):  # text: None, not NaN
         table[column] = table[column].astype(object).where(table[column].notna(), None)
     return table
 
@@ -98,6 +104,18 @@ def chart_summary(rows: pd.DataFrame) -> str:
 
 
 # --- the judgement ------------------------------------------------------------------------------------
+
+_NO_RISE = {"rising_category": None, "rising_recent": math.nan, "rising_earlier": math.nan, "rising_months": None,
+            "rising_earlier_months": 0, "rising_chance": math.nan}
+
+
+def _rise_at(rises: dict[tuple, dict[str, Any]], row: dict[str, Any]) -> dict[str, Any]:
+    """A whole team's complaint category rising against its own longer past (`rising_categories.team_rises`); a
+    team's shift is read on its own halves only."""
+    if isinstance(row["shift"], str):
+        return _NO_RISE
+    return rises.get((row["service"], row["team"]), _NO_RISE)
+
 
 def _enough(measure_id: str, n: float, thresholds: dict[str, Any]) -> bool:
     return measures.enough(measure_id, n, {"thresholds": thresholds})
@@ -184,11 +202,17 @@ def _feedback_falling(figures: dict[str, Any], thresholds: dict[str, Any], prefi
 def _poor_signals(figures: dict[str, Any], thresholds: dict[str, Any]) -> list[tuple[str, bool]]:
     """What says lived experience is poor, each with whether its sample is enough to call it: complaints that
     rose, and feedback (all, or families') clearly below good."""
-    signals = [("complaints", True)] if figures["complaints_rising"] else []
+    signals = [("complaints", True)] if _complaints_up(figures) else []
     for prefix in ("", "family_"):
         if _feedback_poor(figures, thresholds, prefix):
             signals.append((prefix, _enough("feedback_score", figures[f"{prefix}responses_recent"], thresholds)))
     return signals
+
+
+def _complaints_up(figures: dict[str, Any]) -> bool:
+    """Complaints rose beyond chance between the halves, or one category rose on the team against its longer past
+    (green audits beside five complaints about communication where there was one in two years)."""
+    return bool(figures["complaints_rising"] or figures["rising_category"])
 
 
 def _experience(figures: dict[str, Any], thresholds: dict[str, Any]) -> str | None:
@@ -237,13 +261,13 @@ def _assess(figures: dict[str, Any], thresholds: dict[str, Any], window: Window)
     # Widening: lived experience worsened between the halves while assurance stayed good.
     # Clear: complaints rose beyond chance or feedback sits clearly below good, not only a fall to a level within
     # chance of good; a gap resting on such a fall alone is a pointer (fragile), not a concern.
-    figures["clear"] = bool(figures["complaints_rising"] or any(
+    figures["clear"] = bool(_complaints_up(figures) or any(
         clearly_poor(figures[f"{prefix}feedback_recent"], figures[f"{prefix}feedback_se_recent"],
                      figures[f"{prefix}responses_recent"], thresholds) for prefix in ("", "family_")))
     figures["widening"] = bool(figures["classification"] == "assurance_gap" and (
-        figures["complaints_rising"] or _feedback_falling(figures, thresholds, "")
+        _complaints_up(figures) or _feedback_falling(figures, thresholds, "")
         or _feedback_falling(figures, thresholds, "family_")))
-    figures["main_complaint_category"] = next(iter(figures["recent_categories"]), None)
+    figures["main_complaint_category"] = figures["rising_category"] or next(iter(figures["recent_categories"]), None)
     x, y = quadrant_position(figures, thresholds)
     figures["assurance_margin"], figures["experience_margin"] = x, y
     figures["explanation"] = _explanation(figures, thresholds, window)
@@ -298,6 +322,9 @@ def _complaint_words(figures: dict[str, Any]) -> str:
     if figures["complaints_rising"]:
         about = figures["recent_categories"][category] if category else 0
         return f"complaints rose from {earlier} to {recent}" + (f" ({about} about {category})" if about > 1 else "")
+    if figures["rising_category"]:
+        return (f"complaints about {category} rose to {figures['rising_recent']:.0f} in {figures['rising_months']} "
+                f"({figures['rising_earlier']:.0f} in the {figures['rising_earlier_months']} months before)")
     if recent < earlier:
         return f"complaints fell from {earlier} to {recent}"
     if recent == earlier:
@@ -414,6 +441,10 @@ def _complaint_evidence(row: dict[str, Any], window: Window) -> Evidence:
                    f"({row['earlier_categories'].get(category, 0)} before)")
     if row["complaints_recent"] > row["complaints_earlier"]:
         detail += f"; as many or more by chance at the earlier rate: {chance_words(complaints_chance(row, window))}"
+    if row["rising_category"]:
+        detail += (f"; about {row['rising_category']}, {row['rising_recent']:.0f} in {row['rising_months']} against "
+                   f"{row['rising_earlier']:.0f} in the {row['rising_earlier_months']} months before, a rise chance "
+                   f"gives {chance_words(row['rising_chance'])}")
     return Evidence(
         "complaints", "complaints per 1,000 planned hours" if in_hours else "complaints",
         row["complaint_rate_recent"] if in_hours else float(row["complaints_recent"]),

@@ -389,3 +389,29 @@ def test_a_gap_resting_only_on_a_fall_within_chance_of_good_is_fragile(tmp_path:
     assert (finding.kind, finding.team, finding.status) == ("assurance_gap", "Ash", "fragile")
     assert "families' feedback averaged 62% (100% before)" in finding.summary
     con.close()
+
+
+def test_one_category_rising_against_its_longer_past_is_rising_complaints(tmp_path: Path):
+    # Staffing complaints come every third month for two years. Communication had one complaint in March 2025, then
+    # five in August to October 2026: between the halves complaints went from 1 to 6, within chance, but the
+    # category rose far beyond its own past, which the emerging themes say; triangulation says it too.
+    con = connect(tmp_path / "category.duckdb")
+    staffing = [date(year, month, 1) for year in (2025, 2026) for month in (1, 4, 7, 10)]
+    insert(con, "audits", audits("Ash", 10))
+    insert(con, "rota", rota("Ash"))
+    insert(con, "complaints", [
+        *[r for month in staffing for r in complaints("Ash", month, 1, "Staffing")],
+        *complaints("Ash", date(2025, 3, 1), 1), *complaints("Ash", RECENT[0], 2), *complaints("Ash", RECENT[1], 2),
+        *complaints("Ash", RECENT[2], 1)])
+    insert(con, "feedback", [*feedback("Ash", EARLIER, GOOD), *feedback("Ash", RECENT, GOOD)])
+    ash = row(triangulation_table(con, AS_OF, default_settings()), "Ash")
+    [finding] = triangulation_findings(con, AS_OF, default_settings())
+    con.close()
+    assert (ash["complaints_earlier"], ash["complaints_recent"], bool(ash["complaints_rising"])) == (1, 6, False)
+    assert ash["classification"] == "assurance_gap" and ash["rising_category"] == "Communication"
+    assert (finding.kind, finding.team, finding.subject, finding.status) == \
+        ("assurance_gap", "Ash", "Communication", "concern")
+    assert ("complaints about Communication rose to 5 in Jul 2026 to Oct 2026 (1 in the 18 months before)"
+            in finding.summary)
+    [complained] = [e for e in finding.evidence if e.source == "complaints"]
+    assert "about Communication, 5 in Jul 2026 to Oct 2026 against 1 in the 18 months before" in complained.detail
