@@ -297,8 +297,9 @@ def _is_whole(broad: Signal, own: list[Signal], explained: list[Signal], table: 
               margin: float, share: float) -> bool:
     """Whether the weakness of a whole team or shift is the whole's rather than its flagged team-shifts' (`own`;
     `explained`, those another whole pattern takes in, are left out of the whole's rest). See `most_specific`."""
-    if own and MEASURES[broad.measure].source == "complaints":
-        return len(own) > 1 or own[0].count < MOST_OF_THE_COMPLAINTS * broad.count
+    if MEASURES[broad.measure].source == "complaints":  # counts are not pooled as shares are: every flagged one
+        flagged = own + explained
+        return len(flagged) > 1 or flagged[0].count < MOST_OF_THE_COMPLAINTS * broad.count
     if len(own) == 1 and own[0].gap <= broad.gap:
         return True
     if len(own) > 1 and table is None:

@@ -160,7 +160,7 @@ def team_rises(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict[str,
     found = rising_categories(con, scope, settings)
     if found is None:
         return {}
-    rows, (first, recent_start, last) = found
+    rows, (_, recent_start, last) = found
     least = int(settings["thresholds"]["emerging_theme_min_mentions"])
     rows = rows[rows["team"].notna() & (rows["recent"] >= least)].sort_values("chance", kind="stable")
     rises: dict[tuple, dict[str, Any]] = {}
