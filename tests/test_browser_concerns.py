@@ -38,7 +38,7 @@ def test_concerns_and_actions(page, warm_demo_server: str) -> None:
     open_app_page(page, f"{warm_demo_server}/concerns", "Action-plan rows that matched no concern")
     body = page.inner_text("body")
     for expected in ("Concerns and actions", "Actions overdue", "Nurse in charge signs the handover sheet",
-                     "Concerns by state", "Not working (1)", "Recurring (2)", "first signal in the data",
+                     "Concerns by state", "Not working (2)", "Recurring (1)", "first signal in the data",
                      "closed without evidence", "closed with evidence the data contradicts (no change)",
                      "pattern returned: the concern reopens", "Verified (1)", "No longer in the data", "Link this row"):
         assert expected in body, expected
