@@ -17,17 +17,8 @@ from analytics.scope import Scope
 from analytics.service_wide import merge_service_wide, teams_with_data
 from analytics.settings import default_settings
 from analytics.store import connect
-from analytics.triangulation import (
-    CLASSES,
-    Window,
-    assurance,
-    chart_summary,
-    clearly_fell,
-    clearly_poor,
-    complaints_rising,
-    triangulation_findings,
-    triangulation_table,
-)
+from analytics.triangulation import CLASSES, Window, chart_summary, triangulation_findings, triangulation_table
+from analytics.triangulation_rules import assurance, clearly_fell, clearly_poor, complaints_rising
 
 SERVICE = "Elm Court"
 SHIFTS = ("Early", "Night")
