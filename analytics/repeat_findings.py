@@ -33,10 +33,9 @@ import pandas as pd
 from scipy.special import betainc
 
 from .compliance import audit_compliance
-from .findings import Evidence, Finding, chance_words, confidence_from_sources, in_a_list, limited, percent
-from .key_questions import classify
+from .findings import Finding
 from .run_cache import shared, within_run
-from .scope import Scope, months_back, period_label
+from .scope import Scope, months_back
 
 PATTERNS = ("recurring", "persistent")
 SUBJECT = ["service", "audit_type", "level", "subject"]
@@ -321,7 +320,8 @@ def repeat_findings(con: duckdb.DuckDBPyConnection, scope: Scope, settings: dict
     chosen = _drop_explained_themes(_chosen(table), folded)
     # A team whose own answers show the item clearly keeps its finding beside the service's; the rest fold into it.
     items = {(p.row["service"], p.row["audit_type"], p.row["subject"]) for p in pooled}
-    return [_finding(rows, window, settings) for rows in chosen if rows[0]["level"] == "theme"
+    from .repeat_words import repeat_finding  # builds on this module
+    return [repeat_finding(rows, window, settings) for rows in chosen if rows[0]["level"] == "theme"
             or rows[0]["evidence"] == "clear" or (rows[0]["service"], rows[0]["audit_type"], rows[0]["subject"])
             not in items] + [pooled_finding(p, window, settings) for p in pooled]
 
@@ -375,99 +375,15 @@ def _drop_explained_themes(chosen: list[list[dict[str, Any]]], wide_sections: se
     return [rows for rows in chosen if not explained(rows[0])]
 
 
-def _finding(rows: list[dict[str, Any]], window: tuple[date, date], settings: dict[str, Any]) -> Finding:
-    """The finding about the chosen rows (records of the repeat table)."""
-    thresholds = settings["thresholds"]
-    first = rows[0]
-    service_wide = first["spread"] == "service-wide"
-    if service_wide:
-        persistent = sum(row["classification"] == "persistent" for row in rows)
-        classification = "persistent" if is_service_wide(persistent, first["teams_audited"], thresholds) \
-            else "recurring"
-    else:
-        classification = first["classification"]
-    kinds = _kinds_showing(rows, thresholds)
-    limit = thresholds["item_failing_compliance"]
-    span_score, span_answers = sum(r["span_score"] for r in rows), sum(r["span_answers"] for r in rows)
-    chance = float(failing_chance(span_score, span_answers, limit))
-    text = " ".join(str(p) for p in (first["audit_type"], first["section"], first["subject"]) if pd.notna(p))
-    key_question, statement = classify(text, settings["key_questions"]) or (None, None)
-    start, end = window
-    finding = Finding(
-        kind="repeat_finding", service=first["service"],
-        team=None if service_wide else first["team"],
-        shift=None if service_wide or pd.isna(first["shift"]) else first["shift"],
-        key_question=key_question, quality_statement=statement,
-        subject=first["subject"] if first["level"] == "item" else f"{first['subject']} (theme)",
-        status="concern" if classification == "persistent" else "fragile",
-        confidence=confidence_from_sources(kinds, agree=True),
-        period_start=start, period_end=end,
-        summary=_summary(rows, classification, service_wide, window, kinds),
-        evidence=tuple(_evidence(row, window, kinds, limit) for row in rows))
-    if chance <= thresholds["item_failing_chance"] or any(row["evidence"] == "clear" for row in rows):
-        return finding
-    return limited(finding, f"{percent(span_score / span_answers)} on {span_answers:,.0f} answers since it first "
-                            f"failed, which an item truly at {percent(limit)} would score {chance_words(chance)}")
-
-
 def kinds_showing(rows: pd.DataFrame, thresholds: dict[str, Any]) -> set[str]:
     """The kinds of check that, on their own answers, failed in at least `recurring_min_cycles` cycles."""
     return {label for name, (label, _) in CHECK_KINDS.items()
             if (rows[f"{name}_cycles_failed"] >= thresholds["recurring_min_cycles"]).any()}
 
 
-def _kinds_showing(rows: list[dict[str, Any]], thresholds: dict[str, Any]) -> set[str]:
+def kinds_of_rows(rows: list[dict[str, Any]], thresholds: dict[str, Any]) -> set[str]:
     """`kinds_showing` for rows as records."""
     return {label for name, (label, _) in CHECK_KINDS.items()
             if any(row[f"{name}_cycles_failed"] >= thresholds["recurring_min_cycles"] for row in rows)}
 
 
-def _summary(rows: list[dict[str, Any]], classification: str, service_wide: bool, window: tuple[date, date],
-             kinds: set[str]) -> str:
-    first = rows[0]
-    what = subject_phrase(first["level"], first["subject"], first["audit_type"])
-    period = period_label(*window)
-    if service_wide:
-        teams = "all" if len(rows) == first["teams_audited"] else f"{len(rows)} of the"
-        # Which teams, each with its own months: the service's count alone hides where it fails most.
-        named = [f"{row['team']} {row['cycles_failed']} of {row['cycles_audited']}" for row in rows]
-        named[0] += " months"
-        return (f"At {first['service']}, {what} failed in {sum(row['cycles_failed'] for row in rows)} of "
-                f"{sum(row['cycles_audited'] for row in rows)} monthly team audits from {period}"
-                f"{_checks(rows, kinds)}, on {teams} {first['teams_audited']} teams audited ({in_a_list(named)}): "
-                f"a {classification}, service-wide pattern CQC would expect leaders to have seen.")
-    latest = f", including the latest in {first['latest_month']:%b %Y}" \
-        if first["failing_months"][-1] == f"{first['latest_month']:%b %Y}" else ""
-    return (f"At {first['service']}, {what} failed on {_where(first)} in {first['cycles_failed']} of "
-            f"{first['cycles_audited']} monthly audits from {period} ({', '.join(first['failing_months'])})"
-            f"{latest}{_checks(rows, kinds)}: a {classification} pattern CQC would expect leaders to have seen.")
-
-
-def _checks(rows: list[dict[str, Any]], kinds: set[str]) -> str:
-    if len(kinds) == len(CHECK_KINDS):
-        return ", in both scheduled audits and spot checks"
-    failing = [label for name, (label, _) in CHECK_KINDS.items() if sum(row[f"{name}_cycles_failed"] for row in rows)]
-    every_kind_audited = all(sum(row[f"{name}_cycles_audited"] for row in rows) for name in CHECK_KINDS)
-    return f", in {failing[0]} only" if len(failing) == 1 and every_kind_audited else ""
-
-
-def _where(row: dict[str, Any]) -> str:
-    return f"{row['team']}'s {row['shift']} shift" if pd.notna(row["shift"]) else str(row["team"])
-
-
-def _evidence(row: dict[str, Any], window: tuple[date, date], kinds: set[str], limit: float) -> Evidence:
-    start, end = window
-    column = "section" if row["level"] == "theme" else "item"
-    where = "".join(f", {c} = {row[c]!r}" for c in ("team", "shift") if pd.notna(row[c]))
-    return Evidence(
-        source="audits", measure="monthly cycles failed", value=float(row["cycles_failed"]),
-        comparison=float(row["cycles_audited"]), period=period_label(start, end),
-        rows=(f"audits: service = {row['service']!r}, audit_type = {row['audit_type']!r}, {column} = "
-              f"{row['subject']!r}{where}, audit_date {start:%d/%m/%Y} to {end:%d/%m/%Y}"),
-        detail=(f"{row['classification']}; failed in {', '.join(row['failing_months'])}; compliance "
-                f"{percent(row['compliance'])} over the period, {percent(row['latest_compliance'])} in "
-                f"{row['latest_month']:%b %Y}; failed cycles in scheduled audits {row['scheduled_cycles_failed']}, "
-                f"in spot checks {row['spot_check_cycles_failed']}; {percent(row['span_score'] / row['span_answers'])} "
-                f"on the {row['span_answers']:,.0f} answers since it first failed, which an item truly at "
-                f"{percent(limit)} would score {chance_words(row['chance'])}"
-                + (f"; shown by {' and '.join(sorted(kinds))}" if kinds else "")))
