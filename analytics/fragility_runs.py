@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from .chance import signal_chance
-from .spc_counts import poisson_compare
+from .spc_counts import poisson_compare, scan_looks
 
 # The share of a team's (or shift's) complaints one of its team-shifts must hold to be named instead of it.
 MOST_OF_THE_COMPLAINTS = 2 / 3
@@ -185,7 +185,8 @@ def _share_chance(run: pd.DataFrame) -> float:
 def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.DataFrame:
     """For complaints, the longest run of months up to the latest over which the place's rate has been at least
     `complaint_rate_ratio` times the rest's beyond chance, its latest `fragility_min_periods` months too. The
-    window's chance is counted once for each of the `looks` its scan takes.
+    window's chance is counted once for each of the looks its scan takes
+    (`spc_counts.scan_looks`).
 
     Complaints are rare: a month without one says little, so a place with about two extra a month is not let
     off by one quiet month, as a month-by-month run would be; the count over the months is what is tested."""
@@ -205,17 +206,10 @@ def _complaint_windows(table: pd.DataFrame, thresholds: dict[str, Any]) -> pd.Da
                   if _rate_above(place.iloc[-length:], thresholds)]
         chance, length = min(tested)
         window = place.iloc[length:]
-        chance = min(1.0, chance * looks(shortest, len(place)))
+        chance = min(1.0, chance * scan_looks(shortest, len(place)))
         if chance <= thresholds["fragility_max_chance"] and window["count"].sum() >= thresholds["min_complaints"]:
             windows.append(window)
     return pd.concat(windows) if windows else table.iloc[0:0]
-
-
-def looks(shortest: int, longest: int) -> int:
-    """How many separate looks a scan over windows of `shortest` to `longest` months counts as: one for each
-    doubling of the length (3-5 months, 6-11, 12-23, 24-47). The least of several windows' chances is luckier than
-    one window's, but nested windows move together, so not one look a window."""
-    return int(math.floor(math.log2(max(longest, shortest) / shortest))) + 1
 
 
 def _rate_above(window: pd.DataFrame, thresholds: dict[str, Any]) -> bool:

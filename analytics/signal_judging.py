@@ -2,14 +2,15 @@
 counting chance could explain it (see `analytics.signals` for how series are chosen and reported).
 
 Shares and scores are read as an XmR chart with default options (`analytics.spc`), complaints as a u-chart or
-c-chart (`analytics.spc_counts`); a share of counted items (handovers, audit answers) never with limits narrower than
-counting alone spreads it, and a month beyond a limit counts as beyond two thirds of the way for "2 of 3". An
+c-chart (`analytics.spc_counts`); a share of counted items (handovers, audit answers) never with limits narrower
+than counting alone spreads it, and a month beyond a limit counts as beyond two thirds of the way for "2 of 3". An
 earlier lone point beyond the XmR limits is ghosted (left out of the mean and limits) so one bad month long ago does
 not make every later month a run. Where the latest month meets no rule, a month beyond a limit in the last
 `spc_recent_limit_months` with every month since on its side of the mean is still a signal (`_held`): the process
-has not come back. A signal's months are the run or trend the latest month belongs to, the months since the held
-month, or the months in a row beyond two thirds of the way to a limit; they are compared with the months before by
-`analytics.chance` at the rule's own strength (`_rule_z`).
+has not come back; and a count's sustained shift in its rate, quiet months inside it, is one too
+(`step_change.count_step`). A signal's months are the run or trend the latest month belongs to, the months since
+the held month or the shift, or the months in a row beyond two thirds of the way to a limit; they are compared with
+the months before by `analytics.chance` at the rule's own strength (`_rule_z`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ from . import spc as _spc
 from .chance import MODELS, signal_chance
 from .spc import RUN_LENGTH, limit_widths
 from .spc_counts import chart_arrays
-from .step_change import StepChange, step_change
+from .step_change import StepChange, count_step, step_change
 
 if TYPE_CHECKING:
     from .signals import Metric
 
-HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above", "held_above_limit")
+HIGH = (*_spc._HIGH_TYPES, "held_above_limit")
 
 
 CHARTS = {"count": "c-chart", "rate": "u-chart"}
@@ -86,9 +87,12 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
             latest, mean, lower, upper, near, outside = _latest_kind(values, counted)
         rule = _story(latest, values, mean) if latest else ""
         beyond = outside
-    length = 0
+    length, shift = 0, None
     if not rule:
         rule, length = _held(beyond, values, mean, int(settings["thresholds"].get("spc_recent_limit_months", 3)))
+    if not rule and entry.unit in CHARTS:
+        shift = count_step(series.numerator, _exposure(entry, series), series.months)
+        rule = "" if shift is None else "shift_above" if shift.direction > 0 else "shift_below"
     if not rule:
         return None
     high = rule in HIGH
@@ -96,12 +100,13 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
     if rule in ("above_upper_limit", "below_lower_limit") or rule.startswith("two_in_three"):
         # The months in a row beyond two thirds of the way to the limit, on the signal's side, are its months.
         length = max(length, _trailing_true(near[0 if high else 1]))
-    first = series.months[-min(length, len(values))]
+    first = shift.month if shift is not None else series.months[-min(length, len(values))]
     since = series.months >= first
     chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
     if chance is not None and not chance < ndtr(-_rule_z(entry, rule, settings)):
         return None
-    shift = step_change(values, series.months) if rule.startswith("run") else None
+    if rule.startswith("run"):
+        shift = step_change(values, series.months)
     if shift is not None and (shift.mean_after > shift.mean_before) != high:
         shift = None
     status = "improving" if high == (entry.improvement_direction == "increase") else "concern"
@@ -146,8 +151,7 @@ def _count_chart(entry: Metric, series: Series) -> tuple[str, float, float, floa
     """The latest point's special cause type, the centre, its limits, which points are beyond two thirds of the
     way to the upper and to the lower limit, whether the latest is in a run that counts, and which points are
     beyond a limit."""
-    exposure = series.denominator if entry.unit == "rate" else np.ones(len(series.values))
-    exposure = np.where(exposure > 0, exposure, np.nan)
+    exposure = _exposure(entry, series)
     points = chart_arrays(np.where(np.isnan(exposure), np.nan, series.numerator), exposure)
     value = points["value"]
     near = (value > points["upper_two_thirds"], value < points["lower_two_thirds"])
@@ -155,6 +159,12 @@ def _count_chart(entry: Metric, series: Series) -> tuple[str, float, float, floa
     beyond = (value > points["upper_limit"]) | (value < points["lower_limit"])
     return (str(points["special_cause_type"][-1]), float(points["mean"][-1]), float(points["lower_limit"][-1]),
             float(points["upper_limit"][-1]), near, bool(points["in_run"][-1]), beyond)
+
+
+def _exposure(entry: Metric, series: Series) -> np.ndarray:
+    """A count's exposure each month: planned hours for a rate, else one month; NaN where there was none."""
+    exposure = series.denominator if entry.unit == "rate" else np.ones(len(series.values))
+    return np.where(exposure > 0, exposure, np.nan)
 
 
 def _trailing_true(mask: np.ndarray) -> int:

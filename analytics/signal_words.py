@@ -28,6 +28,10 @@ _RULE_NAMES = {
     "run_below": "7 or more points in a row below the mean",
     "held_above_limit": "a recent point above the upper process limit, every point since above the mean",
     "held_below_limit": "a recent point below the lower process limit, every point since below the mean",
+    "shift_above": "a sustained rise in the rate, the months since against the months before by an exact test for "
+                   "counts",
+    "shift_below": "a sustained fall in the rate, the months since against the months before by an exact test for "
+                   "counts",
 }
 
 
@@ -62,8 +66,9 @@ def _summary(entry: Metric, place: dict[str, str], judged: Judgement, improving:
     high = rule in HIGH
     if judged.shift is not None:
         shift = judged.shift
+        months = f"{shift.months_after} months{' in a row' if shift.in_a_row else ''}"
         what = (f"{what} has shifted since {shift.month:%b %Y}: {_show(entry, shift.mean_before)} on average before, "
-                f"{_show(entry, shift.mean_after)} since ({shift.months_after} months in a row), at {now}")
+                f"{_show(entry, shift.mean_after)} since ({months}), at {now}")
     elif rule.startswith("run"):
         before = _show(entry, level(series, series.months < first))
         what = (f"{what} has been {'above' if high else 'below'} its average of {mean} for "

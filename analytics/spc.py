@@ -45,8 +45,9 @@ SCREEN_FACTOR = 3.267  # upper limit of the moving-range chart (D4 for n = 2)
 RUN_LENGTH = 7
 MIN_POINTS = 12
 
-_HIGH_TYPES = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
-_LOW_TYPES = ("below_lower_limit", "trend_decreasing", "two_in_three_below", "run_below")
+# A shift in a count's rate (`spc_counts.count_shift`, marked by `step_change.read_shift`) is one of them too.
+_HIGH_TYPES = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above", "shift_above")
+_LOW_TYPES = ("below_lower_limit", "trend_decreasing", "two_in_three_below", "run_below", "shift_below")
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,8 @@ class SPCResult:
             not screened out, missing, or after fix_after_n_points),
         special_cause_type ("" for common cause, else the rule the point meets, the first of:
             "above_upper_limit" / "below_lower_limit", "trend_increasing" / "trend_decreasing",
-            "two_in_three_above" / "two_in_three_below", "run_above" / "run_below"),
+            "two_in_three_above" / "two_in_three_below", "run_above" / "run_below"; on a count chart read
+            by `step_change.read_shift`, "shift_above" / "shift_below" for the months of a shift no rule names),
         point_type ("common_cause", "special_cause_improvement", "special_cause_concern", or for
             a neutral direction "special_cause_neutral_high" / "special_cause_neutral_low"),
         short_period (bool: the point's period has fewer than 12 points, so trial limits).

@@ -14,7 +14,12 @@ independent events follow the Poisson distribution, whose spread is known from t
 * the points carry, besides the columns of an XmR chart's points, count, exposure and in_run (the point is in a
   run that counts, whatever rule names it);
 * `poisson_compare`: an exact test of whether recent months' rate differs from a baseline's (the count in the
-  recent months given the total, binomial with the recent share of the exposure).
+  recent months given the total, binomial with the recent share of the exposure);
+* `count_shift`: a sustained shift in the rate, which no rule above sees when quiet months fall inside it (a unit
+  with 2 complaints in 13 months, then 17 in 11 with months of none between, never has 7 above the mean in a
+  row): the split of the months, at least `SHIFT_MIN_MONTHS` either side, whose months since differ most from the
+  months before by `poisson_compare`, the latest months still on the new side of the old rate, and the chance,
+  counted once for each of the scan's looks (`scan_looks`), as unlikely as a point beyond a limit on one side.
 """
 
 from __future__ import annotations
@@ -32,10 +37,15 @@ from .distributions import binom_cdf, binom_sf, poisson_cdf, poisson_sf
 from .spc import SPCResult
 from .spc_inputs import as_timestamps, validated_series
 
-__all__ = ["PoissonComparison", "c_chart", "chart_arrays", "poisson_compare", "run_chance", "u_chart"]
+__all__ = ["CountShift", "PoissonComparison", "c_chart", "chart_arrays", "count_shift", "poisson_compare",
+           "run_chance", "scan_looks", "u_chart"]
 
 SIGMAS = 3.0
 RUN_CHANCE = 0.5 ** spc.RUN_LENGTH  # how often a symmetric process puts its latest 7 points on one side
+# Months of each level a shift in a count needs: of the old, to say what it was; of the new, to say it has held.
+SHIFT_MIN_MONTHS = 3
+# How unlikely by chance a shift in a count must be: as a point beyond a 3-sigma limit on one side.
+SHIFT_CHANCE = 0.5 * math.erfc(SIGMAS / math.sqrt(2))
 
 
 def c_chart(counts: Sequence[float], dates: Sequence[date] | pd.Series, improvement_direction: str = "decrease",
@@ -168,3 +178,58 @@ def poisson_compare(recent_count: float, recent_exposure: float, baseline_count:
     return PoissonComparison(recent, float(recent_exposure), baseline, float(baseline_exposure),
                              p_higher=float(binom_sf(recent - 1, total, share)) if total else 1.0,
                              p_lower=float(binom_cdf(recent, total, share)) if total else 1.0)
+
+
+def scan_looks(shortest: int, longest: int) -> int:
+    """How many separate looks a scan over windows of `shortest` to `longest` months counts as: one for each
+    doubling of the length (3-5 months, 6-11, 12-23, 24-47). The least of several windows' chances is luckier than
+    one window's, but nested windows move together, so not one look a window."""
+    return int(math.floor(math.log2(max(longest, shortest) / shortest))) + 1
+
+
+@dataclass(frozen=True)
+class CountShift:
+    """A sustained shift in a count's rate: where the new level starts (a position among the months given), the
+    rates either side, their months, and its chance after the scan's looks."""
+
+    start: int
+    rate_before: float
+    rate_after: float
+    months_before: int
+    months_after: int
+    chance: float
+
+    @property
+    def direction(self) -> int:
+        """+1 for a shift up, -1 for a shift down."""
+        return 1 if self.rate_after > self.rate_before else -1
+
+
+def count_shift(count: Sequence[float], exposure: Sequence[float]) -> CountShift | None:
+    """The sustained shift in a count's rate up to the latest month, or None (see the module docstring). Counts and
+    exposures in date order; a month without exposure is left out."""
+    count, exposure = np.asarray(count, dtype=float), np.asarray(exposure, dtype=float)
+    seen = np.flatnonzero(~np.isnan(count) & ~np.isnan(exposure) & (exposure > 0))
+    months = len(seen)
+    if months < 2 * SHIFT_MIN_MONTHS:
+        return None
+    c, e = count[seen], exposure[seen]
+    split = np.arange(SHIFT_MIN_MONTHS, months - SHIFT_MIN_MONTHS + 1)
+    before_c, before_e = np.cumsum(c)[split - 1], np.cumsum(e)[split - 1]
+    after_c, after_e = c.sum() - before_c, e.sum() - before_e
+    rate_before, rate_after = before_c / before_e, after_c / after_e
+    latest = c[-SHIFT_MIN_MONTHS:].sum() / e[-SHIFT_MIN_MONTHS:].sum()
+    up = rate_after > rate_before
+    # The latest months must still be on the new side of the old rate: a rise that has come back is not a shift now.
+    holds = np.where(up, latest > rate_before, latest < rate_before) & (rate_after != rate_before)
+    if not holds.any():
+        return None
+    total, share = before_c + after_c, after_e / (before_e + after_e)
+    chance = np.where(up, binom_sf(after_c - 1, total, share), binom_cdf(after_c, total, share))
+    chance = np.where(holds & (total > 0), chance, 1.0)
+    best = int(np.argmin(chance))
+    looked = min(1.0, float(chance[best]) * scan_looks(SHIFT_MIN_MONTHS, months - SHIFT_MIN_MONTHS))
+    if looked > SHIFT_CHANCE:
+        return None
+    k = int(split[best])
+    return CountShift(int(seen[k]), float(rate_before[best]), float(rate_after[best]), k, months - k, looked)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .spc import SPCResult
+from .spc import _HIGH_TYPES, SPCResult
 
 __all__ = ["ASSURANCE", "VARIATION", "Icon", "assurance_icon", "icon_columns", "variation_icon"]
 
@@ -44,7 +44,6 @@ ASSURANCE = {icon.code: icon for icon in (
     Icon("hit_and_miss", "Hit and miss against target", "≈"),
     Icon("none", "No target to judge against", "–"),
 )}
-_HIGH = ("above_upper_limit", "trend_increasing", "two_in_three_above", "run_above")
 _KIND = {"special_cause_improvement": "improvement", "special_cause_concern": "concern",
          "special_cause_neutral_high": "neutral", "special_cause_neutral_low": "neutral"}
 
@@ -61,7 +60,7 @@ def variation_icon(result: SPCResult | None) -> Icon:
     kind = _KIND.get(result.latest_variation)
     if kind is None:
         return VARIATION["common_cause"]
-    high = result.points["special_cause_type"].iloc[-1] in _HIGH
+    high = result.points["special_cause_type"].iloc[-1] in _HIGH_TYPES
     return VARIATION[f"{kind}_{'high' if high else 'low'}"]
 
 

@@ -8,9 +8,12 @@ Count's advice is to find the cause, then start new limits at the step; never si
 * `step_change` finds the shift: the latest run of 7 or more months on one side of the mean (a month on the mean
   or missing ends it), with at least 3 months before it, whose mean differs from theirs beyond chance (Welch's t
   test, two-sided, below `MAX_CHANCE`). It is a suggestion: the month to start new limits, the levels either side.
+* `count_step` finds it in a count (complaints a month) by `spc_counts.count_shift`, an exact test made for counts:
+  with months of none inside a rise, a count seldom runs 7 months on one side of its mean.
 * `read_shift` applies it to a chart without rebasing it: the limits stay, the months before the shift lose the
-  special cause that only the shift's pull on the mean gave them, and the assurance is judged on the limits of
-  the months since the shift.
+  special cause that only the shift's pull on the mean gave them, a count's months since the shift are marked as
+  part of it ("shift_above" or "shift_below", where no other rule names them), and the assurance is judged on the
+  limits of the months since the shift.
 """
 
 from __future__ import annotations
@@ -26,8 +29,9 @@ import pandas as pd
 from . import spc
 from .distributions import t_sf
 from .spc import SPCResult
+from .spc_counts import chart_arrays, count_shift
 
-__all__ = ["MAX_CHANCE", "MIN_BEFORE", "StepChange", "read_shift", "step_change"]
+__all__ = ["MAX_CHANCE", "MIN_BEFORE", "StepChange", "count_step", "read_shift", "step_change"]
 
 MAX_CHANCE = 0.01   # how unlikely by chance the difference of the two levels must be
 MIN_BEFORE = 3      # months of the old level needed to say what it was
@@ -45,7 +49,8 @@ class StepChange:
     mean_after: float
     months_before: int
     months_after: int
-    chance: float   # Welch's t test, two-sided
+    chance: float   # Welch's t test, two-sided; for a count, the exact test after the scan's looks
+    in_a_row: bool = True  # the months since are in a row on the new side (a count's need not be)
 
     @property
     def direction(self) -> int:
@@ -85,6 +90,18 @@ def step_change(values: Sequence[float], dates: Sequence[date] | pd.Series,
                       len(before), run, chance)
 
 
+def count_step(count: Sequence[float], exposure: Sequence[float],
+               dates: Sequence[date] | pd.Series) -> StepChange | None:
+    """The sustained shift in a count's rate up to the latest month (`spc_counts.count_shift`), or None. Counts,
+    exposures and dates in date order."""
+    found = count_shift(count, exposure)
+    if found is None:
+        return None
+    month = pd.Timestamp(list(dates)[found.start]).date()
+    return StepChange(month, found.rate_before, found.rate_after, found.months_before, found.months_after,
+                      found.chance, in_a_row=False)
+
+
 def _welch(a: np.ndarray, b: np.ndarray) -> float:
     """Welch's two-sided t test of two means; two flat levels need no test (0 if they differ, else 1)."""
     a_var, b_var = a.var(ddof=1) / len(a), b.var(ddof=1) / len(b)
@@ -100,20 +117,38 @@ def read_shift(result: SPCResult, target: float | None, improvement_direction: s
     points = result.points
     latest = points[points["period"] == points["period"].iloc[-1]]
     found = step_change(latest["value"].to_numpy(dtype=float), latest["date"])
+    counted = found is None and "count" in points and "exposure" in points
+    if counted:
+        found = count_step(latest["count"].to_numpy(dtype=float), latest["exposure"].to_numpy(dtype=float),
+                           latest["date"])
     if found is None:
         return result
     points = points.copy()
     start = pd.Timestamp(found.month)
-    before = (points["period"] == points["period"].iloc[-1]) & (points["date"] < start)
-    mirrored = before & points["special_cause_type"].isin(_MIRRORED[found.direction])
+    in_latest = points["period"] == points["period"].iloc[-1]
+    mirrored = in_latest & (points["date"] < start) & points["special_cause_type"].isin(_MIRRORED[found.direction])
     points.loc[mirrored, "special_cause_type"] = ""
     points.loc[mirrored, "point_type"] = "common_cause"
-    since = points.loc[points["date"] >= start, "value"].to_numpy(dtype=float)
+    since = in_latest & (points["date"] >= start)
+    if counted:
+        shifted = since & points["value"].notna() & (points["special_cause_type"] == "")
+        points.loc[shifted, "special_cause_type"] = "shift_above" if found.direction > 0 else "shift_below"
+        points.loc[shifted, "point_type"] = spc._point_type(points.loc[shifted, "special_cause_type"].to_numpy(),
+                                                            improvement_direction)
     assurance = result.assurance
     if assurance is not None or (target is not None and improvement_direction != "neutral"):
-        lower, upper = _limits(since)
+        lower, upper = _count_limits(points[since]) if counted else \
+            _limits(points.loc[since, "value"].to_numpy(dtype=float))
         assurance = spc._assurance(lower, upper, target, improvement_direction)
-    return replace(result, points=points, assurance=assurance, step_change=found)
+    last = points.iloc[-1]
+    latest_variation = None if pd.isna(last["value"]) else last["point_type"]
+    return replace(result, points=points, assurance=assurance, step_change=found, latest_variation=latest_variation)
+
+
+def _count_limits(since: pd.DataFrame) -> tuple[float, float]:
+    """A count chart's limits for the latest month, set on the months since the shift alone."""
+    points = chart_arrays(since["count"].to_numpy(dtype=float), since["exposure"].to_numpy(dtype=float))
+    return float(points["lower_limit"][-1]), float(points["upper_limit"][-1])
 
 
 def _limits(values: np.ndarray) -> tuple[float, float]:

@@ -38,6 +38,8 @@ RULE_WORDS = {
     "two_in_three_below": "one of 2 in 3 months close to the lower limit",
     "run_above": "part of 7 or more months in a row above the mean",
     "run_below": "part of 7 or more months in a row below the mean",
+    "shift_above": "part of a sustained rise in the rate since the months before (an exact test for counts)",
+    "shift_below": "part of a sustained fall in the rate since the months before (an exact test for counts)",
 }
 # Triangulation classes: (words, colour, marker symbol)
 CLASS_LOOK = {

@@ -12,10 +12,9 @@ from canonical_rows import insert
 
 from analytics.demo_files import OAKWOOD, RIVERSIDE, WILLOW_NIGHTS_FROM, demo_months
 from analytics.fragility import TABLE_COLUMNS, fragility_findings, measure_table
-from analytics.fragility_runs import looks
 from analytics.scope import Scope
 from analytics.settings import default_settings
-from analytics.spc_counts import poisson_compare
+from analytics.spc_counts import poisson_compare, scan_looks
 from analytics.store import connect
 
 SERVICE = "Elm Court"
@@ -170,7 +169,7 @@ def test_a_run_of_extra_complaints_must_be_beyond_counting_chance(store, ash, re
 @pytest.mark.parametrize(("shortest", "longest", "expected"), [
     (3, 3, 1), (3, 5, 1), (3, 6, 2), (3, 11, 2), (3, 12, 3), (3, 24, 4), (3, 2, 1)])
 def test_a_scan_counts_one_look_for_each_doubling_of_the_window(shortest, longest, expected):
-    assert looks(shortest, longest) == expected
+    assert scan_looks(shortest, longest) == expected
 
 
 def test_the_best_of_several_windows_is_judged_as_luckier_than_one(store):

@@ -355,8 +355,11 @@ def test_a_complaints_spike_still_above_the_mean_is_a_signal(store):
     assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
     assert "went above its upper limit in Jul 2026 (5) and has stayed above its average of " in finding.summary
     assert finding.period_start == month(18)
+    # Without the held rule, the count's shift still sees it: 7 complaints in the last 3 months after none in 17.
     save_setting(store, "thresholds", {**SETTINGS["thresholds"], "spc_recent_limit_months": 1})
-    assert signal_findings(store, Scope(as_of=date(2026, 8, 31)), load_settings(store)) == []
+    [finding] = signal_findings(store, Scope(as_of=date(2026, 8, 31)), load_settings(store))
+    assert (finding.team, finding.status) == ("Birch", "concern")
+    assert "has shifted since Jun 2026: 0 on average before, 2.3 since (3 months), at 2 in Aug 2026" in finding.summary
 
 
 def test_complaints_are_charted_for_counts_not_xmr(store):
@@ -373,6 +376,23 @@ def test_complaints_are_charted_for_counts_not_xmr(store):
     assert chart.points["lower_limit"].iloc[0] == 0
     assert (chart.points["special_cause_type"] != "").sum() == 0
     assert signal_findings(store, as_of, SETTINGS) == []
+
+
+def test_a_sustained_rise_in_complaints_with_quiet_months_inside_it_is_a_signal(store):
+    """2 complaints in 13 months, then 17 in 11 with months of none between: no point beyond a limit at the end and
+    never 7 months in a row above the mean, yet a person reading the log sees the unit change in April 2026. The
+    count's own test says so, on the chart as in the finding, and offers new limits there."""
+    counts = [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 2, 0, 2, 0, 2, 2, 3, 3, 2]
+    insert(store, "complaints", [complaint(month(i) + timedelta(days=d + 1), "Birch") for i, c in enumerate(counts)
+                                 for d in range(c)])
+    as_of = Scope(as_of=date(2026, 12, 31))
+    [finding] = signal_findings(store, as_of, SETTINGS)
+    assert (finding.team, finding.status, finding.period_start) == ("Birch", "concern", date(2026, 4, 1))
+    assert ("has shifted since Apr 2026: 0.2 on average before, 1.8 since (9 months), at 2 in Dec 2026"
+            in finding.summary)
+    assert "a sustained rise in the rate" in finding.evidence[0].detail
+    chart = spc_chart(store, as_of, SETTINGS, "complaints_per_month", SERVICE, "Birch")
+    assert chart.latest_variation == "special_cause_concern" and chart.step_change.month == date(2026, 4, 1)
 
 
 def test_a_complaint_rate_spike_is_judged_per_month_of_planned_hours(store):

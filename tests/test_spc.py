@@ -145,9 +145,10 @@ def test_outside_limits_is_strict() -> None:
 @pytest.mark.parametrize(
     ("direction", "expected"),
     [
-        ("increase", ["common_cause"] + ["special_cause_improvement"] * 4 + ["special_cause_concern"] * 4),
-        ("decrease", ["common_cause"] + ["special_cause_concern"] * 4 + ["special_cause_improvement"] * 4),
-        ("neutral", ["common_cause"] + ["special_cause_neutral_high"] * 4 + ["special_cause_neutral_low"] * 4),
+        # the reference's four rules each way, and a count's shift (analytics.spc_counts.count_shift)
+        ("increase", ["common_cause"] + ["special_cause_improvement"] * 5 + ["special_cause_concern"] * 5),
+        ("decrease", ["common_cause"] + ["special_cause_concern"] * 5 + ["special_cause_improvement"] * 5),
+        ("neutral", ["common_cause"] + ["special_cause_neutral_high"] * 5 + ["special_cause_neutral_low"] * 5),
     ],
 )
 def test_point_type(direction: str, expected: list[str]) -> None:

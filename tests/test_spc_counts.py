@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from analytics.spc import xmr
-from analytics.spc_counts import c_chart, poisson_compare, run_chance, u_chart
+from analytics.spc_counts import SHIFT_CHANCE, c_chart, count_shift, poisson_compare, run_chance, u_chart
 
 
 def months(n: int) -> list[date]:
@@ -121,3 +121,39 @@ def test_a_count_chart_rebased_has_a_centre_per_period():
     assert set(chart.points["point_type"]) == {"common_cause"}
     with pytest.raises(ValueError, match="not one of the dates"):
         c_chart([1, 2], months(2), rebase=[date(2030, 1, 1)])
+
+
+# A unit with 2 complaints in 13 months, then 17 in 11 with quiet months between: never 7 above the mean in a row.
+QUIET_THEN_RISING = [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 2, 0, 2, 0, 2, 2, 3, 3, 2]
+
+
+@pytest.mark.parametrize("counts, start, before, after", [
+    (QUIET_THEN_RISING, 15, 3 / 15, 16 / 9),              # the split whose months since differ most
+    ([0] * 20 + [2, 2, 1, 1], 20, 0.0, 1.5),              # 6 in 4 months after none in 20
+    ([2, 1, 2, 3, 1, 2, 2, 1, 2, 2, 1, 2] + [0] * 8, 12, 1.75, 0.0),   # and a fall
+])
+def test_a_count_shifts(counts, start, before, after):
+    found = count_shift(counts, [1.0] * len(counts))
+    assert found is not None and found.start == start and found.chance <= SHIFT_CHANCE
+    assert (found.rate_before, found.rate_after) == pytest.approx((before, after))
+    assert (found.months_before, found.months_after) == (start, len(counts) - start)
+
+
+@pytest.mark.parametrize("counts", [
+    [0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1],                 # noise at about half a complaint a month
+    [0] * 20 + [1, 1, 0],                                 # 2 in 3 months after none in 20
+    QUIET_THEN_RISING[:20] + [0, 0, 0],                   # the rise has come back down in the latest months
+    [1, 0, 3],                                            # too few months to say what either level is
+    [0] * 12,                                             # nothing counted
+])
+def test_no_count_shift(counts):
+    assert count_shift(counts, [1.0] * len(counts)) is None
+
+
+def test_a_count_shift_is_in_the_rate_not_the_count():
+    """A unit that trebled its hours and its complaints has not shifted; one that kept its hours has."""
+    counts = [1, 0, 1, 1, 1, 0, 1, 1, 0, 1] + [4, 3, 4, 4, 3, 4]
+    assert count_shift(counts, [1.0] * 10 + [3.0] * 6) is None
+    assert count_shift(counts, [1.0] * 16).start == 10
+    # a month without hours is left out, not read as a month of none
+    assert count_shift(counts[:10] + [np.nan] + counts[10:], [1.0] * 10 + [np.nan] + [1.0] * 6).start == 11

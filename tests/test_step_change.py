@@ -81,3 +81,26 @@ def test_a_step_in_complaint_counts_is_read_the_same_way():
     assert read.step_change is not None and read.step_change.month == date(2026, 1, 1)
     assert set(read.points["point_type"].iloc[:12]) == {"common_cause"}
     assert set(read.points["point_type"].iloc[12:]) == {"special_cause_concern"}
+
+
+def test_a_shift_in_a_count_with_quiet_months_inside_it_is_marked_and_suggested():
+    """No run of 7 (the quiet months break it), yet 17 complaints in 11 months after 2 in 13: the count's own
+    test finds the shift, marks the months since as part of it and offers a new start there."""
+    counts = [0, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0] + [1, 0, 2, 0, 2, 0, 2, 2, 3, 3, 2]
+    chart = c_chart(counts, months(len(counts)))
+    assert step_change(counts, months(len(counts))) is None and chart.latest_variation == "common_cause"
+    read = read_shift(chart, None, "decrease")
+    shift = read.step_change
+    assert shift is not None and shift.month == date(2026, 4, 1) and not shift.in_a_row
+    assert (shift.months_before, shift.months_after) == (15, 9)
+    # each month since is part of the shift, but where another rule names it (two of three near the limit)
+    assert read.points["special_cause_type"].iloc[15:].tolist() == ["shift_above"] * 6 + ["two_in_three_above"] * 2 \
+        + ["shift_above"]
+    assert set(read.points["point_type"].iloc[15:]) == {"special_cause_concern"}
+    assert set(read.points["special_cause_type"].iloc[:15]) == {""}
+    assert read.latest_variation == "special_cause_concern"
+
+
+def test_a_count_without_a_shift_is_unchanged():
+    chart = c_chart([0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1, 0, 1], months(14))
+    assert read_shift(chart, None, "decrease") is chart
