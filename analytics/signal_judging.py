@@ -107,6 +107,13 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         return None
     if rule.startswith("run"):
         shift = step_change(values, series.months)
+    elif shift is None and entry.unit in CHARTS:
+        # A count's latest point beyond a limit (or near one, or held) is often the end of a shift: tell the shift,
+        # as its chart does (`step_change.read_shift`), over its own months.
+        shift = count_step(series.numerator, _exposure(entry, series), series.months)
+        if shift is not None and (shift.direction > 0) == high:
+            since = series.months >= shift.month
+            chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
     if shift is not None and (shift.mean_after > shift.mean_before) != high:
         shift = None
     status = "improving" if high == (entry.improvement_direction == "increase") else "concern"

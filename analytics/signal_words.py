@@ -99,10 +99,15 @@ def _evidence(entry: Metric, place: dict[str, str], judged: Judgement) -> Eviden
     if entry.unit == "rate":
         rows += "; planned hours from the rota rows for the same place and months"
     chart = CHARTS.get(entry.unit, "XmR chart")
+    rule = f"{_RULE_NAMES[judged.rule]}, {period_label(first, chart_end)}"
+    if judged.shift is not None and not judged.shift.in_a_row and not judged.rule.startswith("shift"):
+        # a count's point beyond a limit at the end of its shift: the point's rule, then the shift's months
+        rule = (f"{_RULE_NAMES[judged.rule]} in {chart_end:%b %Y}, the latest month of "
+                f"{_RULE_NAMES['shift_above' if judged.rule in HIGH else 'shift_below']}, "
+                f"{period_label(first, chart_end)}")
     detail = (f"{chart} of {len(months)} monthly points from {chart_start:%b %Y}: mean {_show(entry, judged.mean)}, "
-              f"process limits {_show_range(entry, judged)}; rule: {_RULE_NAMES[judged.rule]}, "
-              f"{period_label(first, chart_end)}; {judged.n:.0f} {measures.measure(entry.measure).n_label} in those "
-              f"months")
+              f"process limits {_show_range(entry, judged)}; rule: {rule}; {judged.n:.0f} "
+              f"{measures.measure(entry.measure).n_label} in those months")
     if judged.chance is not None:
         detail += f"; a change this large comes by counting alone {chance_words(judged.chance)}"
     if judged.ghosted:

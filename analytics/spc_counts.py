@@ -18,7 +18,8 @@ independent events follow the Poisson distribution, whose spread is known from t
 * `count_shift`: a sustained shift in the rate, which no rule above sees when quiet months fall inside it (a unit
   with 2 complaints in 13 months, then 17 in 11 with months of none between, never has 7 above the mean in a
   row): the split of the months, at least `SHIFT_MIN_MONTHS` either side, whose months since differ most from the
-  months before by `poisson_compare`, the latest months still on the new side of the old rate, and the chance,
+  months before by `poisson_compare`, starting with a month on the new side of the old rate, with two such months
+  at least (one spike is a point, not a shift), the latest months still on the new side, and the chance,
   counted once for each of the scan's looks (`scan_looks`), as unlikely as a point beyond a limit on one side.
 """
 
@@ -220,8 +221,15 @@ def count_shift(count: Sequence[float], exposure: Sequence[float]) -> CountShift
     rate_before, rate_after = before_c / before_e, after_c / after_e
     latest = c[-SHIFT_MIN_MONTHS:].sum() / e[-SHIFT_MIN_MONTHS:].sum()
     up = rate_after > rate_before
-    # The latest months must still be on the new side of the old rate: a rise that has come back is not a shift now.
-    holds = np.where(up, latest > rate_before, latest < rate_before) & (rate_after != rate_before)
+    # A new level starts with a month at it, and the latest months are still on the new side of the old rate (a
+    # rise that has come back is not a shift now); two months on the new side at least, so one spike is a point,
+    # not a shift.
+    rate = c / e
+    first = rate[split]
+    beyond = rate[None, :] > rate_before[:, None]
+    beyond = np.where(up[:, None], beyond, rate[None, :] < rate_before[:, None]) & (np.arange(months) >= split[:, None])
+    holds = np.where(up, (latest > rate_before) & (first > rate_before), (latest < rate_before) & (first < rate_before))
+    holds &= (rate_after != rate_before) & (beyond.sum(axis=1) >= 2)
     if not holds.any():
         return None
     total, share = before_c + after_c, after_e / (before_e + after_e)

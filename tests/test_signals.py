@@ -355,11 +355,9 @@ def test_a_complaints_spike_still_above_the_mean_is_a_signal(store):
     assert (finding.team, finding.status, finding.subject) == ("Birch", "concern", "Complaints per month")
     assert "went above its upper limit in Jul 2026 (5) and has stayed above its average of " in finding.summary
     assert finding.period_start == month(18)
-    # Without the held rule, the count's shift still sees it: 7 complaints in the last 3 months after none in 17.
+    # Two months are too few to say a new level has held (`spc_counts.count_shift`): without the held rule, nothing.
     save_setting(store, "thresholds", {**SETTINGS["thresholds"], "spc_recent_limit_months": 1})
-    [finding] = signal_findings(store, Scope(as_of=date(2026, 8, 31)), load_settings(store))
-    assert (finding.team, finding.status) == ("Birch", "concern")
-    assert "has shifted since Jun 2026: 0 on average before, 2.3 since (3 months), at 2 in Aug 2026" in finding.summary
+    assert signal_findings(store, Scope(as_of=date(2026, 8, 31)), load_settings(store)) == []
 
 
 def test_complaints_are_charted_for_counts_not_xmr(store):
@@ -393,6 +391,22 @@ def test_a_sustained_rise_in_complaints_with_quiet_months_inside_it_is_a_signal(
     assert "a sustained rise in the rate" in finding.evidence[0].detail
     chart = spc_chart(store, as_of, SETTINGS, "complaints_per_month", SERVICE, "Birch")
     assert chart.latest_variation == "special_cause_concern" and chart.step_change.month == date(2026, 4, 1)
+
+
+def test_a_count_beyond_its_limit_at_the_end_of_a_shift_is_told_as_the_shift(store):
+    """1 complaint in 13 months, then 2, 1, 2, 3 and 6: the latest month is above the limit, and the chart shows the
+    shift since February; the finding tells the shift too, over its months, naming the point that ends it."""
+    counts = [0, 0, 1] + [0] * 10 + [2, 1, 2, 3, 6]
+    insert(store, "complaints", [complaint(month(i) + timedelta(days=d + 1), "Birch") for i, c in enumerate(counts)
+                                 for d in range(c)])
+    as_of = Scope(as_of=date(2026, 6, 30))
+    [finding] = signal_findings(store, as_of, SETTINGS)
+    assert (finding.status, finding.period_start) == ("concern", date(2026, 2, 1))
+    told = "has shifted since Feb 2026: 0.1 on average before, 2.8 since (5 months), at 6 in Jun 2026"
+    assert told in finding.summary
+    assert ("rule: a point above the upper process limit in Jun 2026, the latest month of a sustained rise in the "
+            "rate" in finding.evidence[0].detail)
+    assert "14 complaints in those months" in finding.evidence[0].detail
 
 
 def test_a_complaint_rate_spike_is_judged_per_month_of_planned_hours(store):

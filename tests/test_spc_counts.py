@@ -142,6 +142,8 @@ def test_a_count_shifts(counts, start, before, after):
 @pytest.mark.parametrize("counts", [
     [0, 1, 0, 0, 1, 0, 2, 0, 1, 0, 0, 1],                 # noise at about half a complaint a month
     [0] * 20 + [1, 1, 0],                                 # 2 in 3 months after none in 20
+    [0] * 20 + [0, 0, 7],                                 # one spike is a point, not a shift
+    [0] * 20 + [0, 5, 2],                                 # and a level that starts with a quiet month is not one
     QUIET_THEN_RISING[:20] + [0, 0, 0],                   # the rise has come back down in the latest months
     [1, 0, 3],                                            # too few months to say what either level is
     [0] * 12,                                             # nothing counted
