@@ -92,6 +92,27 @@ def wait_for_script(page: "sync_api.Page") -> None:
     page.wait_for_timeout(500)  # tables and charts paint after the script has finished
 
 
+def download(page: "sync_api.Page", button: str, folder: Path) -> Path:
+    """Click a download button and save what it gives. A page rerun landing at the moment of the click (the
+    background work's progress fragment, or its rerun when it finishes) can swallow the click, as it can a
+    person's: seen once in a full run on a loaded machine. Like a person, the test clicks once more; the file
+    must come then."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    for attempt in range(2):
+        wait_for_script(page)
+        try:
+            with page.expect_download() as started:
+                page.get_by_role("button", name=button).click()
+            break
+        except PlaywrightTimeout:
+            if attempt:
+                raise
+    saved = folder / started.value.suggested_filename
+    started.value.save_as(saved)
+    return saved
+
+
 def screenshot(page: "sync_api.Page", name: str) -> None:
     """Save the whole page: the app scrolls inside its main panel, so grow the window to fit it first."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)

@@ -13,6 +13,7 @@ from served import (
     SCREENSHOTS,
     WAIT_MS,
     assert_no_exception,
+    download,
     open_app_page,
     screenshot,
     streamlit_server,
@@ -58,10 +59,7 @@ def test_board_report_grid_opens_a_cell_and_the_pdf_downloads(page, warm_demo_se
     page.get_by_text("Oakwood House · Safe", exact=False).first.wait_for()
     wait_for_script(page)
     assert "Oakwood House · Safe" in page.inner_text("body")
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the board pack (.pdf)").click()
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = download(page, "Download the board pack (.pdf)", tmp_path)
     assert saved.name == "board_report_all_services_2026-10-31.pdf"
     document = pdfium.PdfDocument(saved.read_bytes())
     assert len(document) >= 3

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from served import (
     assert_no_exception,
+    download,
     open_app_page,
     screenshot,
     streamlit_server,
@@ -49,10 +50,7 @@ def test_board_report(page, warm_demo_server: str, tmp_path: Path) -> None:
                      "Direction of travel: July to September 2026 against April to June 2026",
                      "What is strong, and why", "What is qualified, and why", "What is still fragile", "▼ worse"):
         assert expected in body
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Download the print-ready report (.html)").click()
-    saved = tmp_path / download.value.suggested_filename
-    download.value.save_as(saved)
+    saved = download(page, "Download the print-ready report (.html)", tmp_path)
     assert saved.name == "board_report_all_services_2026-10-31.html" and "@page { size: A4" in saved.read_text()
     page.get_by_label("In one sentence").fill("Staffing is stable on every unit")
     page.get_by_role("button", name="Record this judgement").click()
