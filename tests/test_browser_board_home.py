@@ -79,18 +79,18 @@ def test_overview_leads_with_concerns_and_opens_rows(page, warm_demo_server: str
     switch = evidence.get_by_text("Open the rows behind these figures")
     switch.wait_for()
     checked = evidence.locator('input[type="checkbox"]').first
-    download = evidence.get_by_role("button", name="Download these rows (.csv)").first
+    rows_button = evidence.get_by_role("button", name="Download these rows (.csv)").first
     for _ in range(3):
         # Under the whole suite's load a click can land while the server is still busy and be lost: the switch is
         # pressed again only if it did not take.
         if not checked.is_checked():
             switch.click()
         try:
-            download.wait_for(timeout=WAIT_MS)
+            rows_button.wait_for(timeout=WAIT_MS)
             break
         except PlaywrightTimeout:
             wait_for_script(page)
-    download.wait_for(timeout=WAIT_MS)
+    rows_button.wait_for(timeout=WAIT_MS)
     wait_for_script(page)
     assert " rows" in evidence.inner_text()
     assert_no_exception(page)
