@@ -101,8 +101,7 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         # The months in a row beyond two thirds of the way to the limit, on the signal's side, are its months.
         length = max(length, _trailing_true(near[0 if high else 1]))
     first = shift.month if shift is not None else series.months[-min(length, len(values))]
-    since = series.months >= first
-    chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
+    since, chance = _since(entry, series, values, first, high)
     if chance is not None and not chance < ndtr(-_rule_z(entry, rule, settings)):
         return None
     if rule.startswith("run"):
@@ -112,14 +111,20 @@ def judge(entry: Metric, series: Series, settings: dict[str, Any]) -> Judgement 
         # as its chart does (`step_change.read_shift`), over its own months.
         shift = count_step(series.numerator, _exposure(entry, series), series.months)
         if shift is not None and (shift.direction > 0) == high:
-            since = series.months >= shift.month
-            chance = signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
-    if shift is not None and (shift.mean_after > shift.mean_before) != high:
+            since, chance = _since(entry, series, values, shift.month, high)
+    if shift is not None and (shift.direction > 0) != high:
         shift = None
     status = "improving" if high == (entry.improvement_direction == "increase") else "concern"
     return Judgement(status, rule, shift.month if shift else first, series, values, mean, lower, upper,
                       tuple(series.months[ghosted]), chance, float(np.nansum(series.n[since])), shift,
                       bool(outside[-3:-1].any()))
+
+
+def _since(entry: Metric, series: Series, values: np.ndarray, first: date, high: bool
+           ) -> tuple[np.ndarray, float | None]:
+    """The months from `first` on, and the chance of them against the months before (`analytics.chance`)."""
+    since = series.months >= first
+    return since, signal_chance(entry.measure, series.part(since), series.part(~since & ~np.isnan(values)), high)
 
 
 def counted_items(entry: Metric, denominators: np.ndarray) -> np.ndarray | None:

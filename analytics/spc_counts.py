@@ -225,11 +225,11 @@ def count_shift(count: Sequence[float], exposure: Sequence[float]) -> CountShift
     # rise that has come back is not a shift now); two months on the new side at least, so one spike is a point,
     # not a shift.
     rate = c / e
-    first = rate[split]
-    beyond = rate[None, :] > rate_before[:, None]
-    beyond = np.where(up[:, None], beyond, rate[None, :] < rate_before[:, None]) & (np.arange(months) >= split[:, None])
-    holds = np.where(up, (latest > rate_before) & (first > rate_before), (latest < rate_before) & (first < rate_before))
-    holds &= (rate_after != rate_before) & (beyond.sum(axis=1) >= 2)
+    new_side = np.where(up[:, None], rate > rate_before[:, None], rate < rate_before[:, None])  # split x month
+    since = np.arange(months) >= split[:, None]
+    first = new_side[np.arange(len(split)), split]
+    latest_holds = np.where(up, latest > rate_before, latest < rate_before)
+    holds = first & latest_holds & (rate_after != rate_before) & ((new_side & since).sum(axis=1) >= 2)
     if not holds.any():
         return None
     total, share = before_c + after_c, after_e / (before_e + after_e)
